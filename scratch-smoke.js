@@ -1,0 +1,22 @@
+const { Engine } = require('./out/src/engine/engine.js');
+(async () => {
+  let t = Date.now();
+  const e = await Engine.load('/work/shared/models/imdb-gpt2-small');
+  console.log('load ms', Date.now() - t);
+  const tok = e.tokenizer;
+  const p = tok.encode('Review: a wonderful , moving film . My rating: the movie is');
+  const great = tok.encode(' great'), terrible = tok.encode(' terrible');
+  console.log(p.length, great, terrible);
+  t = Date.now();
+  const s = await e.score([{ promptIds: p, continuations: [terrible, great] }]);
+  console.log('score', s, Date.now() - t);
+  const lg = await e.logits([p]);
+  const V = 8192; const last = lg[0].subarray((p.length - 1) * V, p.length * V);
+  let m = -Infinity; for (const v of last) m = Math.max(m, v); let z = 0; for (const v of last) z += Math.exp(v - m);
+  console.log('from logits', last[terrible[0]] - m - Math.log(z), last[great[0]] - m - Math.log(z));
+  const gen = await e.generate(tok.encode('This movie was'), 20);
+  console.log(JSON.stringify(tok.decode(gen)));
+  const soft = { numVirtual: 3, hiddenSize: 256, data: new Float32Array(768).map(() => (Math.random() - 0.5) * 0.1) };
+  const r = await e.lossAndGrad([{ promptIds: p, continuations: [terrible, great], gold: 1 }, { promptIds: p.slice(3), continuations: [terrible, great], gold: 0 }], soft, 'verbalizer');
+  console.log('loss', r.loss, r.perExample, r.scores, r.grad.slice(0, 4));
+})().catch((e) => { console.error(e); process.exit(1); });

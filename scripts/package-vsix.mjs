@@ -1,0 +1,114 @@
+// Packages the extension as one .vsix per target platform (`vsce package --target <t>`), each shipping only
+// that platform's native binaries (onnxruntime-node, sharp), and prints each file's size.
+//
+//   node scripts/package-vsix.mjs                      every target whose onnxruntime binaries are installed
+//   node scripts/package-vsix.mjs --target linux-x64   just that one (repeatable)
+//   options: --out-dir DIR (default dist), --no-build (use the existing out/)
+//
+// The last line printed is a JSON summary: {"vsix":[{"target","file","bytes"}]}.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+process.chdir(root);
+const { values } = parseArgs({
+  options: {
+    target: { type: 'string', multiple: true },
+    'out-dir': { type: 'string', default: 'dist' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+
+const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
+const ortBin = onnxruntimeBinDir();
+const installed = listOrtPlatforms(ortBin);
+const targets = values.target ?? installed.map(({ os: o, arch }) => `${o}-${arch}`);
+for (const target of targets) {
+  const [o, arch] = splitTarget(target);
+  if (!installed.some((p) => p.os === o && p.arch === arch)) {
+    fail(`no onnxruntime-node binaries for ${target} under ${path.relative(root, ortBin)} (installed: ${installed.map((p) => `${p.os}-${p.arch}`).join(', ')})`);
+  }
+}
+
+if (!values['no-build']) run('npm', ['run', 'build']);
+for (const required of [pkg.main, 'out/webview/main-studio.js', 'out/webview/main-sidebar.js']) {
+  if (!fs.existsSync(required)) fail(`${required} is missing: run npm run build first`);
+}
+
+const outDir = path.resolve(values['out-dir']);
+fs.mkdirSync(outDir, { recursive: true });
+const baseIgnore = fs.readFileSync('.vscodeignore', 'utf8');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ptune-vsix-'));
+const results = [];
+try {
+  for (const target of targets) {
+    const [o, arch] = splitTarget(target);
+    const ignoreFile = path.join(tmp, `${target}.vscodeignore`);
+    fs.writeFileSync(ignoreFile, `${baseIgnore}\n# Other platforms' native binaries (added for ${target})\n${otherPlatformPatterns(o, arch).join('\n')}\n`);
+    const file = path.join(outDir, `${pkg.name}-${target}-${pkg.version}.vsix`);
+    const started = Date.now();
+    run(process.execPath, [vsceBin(), 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', file,
+      '--allow-missing-repository', '--skip-license', '--no-update-package-json']);
+    const bytes = fs.statSync(file).size;
+    results.push({ target, file: path.relative(root, file), bytes });
+    console.log(`${target}: ${path.relative(root, file)} ${(bytes / 1024 / 1024).toFixed(1)} MB (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+} finally {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+console.log(JSON.stringify({ vsix: results }));
+
+/** Ignore patterns for every native binary that does not belong to `o`-`arch`. */
+function otherPlatformPatterns(o, arch) {
+  const patterns = [];
+  const ortRel = path.relative(root, ortBin).split(path.sep).join('/');
+  for (const p of installed) {
+    if (p.os !== o || p.arch !== arch) patterns.push(`${ortRel}/${p.os}/${p.arch}/**`);
+  }
+  // sharp (loaded by @huggingface/transformers) keeps its binaries in @img/sharp-<os>-<arch> and
+  // @img/sharp-libvips-<os>-<arch>; npm installs only the host's, and those must not ship elsewhere.
+  const imgDir = path.join(root, 'node_modules', '@img');
+  if (fs.existsSync(imgDir)) {
+    for (const name of fs.readdirSync(imgDir)) {
+      const match = /^sharp-(?:libvips-)?(?:wasm32|([a-z0-9]+)-([a-z0-9]+))$/.exec(name);
+      if (match && !(match[1] === o && match[2] === arch)) patterns.push(`node_modules/@img/${name}/**`);
+    }
+  }
+  return patterns;
+}
+
+function onnxruntimeBinDir() {
+  const dir = path.join(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json')), 'bin');
+  const napi = fs.readdirSync(dir).filter((d) => d.startsWith('napi-v'));
+  if (napi.length !== 1) fail(`expected one napi-v* folder under ${dir}, found ${napi.join(', ') || 'none'}`);
+  return path.join(dir, napi[0]);
+}
+
+function listOrtPlatforms(dir) {
+  return fs.readdirSync(dir).flatMap((o) => fs.readdirSync(path.join(dir, o))
+    .filter((arch) => fs.existsSync(path.join(dir, o, arch, 'onnxruntime_binding.node')))
+    .map((arch) => ({ os: o, arch })));
+}
+
+function splitTarget(target) {
+  const match = /^(linux|darwin|win32|alpine)-(x64|arm64|armhf)$/.exec(target);
+  if (!match) fail(`unknown target "${target}": use e.g. linux-x64, linux-arm64, darwin-arm64, win32-x64`);
+  return [match[1] === 'alpine' ? 'linux' : match[1], match[2]];
+}
+
+function vsceBin() {
+  return createRequire(import.meta.url).resolve('@vscode/vsce/vsce');
+}
+
+function run(command, args) {
+  execFileSync(command, args, { stdio: 'inherit' });
+}
+
+function fail(message) {
+  console.error(`package-vsix: ${message}`);
+  process.exit(1);
+}

@@ -1,0 +1,231 @@
+/**
+ * report.html: one self-contained page (no network): tables rendered here, charts drawn in the page by an
+ * inlined copy of Chart.js from the report data. Text from data is HTML-escaped; the data block escapes `<`;
+ * the Content-Security-Policy admits only the page's own inline scripts and style (by hash).
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as format from './format';
+import { REPORT_CLIENT_SCRIPT } from './html-client';
+import { REPORT_STYLE } from './html-style';
+import type { BenchReport, PromptResult } from './schema';
+
+let chartJsSource: string | undefined;
+
+/** The Chart.js UMD build, read once from node_modules (the package's exports hide dist/, so resolve beside its main file). */
+export function chartJsUmd(): string {
+  if (chartJsSource === undefined) {
+    const file = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.js');
+    // The source-map comment would make dev tools fetch a file that is not beside the report.
+    const source = fs.readFileSync(file, 'utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n');
+    if (/<\/script/i.test(source) || /<!--/.test(source)) throw new Error(`${file} contains a sequence that would end an inline <script>`);
+    chartJsSource = source;
+  }
+  return chartJsSource;
+}
+
+export function renderHtml(report: BenchReport): string {
+  const scripts = [chartJsUmd(), REPORT_CLIENT_SCRIPT];
+  const csp = [
+    "default-src 'none'",
+    `script-src ${scripts.map(cspHash).join(' ')}`,
+    `style-src ${cspHash(REPORT_STYLE)}`,
+    'img-src data:',
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+  const title = `Prompt benchmark: ${report.model.nameOrPath}`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(csp)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>${escapeHtml(title)}</title>
+<style>${REPORT_STYLE}</style>
+</head>
+<body>
+<main>
+${header(report)}
+${highlights(report)}
+<section aria-labelledby="results-heading">
+<h2 id="results-heading">Results</h2>
+<p class="hint">Every prompt is scored on the same ${format.integer(report.dataset.n)} rows. Accuracy shows the 95% percentile-bootstrap interval; the best value of each metric is in bold.</p>
+${mainTable(report)}
+${summary(report)}
+</section>
+${charts(report)}
+${projections(report)}
+<section aria-labelledby="detail-heading">
+<h2 id="detail-heading">Per prompt</h2>
+<p class="hint">Confusion matrices: rows are gold labels, columns predicted labels; shading is the share of the row.</p>
+<div class="prompt-grid">
+${report.prompts.map(promptDetail).join('\n')}
+</div>
+</section>
+<footer>Report schema ${report.schemaVersion} · engine ${escapeHtml(report.engineVersion)} · written ${escapeHtml(report.createdAt)}</footer>
+</main>
+<script type="application/json" id="report-data">${jsonForScript(report)}</script>
+${scripts.map((s) => `<script>${s}</script>`).join('\n')}
+</body>
+</html>
+`;
+}
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** JSON safe inside <script type="application/json">: no `<` can close the element or open a comment. */
+export function jsonForScript(data: unknown): string {
+  return JSON.stringify(data).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+}
+
+function cspHash(content: string): string {
+  return `'sha256-${createHash('sha256').update(content, 'utf8').digest('base64')}'`;
+}
+
+function header(report: BenchReport): string {
+  const rows: [string, string][] = [
+    ['Model', `${escapeHtml(report.model.nameOrPath)} <span class="muted">${escapeHtml(report.model.dir)}</span>`],
+    ['Model files', `<code>sha256 ${escapeHtml(report.model.filesHash.slice(0, 16))}…</code>`],
+    ['Evaluation data', datasetLine(report.dataset)],
+  ];
+  if (report.trainDataset) rows.push(['Tuning data', datasetLine(report.trainDataset)]);
+  rows.push(['Command', `<code>${escapeHtml(report.command)}</code>`]);
+  return `<header>
+<p class="eyebrow">Prompt Tuning Studio · benchmark</p>
+<h1>${escapeHtml(report.model.nameOrPath)}: hard vs soft prompts</h1>
+<dl class="meta">${rows.map(([k, v]) => `<div><dt>${k}</dt><dd>${v}</dd></div>`).join('')}</dl>
+</header>`;
+}
+
+function datasetLine(d: BenchReport['dataset']): string {
+  const skipped = d.skipped ? `, ${format.integer(d.skipped)} skipped` : '';
+  return `${escapeHtml(d.file)} <span class="muted">${format.integer(d.n)} rows${skipped} · sha256 ${escapeHtml(d.hash.slice(0, 12))}…</span>`;
+}
+
+function best(report: BenchReport, kind: PromptResult['kind']): PromptResult | undefined {
+  let top: PromptResult | undefined;
+  for (const p of report.prompts) if (p.kind === kind && (!top || p.metrics.accuracy > top.metrics.accuracy)) top = p;
+  return top;
+}
+
+function highlights(report: BenchReport): string {
+  const cards: string[] = [];
+  const card = (kind: string, label: string, value: string, detail: string) =>
+    `<div class="card ${kind}"><div class="card-label">${label}</div><div class="card-value">${value}</div><div class="card-detail">${detail}</div></div>`;
+  const hard = best(report, 'hard');
+  const soft = best(report, 'soft');
+  if (hard) cards.push(card('hard', 'Best hard prompt', format.percent(hard.metrics.accuracy), escapeHtml(hard.name)));
+  if (soft) cards.push(card('soft', 'Best soft prompt', format.percent(soft.metrics.accuracy), escapeHtml(soft.name)));
+  if (report.aggregates.soft) cards.push(card('soft', 'Soft prompts across seeds', escapeHtml(format.meanStd(report.aggregates.soft.accuracy, true).replace(/ \(.*\)$/, '')), `mean ± std over ${report.aggregates.soft.n} seed${report.aggregates.soft.n === 1 ? '' : 's'}`));
+  const projection = best(report, 'projection');
+  if (projection) cards.push(card('projection', 'Best projection', format.percent(projection.metrics.accuracy), escapeHtml(projection.name)));
+  if (report.comparison) {
+    const c = report.comparison;
+    cards.push(card('neutral', 'McNemar p (best soft vs best hard)', format.pValue(c.pValue), c.pValue < 0.05 ? 'significant at α = 0.05' : 'not significant at α = 0.05'));
+  }
+  return cards.length ? `<section class="cards" aria-label="Highlights">${cards.join('')}</section>` : '';
+}
+
+function mainTable(report: BenchReport): string {
+  const prompts = report.prompts;
+  const top = (values: number[], higherIsBetter: boolean) => {
+    const target = higherIsBetter ? Math.max(...values) : Math.min(...values);
+    return values.map((v) => prompts.length > 1 && v === target);
+  };
+  const bestAccuracy = top(prompts.map((p) => p.metrics.accuracy), true);
+  const bestF1 = top(prompts.map((p) => p.metrics.macroF1), true);
+  const bestEce = top(prompts.map((p) => p.metrics.ece), false);
+  const cell = (text: string, bold = false) => `<td class="num">${bold ? `<strong>${text}</strong>` : text}</td>`;
+  const rows = prompts.map((p, i) => `<tr>
+<th scope="row">${escapeHtml(p.name)}</th>
+<td>${badge(p.kind)}</td>
+${cell(escapeHtml(format.accuracyWithCI(p)), bestAccuracy[i])}
+${cell(format.fixed(p.metrics.macroF1), bestF1[i])}
+${cell(format.fixed(p.metrics.ece), bestEce[i])}
+${cell(escapeHtml(format.promptLength(p)))}
+${cell(format.integer(p.trainableParams))}
+${cell(escapeHtml(format.seconds(p.tuningSeconds)))}
+${cell(format.throughput(p.examplesPerSecond))}
+${cell(escapeHtml(format.latency(p)))}
+</tr>`);
+  return `<div class="table-wrap"><table class="results">
+<thead><tr><th scope="col">Prompt</th><th scope="col">Kind</th><th scope="col" class="num">Accuracy [95% CI]</th><th scope="col" class="num">Macro-F1</th><th scope="col" class="num">ECE</th><th scope="col" class="num">Length</th><th scope="col" class="num">Trainable params</th><th scope="col" class="num">Tuning time</th><th scope="col" class="num">ex/s</th><th scope="col" class="num">p50 / p95 latency</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table></div>`;
+}
+
+function summary(report: BenchReport): string {
+  const lines: string[] = [];
+  const { soft, projection } = report.aggregates;
+  if (soft) lines.push(`Soft prompts across seeds: accuracy ${format.meanStd(soft.accuracy, true)}, macro-F1 ${format.meanStd(soft.macroF1, false)}, ECE ${format.meanStd(soft.ece, false)}.`);
+  if (projection) lines.push(`Their projections: accuracy ${format.meanStd(projection.accuracy, true)}, macro-F1 ${format.meanStd(projection.macroF1, false)}.`);
+  if (report.comparison) {
+    const name = (id: string) => report.prompts.find((p) => p.id === id)?.name ?? id;
+    lines.push(format.comparisonSentence(report.comparison, { soft: name(report.comparison.softPromptId), hard: name(report.comparison.hardPromptId) }));
+  }
+  for (const p of report.prompts.filter((q) => q.truncated > 0)) lines.push(`${format.integer(p.truncated)} examples were truncated to fit the context for ${p.name}.`);
+  return lines.length ? `<div class="summary">${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}</div>` : '';
+}
+
+function charts(report: BenchReport): string {
+  const withCurves = report.prompts.some((p) => p.trainingCurve && p.trainingCurve.length > 0);
+  return `<section aria-labelledby="charts-heading">
+<h2 id="charts-heading">Charts</h2>
+<div class="chart-grid">
+<figure class="chart-card"><figcaption>Accuracy with 95% bootstrap interval <span class="muted">(dashed: majority-class rate)</span></figcaption><div class="chart-box"><canvas id="accuracy-chart" role="img" aria-label="Accuracy of each prompt with 95% confidence intervals"></canvas></div></figure>
+${withCurves ? `<figure class="chart-card"><figcaption>Soft-prompt training curves <span class="muted">(loss; dev accuracy dashed where measured)</span></figcaption><div class="chart-box"><canvas id="curve-chart" role="img" aria-label="Training loss per step for each trained soft prompt"></canvas></div></figure>` : ''}
+</div>
+</section>`;
+}
+
+function projections(report: BenchReport): string {
+  const items = report.prompts.filter((p) => p.kind === 'projection' && p.projection);
+  if (items.length === 0) return '';
+  const from = (id: string) => report.prompts.find((p) => p.id === id)?.name ?? id;
+  return `<section aria-labelledby="projection-heading">
+<h2 id="projection-heading">Projected soft prompts</h2>
+<p class="hint">Each soft prompt mapped to its nearest vocabulary tokens and evaluated as a hard prompt.</p>
+${items.map((p) => `<div class="projection-item"><div class="projection-head">${badge('projection')} <strong>${escapeHtml(p.name)}</strong> <span class="muted">from ${escapeHtml(from(p.projection!.fromPromptId))} · ${format.percent(p.metrics.accuracy)} accuracy</span></div><pre>${escapeHtml(p.projection!.text)}</pre></div>`).join('\n')}
+</section>`;
+}
+
+function promptDetail(p: PromptResult): string {
+  const labels = p.metrics.labels;
+  const perClass = `<table class="compact">
+<thead><tr><th scope="col">Label</th><th scope="col" class="num">Precision</th><th scope="col" class="num">Recall</th><th scope="col" class="num">F1</th><th scope="col" class="num">Support</th></tr></thead>
+<tbody>${p.metrics.perClass.map((c) => `<tr><th scope="row">${escapeHtml(c.label)}</th><td class="num">${format.fixed(c.precision)}</td><td class="num">${format.fixed(c.recall)}</td><td class="num">${format.fixed(c.f1)}</td><td class="num">${format.integer(c.support)}</td></tr>`).join('')}</tbody>
+</table>`;
+  const heatRows = p.metrics.confusion.map((row, g) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    const cells = row.map((count, k) => {
+      const share = total === 0 ? 0 : count / total;
+      const level = Math.round(share * 10);
+      return `<td class="heat heat-${level}${g === k ? ' diagonal' : ''}" title="${escapeHtml(`gold ${labels[g]} → predicted ${labels[k]}: ${count} of ${total}`)}"><span class="count">${format.integer(count)}</span><span class="share">${format.percent(share, 0)}</span></td>`;
+    });
+    return `<tr><th scope="row">${escapeHtml(labels[g])}</th>${cells.join('')}</tr>`;
+  });
+  const confusion = `<table class="confusion">
+<thead><tr><th scope="col" class="corner">gold ↓ · predicted →</th>${labels.map((l) => `<th scope="col">${escapeHtml(l)}</th>`).join('')}</tr></thead>
+<tbody>${heatRows.join('')}</tbody>
+</table>`;
+  const facts = [escapeHtml(p.source), p.seed !== undefined ? `seed ${p.seed}` : '', `${format.percent(p.metrics.accuracy)} accuracy`, `peak RSS ${format.integer(p.peakRssMB)} MB`]
+    .filter(Boolean)
+    .join(' · ');
+  return `<article class="prompt-card">
+<h3>${badge(p.kind)} ${escapeHtml(p.name)}</h3>
+<p class="muted small">${facts}</p>
+<div class="detail-grid"><div class="table-wrap"><h4>Per class</h4>${perClass}</div><div class="table-wrap"><h4>Confusion matrix</h4>${confusion}</div></div>
+</article>`;
+}
+
+function badge(kind: PromptResult['kind']): string {
+  return `<span class="badge ${escapeHtml(kind)}">${escapeHtml(kind)}</span>`;
+}

@@ -1,0 +1,136 @@
+/**
+ * report.md: the benchmark as GitHub-flavoured Markdown tables. Everything taken from data (prompt names,
+ * labels, paths, projected text) is escaped so it shows literally, never as Markdown or HTML.
+ */
+import * as format from './format';
+import type { BenchReport, PromptResult } from './schema';
+
+export function renderMarkdown(report: BenchReport): string {
+  const out: string[] = [];
+  out.push(`# Prompt benchmark: ${inline(report.model.nameOrPath)}`, '');
+  out.push(...overview(report), '');
+  out.push('## Results', '');
+  out.push(...mainTable(report.prompts), '');
+  out.push(...summaryLines(report));
+  const projections = report.prompts.filter((p) => p.kind === 'projection' && p.projection);
+  if (projections.length > 0) {
+    out.push('## Projected soft prompts', '');
+    out.push('Each soft prompt mapped to its nearest vocabulary tokens and evaluated as a hard prompt.', '');
+    for (const p of projections) {
+      out.push(`**${inline(p.name)}** (from ${inline(nameOf(report, p.projection!.fromPromptId))}):`, '');
+      out.push(...fenced(p.projection!.text), '');
+    }
+  }
+  out.push('## Per-class metrics', '');
+  for (const p of report.prompts) {
+    out.push(`### ${inline(p.name)}`, '');
+    out.push(...table(
+      ['Label', 'Precision', 'Recall', 'F1', 'Support'],
+      ['left', 'right', 'right', 'right', 'right'],
+      p.metrics.perClass.map((c) => [inline(c.label), format.fixed(c.precision), format.fixed(c.recall), format.fixed(c.f1), format.integer(c.support)]),
+    ), '');
+  }
+  out.push('## Confusion matrices', '');
+  out.push('Rows: gold label; columns: predicted label.', '');
+  for (const p of report.prompts) {
+    out.push(`### ${inline(p.name)}`, '');
+    const labels = p.metrics.labels.map(inline);
+    out.push(...table(
+      ['gold \\\\ predicted', ...labels],
+      ['left', ...labels.map(() => 'right' as const)],
+      p.metrics.confusion.map((row, g) => [`**${labels[g]}**`, ...row.map(format.integer)]),
+    ), '');
+  }
+  return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+}
+
+function overview(report: BenchReport): string[] {
+  const lines = [
+    `- Model: ${inline(report.model.nameOrPath)} (${inline(report.model.dir)}), files sha256 ${code(report.model.filesHash.slice(0, 16))}`,
+    `- Evaluation data: ${inline(report.dataset.file)}: ${format.integer(report.dataset.n)} rows${report.dataset.skipped ? `, ${format.integer(report.dataset.skipped)} skipped` : ''} (sha256 ${code(report.dataset.hash.slice(0, 16))})`,
+  ];
+  if (report.trainDataset) {
+    const t = report.trainDataset;
+    lines.push(`- Tuning data: ${inline(t.file)}: ${format.integer(t.n)} rows${t.skipped ? `, ${format.integer(t.skipped)} skipped` : ''} (sha256 ${code(t.hash.slice(0, 16))})`);
+  }
+  lines.push(`- Engine ${inline(report.engineVersion)}, report schema ${report.schemaVersion}, written ${inline(report.createdAt)}`);
+  lines.push(`- Command: ${code(report.command)}`);
+  return lines;
+}
+
+function mainTable(prompts: readonly PromptResult[]): string[] {
+  return table(
+    ['Prompt', 'Kind', 'Accuracy [95% CI]', 'Macro-F1', 'ECE', 'Length', 'Trainable params', 'Tuning time', 'ex/s', 'p50 / p95 latency'],
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    prompts.map((p) => [
+      inline(p.name),
+      p.kind,
+      format.accuracyWithCI(p),
+      format.fixed(p.metrics.macroF1),
+      format.fixed(p.metrics.ece),
+      format.promptLength(p),
+      format.integer(p.trainableParams),
+      format.seconds(p.tuningSeconds),
+      format.throughput(p.examplesPerSecond),
+      format.latency(p),
+    ]),
+  );
+}
+
+function summaryLines(report: BenchReport): string[] {
+  const out: string[] = [];
+  const { soft, projection } = report.aggregates;
+  if (soft) {
+    out.push(`Soft prompts across seeds: accuracy ${format.meanStd(soft.accuracy, true)}, macro-F1 ${format.meanStd(soft.macroF1, false)}, ECE ${format.meanStd(soft.ece, false)}.`, '');
+  }
+  if (projection) {
+    out.push(`Their projections: accuracy ${format.meanStd(projection.accuracy, true)}, macro-F1 ${format.meanStd(projection.macroF1, false)}.`, '');
+  }
+  if (report.comparison) {
+    const c = report.comparison;
+    out.push(format.comparisonSentence(c, { soft: inline(nameOf(report, c.softPromptId)), hard: inline(nameOf(report, c.hardPromptId)) }), '');
+  }
+  const truncated = report.prompts.filter((p) => p.truncated > 0);
+  for (const p of truncated) out.push(`Note: ${format.integer(p.truncated)} examples were truncated to fit the context for ${inline(p.name)}.`, '');
+  return out;
+}
+
+function nameOf(report: BenchReport, id: string): string {
+  return report.prompts.find((p) => p.id === id)?.name ?? id;
+}
+
+type Align = 'left' | 'right';
+
+/** A GFM table; cells must already be escaped. */
+export function table(header: string[], align: Align[], rows: string[][]): string[] {
+  const rule = align.map((a) => (a === 'right' ? '---:' : ':---'));
+  return [header, rule, ...rows].map((cells) => `| ${cells.join(' | ')} |`);
+}
+
+/**
+ * Escapes text for inline Markdown (including table cells): backslash-escapes Markdown punctuation, writes
+ * `&`, `<`, `>` as entities so no HTML is interpreted, and turns line breaks into spaces.
+ */
+export function inline(text: string): string {
+  return text
+    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\r\n|\r|\n/g, ' ');
+}
+
+/** Inline code that shows `text` literally whatever backticks it holds. */
+export function code(text: string): string {
+  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longestRun + 1);
+  const padded = /^`|`$/.test(text) || /^ .* $/.test(text) ? ` ${text} ` : text;
+  return `${fence}${padded.replace(/\r\n|\r|\n/g, ' ')}${fence}`;
+}
+
+/** A fenced block showing `text` verbatim, fenced with more backticks than any run inside it. */
+export function fenced(text: string): string[] {
+  const longestRun = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(Math.max(3, longestRun + 1));
+  return [`${fence}text`, text, fence];
+}

@@ -1,0 +1,31 @@
+import * as path from 'node:path';
+import { UserError } from '../engine/errors';
+import type { DatasetFormat } from './types';
+
+const BY_EXTENSION: Record<string, DatasetFormat> = {
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+  '.json': 'json',
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.tab': 'tsv',
+};
+
+export const DATASET_FORMATS: readonly DatasetFormat[] = ['jsonl', 'json', 'csv', 'tsv'];
+
+/** The format named by `format`, else the one the file extension implies. */
+export function resolveFormat(file: string, format?: string): DatasetFormat {
+  if (format !== undefined) {
+    if ((DATASET_FORMATS as readonly string[]).includes(format)) return format as DatasetFormat;
+    throw new UserError(`unknown dataset format "${format}" (use one of: ${DATASET_FORMATS.join(', ')})`);
+  }
+  const found = BY_EXTENSION[path.extname(file).toLowerCase()];
+  if (found === undefined) {
+    throw new UserError(
+      `${file}: cannot tell the dataset format from the extension "${path.extname(file)}"; ` +
+        `use .jsonl, .json, .csv or .tsv, or pass the format (${DATASET_FORMATS.join(', ')})`,
+      file,
+    );
+  }
+  return found;
+}

@@ -1,0 +1,102 @@
+/**
+ * The engine's public types: what tuning, evaluation, benchmarks, projections and the UI program against.
+ * Implementation: `Engine` in ./engine.ts.
+ */
+
+/** The shape facts of a loaded model that callers need. */
+export interface ModelInfo {
+  /** Absolute path of the Hugging Face checkpoint folder. */
+  dir: string;
+  /** config.json `model_type`, e.g. "gpt2". */
+  modelType: string;
+  hiddenSize: number;
+  numLayers: number;
+  numHeads: number;
+  vocabSize: number;
+  /** Longest sequence (virtual tokens included) the position embeddings allow. */
+  maxPositions: number;
+  /** `_name_or_path` from config.json if present, else the folder name. */
+  nameOrPath: string;
+}
+
+/** Text <-> ids. Backed by `@huggingface/transformers` AutoTokenizer over the folder's tokenizer.json. */
+export interface TextTokenizer {
+  /** Ids of `text` with no special tokens added (unless the tokenizer config says to add a BOS). */
+  encode(text: string): number[];
+  decode(ids: number[]): string;
+  /** The string piece of each id, exactly as the vocabulary spells it after byte-level decoding (e.g. " great"). */
+  pieces(ids: number[]): string[];
+  readonly vocabSize: number;
+  readonly eosTokenId: number | undefined;
+  readonly bosTokenId: number | undefined;
+  /** True when the tokenizer config asks for a BOS token at the start of every sequence. */
+  readonly addsBos: boolean;
+}
+
+/** A soft prompt: `data` is row-major [numVirtual, hiddenSize] float32. */
+export interface SoftPrompt {
+  numVirtual: number;
+  hiddenSize: number;
+  data: Float32Array;
+}
+
+/**
+ * One example under the loss contract: the model sees [soft prompt] + promptIds + continuation, and the
+ * example's score for a continuation is Σ_j log softmax(full-vocabulary logits)[t_j] at the positions that
+ * predict each t_j.
+ */
+export interface ScoredExample {
+  promptIds: number[];
+  /** One continuation per candidate label (classification) or the single target (generation / lm loss). */
+  continuations: number[][];
+  /** Index into `continuations` of the gold one; required by the losses, ignored by scoring. */
+  gold?: number;
+  /**
+   * Where the virtual tokens go, as an index into promptIds: 0 (default) is a prefix, as PEFT does;
+   * k > 0 places them after the first k prompt tokens (the `{{ soft_prompt }}` marker of a prompt file).
+   * Position ids run 0,1,2,… over the whole sequence, virtual tokens included.
+   */
+  softPromptAt?: number;
+}
+
+export type LossKind = 'lm' | 'verbalizer';
+
+export interface LossAndGrad {
+  /** The batch loss: mean over examples. */
+  loss: number;
+  /** Each example's loss (lm: −score of gold; verbalizer: −log softmax over the labels' scores at gold). */
+  perExample: number[];
+  /** Each example's summed continuation log-probs, [example][continuation]. */
+  scores: number[][];
+  /** d loss / d soft prompt, [numVirtual, hiddenSize]. */
+  grad: Float32Array;
+}
+
+export interface EngineOptions {
+  /** onnxruntime intra-op threads; default: all cores. */
+  threads?: number;
+}
+
+/**
+ * What `Engine` (./engine.ts) offers; fakes in tests implement this too.
+ * All methods batch internally (length-bucketed, right-padded) and never change results with batching.
+ */
+export interface ModelEngine {
+  readonly info: ModelInfo;
+  readonly tokenizer: TextTokenizer;
+  /** The input embedding matrix (wte), row-major [vocabSize, hiddenSize]. */
+  readonly embeddings: Float32Array;
+  /** Summed continuation log-probs under the loss contract, [example][continuation]. */
+  score(examples: ScoredExample[], soft?: SoftPrompt): Promise<number[][]>;
+  /** Loss (forward only) for evaluation on a dev set. */
+  loss(examples: ScoredExample[], soft: SoftPrompt | undefined, kind: LossKind): Promise<Omit<LossAndGrad, 'grad'>>;
+  /** Loss and its exact gradient with respect to the soft prompt. */
+  lossAndGrad(examples: ScoredExample[], soft: SoftPrompt, kind: LossKind): Promise<LossAndGrad>;
+  /** Full-vocabulary logits of each sequence, [length * vocabSize] row-major per sequence. */
+  logits(sequences: number[][], soft?: SoftPrompt): Promise<Float32Array[]>;
+  /** Greedy decoding: the new token ids (stops at EOS, a stop id, or maxNewTokens). */
+  generate(promptIds: number[], maxNewTokens: number, soft?: SoftPrompt, softPromptAt?: number): Promise<number[]>;
+  /** Counts model runs (forward or backward); the benchmark cache test asserts it stays at zero. */
+  readonly runCount: number;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,324 @@
+/**
+ * The engine: a GPT-2-family checkpoint loaded once, run through onnxruntime-node sessions that are built
+ * per purpose and shape bucket and reused. Implements the loss contract (see README, "Loss contract").
+ */
+import { basename, resolve } from 'node:path';
+import type { LossAndGrad, LossKind, ModelEngine, ModelInfo, ScoredExample, SoftPrompt, TextTokenizer } from './api';
+import { UserError } from './errors';
+import { buildHeadGraph, headKey, type HeadDims } from './heads';
+import { bucketLength, buildBatch, layoutLength, type SequenceSpec } from './layout';
+import { loadCheckpoint } from './models/checkpoint';
+import { GPT2_MODEL_TYPES, gpt2Config, gpt2Weights, type Gpt2Config } from './models/gpt2';
+import { CompiledGraph, type HostArray } from './runtime/session';
+import { loadTokenizer } from './tokenizer';
+
+export const ENGINE_VERSION = '0.1.0';
+
+export interface LoadOptions {
+  threads?: number;
+  /** float64 exists for gradient checks against finite differences; everything else uses float32. */
+  dtype?: 'float32' | 'float64';
+  /** Examples per model run inside one call (results never depend on it). */
+  chunkSize?: number;
+  /** Sessions kept alive (least recently used are released). */
+  maxSessions?: number;
+}
+
+type FloatArray = Float32Array | Float64Array;
+
+interface Plan {
+  seqs: SequenceSpec[];
+  rowIdx: number[];
+  picks: number[];
+  /** Per item, the indices into `picks` it sums. */
+  items: number[][];
+}
+
+export class Engine implements ModelEngine {
+  readonly embeddings: Float32Array;
+  private readonly sessions = new Map<string, Promise<CompiledGraph>>();
+  private readonly weightFeeds: Record<string, FloatArray> = {};
+  private runs = 0;
+
+  private constructor(
+    readonly info: ModelInfo,
+    readonly tokenizer: TextTokenizer,
+    private readonly config: Gpt2Config,
+    weights: Map<string, Float32Array>,
+    private readonly opts: LoadOptions,
+  ) {
+    this.embeddings = weights.get('wte.weight')!;
+    for (const [name, data] of weights) this.weightFeeds[name] = this.float64 ? Float64Array.from(data) : data;
+  }
+
+  static async load(dirIn: string, opts: LoadOptions = {}): Promise<Engine> {
+    const dir = resolve(dirIn);
+    const ck = loadCheckpoint(dir);
+    const configFile = `${dir}/config.json`;
+    const modelType = ck.config.model_type;
+    if (typeof modelType !== 'string' || !GPT2_MODEL_TYPES.includes(modelType)) {
+      throw new UserError(`${configFile}: unsupported model_type ${JSON.stringify(modelType)} (supported: ${GPT2_MODEL_TYPES.join(', ')} — GPT-2, DistilGPT2, DialoGPT)`, configFile);
+    }
+    const config = gpt2Config(ck.config, configFile);
+    const weights = gpt2Weights(ck, config);
+    const tokenizer = await loadTokenizer(dir);
+    const info: ModelInfo = {
+      dir,
+      modelType,
+      hiddenSize: config.nEmbd,
+      numLayers: config.nLayer,
+      numHeads: config.nHead,
+      vocabSize: config.vocabSize,
+      maxPositions: config.nPositions,
+      nameOrPath: typeof ck.config._name_or_path === 'string' && ck.config._name_or_path ? ck.config._name_or_path : basename(dir),
+    };
+    return new Engine(info, tokenizer, config, weights, opts);
+  }
+
+  get runCount(): number {
+    return this.runs;
+  }
+
+  private get float64(): boolean {
+    return this.opts.dtype === 'float64';
+  }
+
+  async score(examples: ScoredExample[], soft?: SoftPrompt): Promise<number[][]> {
+    const out: number[][] = new Array(examples.length);
+    for (const chunk of this.chunks(examples)) {
+      const plan = this.plan(chunk.map((i) => examples[i]), soft, 'all');
+      const r = await this.runPlan(plan, soft, { kind: 'score' });
+      let item = 0;
+      for (const i of chunk) out[i] = examples[i].continuations.map(() => Number(r.scores[item++]));
+    }
+    return out;
+  }
+
+  async loss(examples: ScoredExample[], soft: SoftPrompt | undefined, kind: LossKind): Promise<Omit<LossAndGrad, 'grad'>> {
+    const { grad: _unused, ...rest } = await this.lossInternal(examples, soft, kind, false);
+    return rest;
+  }
+
+  async lossAndGrad(examples: ScoredExample[], soft: SoftPrompt, kind: LossKind): Promise<LossAndGrad> {
+    const r = await this.lossInternal(examples, soft, kind, true);
+    return { ...r, grad: r.grad instanceof Float32Array ? r.grad : Float32Array.from(r.grad!) };
+  }
+
+  /** The loss and, with `withGrad`, its gradient in the engine's float type (tests use float64). */
+  async lossInternal(examples: ScoredExample[], soft: SoftPrompt | undefined, kind: LossKind, withGrad: boolean, softData?: FloatArray) {
+    if (examples.length === 0) throw new UserError('no examples to compute a loss on');
+    if (withGrad && !soft) throw new Error('a gradient needs a soft prompt');
+    examples.forEach((e, i) => {
+      if (e.gold === undefined || e.gold < 0 || e.gold >= e.continuations.length) throw new UserError(`example ${i + 1}: no gold continuation`);
+    });
+    const labels = examples[0].continuations.length;
+    if (kind === 'verbalizer' && examples.some((e) => e.continuations.length !== labels)) {
+      throw new UserError('the verbalizer loss needs the same label set for every example');
+    }
+    const total = examples.length;
+    let loss = 0;
+    const perExample: number[] = new Array(total);
+    const scores: number[][] = new Array(total);
+    const grad = withGrad ? new (this.float64 ? Float64Array : Float32Array)(soft!.numVirtual * soft!.hiddenSize) : undefined;
+    for (const chunk of this.chunks(examples)) {
+      const chunkExamples = chunk.map((i) => examples[i]);
+      const plan = this.plan(chunkExamples, soft, kind === 'lm' ? 'gold' : 'all');
+      const dims: Partial<HeadDims> = { kind, withGrad, labels: kind === 'verbalizer' ? labels : undefined };
+      const extra: Record<string, HostArray> = {};
+      if (kind === 'verbalizer') {
+        const oneHot = new (this.float64 ? Float64Array : Float32Array)(chunk.length * labels);
+        chunkExamples.forEach((e, j) => (oneHot[j * labels + e.gold!] = 1));
+        extra.goldOneHot = oneHot;
+      }
+      const r = await this.runPlan(plan, soft, dims, extra, softData);
+      const weight = chunk.length / total;
+      loss += weight * Number(r.loss[0]);
+      let item = 0;
+      chunk.forEach((i, j) => {
+        perExample[i] = Number(r.perExample[j]);
+        const n = kind === 'lm' ? 1 : examples[i].continuations.length;
+        const s = Array.from({ length: n }, () => Number(r.scores[item++]));
+        scores[i] = kind === 'lm' ? examples[i].continuations.map((_, c) => (c === examples[i].gold ? s[0] : NaN)) : s;
+      });
+      if (grad) {
+        const g = r.grad as FloatArray;
+        for (let k = 0; k < grad.length; k++) grad[k] += weight * g[k];
+      }
+    }
+    return { loss, perExample, scores, grad };
+  }
+
+  async logits(sequences: number[][], soft?: SoftPrompt): Promise<Float32Array[]> {
+    const out: Float32Array[] = new Array(sequences.length);
+    const nv = soft?.numVirtual ?? 0;
+    const V = this.config.vocabSize;
+    for (const idx of this.chunks(sequences)) {
+      const specs = idx.map((i) => ({ ids: sequences[i], softAt: soft ? 0 : undefined }));
+      const T = this.bucket(specs, nv);
+      const r = await this.run({ kind: 'logits', batch: specs.length, length: T, numVirtual: nv }, this.batchFeeds(buildBatch(specs, nv, T, this.float64), soft));
+      const all = r.logits as FloatArray;
+      idx.forEach((i, b) => (out[i] = Float32Array.from(all.subarray((b * T + nv) * V, (b * T + nv + sequences[i].length) * V))));
+    }
+    return out;
+  }
+
+  /** Log-softmax over `tokenIds` only, at the last position of each sequence (a classifier over label tokens). */
+  async restrictedLogProbs(sequences: number[][], tokenIds: number[], soft?: SoftPrompt): Promise<number[][]> {
+    const out: number[][] = new Array(sequences.length);
+    for (const idx of this.chunks(sequences)) {
+      const specs = idx.map((i) => ({ ids: sequences[i], softAt: soft ? 0 : undefined }));
+      const nv = soft?.numVirtual ?? 0;
+      const T = this.bucket(specs, nv);
+      const feeds = this.batchFeeds(buildBatch(specs, nv, T, this.float64), soft);
+      feeds.rowIdx = BigInt64Array.from(specs.map((s, b) => BigInt(b * T + layoutLength(s, nv) - 1)));
+      feeds.tokenIds = BigInt64Array.from(tokenIds.map(BigInt));
+      const r = await this.run({ kind: 'restricted', batch: specs.length, length: T, numVirtual: nv, rows: specs.length, tokens: tokenIds.length }, feeds);
+      idx.forEach((i, j) => (out[i] = Array.from(r.logProbs.subarray(j * tokenIds.length, (j + 1) * tokenIds.length), Number)));
+    }
+    return out;
+  }
+
+  async generate(promptIds: number[], maxNewTokens: number, soft?: SoftPrompt, softPromptAt = 0): Promise<number[]> {
+    const nv = soft?.numVirtual ?? 0;
+    const generated: number[] = [];
+    const eos = this.tokenizer.eosTokenId;
+    while (generated.length < maxNewTokens) {
+      const spec: SequenceSpec = { ids: [...promptIds, ...generated], softAt: soft ? softPromptAt : undefined };
+      const n = layoutLength(spec, nv);
+      if (n > this.config.nPositions) break;
+      const T = this.bucket([spec], nv);
+      const feeds = this.batchFeeds(buildBatch([spec], nv, T, this.float64), soft);
+      feeds.rowIdx = BigInt64Array.from([BigInt(n - 1)]);
+      const r = await this.run({ kind: 'rows', batch: 1, length: T, numVirtual: nv, rows: 1 }, feeds);
+      const logits = r.logits as FloatArray;
+      let best = 0;
+      for (let v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;
+      if (best === eos) break;
+      generated.push(best);
+    }
+    return generated;
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) await (await s).dispose();
+  }
+
+  // ---- batching ----
+
+  private chunks<T>(items: T[]): number[][] {
+    // Length bucketing: neighbours in length share a chunk, so little padding is computed.
+    const order = items.map((_, i) => i);
+    const len = (i: number) => {
+      const it = items[i] as unknown;
+      return Array.isArray(it) ? it.length : (it as ScoredExample).promptIds.length + Math.max(0, ...(it as ScoredExample).continuations.map((c) => c.length));
+    };
+    order.sort((a, b) => len(a) - len(b) || a - b);
+    const size = this.opts.chunkSize ?? 8;
+    const out: number[][] = [];
+    for (let i = 0; i < order.length; i += size) out.push(order.slice(i, i + size));
+    return out;
+  }
+
+  /** Lays out the sequences a set of examples needs, sharing identical ones (single-token labels share one). */
+  private plan(examples: ScoredExample[], soft: SoftPrompt | undefined, which: 'all' | 'gold'): Plan {
+    const nv = soft?.numVirtual ?? 0;
+    const seqs: SequenceSpec[] = [];
+    const seqIndex = new Map<string, number>();
+    const rowIndex = new Map<number, number>();
+    const rowIdx: number[] = [];
+    const picks: number[] = [];
+    const items: number[][] = [];
+    const rowsOf: { seq: number; pos: number }[] = [];
+    const pickRefs: { row: number; token: number }[] = [];
+    examples.forEach((e, ei) => {
+      const at = soft ? (e.softPromptAt ?? 0) : undefined;
+      if (at !== undefined && (at < 0 || at > e.promptIds.length)) throw new UserError(`example ${ei + 1}: soft prompt position ${at} is outside its ${e.promptIds.length} prompt tokens`);
+      if (e.promptIds.length + nv === 0) throw new UserError(`example ${ei + 1}: an empty prompt has no position to predict the continuation from`);
+      e.continuations.forEach((cont, ci) => {
+        if (which === 'gold' && ci !== e.gold) return;
+        if (cont.length === 0) throw new UserError(`example ${ei + 1}: continuation ${ci + 1} is empty`);
+        const spec: SequenceSpec = { ids: [...e.promptIds, ...cont.slice(0, -1)], softAt: at };
+        const key = `${spec.softAt ?? '-'}|${spec.ids.join(',')}`;
+        let s = seqIndex.get(key);
+        if (s === undefined) {
+          s = seqs.push(spec) - 1;
+          seqIndex.set(key, s);
+        }
+        const first = e.promptIds.length + (at === undefined ? 0 : nv) - 1; // the position that predicts cont[0]
+        items.push(
+          cont.map((token, j) => {
+            const rowKey = s! * 1_000_000 + first + j;
+            let row = rowIndex.get(rowKey);
+            if (row === undefined) {
+              row = rowsOf.push({ seq: s!, pos: first + j }) - 1;
+              rowIndex.set(rowKey, row);
+            }
+            return pickRefs.push({ row, token }) - 1;
+          }),
+        );
+      });
+    });
+    for (const p of pickRefs) {
+      if (!(p.token >= 0 && p.token < this.config.vocabSize)) throw new UserError(`token id ${p.token} is outside the model's vocabulary of ${this.config.vocabSize}`);
+    }
+    const T = this.bucket(seqs, nv);
+    rowsOf.forEach((r) => rowIdx.push(r.seq * T + r.pos));
+    pickRefs.forEach((p) => picks.push(p.row * this.config.vocabSize + p.token));
+    return { seqs, rowIdx, picks, items };
+  }
+
+  private bucket(seqs: SequenceSpec[], nv: number): number {
+    const longest = Math.max(...seqs.map((s) => layoutLength(s, nv)));
+    if (longest > this.config.nPositions) {
+      throw new UserError(`a sequence of ${longest} tokens${nv ? ` (${nv} virtual)` : ''} is longer than the model's ${this.config.nPositions} positions: use a shorter --max-length or fewer virtual tokens`);
+    }
+    return bucketLength(longest, this.config.nPositions);
+  }
+
+  private async runPlan(plan: Plan, soft: SoftPrompt | undefined, dims: Partial<HeadDims>, extra: Record<string, HostArray> = {}, softData?: FloatArray) {
+    const nv = soft?.numVirtual ?? 0;
+    const T = this.bucket(plan.seqs, nv);
+    const feeds = { ...this.batchFeeds(buildBatch(plan.seqs, nv, T, this.float64), soft, softData), ...extra };
+    feeds.rowIdx = BigInt64Array.from(plan.rowIdx.map(BigInt));
+    feeds.pickIdx = BigInt64Array.from(plan.picks.map(BigInt));
+    const itemMatrix = new (this.float64 ? Float64Array : Float32Array)(plan.items.length * plan.picks.length);
+    plan.items.forEach((picks, i) => picks.forEach((p) => (itemMatrix[i * plan.picks.length + p] = 1)));
+    feeds.itemMatrix = itemMatrix;
+    return this.run({ ...dims, kind: dims.kind!, batch: plan.seqs.length, length: T, numVirtual: nv, rows: plan.rowIdx.length, picks: plan.picks.length, items: plan.items.length }, feeds);
+  }
+
+  private batchFeeds(b: ReturnType<typeof buildBatch>, soft?: SoftPrompt, softData?: FloatArray): Record<string, HostArray> {
+    const feeds: Record<string, HostArray> = { ...this.weightFeeds, ids: b.ids, positions: b.positions, attnBias: b.attnBias };
+    if (soft) {
+      if (soft.hiddenSize !== this.config.nEmbd) {
+        throw new UserError(`soft prompt width ${soft.hiddenSize} does not match the model's hidden size ${this.config.nEmbd} (${this.info.dir}): it was made for another model`);
+      }
+      if (soft.data.length !== soft.numVirtual * soft.hiddenSize) throw new UserError(`soft prompt has ${soft.data.length} values, expected ${soft.numVirtual} × ${soft.hiddenSize}`);
+      feeds.soft = softData ?? (this.float64 ? Float64Array.from(soft.data) : soft.data);
+      feeds.placement = b.placement!;
+      feeds.tokenMask = b.tokenMask!;
+    }
+    return feeds;
+  }
+
+  private async run(dims: HeadDims, feeds: Record<string, HostArray>): Promise<Record<string, HostArray>> {
+    const key = headKey(dims);
+    let session = this.sessions.get(key);
+    if (session) {
+      this.sessions.delete(key); // re-insert: most recently used last
+    } else {
+      session = CompiledGraph.create(buildHeadGraph(this.config, dims, this.float64 ? 'float64' : 'float32'), { threads: this.opts.threads });
+      const max = this.opts.maxSessions ?? 12;
+      if (this.sessions.size >= max) {
+        const [oldestKey, oldest] = this.sessions.entries().next().value as [string, Promise<CompiledGraph>];
+        this.sessions.delete(oldestKey);
+        void oldest.then((s) => s.dispose());
+      }
+    }
+    this.sessions.set(key, session);
+    this.runs++;
+    return (await session).run(feeds);
+  }
+}

@@ -1,0 +1,86 @@
+/** Typed access to the `promptTuning.*` settings. */
+import * as path from 'node:path';
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+
+export const SECTION = 'promptTuning';
+
+export interface TrainingDefaults {
+  steps: number;
+  numVirtualTokens: number;
+  learningRate: number;
+  batchSize: number;
+  init: 'vocab' | 'text' | 'random';
+  evalEvery: number;
+  seed: number;
+}
+
+export class Config {
+  constructor(private readonly globalStorage: vscode.Uri) {}
+
+  private get raw(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(SECTION);
+  }
+
+  /** The model setting as written (a folder, possibly relative to the workspace, or a Hugging Face id). */
+  get modelSetting(): string {
+    return this.raw.get<string>('model', '').trim();
+  }
+
+  /** The model folder as an absolute path, or undefined when none is set. */
+  get modelDir(): string | undefined {
+    const value = this.modelSetting;
+    return value === '' ? undefined : resolveAgainstWorkspace(expandHome(value));
+  }
+
+  async setModel(dir: string): Promise<void> {
+    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await this.raw.update('model', dir, target);
+  }
+
+  /** Where ONNX exports and benchmark caches go. */
+  get cacheDirectory(): string {
+    const value = this.raw.get<string>('cacheDirectory', '').trim();
+    return value === '' ? path.join(this.globalStorage.fsPath, 'cache') : resolveAgainstWorkspace(expandHome(value));
+  }
+
+  /** onnxruntime threads for the worker; 0 means all cores. */
+  get threads(): number {
+    const value = this.raw.get<number>('threads', 0);
+    return Number.isInteger(value) && value > 0 ? value : os.availableParallelism();
+  }
+
+  get training(): TrainingDefaults {
+    const c = this.raw;
+    const positiveInt = (key: string, fallback: number) => {
+      const v = c.get<number>(key, fallback);
+      return Number.isInteger(v) && v > 0 ? v : fallback;
+    };
+    const init = c.get<string>('training.init', 'vocab');
+    return {
+      steps: positiveInt('training.steps', 100),
+      numVirtualTokens: positiveInt('training.numVirtualTokens', 8),
+      learningRate: Math.max(Number.MIN_VALUE, c.get<number>('training.learningRate', 0.3)),
+      batchSize: positiveInt('training.batchSize', 8),
+      init: init === 'text' || init === 'random' ? init : 'vocab',
+      evalEvery: positiveInt('training.evalEvery', 10),
+      seed: c.get<number>('training.seed', 42),
+    };
+  }
+
+  /** Fires when any setting that the worker depends on changes. */
+  static affectsWorker(event: vscode.ConfigurationChangeEvent): boolean {
+    return ['model', 'cacheDirectory', 'threads'].some((key) => event.affectsConfiguration(`${SECTION}.${key}`));
+  }
+}
+
+function expandHome(p: string): string {
+  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
+}
+
+/** Absolute paths pass through; relative ones resolve against the first workspace folder (else the cwd). */
+export function resolveAgainstWorkspace(p: string): string {
+  if (path.isAbsolute(p)) return p;
+  const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  return path.resolve(root ?? process.cwd(), p);
+}

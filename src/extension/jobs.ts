@@ -1,0 +1,159 @@
+/**
+ * Runs model work in the worker thread, never in the extension host. Long jobs get a cancellable progress
+ * notification and a status-bar item; every job is listed in the UI store (so the webviews can cancel it)
+ * and logged to the output channel. Cancel Running Job cancels through here.
+ */
+import * as vscode from 'vscode';
+import { WorkerClient } from '../worker/client';
+import type { JobKind, JobParams, JobProgress, JobResult } from '../worker/protocol';
+import type { UiStore } from './views/uiStore';
+import type { JobSummary } from './views/protocol';
+
+export interface JobOptions<K extends JobKind> {
+  /** Shown in the notification, status bar, side panel and output channel. */
+  title: string;
+  /** Long jobs show a cancellable notification and the status-bar item; short ones (previews) run quietly. */
+  long: boolean;
+  onProgress?: (progress: JobProgress<K>) => void;
+  /** A one-line description of a progress event, for the notification and status bar. */
+  describe?: (progress: JobProgress<K>) => { message: string; fraction?: number } | undefined;
+}
+
+interface RunningJob {
+  summary: JobSummary;
+  cancel(): void;
+}
+
+export class CancelledError extends Error {
+  constructor(title: string) {
+    super(`${title} was cancelled`);
+    this.name = 'CancelledError';
+  }
+}
+
+export class Jobs implements vscode.Disposable {
+  private client: WorkerClient | undefined;
+  private readonly running = new Map<string, RunningJob>();
+  private readonly statusBar = vscode.window.createStatusBarItem('promptTuning.job', vscode.StatusBarAlignment.Left, 10);
+
+  constructor(
+    private readonly threads: () => number,
+    private readonly store: UiStore,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.statusBar.name = 'Prompt Tuning job';
+    this.statusBar.command = 'promptTuning.cancelJob';
+  }
+
+  /** The running jobs, newest last. */
+  get list(): JobSummary[] {
+    return [...this.running.values()].map((job) => job.summary);
+  }
+
+  /**
+   * Runs a worker job. Resolves with its result; rejects with CancelledError when cancelled (from the
+   * notification, the status bar, a webview or the Cancel Running Job command) and with the worker's error otherwise.
+   */
+  run<K extends JobKind>(kind: K, params: JobParams<K>, options: JobOptions<K>): Promise<JobResult<K>> {
+    const handle = this.worker().run(kind, params, {
+      onProgress: (progress: JobProgress<K>) => {
+        options.onProgress?.(progress);
+        const described = options.describe?.(progress);
+        if (described) {
+          job.summary = { ...job.summary, message: described.message, fraction: described.fraction };
+          this.publish();
+          report?.(described);
+        }
+      },
+    });
+    let cancelled = false;
+    const job: RunningJob = {
+      summary: { id: handle.id, title: options.title },
+      cancel: () => {
+        cancelled = true;
+        handle.cancel();
+      },
+    };
+    let report: ((d: { message: string; fraction?: number }) => void) | undefined;
+    this.running.set(handle.id, job);
+    this.publish();
+    const started = Date.now();
+    if (options.long) this.output.info(`${options.title}: started (job ${handle.id})`);
+    const result = handle.result.then(
+      (value) => {
+        if (options.long) this.output.info(`${options.title}: finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        return value;
+      },
+      (error: unknown) => {
+        if (cancelled) {
+          this.output.info(`${options.title}: cancelled`);
+          throw new CancelledError(options.title);
+        }
+        this.output.error(`${options.title}: ${errorMessage(error)}`);
+        throw error;
+      },
+    ).finally(() => {
+      this.running.delete(handle.id);
+      this.publish();
+    });
+    if (options.long) {
+      void vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: options.title, cancellable: true },
+        (progress, token) => {
+          let reported = 0;
+          report = ({ message, fraction }) => {
+            const increment = fraction === undefined ? undefined : Math.max(0, fraction * 100 - reported);
+            if (fraction !== undefined) reported = fraction * 100;
+            progress.report({ message, increment });
+          };
+          token.onCancellationRequested(() => job.cancel());
+          return result.catch(() => undefined);
+        },
+      );
+    }
+    return result;
+  }
+
+  cancel(id: string): boolean {
+    const job = this.running.get(id);
+    job?.cancel();
+    return job !== undefined;
+  }
+
+  /** Stops the worker (its jobs fail) so the next job starts a fresh one, e.g. after the model setting changed. */
+  async restartWorker(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    for (const job of this.running.values()) job.cancel();
+    await client?.dispose();
+  }
+
+  private worker(): WorkerClient {
+    this.client ??= new WorkerClient({ threads: this.threads() });
+    return this.client;
+  }
+
+  private publish(): void {
+    const jobs = this.list;
+    this.store.update({ jobs });
+    void vscode.commands.executeCommand('setContext', 'promptTuning.jobRunning', jobs.length > 0);
+    const latest = jobs.at(-1);
+    if (!latest) {
+      this.statusBar.hide();
+      return;
+    }
+    const percent = latest.fraction === undefined ? '' : ` ${Math.round(latest.fraction * 100)}%`;
+    this.statusBar.text = `$(sync~spin) ${latest.title}${percent}${jobs.length > 1 ? ` (+${jobs.length - 1})` : ''}`;
+    this.statusBar.tooltip = `${latest.message ?? latest.title}\nClick to cancel`;
+    this.statusBar.show();
+  }
+
+  dispose(): void {
+    this.statusBar.dispose();
+    void this.restartWorker();
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,55 @@
+/** What survives a window reload: kept in the workspace's memento. */
+import * as vscode from 'vscode';
+import type { TrainingViewState } from './views/protocol';
+
+const KEYS = {
+  lastModel: 'promptTuning.lastModel',
+  lastReport: 'promptTuning.lastReport',
+  lastSoftPrompt: 'promptTuning.lastSoftPrompt',
+  lastTraining: 'promptTuning.lastTraining',
+  lastPromptFile: 'promptTuning.lastPromptFile',
+} as const;
+
+export class PersistentState {
+  constructor(private readonly memento: vscode.Memento) {}
+
+  /** Absolute folder of the last model used. */
+  get lastModel(): string | undefined {
+    return this.memento.get<string>(KEYS.lastModel);
+  }
+  setLastModel(dir: string): Thenable<void> {
+    return this.memento.update(KEYS.lastModel, dir);
+  }
+
+  /** Absolute path of the last benchmark report.json opened or produced. */
+  get lastReport(): string | undefined {
+    return this.memento.get<string>(KEYS.lastReport);
+  }
+  setLastReport(file: string): Thenable<void> {
+    return this.memento.update(KEYS.lastReport, file);
+  }
+
+  /** Absolute folder of the last soft prompt (PEFT adapter) trained or inspected. */
+  get lastSoftPrompt(): string | undefined {
+    return this.memento.get<string>(KEYS.lastSoftPrompt);
+  }
+  setLastSoftPrompt(dir: string): Thenable<void> {
+    return this.memento.update(KEYS.lastSoftPrompt, dir);
+  }
+
+  /** The last training dashboard, so its chart is still there after a reload. */
+  get lastTraining(): TrainingViewState | undefined {
+    return this.memento.get<TrainingViewState>(KEYS.lastTraining);
+  }
+  setLastTraining(state: TrainingViewState): Thenable<void> {
+    return this.memento.update(KEYS.lastTraining, state);
+  }
+
+  /** Absolute path of the last .prompt file tested, trained or benchmarked. */
+  get lastPromptFile(): string | undefined {
+    return this.memento.get<string>(KEYS.lastPromptFile);
+  }
+  setLastPromptFile(file: string): Thenable<void> {
+    return this.memento.update(KEYS.lastPromptFile, file);
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The message protocol between the extension host and its webviews (side panel and Studio editor panel).
+ * Shared by both sides: the extension compiles it with tsc, the webview bundle imports it through esbuild.
+ * No `vscode` import here. Every message arriving from a webview goes through `parseWebviewMessage`.
+ */
+
+export const VIEW_NAMES = ['prompt', 'training', 'projection', 'benchmark'] as const;
+export type ViewName = (typeof VIEW_NAMES)[number];
+
+export interface DiagnosticItem {
+  /** 0-based. */
+  line: number;
+  /** 0-based. */
+  column: number;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+}
+
+/** One token of the rendered prompt; `virtual` marks the soft prompt's placeholder run. */
+export interface TokenPiece {
+  text: string;
+  id: number;
+  virtual?: boolean;
+}
+
+export interface PromptViewState {
+  /** File name shown as the view's title; undefined when no .prompt editor is active. */
+  file?: string;
+  rowIndex: number;
+  rowCount: number;
+  /** The chosen dataset row's fields, shown as text. */
+  row: Record<string, string>;
+  /** The body rendered for that row (undefined when rendering failed). */
+  rendered?: string;
+  /** The gold label of that row, when the prompt is a classifier. */
+  gold?: string;
+  /** Token boundaries from the model's tokenizer; undefined while no model is selected. */
+  tokens?: TokenPiece[];
+  tokenCount?: number;
+  diagnostics: DiagnosticItem[];
+  /** Why the preview or tokenization is missing, in words. */
+  note?: string;
+}
+
+export interface SeriesPoint {
+  step: number;
+  value: number;
+}
+
+export type JobStatus = 'running' | 'done' | 'cancelled' | 'failed';
+
+export interface TrainingViewState {
+  /** The worker job behind this run (Cancel targets it while it is running). */
+  jobId: string;
+  title: string;
+  status: JobStatus;
+  step: number;
+  totalSteps: number;
+  elapsedSeconds: number;
+  etaSeconds?: number;
+  loss: SeriesPoint[];
+  devAccuracy: SeriesPoint[];
+  message?: string;
+  /** Where the trained soft prompt was written. */
+  outputFile?: string;
+}
+
+export interface Neighbour {
+  token: string;
+  id: number;
+  similarity: number;
+  /** 0..100: where this similarity falls among the token's similarities to the whole vocabulary. */
+  percentile: number;
+}
+
+export interface ProjectionViewState {
+  source: string;
+  tokens: { index: number; neighbours: Neighbour[] }[];
+  /** 2-D map: virtual tokens and a sample of vocabulary tokens. */
+  map: { x: number; y: number; label: string; kind: 'virtual' | 'vocab' }[];
+  /** The nearest-token reading of the soft prompt, as plain text. */
+  hardPrompt: string;
+}
+
+/** A benchmark report.json, passed through as parsed JSON; the webview reads it defensively. */
+export interface BenchmarkViewState {
+  file: string;
+  report: unknown;
+}
+
+export interface JobSummary {
+  id: string;
+  title: string;
+  message?: string;
+  /** 0..1 when known. */
+  fraction?: number;
+}
+
+export interface ModelSummary {
+  /** Display name of the selected model, or undefined when none is selected. */
+  name?: string;
+}
+
+/** Everything a webview renders; the extension keeps the latest and sends it whole on `ready`. */
+export interface UiState {
+  model: ModelSummary;
+  jobs: JobSummary[];
+  prompt?: PromptViewState;
+  training?: TrainingViewState;
+  projection?: ProjectionViewState;
+  benchmark?: BenchmarkViewState;
+  /** The view the Studio should switch to; a new `seq` means a new request. */
+  focus?: { view: ViewName; seq: number };
+}
+
+export type HostMessage =
+  | { type: 'state'; state: UiState }
+  | { type: 'notice'; text: string };
+
+/** Commands a webview may ask the extension to run: a fixed allow-list. */
+export const WEBVIEW_COMMANDS = [
+  'promptTuning.selectModel',
+  'promptTuning.testPrompt',
+  'promptTuning.runOnDataset',
+  'promptTuning.trainSoftPrompt',
+  'promptTuning.showProjection',
+  'promptTuning.benchmark',
+  'promptTuning.openReport',
+  'promptTuning.openStudio',
+  'promptTuning.cancelJob',
+] as const;
+export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
+
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'selectRow'; index: number }
+  | { type: 'cancelJob'; id: string }
+  | { type: 'copyHardPrompt' }
+  | { type: 'saveAsPrompt' }
+  | { type: 'runCommand'; command: WebviewCommand }
+  | { type: 'showView'; view: ViewName };
+
+type Fields = Record<string, unknown>;
+
+function isRecord(v: unknown): v is Fields {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function hasOnlyKeys(v: Fields, keys: readonly string[]): boolean {
+  return Object.keys(v).every((k) => keys.includes(k));
+}
+
+function oneOf<T extends string>(values: readonly T[], v: unknown): v is T {
+  return typeof v === 'string' && (values as readonly string[]).includes(v);
+}
+
+/**
+ * Validates a message from a webview. Returns the typed message, or undefined for anything that does not
+ * match the protocol exactly (unknown type, missing or extra field, wrong field type, out-of-range value).
+ */
+export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
+  if (!isRecord(raw) || typeof raw.type !== 'string') return undefined;
+  switch (raw.type) {
+    case 'ready':
+    case 'copyHardPrompt':
+    case 'saveAsPrompt':
+      return hasOnlyKeys(raw, ['type']) ? { type: raw.type } : undefined;
+    case 'selectRow':
+      return hasOnlyKeys(raw, ['type', 'index']) &&
+        typeof raw.index === 'number' && Number.isSafeInteger(raw.index) && raw.index >= 0
+        ? { type: 'selectRow', index: raw.index }
+        : undefined;
+    case 'cancelJob':
+      return hasOnlyKeys(raw, ['type', 'id']) && typeof raw.id === 'string' && raw.id.length > 0 && raw.id.length <= 200
+        ? { type: 'cancelJob', id: raw.id }
+        : undefined;
+    case 'runCommand':
+      return hasOnlyKeys(raw, ['type', 'command']) && oneOf(WEBVIEW_COMMANDS, raw.command)
+        ? { type: 'runCommand', command: raw.command }
+        : undefined;
+    case 'showView':
+      return hasOnlyKeys(raw, ['type', 'view']) && oneOf(VIEW_NAMES, raw.view) ? { type: 'showView', view: raw.view } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Validates a message from the extension (the webview side's guard; the host is trusted, but shapes drift). */
+export function isHostMessage(raw: unknown): raw is HostMessage {
+  if (!isRecord(raw)) return false;
+  switch (raw.type) {
+    case 'state':
+      return isRecord(raw.state) && isRecord(raw.state.model) && Array.isArray(raw.state.jobs);
+    case 'notice':
+      return typeof raw.text === 'string';
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,111 @@
+/** Rendering a prompt for one dataset row: few-shot examples, the query, and where the soft prompt goes. */
+import { UserError } from '../engine/errors';
+import { createRng, shuffled } from '../data/random';
+import type { Row } from '../data/types';
+import { renderBody } from './template';
+import type { PromptFile } from './types';
+
+/** Separates few-shot examples from each other and from the query. */
+export const SHOT_SEPARATOR = '\n\n';
+
+export interface RenderedPrompt {
+  text: string;
+  /**
+   * `soft_prompt: marker` only: the character offset in `text` where the virtual tokens go. Callers tokenize
+   * `text.slice(0, offset)` and `text.slice(offset)` separately; the first half's token count is
+   * `ScoredExample.softPromptAt`.
+   */
+  softPromptOffset?: number;
+}
+
+// Stands in for {{ soft_prompt }} while rendering; control characters cannot come from YAML or JSON text by accident.
+const MARKER = '\u0000\u0001soft_prompt\u0001\u0000';
+
+function variablesFor(prompt: PromptFile, row: Row, marker: string): Record<string, unknown> {
+  const variables: Record<string, unknown> = { soft_prompt: marker };
+  for (const input of prompt.inputs) {
+    const value = row[input];
+    if (value === undefined) throw new UserError(`${prompt.file}: the row has no column "${input}" (listed in inputs)`, prompt.file);
+    variables[input] = value;
+  }
+  return variables;
+}
+
+/** The continuation a labelled row contributes when it is shown as a few-shot example or scored. */
+export function goldContinuation(prompt: PromptFile, row: Row): string {
+  if (prompt.task === 'generation') {
+    const column = prompt.targetColumn as string;
+    const target = row[column];
+    if (target === undefined) throw new UserError(`${prompt.file}: the row has no column "${column}" (target_column)`, prompt.file);
+    return prompt.targetPrefix + target;
+  }
+  const label = row[prompt.labelColumn];
+  if (label === undefined) throw new UserError(`${prompt.file}: the row has no column "${prompt.labelColumn}" (label_column)`, prompt.file);
+  const entry = prompt.labels.find((l) => l.label === label);
+  if (!entry) throw new UserError(`${prompt.file}: label "${label}" has no entry under labels`, prompt.file);
+  return entry.continuation;
+}
+
+/** The body rendered for `row` with the marker rendered as `marker`. */
+function renderQuery(prompt: PromptFile, row: Row, marker: string): string {
+  return renderBody(prompt.body, variablesFor(prompt, row, marker));
+}
+
+/** One few-shot example: the body rendered for the row (no soft prompt) followed by its gold continuation. */
+export function renderShot(prompt: PromptFile, row: Row): string {
+  return renderQuery(prompt, row, '') + goldContinuation(prompt, row);
+}
+
+/**
+ * The prompt text for `row`: the few-shot examples (if any), each followed by its continuation and a blank
+ * line, then the body rendered for the row. Rendering follows Jinja defaults: one trailing newline of the
+ * body is dropped.
+ */
+export function renderPrompt(prompt: PromptFile, row: Row, shotsRows: readonly Row[] = []): RenderedPrompt {
+  const shotsText = shotsRows.map((shot) => renderShot(prompt, shot) + SHOT_SEPARATOR).join('');
+  if (prompt.softPromptText !== undefined) {
+    if (prompt.softPrompt === 'prefix') return { text: prompt.softPromptText + shotsText + renderQuery(prompt, row, '') };
+    return { text: shotsText + renderQuery(prompt, row, prompt.softPromptText) };
+  }
+  if (prompt.softPrompt === 'prefix') return { text: shotsText + renderQuery(prompt, row, '') };
+  const query = renderQuery(prompt, row, MARKER);
+  const at = query.indexOf(MARKER);
+  if (at < 0) throw new UserError(`${prompt.file}: {{ soft_prompt }} was not rendered for this row (is it inside an if or a loop?)`, prompt.file);
+  if (query.indexOf(MARKER, at + 1) >= 0) throw new UserError(`${prompt.file}: {{ soft_prompt }} was rendered more than once (is it inside a loop?)`, prompt.file);
+  return { text: shotsText + query.slice(0, at) + query.slice(at + MARKER.length), softPromptOffset: shotsText.length + at };
+}
+
+/**
+ * Draws the few-shot examples deterministically: for classification `shots` rows of each label (in the
+ * order of `labels`), for generation `shots` rows in all; then shuffles them together so labels are not
+ * grouped. The same rows, seed and prompt always give the same examples.
+ */
+export function drawShots(prompt: PromptFile, trainRows: readonly Row[], seed: number = prompt.seed): Row[] {
+  const k = prompt.shots;
+  if (k === 0) return [];
+  const rng = createRng(seed);
+  let picked: Row[] = [];
+  if (prompt.task === 'classification') {
+    for (const { label } of prompt.labels) {
+      const candidates = trainRows.filter((r) => r[prompt.labelColumn] === label);
+      if (candidates.length < k) {
+        throw new UserError(`${prompt.file}: shots: ${k} needs ${k} training rows labelled "${label}", found ${candidates.length}`, prompt.file);
+      }
+      picked.push(...shuffled(candidates, rng).slice(0, k));
+    }
+  } else {
+    const column = prompt.targetColumn as string;
+    const candidates = trainRows.filter((r) => r[column] !== undefined);
+    if (candidates.length < k) throw new UserError(`${prompt.file}: shots: ${k} needs ${k} training rows, found ${candidates.length}`, prompt.file);
+    picked = shuffled(candidates, rng).slice(0, k);
+  }
+  return shuffled(picked, rng);
+}
+
+/**
+ * The prompt with its soft-prompt position rendered as literal text (prefix: before everything; marker: at
+ * the marker), e.g. a soft prompt's nearest-token projection evaluated as a hard prompt.
+ */
+export function withHardPrefix(prompt: PromptFile, text: string): PromptFile {
+  return { ...prompt, softPromptText: text };
+}

@@ -1,0 +1,314 @@
+/**
+ * The prompt-tuning loop: batches → engine.lossAndGrad → (clip) → optimiser step, with warmup/decay,
+ * dev-set evaluation every N steps, keep-best checkpoints, early stopping, NaN/Inf detection and
+ * cooperative cancellation. Only the soft prompt changes; the model is frozen inside the engine.
+ *
+ * Checkpoints are handed to `onCheckpoint` (which writes the adapter atomically), so the folder on disk
+ * always holds the last good prompt: the best on the dev set, or without a dev set the latest one.
+ */
+import type { LossKind, ModelEngine, ScoredExample, SoftPrompt } from '../engine/api';
+import { epochBatches } from './batching';
+import { createOptimizer, type OptimizerConfig } from './optimizers';
+import { createRng } from '../data/random';
+import { learningRateAt, type ScheduleName } from './schedule';
+
+export interface TrainerConfig {
+  loss: LossKind;
+  optimizer: OptimizerConfig;
+  /** Peak learning rate. */
+  lr: number;
+  schedule: ScheduleName;
+  warmupSteps: number;
+  /** Length of the run: `steps` when given, else `epochs` passes over the training set. */
+  epochs?: number;
+  steps?: number;
+  batchSize: number;
+  /** Clip the gradient to this global L2 norm; undefined: no clipping. */
+  clip?: number;
+  seed: number;
+  shuffle: boolean;
+  /** Evaluate (or, without a dev set, checkpoint) every this many steps; default: once per epoch, at most every 100 steps. */
+  evalEvery?: number;
+  /** Stop after this many evaluations without improvement on the dev set; undefined: never. */
+  patience?: number;
+}
+
+export interface StepProgress {
+  type: 'step';
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+  examplesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface EvalPoint {
+  step: number;
+  loss: number;
+  /** Dev accuracy through the verbalizer (classification only). */
+  accuracy?: number;
+}
+
+export type TrainProgress =
+  | StepProgress
+  | ({ type: 'eval'; isBest: boolean } & EvalPoint)
+  | { type: 'checkpoint'; step: number; reason: CheckpointReason };
+
+export type CheckpointReason = 'initial' | 'best' | 'latest' | 'last-good';
+
+export interface Checkpoint {
+  soft: SoftPrompt;
+  step: number;
+  reason: CheckpointReason;
+  /** The dev evaluation that made it the best, when there is a dev set. */
+  eval?: EvalPoint;
+}
+
+export type StopReason = 'completed' | 'early-stopped' | 'cancelled' | 'diverged';
+
+export interface TrainOutcome {
+  /** The prompt the run ends with: the last checkpoint handed to onCheckpoint. */
+  soft: SoftPrompt;
+  savedStep: number;
+  /** Training objective on the first batch before any update. */
+  initialLoss: number;
+  /** Training objective of `soft` on that same first batch (undefined when cancelled). */
+  finalLoss?: number;
+  bestEval?: EvalPoint;
+  steps: number;
+  totalSteps: number;
+  seconds: number;
+  examplesPerSecond: number;
+  stopReason: StopReason;
+  /** Why the run stopped early, in words; undefined when completed. */
+  stopMessage?: string;
+  curve: { step: number; loss: number; lr: number; gradNorm: number }[];
+  evals: EvalPoint[];
+}
+
+export interface TrainerInput {
+  engine: ModelEngine;
+  init: SoftPrompt;
+  train: readonly ScoredExample[];
+  dev?: readonly ScoredExample[];
+  config: TrainerConfig;
+  signal?: AbortSignal;
+  onProgress?: (progress: TrainProgress) => void;
+  /** Persists a checkpoint (atomically); the soft prompt passed is a private copy. */
+  onCheckpoint?: (checkpoint: Checkpoint) => void | Promise<void>;
+}
+
+/** Dev examples per engine call, so that cancellation is noticed within an evaluation too. */
+const EVAL_CHUNK = 64;
+
+export function stepsPerEpoch(examples: number, batchSize: number): number {
+  return Math.ceil(examples / batchSize);
+}
+
+export function defaultEvalEvery(perEpoch: number): number {
+  return Math.max(1, Math.min(perEpoch, 100));
+}
+
+export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome> {
+  const { engine, config, signal, train, dev } = input;
+  if (train.length === 0) throw new Error('trainSoftPrompt: no training examples');
+  const started = performance.now();
+  const { numVirtual, hiddenSize } = input.init;
+  const params = Float32Array.from(input.init.data);
+  const asSoft = (data: Float32Array): SoftPrompt => ({ numVirtual, hiddenSize, data });
+  const perEpoch = stepsPerEpoch(train.length, config.batchSize);
+  const totalSteps = config.steps ?? (config.epochs ?? 1) * perEpoch;
+  const evalEvery = config.evalEvery ?? defaultEvalEvery(perEpoch);
+  const optimizer = createOptimizer(config.optimizer, numVirtual, hiddenSize);
+  const schedule = { name: config.schedule, lr: config.lr, warmupSteps: config.warmupSteps, totalSteps };
+  const devKind: LossKind | undefined = dev && dev.length > 0 ? (dev.every((e) => e.continuations.length > 1) ? 'verbalizer' : 'lm') : undefined;
+
+  // Shuffling draws from its own stream so the init (seeded with `seed` itself) does not shift it.
+  const rng = createRng(config.seed ^ 0x5bd1e995);
+  const lengths = train.map((e) => e.promptIds.length + Math.max(...e.continuations.map((c) => c.length)));
+  let pending: number[][] = [];
+  let epoch = 0;
+  const nextBatch = (): number[] => {
+    if (pending.length === 0) {
+      pending = epochBatches(lengths, { batchSize: config.batchSize, shuffle: config.shuffle }, rng);
+      epoch++;
+    }
+    return pending.shift()!;
+  };
+
+  const curve: TrainOutcome['curve'] = [];
+  const evals: EvalPoint[] = [];
+  let saved: Checkpoint | undefined;
+  let best: EvalPoint | undefined;
+  let evalsSinceBest = 0;
+  let stopReason: StopReason = 'completed';
+  let stopMessage: string | undefined;
+  let initialLoss = NaN;
+  let firstBatch: ScoredExample[] = [];
+  let examplesSeen = 0;
+  let trainSeconds = 0;
+  let step = 0;
+
+  const checkpoint = async (data: Float32Array, atStep: number, reason: CheckpointReason, point?: EvalPoint) => {
+    saved = { soft: asSoft(Float32Array.from(data)), step: atStep, reason, eval: point };
+    await input.onCheckpoint?.(saved);
+    input.onProgress?.({ type: 'checkpoint', step: atStep, reason });
+  };
+
+  /** Evaluates on the dev set (or, without one, just checkpoints); returns false when cancelled. */
+  const evaluateAndKeep = async (atStep: number, reason: CheckpointReason): Promise<boolean> => {
+    if (!dev || !devKind) {
+      await checkpoint(params, atStep, reason);
+      return true;
+    }
+    const point = await evaluateDev(engine, dev, asSoft(params), devKind, atStep, signal);
+    if (!point) return false;
+    evals.push(point);
+    const isBest = !best || isBetter(point, best);
+    input.onProgress?.({ type: 'eval', isBest, ...point });
+    if (isBest) {
+      best = point;
+      evalsSinceBest = 0;
+      await checkpoint(params, atStep, atStep === 0 ? 'initial' : 'best', point);
+    } else {
+      evalsSinceBest++;
+    }
+    return true;
+  };
+
+  // The newest prompt whose training loss was finite, and how many updates it had seen.
+  let lastGood = Float32Array.from(params);
+  let lastGoodStep = 0;
+  if (!(await evaluateAndKeep(0, 'initial'))) {
+    stopReason = 'cancelled';
+  }
+  while (stopReason === 'completed' && step < totalSteps) {
+    // Let queued events (a cancel message, say) run even if the engine never yields.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted) {
+      stopReason = 'cancelled';
+      break;
+    }
+    const stepStarted = performance.now();
+    const batch = nextBatch().map((i) => train[i]);
+    if (step === 0) firstBatch = batch;
+    const lr = learningRateAt(schedule, step + 1);
+    const result = await engine.lossAndGrad(batch, asSoft(params), config.loss);
+    const problem = !Number.isFinite(result.loss) ? `the loss became ${result.loss}` : !allFinite(result.grad) ? 'the gradient has NaN or infinite values' : undefined;
+    if (problem) {
+      stopReason = 'diverged';
+      stopMessage = divergenceMessage(step + 1, problem, config.lr);
+      break;
+    }
+    if (step === 0) initialLoss = result.loss;
+    lastGood = Float32Array.from(params);
+    lastGoodStep = step;
+    const grad = result.grad;
+    const gradNorm = Math.sqrt(grad.reduce((s, g) => s + g * g, 0));
+    const scaled = config.clip !== undefined && gradNorm > config.clip ? scaleCopy(grad, config.clip / gradNorm) : grad;
+    optimizer.step(params, scaled, lr);
+    if (!allFinite(params)) {
+      stopReason = 'diverged';
+      stopMessage = divergenceMessage(step + 1, 'the update overflowed (the soft prompt has NaN or infinite values)', config.lr);
+      break;
+    }
+    step++;
+    examplesSeen += batch.length;
+    trainSeconds += (performance.now() - stepStarted) / 1000;
+    curve.push({ step, loss: result.loss, lr, gradNorm });
+    const elapsed = (performance.now() - started) / 1000;
+    input.onProgress?.({
+      type: 'step',
+      step,
+      totalSteps,
+      epoch,
+      loss: result.loss,
+      lr,
+      examplesPerSecond: trainSeconds > 0 ? examplesSeen / trainSeconds : 0,
+      etaSeconds: (elapsed / step) * (totalSteps - step),
+    });
+    if (step % evalEvery === 0 || step === totalSteps) {
+      if (!(await evaluateAndKeep(step, 'latest'))) {
+        stopReason = 'cancelled';
+        break;
+      }
+      if (config.patience !== undefined && best && evalsSinceBest >= config.patience && step < totalSteps) {
+        stopReason = 'early-stopped';
+        stopMessage = `stopped early at step ${step}: no dev-set improvement in ${config.patience} evaluations (best at step ${best.step})`;
+      }
+    }
+  }
+
+  if (stopReason === 'diverged' && !best && saved?.step !== lastGoodStep) {
+    // Without a dev set the newest good prompt is the one whose loss was last finite.
+    await checkpoint(lastGood, lastGoodStep, 'last-good');
+  }
+  if (stopReason === 'cancelled') {
+    stopMessage = saved ? `cancelled at step ${step}; the checkpoint of step ${saved.step} is kept` : `cancelled at step ${step} before the first checkpoint; nothing was saved`;
+  }
+  if (stopReason === 'diverged' && saved) stopMessage += `; kept the checkpoint of step ${saved.step}`;
+  const soft = saved?.soft ?? asSoft(Float32Array.from(input.init.data));
+  let finalLoss: number | undefined;
+  if (stopReason !== 'cancelled' && firstBatch.length > 0) {
+    finalLoss = (await engine.loss(firstBatch, soft, config.loss)).loss;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    soft,
+    savedStep: saved?.step ?? 0,
+    initialLoss,
+    finalLoss,
+    bestEval: best,
+    steps: step,
+    totalSteps,
+    seconds,
+    examplesPerSecond: trainSeconds > 0 ? examplesSeen / trainSeconds : 0,
+    stopReason,
+    stopMessage,
+    curve,
+    evals,
+  };
+}
+
+/** Higher accuracy wins; equal (or no) accuracy: lower loss. */
+function isBetter(a: EvalPoint, b: EvalPoint): boolean {
+  if (a.accuracy !== undefined && b.accuracy !== undefined && a.accuracy !== b.accuracy) return a.accuracy > b.accuracy;
+  return a.loss < b.loss;
+}
+
+/** Dev loss (and verbalizer accuracy); undefined when cancelled. */
+async function evaluateDev(engine: ModelEngine, dev: readonly ScoredExample[], soft: SoftPrompt, kind: LossKind, step: number, signal?: AbortSignal): Promise<EvalPoint | undefined> {
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < dev.length; start += EVAL_CHUNK) {
+    if (signal?.aborted) return undefined;
+    const chunk = dev.slice(start, start + EVAL_CHUNK);
+    const result = await engine.loss(chunk, soft, kind);
+    result.perExample.forEach((l) => (lossSum += l));
+    chunk.forEach((example, i) => {
+      if (argmax(result.scores[i]) === example.gold) correct++;
+    });
+  }
+  return { step, loss: lossSum / dev.length, accuracy: kind === 'verbalizer' ? correct / dev.length : undefined };
+}
+
+function argmax(values: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+function allFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
+}
+
+function scaleCopy(values: Float32Array, factor: number): Float32Array {
+  return values.map((v) => v * factor);
+}
+
+function divergenceMessage(step: number, problem: string, lr: number): string {
+  return `training diverged at step ${step}: ${problem}; the learning rate ${lr} is probably too high (try a smaller --lr, --clip 1, or --warmup)`;
+}

@@ -1,0 +1,259 @@
+/**
+ * The typed message protocol between a caller (CLI, VS Code extension) and the model worker thread.
+ *
+ *   caller → worker:  {type:'start', id, kind, params}   {type:'cancel', id}
+ *   worker → caller:  {type:'progress', id, progress}    {type:'result', id, result}
+ *                     {type:'error', id, message, isUserError, cancelled?, stack?}
+ *
+ * Every job kind K has its parameter, result and progress types in JobMap; all of them are plain data
+ * (structured-clone safe: no class instances or functions). Paths are absolute or relative to the
+ * caller's working directory (the worker shares the process's cwd).
+ */
+import type { LossKind, SoftPrompt } from '../engine/api';
+import type { PerClassMetrics } from '../eval/metrics';
+import type { EvalPoint, StopReason, TrainProgress } from '../tuning/trainer';
+
+/** Options of `ptune train` (issue 4); every field but the first five is optional with the documented default. */
+export interface TrainParams {
+  /** Hugging Face GPT-2 checkpoint folder. */
+  model: string;
+  /** Training dataset file (JSONL/JSON/CSV/TSV). */
+  train: string;
+  /** The .prompt file: template, verbalizer, soft-prompt placement. */
+  template: string;
+  /** Adapter folder to write. */
+  out: string;
+  /** Dev dataset for evaluation every `evalEvery` steps, keep-best and early stopping. */
+  eval?: string;
+  /** Default 20 (or the adapter's length with init adapter:DIR). */
+  virtualTokens?: number;
+  /** text | vocab | random | adapter:DIR; default text. */
+  init?: string;
+  /** Text for init text; default: the prompt file's rendered instruction. */
+  initText?: string;
+  /** Default: verbalizer for classification prompt files, lm for generation. */
+  loss?: LossKind;
+  /** adamw (default) | adafactor | sgd. */
+  optimizer?: string;
+  /** Default: adamw 0.03, adafactor 0.3, sgd 0.1. */
+  lr?: number;
+  /** AdamW decoupled weight decay; default 0. */
+  weightDecay?: number;
+  /** Default 3 epochs unless `steps` is given. */
+  epochs?: number;
+  steps?: number;
+  /** Default 8. */
+  batchSize?: number;
+  /** Warmup steps; default 0. */
+  warmup?: number;
+  /** constant (default) | linear | cosine. */
+  schedule?: string;
+  /** Global gradient-norm clipping; default off. */
+  clip?: number;
+  /** Default 0. */
+  seed?: number;
+  /** Default true; false keeps file order. */
+  shuffle?: boolean;
+  /** Longest sequence in tokens, virtual tokens included; default: the model's maximum. */
+  maxLength?: number;
+  /** Evaluate every N steps; default once per epoch, at most every 100 steps. */
+  evalEvery?: number;
+  /** Early stopping after N evaluations without improvement; default off. */
+  patience?: number;
+  /** Use a seeded sample of at most this many training rows. */
+  limit?: number;
+  /** Use a seeded sample of at most this many dev rows for the in-training evaluations. */
+  evalLimit?: number;
+  /** Replace an `out` that exists and is not an adapter folder. */
+  overwrite?: boolean;
+}
+
+export interface TrainResult {
+  /** Training objective on the first batch before any update. */
+  initialLoss: number | null;
+  /** Training objective of the saved prompt on that same first batch (null when cancelled). */
+  finalLoss: number | null;
+  /** Best dev accuracy (null without a classification dev set). */
+  bestEvalAccuracy: number | null;
+  bestEvalLoss: number | null;
+  steps: number;
+  totalSteps: number;
+  seconds: number;
+  examplesPerSecond: number;
+  /** The adapter folder (absolute); it holds the step-`savedStep` prompt. */
+  out: string;
+  /** False when cancelled before the first checkpoint (nothing written). */
+  saved: boolean;
+  savedStep: number;
+  stopReason: StopReason;
+  stopMessage?: string;
+  loss: LossKind;
+  trainRows: number;
+  evalRows: number;
+  /** Rows whose input text was cut from the left to fit maxLength. */
+  truncatedRows: number;
+  warnings: string[];
+  evals: EvalPoint[];
+}
+
+export type TrainJobProgress = TrainProgress | { type: 'status'; message: string };
+
+export interface EvalParams {
+  model: string;
+  data: string;
+  template: string;
+  /** Adapter folder of a soft prompt; without it the hard prompt is evaluated. */
+  soft?: string;
+  /** Evaluate a seeded sample of at most N rows. */
+  limit?: number;
+  /** JSONL file to write one prediction per example. */
+  predictions?: string;
+  maxLength?: number;
+  seed?: number;
+}
+
+export interface EvalJobResult {
+  n: number;
+  labels: string[];
+  accuracy: number;
+  macroF1: number;
+  perClass: PerClassMetrics[];
+  confusion: number[][];
+  ece: number;
+  seconds: number;
+  examplesPerSecond: number;
+  truncatedRows: number;
+  predictions?: string;
+  warnings: string[];
+}
+
+export type EvalJobProgress = { type: 'status'; message: string } | { type: 'eval'; done: number; total: number };
+
+/** Render and tokenize a prompt for one row (no model run; the engine is loaded for its tokenizer). */
+export interface PreviewParams {
+  model: string;
+  template: string;
+  /** Column values; for classification a label is optional (the gold label is then unknown). */
+  row: Record<string, string>;
+  /** Virtual tokens to show at the soft-prompt position; default 0 (hard prompt only). */
+  virtualTokens?: number;
+  maxLength?: number;
+}
+
+export interface PreviewToken {
+  id: number;
+  /** The vocabulary piece (e.g. " great"). */
+  piece: string;
+}
+
+export interface PreviewResult {
+  /** The rendered prompt text (what the tokens encode). */
+  text: string;
+  tokens: PreviewToken[];
+  /** Index into tokens where the virtual tokens go. */
+  softPromptAt: number;
+  virtualTokens: number;
+  /** One entry per candidate continuation (classification: per label, in verbalizer order). */
+  continuations: { label?: string; tokens: PreviewToken[] }[];
+  truncated: boolean;
+  /** Sequence length the longest continuation gives, virtual tokens included. */
+  totalTokens: number;
+}
+
+export interface TestPromptParams {
+  model: string;
+  template: string;
+  /** The row (or typed input) to score; column name → text. */
+  row: Record<string, string>;
+  soft?: string;
+  maxLength?: number;
+}
+
+export type TestPromptResult =
+  | { task: 'classification'; labels: { label: string; logProb: number; probability: number }[]; predicted: string; gold?: string }
+  | { task: 'generation'; text: string; tokens: number };
+
+export interface GenerateParams {
+  model: string;
+  /** Raw text to continue (no template). */
+  prompt: string;
+  maxNewTokens: number;
+  soft?: string;
+}
+
+export interface GenerateResult {
+  text: string;
+  ids: number[];
+}
+
+/** `ptune bench` (issue 5): hard prompts vs soft prompts on one test set. */
+export interface BenchParams {
+  model: string;
+  data: string;
+  train?: string;
+  hard: string[];
+  soft: string[];
+  /** Train a soft prompt per seed (needs `train`) with the tuning options below. */
+  tune?: boolean;
+  tuning?: Omit<TrainParams, 'model' | 'train' | 'template' | 'out' | 'overwrite'>;
+  /** The prompt file whose template the tuned soft prompts use; default: the first --hard. */
+  tuneTemplate?: string;
+  seeds?: number;
+  out?: string;
+  cache?: boolean;
+  limit?: number;
+}
+
+export type BenchResult = Record<string, unknown>;
+export type BenchJobProgress = Record<string, unknown> & { type: string };
+
+export interface ProjectParams {
+  model: string;
+  soft: string;
+  topK?: number;
+  metric?: 'cosine' | 'l2' | 'dot';
+}
+
+export type ProjectResult = Record<string, unknown>;
+export type ProjectJobProgress = { type: 'status'; message: string };
+
+/** Every job kind with its parameter, result and progress types. */
+export interface JobMap {
+  train: { params: TrainParams; result: TrainResult; progress: TrainJobProgress };
+  eval: { params: EvalParams; result: EvalJobResult; progress: EvalJobProgress };
+  bench: { params: BenchParams; result: BenchResult; progress: BenchJobProgress };
+  project: { params: ProjectParams; result: ProjectResult; progress: ProjectJobProgress };
+  preview: { params: PreviewParams; result: PreviewResult; progress: never };
+  testPrompt: { params: TestPromptParams; result: TestPromptResult; progress: never };
+  generate: { params: GenerateParams; result: GenerateResult; progress: never };
+}
+
+export type JobKind = keyof JobMap;
+export type JobParams<K extends JobKind> = JobMap[K]['params'];
+export type JobResult<K extends JobKind> = JobMap[K]['result'];
+export type JobProgress<K extends JobKind> = JobMap[K]['progress'];
+
+export const JOB_KINDS: readonly JobKind[] = ['train', 'eval', 'bench', 'project', 'preview', 'testPrompt', 'generate'];
+
+export type ToWorker =
+  | { [K in JobKind]: { type: 'start'; id: string; kind: K; params: JobParams<K> } }[JobKind]
+  | { type: 'cancel'; id: string };
+
+export type FromWorker =
+  | { type: 'progress'; id: string; progress: unknown }
+  | { type: 'result'; id: string; result: unknown }
+  | { type: 'error'; id: string; message: string; isUserError: boolean; cancelled?: boolean; stack?: string };
+
+/** What the worker thread is started with (workerData). */
+export interface WorkerConfig {
+  /** onnxruntime intra-op threads for every engine the worker loads. */
+  threads?: number;
+  /**
+   * Module exporting `loadEngine(dir, {threads}) => Promise<ModelEngine>` to use instead of the real
+   * Engine (tests point it at a fake).
+   */
+  engineModule?: string;
+}
+
+/** Re-exported for callers that type soft prompts in results. */
+export type { SoftPrompt };

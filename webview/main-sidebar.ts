@@ -1,0 +1,29 @@
+/** The side panel: model, running jobs, the active prompt's preview, and shortcuts into the Studio. */
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import type { UiState } from '../src/extension/views/protocol';
+import { jobList, modelLine } from './lib/common';
+import { button, el, replaceChildren } from './lib/dom';
+import { onHostMessage, post } from './lib/host';
+import { PromptView } from './views/prompt';
+
+const prompt = new PromptView();
+const top = el('div', { class: 'top-bar' });
+const shortcuts = el('div', { class: 'actions shortcuts' },
+  button('Open Studio', () => post({ type: 'runCommand', command: 'promptTuning.openStudio' })),
+  button('Train…', () => post({ type: 'runCommand', command: 'promptTuning.trainSoftPrompt' }), { secondary: true }),
+  button('Benchmark…', () => post({ type: 'runCommand', command: 'promptTuning.benchmark' }), { secondary: true }),
+  button('Open report…', () => post({ type: 'runCommand', command: 'promptTuning.openReport' }), { secondary: true }));
+replaceChildren(document.getElementById('app')!, top, shortcuts, prompt.root);
+
+function render(state: UiState): void {
+  replaceChildren(top, modelLine(state.model), jobList(state.jobs));
+  prompt.render(state.prompt);
+}
+
+onHostMessage((message) => {
+  if (message.type === 'state') render(message.state);
+});
+post({ type: 'ready' });

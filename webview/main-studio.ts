@@ -1,0 +1,57 @@
+/** The Studio editor panel: prompt, training, projection and benchmark views as tabs. */
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import { VIEW_NAMES, type UiState, type ViewName } from '../src/extension/views/protocol';
+import { jobList, modelLine } from './lib/common';
+import { el, replaceChildren } from './lib/dom';
+import { loadUiState, onHostMessage, post, saveUiState } from './lib/host';
+import { BenchmarkView } from './views/benchmark';
+import { ProjectionView } from './views/projection';
+import { PromptView } from './views/prompt';
+import { TrainingView } from './views/training';
+
+const TAB_TITLES: Record<ViewName, string> = { prompt: 'Prompt', training: 'Training', projection: 'Projection', benchmark: 'Benchmark' };
+
+const ui = loadUiState({ view: 'prompt' as ViewName, focusSeq: 0 });
+const views = { prompt: new PromptView(), training: new TrainingView(), projection: new ProjectionView(), benchmark: new BenchmarkView() };
+const top = el('div', { class: 'top-bar' });
+const tabs = el('vscode-tabs', { attrs: { panel: true } },
+  ...VIEW_NAMES.flatMap((name) => [
+    el('vscode-tab-header', { attrs: { slot: 'header', id: `tab-${name}` } }, TAB_TITLES[name]),
+    el('vscode-tab-panel', {}, views[name].root),
+  ])) as HTMLElement & { selectedIndex: number };
+tabs.addEventListener('vsc-tabs-select', (event) => {
+  ui.view = VIEW_NAMES[(event as CustomEvent<{ selectedIndex: number }>).detail.selectedIndex] ?? 'prompt';
+  saveUiState(ui);
+});
+tabs.selectedIndex = VIEW_NAMES.indexOf(ui.view);
+replaceChildren(document.getElementById('app')!, top, tabs);
+
+function select(view: ViewName): void {
+  ui.view = view;
+  tabs.selectedIndex = VIEW_NAMES.indexOf(view);
+  saveUiState(ui);
+}
+
+function render(state: UiState): void {
+  replaceChildren(top, modelLine(state.model), jobList(state.jobs));
+  views.prompt.render(state.prompt);
+  const trainingJob = state.jobs.find((j) => j.id === state.training?.jobId);
+  views.training.render(state.training, trainingJob?.id);
+  views.projection.render(state.projection);
+  views.benchmark.render(state.benchmark);
+  if (state.focus && state.focus.seq !== ui.focusSeq) {
+    ui.focusSeq = state.focus.seq;
+    select(state.focus.view);
+  }
+}
+
+onHostMessage((message) => {
+  if (message.type === 'state') render(message.state);
+});
+post({ type: 'ready' });

@@ -1,0 +1,120 @@
+/** Benchmark view: the tables and charts of a report.json (already validated by the extension host). */
+import type { BenchReport, PromptResult } from '../../src/bench/report/schema';
+import * as fmt from '../../src/bench/report/format';
+import type { BenchmarkViewState } from '../../src/extension/views/protocol';
+import { createChart, palette, type Chart } from '../lib/charts';
+import { button, el, replaceChildren } from '../lib/dom';
+import { post } from '../lib/host';
+
+export class BenchmarkView {
+  readonly root = el('section', { class: 'view benchmark-view', attrs: { 'data-view': 'benchmark' } });
+  private charts: Chart[] = [];
+  private shown: BenchmarkViewState | undefined;
+
+  render(state: BenchmarkViewState | undefined): void {
+    if (state === this.shown && state !== undefined) return;
+    this.shown = state;
+    for (const chart of this.charts) chart.destroy();
+    this.charts = [];
+    if (!state) {
+      replaceChildren(this.root, el('p', { class: 'empty' }, 'No benchmark report open.'),
+        el('div', { class: 'actions' },
+          button('Open report.json…', () => post({ type: 'runCommand', command: 'promptTuning.openReport' })),
+          button('Benchmark Prompts…', () => post({ type: 'runCommand', command: 'promptTuning.benchmark' }), { secondary: true })));
+      return;
+    }
+    const report = state.report as BenchReport;
+    const accuracyCanvas = el('canvas', { attrs: { id: 'accuracy-chart', 'aria-label': 'Accuracy per prompt with bootstrap interval' } });
+    const curves = report.prompts.filter((p) => p.trainingCurve && p.trainingCurve.length > 0);
+    const curveCanvas = curves.length > 0 ? el('canvas', { attrs: { id: 'curve-chart', 'aria-label': 'Training curves' } }) : undefined;
+    const names = new Map(report.prompts.map((p) => [p.id, p.name]));
+    replaceChildren(this.root,
+      el('header', { class: 'view-header' },
+        el('h2', {}, 'Benchmark ', el('code', {}, state.file)),
+        el('p', { class: 'muted' },
+          `Model ${report.model.nameOrPath} · ${report.dataset.n} rows of ${report.dataset.file}` +
+          `${report.dataset.skipped ? ` (${report.dataset.skipped} skipped)` : ''} · ${report.createdAt}`),
+        el('p', { class: 'muted' }, el('code', {}, report.command))),
+      el('div', { class: 'actions' },
+        button('Open another report…', () => post({ type: 'runCommand', command: 'promptTuning.openReport' }), { secondary: true })),
+      el('h3', {}, 'Results'),
+      summaryTable(report.prompts),
+      report.comparison
+        ? el('p', { class: 'comparison', attrs: { id: 'comparison' } }, fmt.comparisonSentence(report.comparison, {
+          soft: names.get(report.comparison.softPromptId) ?? report.comparison.softPromptId,
+          hard: names.get(report.comparison.hardPromptId) ?? report.comparison.hardPromptId,
+        }))
+        : null,
+      aggregates(report),
+      el('h3', {}, 'Accuracy'),
+      el('div', { class: 'chart-box' }, accuracyCanvas),
+      curveCanvas ? el('h3', {}, 'Training curves') : null,
+      curveCanvas ? el('div', { class: 'chart-box' }, curveCanvas) : null,
+      el('h3', {}, 'Confusion matrices'),
+      el('div', { class: 'confusion-grid' }, ...report.prompts.map(confusion)));
+    this.charts.push(accuracyChart(accuracyCanvas, report.prompts));
+    if (curveCanvas) this.charts.push(curveChart(curveCanvas, curves));
+  }
+}
+
+function table(header: string[], rows: (string | Node)[][], options: { id?: string; numeric?: boolean[] } = {}): HTMLElement {
+  return el('table', { class: 'data', attrs: { id: options.id } },
+    el('thead', {}, el('tr', {}, ...header.map((h) => el('th', {}, h)))),
+    el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells.map((c, i) => el('td', { class: options.numeric?.[i] ? 'num' : '' }, c))))));
+}
+
+function summaryTable(prompts: PromptResult[]): HTMLElement {
+  return table(
+    ['prompt', 'kind', 'accuracy [95% CI]', 'macro-F1', 'ECE', 'length', 'trained params', 'tuning', 'examples/s', 'latency p50 / p95'],
+    prompts.map((p) => [p.name, p.kind, fmt.accuracyWithCI(p), fmt.fixed(p.metrics.macroF1), fmt.fixed(p.metrics.ece),
+      fmt.promptLength(p), fmt.integer(p.trainableParams), fmt.seconds(p.tuningSeconds), fmt.throughput(p.examplesPerSecond), fmt.latency(p)]),
+    { id: 'results-table', numeric: [false, false, true, true, true, true, true, true, true, true] });
+}
+
+function aggregates(report: BenchReport): HTMLElement | null {
+  const rows: string[][] = [];
+  for (const [name, agg] of [['soft prompts', report.aggregates.soft], ['projections', report.aggregates.projection]] as const) {
+    if (agg) rows.push([name, String(agg.n), fmt.meanStd(agg.accuracy, true), fmt.meanStd(agg.macroF1, false), fmt.meanStd(agg.ece, false)]);
+  }
+  if (rows.length === 0) return null;
+  return el('div', {}, el('h3', {}, 'Across seeds'), table(['', 'n', 'accuracy', 'macro-F1', 'ECE'], rows));
+}
+
+function confusion(p: PromptResult): HTMLElement {
+  const labels = p.metrics.labels;
+  return el('div', { class: 'confusion-card' },
+    el('h4', {}, p.name),
+    table(['gold \\ predicted', ...labels], p.metrics.confusion.map((row, i) => [labels[i] ?? String(i), ...row.map(String)])),
+    table(['label', 'precision', 'recall', 'F1', 'support'], p.metrics.perClass.map((c) =>
+      [c.label, fmt.fixed(c.precision), fmt.fixed(c.recall), fmt.fixed(c.f1), String(c.support)])));
+}
+
+function accuracyChart(canvas: HTMLCanvasElement, prompts: PromptResult[]): Chart {
+  const colors = () => prompts.map((p) => palette()[p.kind === 'hard' ? 0 : p.kind === 'soft' ? 1 : 2]);
+  return createChart(canvas, {
+    type: 'bar',
+    data: {
+      labels: prompts.map((p) => p.name),
+      datasets: [
+        { label: 'accuracy', data: prompts.map((p) => p.metrics.accuracy), backgroundColor: colors() },
+        { label: '95% interval', data: prompts.map((p) => [p.metrics.accuracyCI.low, p.metrics.accuracyCI.high]), backgroundColor: 'rgba(128,128,128,0.35)', barPercentage: 0.25, grouped: false },
+      ],
+    },
+    options: { scales: { y: { min: 0, max: 1, title: { display: true, text: 'accuracy' } } } },
+  }, (chart) => { chart.data.datasets[0].backgroundColor = colors(); });
+}
+
+function curveChart(canvas: HTMLCanvasElement, prompts: PromptResult[]): Chart {
+  const datasets = () => prompts.map((p, i) => {
+    const color = palette()[i % palette().length];
+    return { label: `${p.name} loss`, data: (p.trainingCurve ?? []).map((c) => ({ x: c.step, y: c.loss })), borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: 2 };
+  });
+  return createChart(canvas, {
+    type: 'line',
+    data: { datasets: datasets() },
+    options: { parsing: false, scales: { x: { type: 'linear', title: { display: true, text: 'step' } }, y: { title: { display: true, text: 'loss' } } } },
+  }, (chart) => {
+    const fresh = datasets();
+    chart.data.datasets.forEach((d, i) => Object.assign(d, { borderColor: fresh[i].borderColor, backgroundColor: fresh[i].backgroundColor }));
+  });
+}

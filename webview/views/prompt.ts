@@ -1,0 +1,74 @@
+/** Prompt editor view: the rendered prompt for a chosen dataset row, its token boundaries and count, and validation messages. */
+import type { DiagnosticItem, PromptViewState, TokenPiece } from '../../src/extension/views/protocol';
+import { button, el, replaceChildren } from '../lib/dom';
+import { visibleWhitespace } from '../lib/format';
+import { post } from '../lib/host';
+
+export class PromptView {
+  readonly root = el('section', { class: 'view prompt-view', attrs: { 'data-view': 'prompt' } });
+
+  render(state: PromptViewState | undefined): void {
+    if (!state?.file) {
+      replaceChildren(this.root, el('p', { class: 'empty' }, 'Open a .prompt file to preview it here.'));
+      return;
+    }
+    replaceChildren(this.root,
+      el('header', { class: 'view-header' }, el('h2', { class: 'file-name' }, state.file)),
+      this.rowPicker(state),
+      rowFields(state),
+      el('h3', {}, 'Rendered prompt'),
+      state.rendered === undefined
+        ? el('p', { class: 'note' }, state.note ?? 'The prompt could not be rendered.')
+        : el('pre', { class: 'rendered', attrs: { id: 'rendered-prompt' } }, state.rendered),
+      el('h3', {}, 'Tokens ', el('vscode-badge', { attrs: { id: 'token-count' } }, state.tokenCount ?? '–')),
+      state.tokens ? tokenStrip(state.tokens) : el('p', { class: 'note' }, state.note ?? 'Select a model to see token boundaries.'),
+      el('h3', {}, 'Validation'),
+      diagnosticList(state.diagnostics),
+      el('div', { class: 'actions' },
+        button('▶ Test', () => post({ type: 'runCommand', command: 'promptTuning.testPrompt' })),
+        button('▶ Run on dataset', () => post({ type: 'runCommand', command: 'promptTuning.runOnDataset' }), { secondary: true })),
+    );
+  }
+
+  private rowPicker(state: PromptViewState): HTMLElement {
+    const last = Math.max(0, state.rowCount - 1);
+    const go = (index: number) => post({ type: 'selectRow', index: Math.min(last, Math.max(0, index)) });
+    const field = el('vscode-textfield', {
+      attrs: { type: 'number', min: 0, max: last, value: state.rowIndex, id: 'row-index', 'aria-label': 'Dataset row' },
+    }) as HTMLElement & { value: string };
+    field.addEventListener('change', () => {
+      const index = Number.parseInt(field.value, 10);
+      if (Number.isSafeInteger(index)) go(index);
+    });
+    return el('div', { class: 'row-picker' },
+      el('span', {}, 'Row'),
+      button('◀', () => go(state.rowIndex - 1), { secondary: true, disabled: state.rowIndex <= 0 }),
+      field,
+      button('▶', () => go(state.rowIndex + 1), { secondary: true, disabled: state.rowIndex >= last }),
+      el('span', { class: 'muted' }, `of ${state.rowCount}`));
+  }
+}
+
+function rowFields(state: PromptViewState): HTMLElement {
+  const entries = Object.entries(state.row);
+  if (entries.length === 0) return el('p', { class: 'note' }, 'No dataset row.');
+  return el('dl', { class: 'row-fields' },
+    ...entries.flatMap(([key, value]) => [el('dt', {}, key), el('dd', {}, value)]),
+    state.gold !== undefined ? el('dt', {}, 'gold label') : null,
+    state.gold !== undefined ? el('dd', { class: 'gold' }, state.gold) : null);
+}
+
+function tokenStrip(tokens: TokenPiece[]): HTMLElement {
+  return el('div', { class: 'tokens', attrs: { id: 'token-strip' } },
+    ...tokens.map((token, i) => el('span', {
+      class: `token ${token.virtual ? 'virtual' : i % 2 === 0 ? 'even' : 'odd'}`,
+      title: token.virtual ? 'virtual token (soft prompt)' : `id ${token.id}: ${JSON.stringify(token.text)}`,
+    }, token.virtual ? token.text : visibleWhitespace(token.text))));
+}
+
+function diagnosticList(diagnostics: DiagnosticItem[]): HTMLElement {
+  if (diagnostics.length === 0) return el('p', { class: 'ok', attrs: { id: 'diagnostics' } }, 'No problems.');
+  return el('ul', { class: 'diagnostics', attrs: { id: 'diagnostics' } },
+    ...diagnostics.map((d) => el('li', { class: d.severity },
+      el('span', { class: 'where' }, `${d.line + 1}:${d.column + 1}`), ' ', d.message)));
+}
