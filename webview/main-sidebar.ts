@@ -4,13 +4,15 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { UiState } from '../src/extension/views/protocol';
-import { jobList, modelLine } from './lib/common';
+import { JobList, ModelLine, SliceMemo } from './lib/common';
 import { button, el, replaceChildren } from './lib/dom';
 import { onHostMessage, post } from './lib/host';
 import { PromptView } from './views/prompt';
 
 const prompt = new PromptView();
-const top = el('div', { class: 'top-bar' });
+const modelLine = new ModelLine();
+const jobList = new JobList();
+const top = el('div', { class: 'top-bar' }, modelLine.root, jobList.root);
 const shortcuts = el('div', { class: 'actions shortcuts' },
   button('Open Studio', () => post({ type: 'runCommand', command: 'promptTuning.openStudio' })),
   button('Train…', () => post({ type: 'runCommand', command: 'promptTuning.trainSoftPrompt' }), { secondary: true }),
@@ -18,9 +20,12 @@ const shortcuts = el('div', { class: 'actions shortcuts' },
   button('Open report…', () => post({ type: 'runCommand', command: 'promptTuning.openReport' }), { secondary: true }));
 replaceChildren(document.getElementById('app')!, top, shortcuts, prompt.root);
 
+const memo = new SliceMemo();
+
 function render(state: UiState): void {
-  replaceChildren(top, modelLine(state.model), jobList(state.jobs));
-  prompt.render(state.prompt);
+  modelLine.render(state.model);
+  jobList.render(state.jobs);
+  if (memo.changed('prompt', state.prompt)) prompt.render(state.prompt);
 }
 
 onHostMessage((message) => {

@@ -7,7 +7,7 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { VIEW_NAMES, type UiState, type ViewName } from '../src/extension/views/protocol';
-import { jobList, modelLine } from './lib/common';
+import { JobList, ModelLine, SliceMemo } from './lib/common';
 import { el, replaceChildren } from './lib/dom';
 import { loadUiState, onHostMessage, post, saveUiState } from './lib/host';
 import { BenchmarkView } from './views/benchmark';
@@ -19,7 +19,9 @@ const TAB_TITLES: Record<ViewName, string> = { prompt: 'Prompt', training: 'Trai
 
 const ui = loadUiState({ view: 'prompt' as ViewName, focusSeq: 0 });
 const views = { prompt: new PromptView(), training: new TrainingView(), projection: new ProjectionView(), benchmark: new BenchmarkView() };
-const top = el('div', { class: 'top-bar' });
+const modelLine = new ModelLine();
+const jobList = new JobList();
+const top = el('div', { class: 'top-bar' }, modelLine.root, jobList.root);
 const tabs = el('vscode-tabs', { attrs: { panel: true } },
   ...VIEW_NAMES.flatMap((name) => [
     el('vscode-tab-header', { attrs: { slot: 'header', id: `tab-${name}` } }, TAB_TITLES[name]),
@@ -38,13 +40,16 @@ function select(view: ViewName): void {
   saveUiState(ui);
 }
 
+const memo = new SliceMemo();
+
 function render(state: UiState): void {
-  replaceChildren(top, modelLine(state.model), jobList(state.jobs));
-  views.prompt.render(state.prompt);
+  modelLine.render(state.model);
+  jobList.render(state.jobs);
+  if (memo.changed('prompt', state.prompt)) views.prompt.render(state.prompt);
   const trainingJob = state.jobs.find((j) => j.id === state.training?.jobId);
-  views.training.render(state.training, trainingJob?.id);
-  views.projection.render(state.projection);
-  views.benchmark.render(state.benchmark);
+  if (memo.changed('training', [state.training, trainingJob?.id])) views.training.render(state.training, trainingJob?.id);
+  if (memo.changed('projection', state.projection)) views.projection.render(state.projection);
+  if (memo.changed('benchmark', state.benchmark)) views.benchmark.render(state.benchmark);
   if (state.focus && state.focus.seq !== ui.focusSeq) {
     ui.focusSeq = state.focus.seq;
     select(state.focus.view);

@@ -32,26 +32,28 @@ export class ResultCache {
     this.read = options.read ?? true;
   }
 
-  /** The cached value for `key`, or undefined (also when reading is off). */
+  /** The cached value for `key`, or undefined (also when reading is off); counted in hits/misses. */
   get<T>(kind: string, key: unknown): T | undefined {
-    if (!this.read) {
-      this.misses++;
-      return undefined;
-    }
+    const value = this.lookup<T>(kind, key);
+    if (value === undefined) this.misses++;
+    else this.hits++;
+    return value;
+  }
+
+  /** As get, but not counted: for bookkeeping entries (file hashes) that are not results. */
+  lookup<T>(kind: string, key: unknown): T | undefined {
+    if (!this.read) return undefined;
     const canonical = canonicalJson(key);
     let entry: { format?: unknown; kind?: unknown; key?: unknown; value?: unknown };
     try {
       entry = JSON.parse(fs.readFileSync(this.fileFor(kind, canonical), 'utf8'));
     } catch {
-      this.misses++;
       return undefined;
     }
     // The stored key is compared in full, so a truncated, foreign or colliding file is never taken for a hit.
     if (entry.format !== CACHE_FORMAT || entry.kind !== kind || canonicalJson(entry.key) !== canonical || entry.value === undefined) {
-      this.misses++;
       return undefined;
     }
-    this.hits++;
     return entry.value as T;
   }
 
@@ -126,7 +128,7 @@ export function hashModelFolder(dir: string, cache?: ResultCache): string {
     const file = path.join(root, rel);
     const stat = fs.statSync(file);
     const statKey = { file, size: stat.size, mtimeMs: stat.mtimeMs };
-    let contentHash = cache?.get<string>('file-hash', statKey);
+    let contentHash = cache?.lookup<string>('file-hash', statKey);
     if (contentHash === undefined) {
       contentHash = hashFile(file);
       cache?.set('file-hash', statKey, contentHash);

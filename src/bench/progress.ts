@@ -60,8 +60,9 @@ export class BarProgress implements ProgressSink {
   private readonly bars: MultiBar;
   private bar: SingleBar | undefined;
   private task: string | undefined;
+  private closed = false;
 
-  constructor(stream: NodeJS.WritableStream) {
+  constructor(private readonly stream: NodeJS.WritableStream) {
     this.bars = new MultiBar(
       {
         stream: stream as NodeJS.WriteStream,
@@ -89,10 +90,18 @@ export class BarProgress implements ProgressSink {
   }
 
   log(line: string): void {
+    if (!this.bar || this.closed) {
+      this.stream.write(`${line}\n`);
+      return;
+    }
     this.bars.log(`${line}\n`);
+    // MultiBar prints its log buffer on the next redraw; redraw now so the line is not lost at close.
+    (this.bars as unknown as { update(): void }).update();
   }
 
   close(): void {
+    if (this.closed) return;
+    this.closed = true;
     this.bars.stop();
   }
 }

@@ -22,9 +22,9 @@ export interface BatchArrays {
 /** Large enough to zero a softmax weight, small enough to stay finite when added to a score. */
 export const MASKED = -1e9;
 
+/** Sequence lengths are rounded up to a multiple of 8 so similar batches share a session. */
 export function bucketLength(n: number, max: number): number {
-  const step = n <= 64 ? 8 : 16;
-  return Math.min(max, Math.ceil(n / step) * step);
+  return Math.min(max, Math.ceil(n / 8) * 8);
 }
 
 /** Full-layout length of a sequence: its tokens plus the virtual tokens when it carries the soft prompt. */

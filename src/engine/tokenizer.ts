@@ -10,7 +10,6 @@ import { UserError } from './errors';
 interface HfTokenizer {
   encode(text: string, opts: { add_special_tokens: boolean }): number[];
   decode(ids: number[], opts?: { skip_special_tokens?: boolean }): string;
-  get_vocab?(): Record<string, number> | Map<string, number>;
   bos_token_id?: number | null;
   eos_token_id?: number | null;
 }
@@ -38,12 +37,19 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   } catch (e) {
     throw new UserError(`${file}: cannot load the tokenizer (${(e as Error).message})`, file);
   }
-  return wrapTokenizer(tok, config.add_bos_token === true);
+  return wrapTokenizer(tok, config.add_bos_token === true, vocabSizeOf(file));
 }
 
-function wrapTokenizer(tok: HfTokenizer, addsBos: boolean): TextTokenizer {
-  const vocab = tok.get_vocab?.();
-  const ids = vocab instanceof Map ? [...vocab.values()] : Object.values(vocab ?? {});
+/** One more than the largest id in tokenizer.json's vocabulary and added tokens. */
+function vocabSizeOf(file: string): number {
+  const json = JSON.parse(readFileSync(file, 'utf8')) as { model?: { vocab?: Record<string, number> | [string, number][] }; added_tokens?: { id: number }[] };
+  const vocab = json.model?.vocab ?? {};
+  const ids = Array.isArray(vocab) ? vocab.map((_, i) => i) : Object.values(vocab);
+  for (const t of json.added_tokens ?? []) ids.push(t.id);
+  return ids.reduce((m, id) => Math.max(m, id + 1), 0);
+}
+
+function wrapTokenizer(tok: HfTokenizer, addsBos: boolean, vocabSize: number): TextTokenizer {
   const bos = tok.bos_token_id ?? undefined;
   const eos = tok.eos_token_id ?? undefined;
   return {
@@ -53,7 +59,7 @@ function wrapTokenizer(tok: HfTokenizer, addsBos: boolean): TextTokenizer {
     },
     decode: (list) => tok.decode(list, { skip_special_tokens: false }),
     pieces: (list) => list.map((id) => tok.decode([id], { skip_special_tokens: false })),
-    vocabSize: ids.length > 0 ? Math.max(...ids) + 1 : 0,
+    vocabSize,
     bosTokenId: bos,
     eosTokenId: eos,
     addsBos,

@@ -1,9 +1,12 @@
 /**
  * The classification evaluation loop: score every candidate label of every example under the loss contract,
- * predict the label with the largest summed continuation log-prob, and compute the metrics.
+ * predict the label with the largest summed continuation log-prob (first on ties, never NaN), and compute
+ * the metrics.
  */
 import type { ModelEngine, ScoredExample, SoftPrompt } from '../engine/api';
-import { argmax, classificationMetrics, softmax, type ClassificationMetrics } from './metrics';
+import { UserError } from '../engine/errors';
+import { predictIndex } from '../prompts/predict';
+import { classificationMetrics, softmax, type ClassificationMetrics } from './metrics';
 import { writeFileAtomic } from './write-file-atomic';
 
 /** One example to classify: its scored form, the candidate labels (in continuation order) and the gold label. */
@@ -61,7 +64,7 @@ export function metricsFromScores(items: readonly EvalItem[], labels: readonly s
   const predictions: Prediction[] = items.map((item, i) => {
     const logProbs = [...scores[i]];
     if (logProbs.length !== labels.length) throw new Error(`example ${i}: ${logProbs.length} scores for ${labels.length} labels`);
-    return { logProbs, predicted: labels[argmax(logProbs)], gold: item.goldLabel };
+    return { logProbs, predicted: labels[predictIndex(logProbs)], gold: item.goldLabel };
   });
   const metrics = classificationMetrics({
     gold: predictions.map((p) => p.gold),
@@ -85,7 +88,7 @@ export function commonLabels(items: readonly EvalItem[]): string[] {
       throw new Error(`example ${i} has ${item.example.continuations.length} continuations for ${labels.length} labels`);
     }
     if (!labels.includes(item.goldLabel)) {
-      throw new Error(`example ${i}: gold label ${JSON.stringify(item.goldLabel)} is not one of [${labels.join(', ')}]`);
+      throw new UserError(`example ${i}: gold label ${JSON.stringify(item.goldLabel)} is not one of [${labels.join(', ')}]`);
     }
   });
   return [...labels];

@@ -35,14 +35,6 @@ export interface ClassificationMetrics {
 /** The number of equal-width confidence bins used for ECE (Guo et al., 2017). */
 export const ECE_BINS = 15;
 
-/** Index of the largest value; ties go to the first. Throws on an empty array. */
-export function argmax(values: readonly number[]): number {
-  if (values.length === 0) throw new Error('argmax of an empty array');
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}
-
 /** Numerically stable softmax of log-scores: the label-normalised probabilities. */
 export function softmax(logScores: readonly number[]): number[] {
   if (logScores.length === 0) return [];

@@ -5,13 +5,17 @@ import * as vscode from 'vscode';
 
 export const SECTION = 'promptTuning';
 
+/** Defaults for Train Soft Prompt, named as in TrainParams (ptune train's options); undefined: the CLI's default. */
 export interface TrainingDefaults {
-  steps: number;
-  numVirtualTokens: number;
-  learningRate: number;
+  virtualTokens: number;
+  init: 'text' | 'vocab' | 'random';
+  optimizer: 'adamw' | 'adafactor' | 'sgd';
+  lr?: number;
+  epochs: number;
+  steps?: number;
   batchSize: number;
-  init: 'vocab' | 'text' | 'random';
-  evalEvery: number;
+  evalEvery?: number;
+  evalLimit?: number;
   seed: number;
 }
 
@@ -52,19 +56,27 @@ export class Config {
 
   get training(): TrainingDefaults {
     const c = this.raw;
-    const positiveInt = (key: string, fallback: number) => {
-      const v = c.get<number>(key, fallback);
-      return Number.isInteger(v) && v > 0 ? v : fallback;
+    const positiveInt = (key: string): number | undefined => {
+      const v = c.get<number | null>(key);
+      return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
     };
-    const init = c.get<string>('training.init', 'vocab');
+    const oneOf = <T extends string>(key: string, values: readonly T[]): T => {
+      const v = c.get<string>(key);
+      return (values as readonly string[]).includes(v ?? '') ? (v as T) : values[0];
+    };
+    const lr = c.get<number | null>('training.learningRate');
+    const seed = c.get<number>('training.seed', 0);
     return {
-      steps: positiveInt('training.steps', 100),
-      numVirtualTokens: positiveInt('training.numVirtualTokens', 8),
-      learningRate: Math.max(Number.MIN_VALUE, c.get<number>('training.learningRate', 0.3)),
-      batchSize: positiveInt('training.batchSize', 8),
-      init: init === 'text' || init === 'random' ? init : 'vocab',
-      evalEvery: positiveInt('training.evalEvery', 10),
-      seed: c.get<number>('training.seed', 42),
+      virtualTokens: positiveInt('training.virtualTokens') ?? 20,
+      init: oneOf('training.init', ['text', 'vocab', 'random'] as const),
+      optimizer: oneOf('training.optimizer', ['adamw', 'adafactor', 'sgd'] as const),
+      lr: typeof lr === 'number' && lr > 0 ? lr : undefined,
+      epochs: positiveInt('training.epochs') ?? 3,
+      steps: positiveInt('training.steps'),
+      batchSize: positiveInt('training.batchSize') ?? 8,
+      evalEvery: positiveInt('training.evalEvery'),
+      evalLimit: positiveInt('training.evalLimit'),
+      seed: Number.isInteger(seed) ? seed : 0,
     };
   }
 

@@ -4,7 +4,7 @@
  * and logged to the output channel. Cancel Running Job cancels through here.
  */
 import * as vscode from 'vscode';
-import { WorkerClient } from '../worker/client';
+import { JobCancelledError, WorkerClient } from '../worker/client';
 import type { JobKind, JobParams, JobProgress, JobResult } from '../worker/protocol';
 import type { UiStore } from './views/uiStore';
 import type { JobSummary } from './views/protocol';
@@ -15,12 +15,15 @@ export interface JobOptions<K extends JobKind> {
   /** Long jobs show a cancellable notification and the status-bar item; short ones (previews) run quietly. */
   long: boolean;
   onProgress?: (progress: JobProgress<K>) => void;
+  /** Called with the job's id as soon as it is queued (to let a view cancel it). */
+  onStart?: (id: string) => void;
   /** A one-line description of a progress event, for the notification and status bar. */
   describe?: (progress: JobProgress<K>) => { message: string; fraction?: number } | undefined;
 }
 
 interface RunningJob {
   summary: JobSummary;
+  long: boolean;
   cancel(): void;
 }
 
@@ -45,9 +48,9 @@ export class Jobs implements vscode.Disposable {
     this.statusBar.command = 'promptTuning.cancelJob';
   }
 
-  /** The running jobs, newest last. */
+  /** The running long jobs (the ones a user sees and may cancel), newest last. */
   get list(): JobSummary[] {
-    return [...this.running.values()].map((job) => job.summary);
+    return [...this.running.values()].filter((job) => job.long).map((job) => job.summary);
   }
 
   /**
@@ -59,7 +62,7 @@ export class Jobs implements vscode.Disposable {
       onProgress: (progress: JobProgress<K>) => {
         options.onProgress?.(progress);
         const described = options.describe?.(progress);
-        if (described) {
+        if (described && job.long) {
           job.summary = { ...job.summary, message: described.message, fraction: described.fraction };
           this.publish();
           report?.(described);
@@ -69,6 +72,7 @@ export class Jobs implements vscode.Disposable {
     let cancelled = false;
     const job: RunningJob = {
       summary: { id: handle.id, title: options.title },
+      long: options.long,
       cancel: () => {
         cancelled = true;
         handle.cancel();
@@ -76,7 +80,8 @@ export class Jobs implements vscode.Disposable {
     };
     let report: ((d: { message: string; fraction?: number }) => void) | undefined;
     this.running.set(handle.id, job);
-    this.publish();
+    if (options.long) this.publish();
+    options.onStart?.(handle.id);
     const started = Date.now();
     if (options.long) this.output.info(`${options.title}: started (job ${handle.id})`);
     const result = handle.result.then(
@@ -85,7 +90,7 @@ export class Jobs implements vscode.Disposable {
         return value;
       },
       (error: unknown) => {
-        if (cancelled) {
+        if (cancelled || error instanceof JobCancelledError) {
           this.output.info(`${options.title}: cancelled`);
           throw new CancelledError(options.title);
         }
@@ -94,7 +99,7 @@ export class Jobs implements vscode.Disposable {
       },
     ).finally(() => {
       this.running.delete(handle.id);
-      this.publish();
+      if (options.long) this.publish();
     });
     if (options.long) {
       void vscode.window.withProgress(

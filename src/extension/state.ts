@@ -8,7 +8,14 @@ const KEYS = {
   lastSoftPrompt: 'promptTuning.lastSoftPrompt',
   lastTraining: 'promptTuning.lastTraining',
   lastPromptFile: 'promptTuning.lastPromptFile',
+  datasets: 'promptTuning.datasets',
 } as const;
+
+/** The datasets a prompt file is used with: `train` for tuning, `dev` for testing, previews and evaluation. */
+export interface PromptDatasets {
+  train?: string;
+  dev?: string;
+}
 
 export class PersistentState {
   constructor(private readonly memento: vscode.Memento) {}
@@ -51,5 +58,15 @@ export class PersistentState {
   }
   setLastPromptFile(file: string): Thenable<void> {
     return this.memento.update(KEYS.lastPromptFile, file);
+  }
+
+  /** The datasets chosen for a prompt file (absolute paths), remembered per workspace. */
+  datasetsFor(promptFile: string): PromptDatasets {
+    return this.memento.get<Record<string, PromptDatasets>>(KEYS.datasets, {})[promptFile] ?? {};
+  }
+  setDatasetsFor(promptFile: string, datasets: PromptDatasets): Thenable<void> {
+    const all = { ...this.memento.get<Record<string, PromptDatasets>>(KEYS.datasets, {}) };
+    all[promptFile] = { ...all[promptFile], ...datasets };
+    return this.memento.update(KEYS.datasets, all);
   }
 }

@@ -54,11 +54,16 @@ class Collector {
   constructor(private readonly lines: LineMap) {}
 
   error(message: string, range: Range): void {
-    this.diagnostics.push({ severity: 'error', message, ...this.lines.range(range[0], range[1]) });
+    this.diagnostics.push({ severity: 'error', message, ...this.span(range) });
   }
 
   warning(message: string, range: Range): void {
-    this.diagnostics.push({ severity: 'warning', message, ...this.lines.range(range[0], range[1]) });
+    this.diagnostics.push({ severity: 'warning', message, ...this.span(range) });
+  }
+
+  /** Empty ranges grow to one character where there is one, so an editor has something to underline. */
+  private span([start, end]: Range): ReturnType<LineMap['range']> {
+    return this.lines.range(start, end > start ? end : Math.min(start + 1, this.lines.text.length));
   }
 
   get hasErrors(): boolean {
@@ -107,9 +112,9 @@ function analyze(rawText: string, file: string): Analysis {
       return done();
     }
     for (const pair of contents.items as Pair<YamlNode, YamlNode | null>[]) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      const key = isScalar(pair.key) && pair.key.value !== null ? String(pair.key.value) : undefined;
       if (key === undefined) {
-        out.error('a setting name must be plain text', at(pair.key));
+        out.error(isScalar(pair.key) || !pair.key ? 'a setting has no name before its ":"' : 'a setting name must be plain text', at(pair.key, at(pair.value)));
         continue;
       }
       if (!(PROMPT_KEYS as readonly string[]).includes(key)) {
@@ -319,7 +324,7 @@ function analyze(rawText: string, file: string): Analysis {
   if (/\S$/.test(bodyEnd)) {
     for (const { label, continuation } of labels) {
       if (/^\S/.test(continuation)) {
-        const tail = bodyEnd.slice(-12).replace(/\n/g, '\\n');
+        const tail = bodyEnd.slice(bodyEnd.lastIndexOf('\n') + 1).slice(-20);
         out.warning(
           `the continuation of "${label}" has no leading space, so it is scored glued to the prompt ("…${tail}${continuation}"); write " ${continuation}" unless that is intended`,
           anchors.labelKeys.get(label) ?? anchors.fence,

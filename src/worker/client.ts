@@ -94,7 +94,7 @@ export class WorkerClient {
     return this.pending.size;
   }
 
-  /** Stops the worker; jobs still running reject with a WorkerCrashedError-free "disposed" error. */
+  /** Stops the worker; jobs still running reject with an Error saying the worker was stopped. */
   async dispose(): Promise<void> {
     this.disposed = true;
     const worker = this.worker;

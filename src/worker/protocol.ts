@@ -9,11 +9,14 @@
  * (structured-clone safe: no class instances or functions). Paths are absolute or relative to the
  * caller's working directory (the worker shares the process's cwd).
  */
-import type { LossKind, SoftPrompt } from '../engine/api';
+import type { LossKind } from '../engine/api';
+import type { BenchmarkResult, BenchTuningOptions, ProjectionOptions } from '../bench/run';
+import type { BenchProgress } from '../bench/progress';
 import type { PerClassMetrics } from '../eval/metrics';
+import type { ProjectionMetric, ProjectionResult } from '../projection';
 import type { EvalPoint, StopReason, TrainProgress } from '../tuning/trainer';
 
-/** Options of `ptune train` (issue 4); every field but the first five is optional with the documented default. */
+/** Options of `ptune train` (issue 4): model, train, template and out are required; the rest default as documented. */
 export interface TrainParams {
   /** Hugging Face GPT-2 checkpoint folder. */
   model: string;
@@ -109,7 +112,10 @@ export interface EvalParams {
   /** JSONL file to write one prediction per example. */
   predictions?: string;
   maxLength?: number;
+  /** Seed of the `limit` sample. */
   seed?: number;
+  /** Training file to draw the prompt's few-shot examples from (needed when the prompt has shots). */
+  shotsFrom?: string;
 }
 
 export interface EvalJobResult {
@@ -186,35 +192,46 @@ export interface GenerateResult {
   ids: number[];
 }
 
-/** `ptune bench` (issue 5): hard prompts vs soft prompts on one test set. */
+/** `ptune bench` (issue 5): hard prompts vs soft prompts on one test set; see BenchmarkOptions in src/bench/run.ts. */
 export interface BenchParams {
   model: string;
+  /** Evaluation rows. */
   data: string;
+  /** Training rows (for --tune and few-shot prompts). */
   train?: string;
   hard: string[];
+  /** Adapter folders. */
   soft: string[];
-  /** Train a soft prompt per seed (needs `train`) with the tuning options below. */
+  /** Prompt file for tuned and given soft prompts (default: an adapter's own record, else the first --hard). */
+  template?: string;
   tune?: boolean;
-  tuning?: Omit<TrainParams, 'model' | 'train' | 'template' | 'out' | 'overwrite'>;
-  /** The prompt file whose template the tuned soft prompts use; default: the first --hard. */
-  tuneTemplate?: string;
+  tuning?: BenchTuningOptions;
   seeds?: number;
-  out?: string;
-  cache?: boolean;
+  /** Report folder. */
+  out: string;
+  noCache?: boolean;
   limit?: number;
+  projection?: ProjectionOptions | false;
+  /** Recorded in the report. */
+  command?: string;
 }
 
-export type BenchResult = Record<string, unknown>;
-export type BenchJobProgress = Record<string, unknown> & { type: string };
+export type BenchResult = BenchmarkResult;
+
+export type BenchJobProgress = ({ type: 'progress' } & BenchProgress) | { type: 'log'; line: string } | { type: 'status'; message: string };
 
 export interface ProjectParams {
   model: string;
+  /** Adapter folder. */
   soft: string;
+  /** Nearest tokens per virtual token; default 5. */
   topK?: number;
-  metric?: 'cosine' | 'l2' | 'dot';
+  metric?: ProjectionMetric;
+  /** false: skip the 2-D PCA map (the CLI's table does not need it). */
+  map?: boolean;
 }
 
-export type ProjectResult = Record<string, unknown>;
+export type ProjectResult = ProjectionResult & { warnings: string[] };
 export type ProjectJobProgress = { type: 'status'; message: string };
 
 /** Every job kind with its parameter, result and progress types. */
@@ -254,6 +271,3 @@ export interface WorkerConfig {
    */
   engineModule?: string;
 }
-
-/** Re-exported for callers that type soft prompts in results. */
-export type { SoftPrompt };

@@ -29,6 +29,7 @@ async function start(id: string, kind: JobKind, params: unknown): Promise<void> 
       signal: controller.signal,
       progress: (progress) => send({ type: 'progress', id, progress }),
       engine: (dir) => engines.get(dir),
+      threads: config.threads,
     };
     const handler = jobHandlers[kind] as JobHandler<JobKind>;
     const result = await handler(params as never, ctx);

@@ -95,6 +95,15 @@ describe('engine on a tiny random GPT-2', () => {
     assert.ok(Math.abs(Math.exp(r1[0]) + Math.exp(r1[1]) - 1) < 1e-5, 'restricted log-probs normalise over the chosen tokens');
   });
 
+  it('reads the tokenizer from the folder: vocabulary size, EOS, and ids that decode back', () => {
+    assert.equal(engine.tokenizer.vocabSize, vocab);
+    assert.equal(engine.tokenizer.eosTokenId, vocab - 1);
+    const ids = engine.tokenizer.encode('the great hat');
+    assert.deepEqual(engine.tokenizer.pieces(ids).join(''), 'the great hat');
+    assert.equal(engine.tokenizer.decode(ids), 'the great hat');
+    assert.ok(ids.includes(engine.tokenizer.encode(' great')[0]), 'merges apply (" great" is one token)');
+  });
+
   it('greedy generation continues with the argmax token', async () => {
     const p = engine.tokenizer.encode('the');
     const out = await engine.generate(p, 3);

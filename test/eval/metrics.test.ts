@@ -2,7 +2,6 @@ import * as assert from 'assert';
 import * as fc from 'fast-check';
 import {
   accuracy,
-  argmax,
   classificationMetrics,
   confusionMatrix,
   expectedCalibrationError,
@@ -100,10 +99,6 @@ describe('eval/metrics', () => {
     close(p[0], 1 / (1 + Math.exp(-1)));
     close(p[0] + p[1], 1);
     assert.deepStrictEqual(softmax([-Infinity, -Infinity]), [0.5, 0.5]);
-  });
-
-  it('argmax takes the first of ties', () => {
-    assert.strictEqual(argmax([1, 3, 3, 2]), 1);
   });
 
   it('classificationMetrics combines them, with confidence = max label-normalised probability', () => {

@@ -29,6 +29,9 @@ export interface FakeEngineOptions {
   /** Milliseconds every model call takes (timers, so the event loop keeps turning); default 0. */
   delayMs?: number;
   dir?: string;
+  /** Worker tests: how loading this model fails (a bug-style Error, the worker exiting, an uncaught throw). */
+  failOnLoad?: string;
+  crashOnLoad?: 'exit' | 'uncaught';
 }
 
 export class ByteTokenizer implements TextTokenizer {
@@ -217,5 +220,13 @@ export async function loadEngine(dir: string): Promise<ModelEngine> {
   const file = path.join(dir, FAKE_CONFIG_FILE);
   if (!fs.existsSync(file)) throw new UserError(`model folder ${dir} not found (no ${FAKE_CONFIG_FILE})`);
   const opts = JSON.parse(fs.readFileSync(file, 'utf8')) as FakeEngineOptions;
+  if (opts.failOnLoad) throw new Error(opts.failOnLoad);
+  if (opts.crashOnLoad === 'exit') process.exit(7);
+  if (opts.crashOnLoad === 'uncaught') {
+    setImmediate(() => {
+      throw new Error('fake engine crashed outside any job');
+    });
+    return new Promise(() => {});
+  }
   return new FakeEngine({ ...opts, dir: path.resolve(dir) });
 }

@@ -7,8 +7,12 @@ import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, checkOutputFolder, isAdapter
 
 const info: ModelInfo = { dir: '/models/m', modelType: 'gpt2', hiddenSize: 4, numLayers: 2, numHeads: 2, vocabSize: 100, maxPositions: 64, nameOrPath: 'tiny-gpt2' };
 
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ptune-adapter-'));
+let made = 0;
 function tmpdir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'ptune-adapter-'));
+  const dir = path.join(root, String(made++));
+  fs.mkdirSync(dir);
+  return dir;
 }
 
 function softPrompt(): SoftPrompt {
@@ -26,6 +30,7 @@ function handMadeSafetensors(name: string, shape: number[], values: Float32Array
 }
 
 describe('tuning/adapter (PEFT prompt-tuning folders)', () => {
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
   it('round-trips the tensor bytes exactly and writes the PEFT config fields', () => {
     const dir = path.join(tmpdir(), 'adapter');
     const soft = softPrompt();

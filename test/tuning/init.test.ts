@@ -54,6 +54,7 @@ describe('tuning/init', () => {
     assert.throws(() => initSoftPrompt({ kind: 'adapter', dir }, { engine, seed: 0, numVirtual: 5 }), /--virtual-tokens 5 does not match the 3 virtual tokens/);
     const other = new FakeEngine({ hiddenSize: 6 });
     assert.throws(() => initSoftPrompt({ kind: 'adapter', dir }, { engine: other, seed: 0 }), /belongs to another model/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('parses --init values and rejects unknown ones', () => {

@@ -9,11 +9,8 @@ import { post } from '../lib/host';
 export class BenchmarkView {
   readonly root = el('section', { class: 'view benchmark-view', attrs: { 'data-view': 'benchmark' } });
   private charts: Chart[] = [];
-  private shown: BenchmarkViewState | undefined;
 
   render(state: BenchmarkViewState | undefined): void {
-    if (state === this.shown && state !== undefined) return;
-    this.shown = state;
     for (const chart of this.charts) chart.destroy();
     this.charts = [];
     if (!state) {

@@ -26,11 +26,14 @@ export class ProjectionView {
       el('h3', {}, 'Nearest-token reading'),
       el('pre', { class: 'rendered', attrs: { id: 'hard-prompt' } }, state.hardPrompt),
       el('h3', {}, 'Nearest tokens'),
+      el('p', { class: 'muted' }, `Bars: ${state.scoreLabel}. Percentile: how far the virtual token sits from the vocabulary, `
+        + `against the real tokens' own nearest-neighbour ${state.distanceLabel} (median ${formatNumber(state.medianDistance)}); high means off the vocabulary.`),
       el('div', { class: 'neighbour-grid', attrs: { id: 'neighbours' } },
         ...state.tokens.map((t) => el('div', { class: 'neighbour-card' },
           el('h4', {}, `virtual token ${t.index}`),
+          el('p', { class: 'muted percentile' }, `nearest ${state.distanceLabel} ${formatNumber(t.nearestDistance)} · percentile ${formatNumber(t.percentile, 1)}`),
           el('table', { class: 'neighbours' },
-            el('thead', {}, el('tr', {}, el('th', {}, 'token'), el('th', {}, 'cosine'), el('th', {}, ''), el('th', {}, 'percentile'))),
+            el('thead', {}, el('tr', {}, el('th', {}, 'token'), el('th', {}, state.scoreLabel), el('th', {}, ''))),
             el('tbody', {}, ...t.neighbours.map(neighbourRow)))))),
       el('h3', {}, '2-D map'),
       el('div', { class: 'chart-box map' }, canvas));
@@ -41,35 +44,37 @@ export class ProjectionView {
 function neighbourRow(n: Neighbour): HTMLElement {
   const bar = el('div', { class: 'bar' });
   // Width through the CSSOM (allowed under the CSP, unlike a style attribute in markup).
-  bar.style.width = `${Math.max(0, Math.min(1, (n.similarity + 1) / 2)) * 100}%`;
+  bar.style.width = `${Math.max(0, Math.min(1, n.bar)) * 100}%`;
   return el('tr', {},
-    el('td', { class: 'token-text', title: `id ${n.id}` }, visibleWhitespace(n.token)),
-    el('td', { class: 'num' }, formatNumber(n.similarity)),
-    el('td', { class: 'bar-cell' }, el('div', { class: 'bar-track' }, bar)),
-    el('td', { class: 'num' }, `${formatNumber(n.percentile, 2)}`));
+    el('td', { class: 'token-text', title: `id ${n.id}: ${JSON.stringify(n.token)}` }, n.display),
+    el('td', { class: 'num' }, formatNumber(n.score)),
+    el('td', { class: 'bar-cell' }, el('div', { class: 'bar-track' }, bar)));
 }
 
 function mapChart(canvas: HTMLCanvasElement, state: ProjectionViewState): Chart {
-  const vocab = state.map.filter((p) => p.kind === 'vocab');
-  const virtual = state.map.filter((p) => p.kind === 'virtual');
-  const muted = () => themeColor('--vscode-descriptionForeground', '#888888');
-  const accent = () => palette()[1];
+  const points = (kind: ProjectionViewState['map'][number]['kind']) => state.map.filter((p) => p.kind === kind).map((p) => ({ x: p.x, y: p.y, label: p.label }));
+  const colors = () => ({ vocab: themeColor('--vscode-descriptionForeground', '#888888'), neighbour: palette()[0], virtual: palette()[1] });
+  const c = colors();
+  const axis = (i: 0 | 1) => `PC${i + 1}${state.explainedVariance ? ` (${(100 * state.explainedVariance[i]).toFixed(1)}% of variance)` : ''}`;
   return createChart(canvas, {
     type: 'scatter',
     data: {
       datasets: [
-        { label: 'vocabulary', data: vocab.map((p) => ({ x: p.x, y: p.y, label: p.label })), pointRadius: 2, backgroundColor: muted(), borderColor: muted() },
-        { label: 'virtual tokens', data: virtual.map((p) => ({ x: p.x, y: p.y, label: p.label })), pointRadius: 6, backgroundColor: accent(), borderColor: accent() },
+        { label: 'vocabulary sample', data: points('vocab'), pointRadius: 1.5, backgroundColor: c.vocab, borderColor: c.vocab },
+        { label: 'nearest tokens', data: points('neighbour'), pointRadius: 3.5, backgroundColor: c.neighbour, borderColor: c.neighbour },
+        { label: 'virtual tokens', data: points('virtual'), pointRadius: 6, pointStyle: 'rectRot', backgroundColor: c.virtual, borderColor: c.virtual },
       ],
     },
     options: {
       parsing: false,
+      scales: { x: { title: { display: true, text: axis(0) } }, y: { title: { display: true, text: axis(1) } } },
       plugins: {
+        // Tooltip text is drawn on the canvas: plain text by construction.
         tooltip: { callbacks: { label: (item) => String((item.raw as { label?: string }).label ?? '') } },
       },
     },
   }, (chart) => {
-    Object.assign(chart.data.datasets[0], { backgroundColor: muted(), borderColor: muted() });
-    Object.assign(chart.data.datasets[1], { backgroundColor: accent(), borderColor: accent() });
+    const fresh = colors();
+    [fresh.vocab, fresh.neighbour, fresh.virtual].forEach((color, i) => Object.assign(chart.data.datasets[i], { backgroundColor: color, borderColor: color }));
   });
 }

@@ -144,7 +144,7 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
         label: shorten(p.name, 32) + ' loss',
         data: p.trainingCurve.map(function (pt) { return { x: pt.step, y: pt.loss }; }),
         borderColor: color, backgroundColor: color, yAxisID: 'loss',
-        pointRadius: 0, borderWidth: 2, tension: 0.25
+        pointRadius: 0, borderWidth: 2, cubicInterpolationMode: 'monotone'
       });
       var accuracy = p.trainingCurve.filter(function (pt) { return typeof pt.evalAccuracy === 'number'; });
       if (accuracy.length > 0) {

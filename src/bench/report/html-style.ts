@@ -36,6 +36,7 @@ code { background: var(--surface-2); border: 1px solid var(--border); border-rad
 .meta div { display: flex; gap: 10px; min-width: 0; }
 .meta dt { flex: 0 0 118px; color: var(--muted); font-size: 13px; padding-top: 1px; }
 .meta dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
+.meta dd > .muted { display: block; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(210px, 1fr)); gap: 14px; margin-top: 24px; }
 .card {
   background: var(--surface); border: 1px solid var(--border); border-radius: 10px; padding: 14px 16px;

@@ -6,6 +6,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { mostAccurate } from './build';
 import * as format from './format';
 import { REPORT_CLIENT_SCRIPT } from './html-client';
 import { REPORT_STYLE } from './html-style';
@@ -109,9 +110,7 @@ function datasetLine(d: BenchReport['dataset']): string {
 }
 
 function best(report: BenchReport, kind: PromptResult['kind']): PromptResult | undefined {
-  let top: PromptResult | undefined;
-  for (const p of report.prompts) if (p.kind === kind && (!top || p.metrics.accuracy > top.metrics.accuracy)) top = p;
-  return top;
+  return mostAccurate(report.prompts, kind);
 }
 
 function highlights(report: BenchReport): string {

@@ -103,6 +103,13 @@ export const SHAPE_RULES: Record<string, Rule> = {
   ScatterND: same,
   ConstantOfShape: (ins, _a, g) => [{ shape: constInts(g, ins[0]), dtype: g.float }],
   ReduceSum: reduce, ReduceMean: reduce, ReduceMax: reduce, ReduceLogSumExp: reduce,
+  TopK: (ins, attrs, g) => {
+    const x = ins[0]!;
+    const axis = axisOf((attrs.axis as number) ?? -1, x.shape.length);
+    const [k] = constInts(g, ins[1]);
+    const shape = x.shape.map((d, i) => (i === axis ? k : d));
+    return [{ shape, dtype: x.dtype }, { shape: [...shape], dtype: 'int64' }];
+  },
   LayerNormalization: (ins, attrs) => {
     const x = ins[0]!;
     const axis = axisOf((attrs.axis as number) ?? -1, x.shape.length);

@@ -28,7 +28,7 @@ export class CompiledGraph {
       executionMode: 'sequential',
       intraOpNumThreads: opts.threads ?? 0,
       interOpNumThreads: 1,
-      enableCpuMemArena: true,
+      enableCpuMemArena: false,
       enableMemPattern: true,
       extra: { session: { disable_prepacking: '1' } },
     });

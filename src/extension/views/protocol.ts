@@ -66,18 +66,38 @@ export interface TrainingViewState {
 }
 
 export interface Neighbour {
+  /** The vocabulary piece as decoded (plain text). */
   token: string;
+  /** The same with whitespace made visible, e.g. "·great" (plain text). */
+  display: string;
   id: number;
-  similarity: number;
-  /** 0..100: where this similarity falls among the token's similarities to the whole vocabulary. */
+  /** Similarity or distance, per `ProjectionViewState.scoreLabel`. */
+  score: number;
+  /** 0..1: bar length, longer = nearer. */
+  bar: number;
+}
+
+export interface ProjectedTokenView {
+  index: number;
+  neighbours: Neighbour[];
+  /** Distance to the nearest vocabulary embedding. */
+  nearestDistance: number;
+  /** 0..100: share of real tokens whose own nearest-neighbour distance is smaller (high = off the vocabulary). */
   percentile: number;
 }
 
 export interface ProjectionViewState {
   source: string;
-  tokens: { index: number; neighbours: Neighbour[] }[];
-  /** 2-D map: virtual tokens and a sample of vocabulary tokens. */
-  map: { x: number; y: number; label: string; kind: 'virtual' | 'vocab' }[];
+  /** What `Neighbour.score` is, e.g. "cosine similarity". */
+  scoreLabel: string;
+  /** What `nearestDistance` measures and the vocabulary's own median, for scale. */
+  distanceLabel: string;
+  medianDistance: number;
+  tokens: ProjectedTokenView[];
+  /** 2-D PCA map: virtual tokens, their listed neighbours and a background sample of the vocabulary. */
+  map: { x: number; y: number; label: string; kind: 'virtual' | 'neighbour' | 'vocab' }[];
+  /** Share of variance along the map's two axes. */
+  explainedVariance?: [number, number];
   /** The nearest-token reading of the soft prompt, as plain text. */
   hardPrompt: string;
 }
@@ -142,8 +162,11 @@ export type WebviewMessage =
 
 type Fields = Record<string, unknown>;
 
+/** A plain object (what structured clone delivers); so no field can come from a crafted prototype. */
 function isRecord(v: unknown): v is Fields {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 function hasOnlyKeys(v: Fields, keys: readonly string[]): boolean {

@@ -10,7 +10,8 @@ export class UiStore {
   private current: UiState = { model: {}, jobs: [] };
   private readonly listeners = new Set<Listener>();
   private pending = false;
-  private focusSeq = 0;
+  /** Starts at a random value so a Studio restored after a reload does not mistake a new request for an old one. */
+  private focusSeq = Math.floor(Math.random() * 1e9);
 
   get state(): UiState {
     return this.current;

@@ -8,6 +8,8 @@ export interface JobContext<K extends JobKind> {
   progress(progress: JobProgress<K>): void;
   /** The loaded model for a checkpoint folder (cached across jobs). */
   engine(modelDir: string): Promise<ModelEngine>;
+  /** The worker's thread setting, for work that runs its own sessions (projections). */
+  threads?: number;
 }
 
 export type JobHandler<K extends JobKind> = (params: JobParams<K>, ctx: JobContext<K>) => Promise<JobResult<K>>;

@@ -1,0 +1,152 @@
+/**
+ * npm run bench:engine — a GPT-2-small-shaped model (12 layers, 768 hidden, 12 heads, vocab 50257, random
+ * weights) at batch 8 × 128 tokens with a 20-token soft prompt: median forward and forward+backward step,
+ * peak RSS, and the time onnxruntime needs for just that step's matrix multiplications (a lower bound).
+ * Prints one JSON object as its last stdout line.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ScoredExample } from '../src/engine/api';
+import { Engine } from '../src/engine/engine';
+import { buildHeadGraph } from '../src/engine/heads';
+import { Graph, type Value } from '../src/engine/onnx/graph';
+import { gpt2Config, gpt2WeightShapes } from '../src/engine/models/gpt2';
+import { CompiledGraph, type HostArray } from '../src/engine/runtime/session';
+import { tinyTokenizerJson } from '../test/helpers/tiny-model';
+import { bucketLength } from '../src/engine/layout';
+
+const CONFIG = { model_type: 'gpt2', n_layer: 12, n_head: 12, n_embd: 768, n_positions: 1024, vocab_size: 50257, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5 };
+const [BATCH, TOKENS, VIRTUAL, RUNS] = [8, 128, 20, 5];
+
+/** Streams random weights to disk tensor by tensor, so writing never holds the whole model. */
+function writeCheckpoint(dir: string): void {
+  const shapes = [...gpt2WeightShapes(gpt2Config(CONFIG, 'config.json'))].map(([n, s]) => [`transformer.${n}`, s] as const).sort(([a], [b]) => (a < b ? -1 : 1));
+  const header: Record<string, unknown> = {};
+  let offset = 0;
+  for (const [name, shape] of shapes) {
+    const bytes = 4 * shape.reduce((a, b) => a * b, 1);
+    header[name] = { dtype: 'F32', shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((8 + json.length) % 8)) % 8);
+  const fd = openSync(join(dir, 'model.safetensors'), 'w');
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
+  writeSync(fd, len);
+  writeSync(fd, json);
+  let seed = 12345;
+  for (const [name, shape] of shapes) {
+    const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    const isGain = /ln_.*\.weight$|ln_f\.weight$/.test(name);
+    for (let i = 0; i < data.length; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      data[i] = isGain ? 1 : ((seed / 4294967296) * 2 - 1) * 0.035; // std ≈ 0.02, as GPT-2's init
+    }
+    writeSync(fd, new Uint8Array(data.buffer));
+  }
+  closeSync(fd);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(CONFIG));
+  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tinyTokenizerJson().json));
+  writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'GPT2Tokenizer', add_bos_token: false }));
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timeIt(runs: number, f: () => Promise<unknown>): Promise<number> {
+  await f(); // warm-up: builds the session
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await f();
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+/** A graph of just the step's MatMul/Gemm nodes, with the same shapes and attributes, fed the same weights. */
+async function matmulBound(engineWeights: Record<string, HostArray>): Promise<{ ms: number; count: number; gflop: number }> {
+  const c = gpt2Config(CONFIG, 'config.json');
+  const T = bucketLength(TOKENS + VIRTUAL, c.nPositions);
+  const step = buildHeadGraph(c, { kind: 'lm', batch: BATCH, length: T, numVirtual: VIRTUAL, rows: BATCH, picks: BATCH, items: BATCH, withGrad: true }, 'float32');
+  const g = new Graph('float32');
+  const inputs = new Map<string, Value>();
+  const feeds: Record<string, HostArray> = {};
+  const probes: Value[] = [];
+  let flop = 0;
+  for (const node of step.nodes.filter((n) => n.op === 'MatMul' || n.op === 'Gemm')) {
+    const ins = node.inputs.map((name) => {
+      let v = inputs.get(name);
+      if (!v) {
+        const orig = step.value(name);
+        v = g.input(`in:${name}`, orig.shape);
+        inputs.set(name, v);
+        feeds[v.name] = engineWeights[name] ?? Float32Array.from({ length: orig.shape.reduce((a, b) => a * b, 1) }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+      }
+      return v;
+    });
+    const out = g.op(node.op, ins, node.attrs);
+    const a = step.value(node.inputs[0]).shape;
+    const k = node.op === 'Gemm' && node.attrs.transA ? a[0] : a[a.length - 1];
+    flop += 2 * k * out.shape.reduce((x, y) => x * y, 1);
+    // Read one element of each product so none is pruned, without adding real work.
+    probes.push(g.slice(g.reshape(out, [out.shape.reduce((x, y) => x * y, 1)]), 0, 0, 1));
+  }
+  g.output(g.concat(probes, 0), 'probe');
+  const session = await CompiledGraph.create(g);
+  const ms = await timeIt(RUNS, () => session.run(feeds));
+  await session.dispose();
+  return { ms, count: probes.length, gflop: flop / 1e9 };
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--write') return writeCheckpoint(process.argv[3]);
+  const dir = mkdtempSync(join(tmpdir(), 'ptune-bench-gpt2-'));
+  try {
+    const w = spawnSync(process.execPath, [__filename, '--write', dir], { stdio: 'inherit' });
+    if (w.status !== 0) throw new Error('writing the benchmark checkpoint failed');
+    const engine = await Engine.load(dir, { chunkSize: BATCH });
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+    const examples: ScoredExample[] = Array.from({ length: BATCH }, () => ({
+      promptIds: Array.from({ length: TOKENS - 1 }, () => Math.floor(rnd() * 50000)),
+      continuations: [[Math.floor(rnd() * 50000)]],
+      gold: 0,
+    }));
+    const soft = { numVirtual: VIRTUAL, hiddenSize: 768, data: Float32Array.from({ length: VIRTUAL * 768 }, () => rnd() - 0.5) };
+    const forwardMs = await timeIt(RUNS, () => engine.loss(examples, soft, 'lm'));
+    console.error(`forward ${forwardMs.toFixed(0)} ms`);
+    const stepMs = await timeIt(RUNS, () => engine.lossAndGrad(examples, soft, 'lm'));
+    console.error(`step ${stepMs.toFixed(0)} ms`);
+    // Peak RSS of the engine's work alone; the bound graph below allocates its own activations.
+    const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+    const weights = (engine as unknown as { weightFeeds: Record<string, HostArray> }).weightFeeds;
+    const bound = await matmulBound(weights);
+    await engine.dispose();
+    const result = {
+      model: 'gpt2-small-shaped (random weights)',
+      batch: BATCH,
+      tokens: TOKENS,
+      virtualTokens: VIRTUAL,
+      runs: RUNS,
+      forwardMs: Math.round(forwardMs),
+      stepMs: Math.round(stepMs),
+      matmulBoundMs: Math.round(bound.ms),
+      stepOverBound: Number((stepMs / bound.ms).toFixed(3)),
+      matmulCount: bound.count,
+      matmulGflop: Number(bound.gflop.toFixed(1)),
+      matmulGflopPerSec: Number((bound.gflop / (bound.ms / 1000)).toFixed(1)),
+      peakRssMB,
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+/** `ptune bench`: hard prompts vs soft prompts on one test set, with report.json/.md/.html (src/bench). */
+import * as path from 'path';
+import type { Command } from 'commander';
+import { createProgressSink } from '../../bench/progress';
+import * as format from '../../bench/report/format';
+import type { BenchParams, BenchResult } from '../../worker/protocol';
+import { choiceFlag, numberFlag } from '../options';
+import { line, withClient, type CliIo, type OutStream } from '../io';
+import { textTable } from '../table';
+import { addTuningFlags, threadsFrom, tuningFrom } from './tuning-flags';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export function registerBench(program: Command, io: CliIo, argv: readonly string[]): void {
+  const cmd = program
+    .command('bench')
+    .description('benchmark hard prompts against soft prompts on one labelled test set')
+    .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
+    .requiredOption('--data <file>', 'labelled test data')
+    .option('--train <file>', 'training data (for --tune and few-shot prompts)')
+    .option('--hard <file>', '.prompt file to evaluate (repeatable)', collect, [])
+    .option('--soft <dir>', 'soft prompt adapter folder to evaluate (repeatable)', collect, [])
+    .option('--template <file>', 'prompt file for soft prompts (default: the adapter\'s own, else the first --hard)')
+    .option('--tune', 'tune a soft prompt per seed on --train and include it')
+    .option('--seeds <n>', 'soft prompts to tune, seeds --seed, --seed+1, … (default 1)')
+    .option('--out <dir>', 'report folder (default ptune-bench)')
+    .option('--no-cache', 'recompute every result (the cache is still refreshed)')
+    .option('--limit <n>', 'evaluate on a seeded sample of at most N test rows')
+    .option('--top-k <n>', 'nearest tokens per virtual token in the projections (default 1)')
+    .option('--metric <name>', 'cosine | l2 | dot for the projections (default cosine)')
+    .option('--no-projection', 'do not evaluate the soft prompts\' nearest-token projections');
+  addTuningFlags(cmd, '--train-limit')
+    .option('--threads <n>', 'CPU threads for the model (default: all cores)')
+    .option('--json', 'print one JSON object as the last stdout line')
+    .action(async (o: Record<string, unknown>) => {
+      const params: BenchParams = {
+        model: o.model as string,
+        data: o.data as string,
+        train: o.train as string | undefined,
+        hard: o.hard as string[],
+        soft: o.soft as string[],
+        template: o.template as string | undefined,
+        tune: o.tune === true,
+        tuning: tuningFrom(o, '--train-limit'),
+        seeds: numberFlag('--seeds', o.seeds as string | undefined, { integer: true, positive: true }),
+        out: (o.out as string | undefined) ?? 'ptune-bench',
+        noCache: o.cache === false,
+        limit: numberFlag('--limit', o.limit as string | undefined, { integer: true, positive: true }),
+        projection:
+          o.projection === false
+            ? false
+            : {
+                topK: numberFlag('--top-k', o.topK as string | undefined, { integer: true, positive: true }),
+                metric: choiceFlag('--metric', o.metric as string | undefined, ['cosine', 'l2', 'dot'] as const),
+              },
+        command: ['ptune', ...argv].map(shellQuote).join(' '),
+      };
+      const result = await withClient(io, threadsFrom(o), async (client) => {
+        const sink = createProgressSink(io.stderr as OutStream & NodeJS.WritableStream);
+        const handle = client.run('bench', params, {
+          onProgress: (p) => {
+            if (p.type === 'progress') sink.update(p);
+            else sink.log(p.type === 'log' ? p.line : p.message);
+          },
+        });
+        const untrap = io.trapInterrupt?.(() => handle.cancel());
+        try {
+          return await handle.result;
+        } finally {
+          untrap?.();
+          sink.close();
+        }
+      });
+      printBenchResult(io, params.out, result, o.json === true);
+    });
+}
+
+export function printBenchResult(io: CliIo, out: string, r: BenchResult, json: boolean): void {
+  const { report } = r;
+  if (json) {
+    line(io.stdout, JSON.stringify({
+      out: path.resolve(out),
+      files: r.files,
+      prompts: report.prompts.map((p) => ({ id: p.id, kind: p.kind, name: p.name, accuracy: p.metrics.accuracy, macroF1: p.metrics.macroF1, ece: p.metrics.ece, tuningSeconds: p.tuningSeconds, examplesPerSecond: p.examplesPerSecond })),
+      comparison: report.comparison,
+      cacheHits: r.cacheHits,
+      cacheMisses: r.cacheMisses,
+    }));
+    return;
+  }
+  const rows = report.prompts.map((p) => [p.name, p.kind, format.accuracyWithCI(p), format.fixed(p.metrics.macroF1), format.fixed(p.metrics.ece), format.seconds(p.tuningSeconds), format.throughput(p.examplesPerSecond)]);
+  for (const l of textTable(['prompt', 'kind', 'accuracy [95% CI]', 'macro-F1', 'ECE', 'tuning', 'ex/s'], rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right'])) line(io.stdout, l);
+  if (report.comparison) {
+    const name = (id: string) => report.prompts.find((p) => p.id === id)?.name ?? id;
+    line(io.stdout);
+    line(io.stdout, format.comparisonSentence(report.comparison, { soft: name(report.comparison.softPromptId), hard: name(report.comparison.hardPromptId) }));
+  }
+  line(io.stdout);
+  line(io.stdout, `report: ${Object.values(r.files).join(', ')} (${r.cacheHits} cached, ${r.cacheMisses} computed)`);
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}

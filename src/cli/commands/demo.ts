@@ -1,0 +1,131 @@
+/**
+ * `ptune demo` (`npm run demo`): the main job in one command. Evaluates the hard prompt, trains a soft prompt
+ * for a short while, evaluates it on the same rows, and prints the two side by side. The soft prompt is
+ * trained without looking at the evaluation rows (no keep-best on them), so the comparison is fair.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Command } from 'commander';
+import { UserError } from '../../engine/errors';
+import { checkOutputFolder } from '../../tuning/adapter';
+import type { EvalJobResult, TrainParams, TrainResult } from '../../worker/protocol';
+import { numberFlag } from '../options';
+import { line, warn, withClient, type CliIo } from '../io';
+import { packageRoot } from '../package-root';
+import { duration, trainProgressReporter } from '../progress';
+import { textTable } from '../table';
+import { runEval } from './eval';
+import { threadsFrom } from './tuning-flags';
+
+export const DEMO_STEPS = 60;
+export const DEFAULT_DEMO_MODEL = path.join('..', 'shared', 'models', 'imdb-gpt2-small');
+
+/** --model, else $PTUNE_MODEL, else ../shared/models/imdb-gpt2-small beside the package when it exists. */
+export function resolveDemoModel(given: string | undefined, env: Record<string, string | undefined>, root: string): string {
+  if (given) return given;
+  if (env.PTUNE_MODEL) return env.PTUNE_MODEL;
+  const shared = path.resolve(root, DEFAULT_DEMO_MODEL);
+  if (fs.existsSync(path.join(shared, 'config.json'))) return shared;
+  throw new UserError(
+    [
+      'the demo needs a model. Point it at a Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer.json), either',
+      '  npm run demo -- --model /path/to/gpt2',
+      'or',
+      '  PTUNE_MODEL=/path/to/gpt2 npm run demo',
+      'For example, with Python\'s huggingface_hub installed: huggingface-cli download openai-community/gpt2 --local-dir models/gpt2',
+      '(then --model models/gpt2). distilgpt2 and other GPT-2-family checkpoints work too.',
+    ].join('\n'),
+  );
+}
+
+export function registerDemo(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  program
+    .command('demo')
+    .description('train a soft prompt on the example reviews and compare it with the hand-written prompt')
+    .option('--model <dir>', `GPT-2 checkpoint folder (default: $PTUNE_MODEL, else ${DEFAULT_DEMO_MODEL})`)
+    .option('--train <file>', 'training data (default examples/data/reviews-train.jsonl)')
+    .option('--eval <file>', 'evaluation data (default examples/data/reviews-dev.jsonl)')
+    .option('--template <file>', 'prompt file (default examples/reviews.prompt)')
+    .option('--steps <n>', `training steps (default ${DEMO_STEPS})`)
+    .option('--lr <x>', 'learning rate (default 0.03, AdamW)')
+    .option('--seed <n>', 'seed (default 0)')
+    .option('--out <dir>', 'where to save the soft prompt (default: a folder in the system temp dir)')
+    .option('--threads <n>', 'CPU threads for the model (default: all cores)')
+    .option('--json', 'print one JSON object as the last stdout line')
+    .action(async (o: Record<string, unknown>) => {
+      const root = packageRoot();
+      const model = resolveDemoModel(o.model as string | undefined, io.env, root);
+      const train = (o.train as string | undefined) ?? path.join(root, 'examples', 'data', 'reviews-train.jsonl');
+      const evalFile = (o.eval as string | undefined) ?? path.join(root, 'examples', 'data', 'reviews-dev.jsonl');
+      const template = (o.template as string | undefined) ?? path.join(root, 'examples', 'reviews.prompt');
+      const out = (o.out as string | undefined) ?? path.join(os.tmpdir(), 'ptune-demo-soft-prompt');
+      if (o.out !== undefined) checkOutputFolder(out, false);
+      const trainParams: TrainParams = {
+        model,
+        train,
+        template,
+        out,
+        steps: numberFlag('--steps', o.steps as string | undefined, { integer: true, positive: true }) ?? DEMO_STEPS,
+        lr: numberFlag('--lr', o.lr as string | undefined, { positive: true }),
+        seed: numberFlag('--seed', o.seed as string | undefined, { integer: true, min: 0 }),
+        // The default folder is the demo's own scratch space.
+        overwrite: o.out === undefined,
+      };
+      const { hard, trained, soft } = await withClient(io, threadsFrom(o), async (client) => {
+        line(io.stderr, `model: ${model}`);
+        const hard = await runEval(client, { model, data: evalFile, template }, io, 'hard prompt');
+        const progress = trainProgressReporter(io.stderr, 'soft prompt');
+        const handle = client.run('train', trainParams, { onProgress: (p) => progress.onProgress(p) });
+        const untrap = io.trapInterrupt?.(() => handle.cancel());
+        let trained: TrainResult;
+        try {
+          trained = await handle.result;
+        } finally {
+          untrap?.();
+          progress.close();
+        }
+        for (const w of trained.warnings) warn(io, w);
+        if (!trained.saved) throw new UserError(trained.stopMessage ?? 'training saved nothing');
+        if (trained.stopMessage) line(io.stderr, `ptune: ${trained.stopMessage}`);
+        const soft = await runEval(client, { model, data: evalFile, template, soft: out }, io, 'soft prompt');
+        return { hard, trained, soft };
+      });
+      printDemo(io, { model, train, evalFile, template, out, hard, trained, soft }, o.json === true);
+      setExit(trained.stopReason === 'cancelled' ? 130 : 0);
+    });
+}
+
+interface DemoOutcome {
+  model: string;
+  train: string;
+  evalFile: string;
+  template: string;
+  out: string;
+  hard: EvalJobResult;
+  trained: TrainResult;
+  soft: EvalJobResult;
+}
+
+function printDemo(io: CliIo, d: DemoOutcome, json: boolean): void {
+  if (json) {
+    const metrics = (r: EvalJobResult) => ({ accuracy: r.accuracy, macroF1: r.macroF1, ece: r.ece, n: r.n, evalSeconds: r.seconds });
+    line(io.stdout, JSON.stringify({
+      model: d.model,
+      hard: metrics(d.hard),
+      soft: { ...metrics(d.soft), trainSeconds: d.trained.seconds, steps: d.trained.steps, initialLoss: d.trained.initialLoss, finalLoss: d.trained.finalLoss, out: d.out },
+    }));
+    return;
+  }
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  line(io.stdout);
+  line(io.stdout, `Hard prompt vs soft prompt on ${path.basename(d.evalFile)} (${d.hard.n} rows), model ${d.model}`);
+  line(io.stdout);
+  const rows = [
+    ['hard prompt', pct(d.hard.accuracy), d.hard.macroF1.toFixed(3), '—', duration(d.hard.seconds)],
+    [`soft prompt (${d.trained.steps} steps)`, pct(d.soft.accuracy), d.soft.macroF1.toFixed(3), duration(d.trained.seconds), duration(d.soft.seconds)],
+  ];
+  for (const l of textTable(['prompt', 'accuracy', 'macro-F1', 'training', 'evaluation'], rows, ['left', 'right', 'right', 'right', 'right'])) line(io.stdout, l);
+  line(io.stdout);
+  line(io.stdout, `The soft prompt (${d.template} with trained virtual tokens) is saved in ${d.out}, a PEFT prompt-tuning adapter.`);
+}

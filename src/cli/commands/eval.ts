@@ -1,0 +1,87 @@
+/** `ptune eval`: a hard prompt (or a soft prompt with --soft) on a labelled dataset. */
+import type { Command } from 'commander';
+import type { EvalJobResult, EvalParams } from '../../worker/protocol';
+import { numberFlag } from '../options';
+import { line, warn, withClient, type CliIo } from '../io';
+import { textTable } from '../table';
+import { threadsFrom } from './tuning-flags';
+
+export function registerEval(program: Command, io: CliIo): void {
+  program
+    .command('eval')
+    .description('evaluate a classification prompt (and optionally a soft prompt) on a labelled dataset')
+    .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
+    .requiredOption('--data <file>', 'labelled data (JSONL, JSON, CSV or TSV)')
+    .requiredOption('--template <file>', '.prompt file')
+    .option('--soft <dir>', 'soft prompt (PEFT prompt-tuning adapter folder)')
+    .option('--limit <n>', 'evaluate a seeded sample of at most N rows')
+    .option('--seed <n>', 'seed of the --limit sample (default 0)')
+    .option('--train <file>', 'training data to draw the prompt\'s few-shot examples from')
+    .option('--predictions <file>', 'write one JSON line per example (label log-probs, prediction, gold)')
+    .option('--max-length <n>', 'longest sequence in tokens (default: the model\'s)')
+    .option('--threads <n>', 'CPU threads for the model (default: all cores)')
+    .option('--json', 'print one JSON object as the last stdout line')
+    .action(async (o: Record<string, unknown>) => {
+      const params: EvalParams = {
+        model: o.model as string,
+        data: o.data as string,
+        template: o.template as string,
+        soft: o.soft as string | undefined,
+        limit: numberFlag('--limit', o.limit as string | undefined, { integer: true, positive: true }),
+        seed: numberFlag('--seed', o.seed as string | undefined, { integer: true, min: 0 }),
+        shotsFrom: o.train as string | undefined,
+        predictions: o.predictions as string | undefined,
+        maxLength: numberFlag('--max-length', o.maxLength as string | undefined, { integer: true, positive: true }),
+      };
+      const result = await withClient(io, threadsFrom(o), (client) => runEval(client, params, io));
+      printEvalResult(io, result, o.json === true);
+    });
+}
+
+export async function runEval(client: import('../../worker/client').WorkerClient, params: EvalParams, io: CliIo, task = 'evaluate'): Promise<EvalJobResult> {
+  let lastQuarter = -1;
+  const handle = client.run('eval', params, {
+    onProgress: (p) => {
+      if (p.type === 'status') line(io.stderr, p.message);
+      else {
+        const quarter = p.total > 0 ? Math.floor((4 * p.done) / p.total) : 4;
+        if (quarter !== lastQuarter) line(io.stderr, `${task}: ${p.done}/${p.total}`);
+        lastQuarter = quarter;
+      }
+    },
+  });
+  const untrap = io.trapInterrupt?.(() => handle.cancel());
+  try {
+    return await handle.result;
+  } finally {
+    untrap?.();
+  }
+}
+
+export function printEvalResult(io: CliIo, r: EvalJobResult, json: boolean): void {
+  for (const w of r.warnings) warn(io, w);
+  if (json) {
+    line(io.stdout, JSON.stringify({
+      accuracy: r.accuracy,
+      macroF1: r.macroF1,
+      n: r.n,
+      ece: r.ece,
+      examplesPerSecond: r.examplesPerSecond,
+      seconds: r.seconds,
+      labels: r.labels,
+      perClass: r.perClass,
+      confusion: r.confusion,
+      truncatedRows: r.truncatedRows,
+      ...(r.predictions ? { predictions: r.predictions } : {}),
+    }));
+    return;
+  }
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  line(io.stdout, `accuracy ${pct(r.accuracy)} · macro-F1 ${r.macroF1.toFixed(3)} · ECE ${r.ece.toFixed(3)} · n ${r.n} · ${r.examplesPerSecond.toFixed(1)} examples/s`);
+  line(io.stdout);
+  for (const l of textTable(['label', 'precision', 'recall', 'F1', 'support'], r.perClass.map((c) => [c.label, c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), String(c.support)]), ['left', 'right', 'right', 'right', 'right'])) line(io.stdout, l);
+  line(io.stdout);
+  line(io.stdout, 'confusion matrix (rows: gold, columns: predicted)');
+  for (const l of textTable(['', ...r.labels], r.confusion.map((row, g) => [r.labels[g], ...row.map(String)]), ['left', ...r.labels.map(() => 'right' as const)])) line(io.stdout, l);
+  if (r.predictions) line(io.stdout, `\npredictions written to ${r.predictions}`);
+}

@@ -1,0 +1,36 @@
+/** `ptune project`: the nearest vocabulary tokens of each virtual token of a soft prompt (src/projection). */
+import type { Command } from 'commander';
+import { formatProjection, PROJECTION_METRICS } from '../../projection';
+import type { ProjectParams } from '../../worker/protocol';
+import { choiceFlag, numberFlag } from '../options';
+import { line, warn, withClient, type CliIo } from '../io';
+import { threadsFrom } from './tuning-flags';
+
+export function registerProject(program: Command, io: CliIo): void {
+  program
+    .command('project')
+    .description('show the vocabulary tokens nearest to each virtual token of a soft prompt')
+    .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
+    .requiredOption('--soft <dir>', 'soft prompt (PEFT prompt-tuning adapter folder)')
+    .option('--top-k <n>', 'nearest tokens per virtual token (default 5)')
+    .option('--metric <name>', 'cosine | l2 | dot (default cosine)')
+    .option('--threads <n>', 'CPU threads for the model (default: all cores)')
+    .option('--json', 'print one JSON object as the last stdout line')
+    .action(async (o: Record<string, unknown>) => {
+      const params: ProjectParams = {
+        model: o.model as string,
+        soft: o.soft as string,
+        topK: numberFlag('--top-k', o.topK as string | undefined, { integer: true, positive: true }) ?? 5,
+        metric: choiceFlag('--metric', o.metric as string | undefined, PROJECTION_METRICS) ?? 'cosine',
+        // The terminal table shows no map; --json includes it for scripts and plots.
+        map: o.json === true,
+      };
+      const result = await withClient(io, threadsFrom(o), (client) => client.run('project', params).result);
+      for (const w of result.warnings) warn(io, w);
+      if (o.json === true) {
+        line(io.stdout, JSON.stringify(result));
+        return;
+      }
+      line(io.stdout, formatProjection(result));
+    });
+}

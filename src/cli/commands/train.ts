@@ -1,0 +1,80 @@
+/** `ptune train`: tune a soft prompt and save it as a PEFT prompt-tuning adapter folder. */
+import type { Command } from 'commander';
+import { resolveTrainOptions } from '../../tuning/train-options';
+import { checkOutputFolder } from '../../tuning/adapter';
+import type { TrainParams, TrainResult } from '../../worker/protocol';
+import { line, warn, withClient, type CliIo } from '../io';
+import { duration, trainProgressReporter } from '../progress';
+import { addTuningFlags, threadsFrom, tuningFrom } from './tuning-flags';
+
+/** Exit codes: 0 done (or stopped early on the dev set), 1 diverged or failed, 130 cancelled. */
+export function trainExitCode(result: TrainResult): number {
+  if (result.stopReason === 'cancelled') return 130;
+  if (result.stopReason === 'diverged') return 1;
+  return 0;
+}
+
+export function registerTrain(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('train')
+    .description('tune a soft prompt on a labelled dataset and save it as a PEFT prompt-tuning adapter')
+    .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
+    .requiredOption('--train <file>', 'training data (JSONL, JSON, CSV or TSV)')
+    .requiredOption('--template <file>', '.prompt file (template, verbalizer, soft-prompt position)')
+    .requiredOption('--out <dir>', 'adapter folder to write');
+  addTuningFlags(cmd)
+    .option('--threads <n>', 'CPU threads for the model (default: all cores)')
+    .option('--overwrite', 'replace an --out folder that is not an adapter folder')
+    .option('--json', 'print one JSON object as the last stdout line')
+    .action(async (o: Record<string, unknown>) => {
+      const params: TrainParams = { ...tuningFrom(o), model: o.model as string, train: o.train as string, template: o.template as string, out: o.out as string, overwrite: o.overwrite === true };
+      // Check options and --out here too, so that mistakes cost no model load.
+      resolveTrainOptions(params);
+      checkOutputFolder(params.out, params.overwrite ?? false);
+      const result = await withClient(io, threadsFrom(o), (client) => runTrain(client, params, io));
+      printTrainResult(io, result, o.json === true);
+      setExit(trainExitCode(result));
+    });
+}
+
+async function runTrain(client: import('../../worker/client').WorkerClient, params: TrainParams, io: CliIo): Promise<TrainResult> {
+  const progress = trainProgressReporter(io.stderr);
+  const handle = client.run('train', params, { onProgress: (p) => progress.onProgress(p) });
+  const untrap = io.trapInterrupt?.(() => {
+    line(io.stderr, '\nptune: cancelling; the last checkpoint is kept (press Ctrl-C again to quit at once)');
+    handle.cancel();
+  });
+  try {
+    return await handle.result;
+  } finally {
+    untrap?.();
+    progress.close();
+  }
+}
+
+export function printTrainResult(io: CliIo, r: TrainResult, json: boolean): void {
+  for (const w of r.warnings) warn(io, w);
+  if (r.stopMessage) line(io.stderr, `ptune: ${r.stopMessage}`);
+  if (json) {
+    line(io.stdout, JSON.stringify({
+      initialLoss: r.initialLoss,
+      finalLoss: r.finalLoss,
+      bestEvalAccuracy: r.bestEvalAccuracy,
+      steps: r.steps,
+      seconds: r.seconds,
+      examplesPerSecond: r.examplesPerSecond,
+      out: r.saved ? r.out : null,
+      stopReason: r.stopReason,
+      savedStep: r.savedStep,
+      loss: r.loss,
+      truncatedRows: r.truncatedRows,
+    }));
+    return;
+  }
+  const loss = (x: number | null) => (x === null ? '—' : x.toFixed(4));
+  line(io.stdout, `${r.stopReason === 'completed' ? 'trained' : r.stopReason} ${r.steps}/${r.totalSteps} steps in ${duration(r.seconds)} (${r.examplesPerSecond.toFixed(1)} examples/s, ${r.loss} loss)`);
+  line(io.stdout, `loss on the first batch: ${loss(r.initialLoss)} before, ${loss(r.finalLoss)} after`);
+  if (r.bestEvalAccuracy !== null) line(io.stdout, `best dev accuracy: ${(100 * r.bestEvalAccuracy).toFixed(1)}% (step ${r.savedStep})`);
+  line(io.stdout, r.saved ? `soft prompt saved to ${r.out} (step ${r.savedStep})` : 'nothing saved');
+}
+

@@ -1,0 +1,64 @@
+/** The tuning flags `ptune train`, `ptune bench --tune` and `ptune demo` share, and their conversion to TrainParams. */
+import type { Command } from 'commander';
+import type { LossKind } from '../../engine/api';
+import type { TrainParams } from '../../worker/protocol';
+import { choiceFlag, numberFlag } from '../options';
+
+export type Tuning = Omit<TrainParams, 'model' | 'train' | 'template' | 'out' | 'overwrite'>;
+
+/** `limitFlag`: the name of the training-sample flag (`ptune bench` keeps --limit for the evaluation rows). */
+export function addTuningFlags(cmd: Command, limitFlag: '--limit' | '--train-limit' = '--limit'): Command {
+  return cmd
+    .option('--eval <file>', 'dev set: evaluated every --eval-every steps; the best prompt is kept')
+    .option('--virtual-tokens <n>', 'soft prompt length (default 20, or the adapter\'s with --init adapter:DIR)')
+    .option('--init <how>', 'text | vocab | random | adapter:DIR (default text: the prompt\'s instruction)')
+    .option('--init-text <text>', 'text for --init text')
+    .option('--loss <kind>', 'lm | verbalizer (default: verbalizer for classification, lm for generation)')
+    .option('--optimizer <name>', 'adamw | adafactor | sgd (default adamw)')
+    .option('--lr <x>', 'peak learning rate (default adamw 0.03, adafactor 0.3, sgd 0.1)')
+    .option('--weight-decay <x>', 'AdamW decoupled weight decay (default 0)')
+    .option('--epochs <n>', 'passes over the training set (default 3)')
+    .option('--steps <n>', 'optimizer steps (instead of --epochs)')
+    .option('--batch-size <n>', 'examples per step (default 8)')
+    .option('--warmup <n>', 'linear warmup steps (default 0)')
+    .option('--schedule <name>', 'constant | linear | cosine after warmup (default constant)')
+    .option('--clip <x>', 'clip the gradient to this global L2 norm (default: off)')
+    .option('--seed <n>', 'seed for init, shuffling and sampling (default 0)')
+    .option('--no-shuffle', 'keep file order (no shuffling, no length bucketing)')
+    .option('--max-length <n>', 'longest sequence in tokens, virtual tokens included (default: the model\'s)')
+    .option('--eval-every <n>', 'steps between dev evaluations / checkpoints (default: once per epoch, at most 100)')
+    .option('--patience <n>', 'stop after N dev evaluations without improvement (default: off)')
+    .option(`${limitFlag} <n>`, 'train on a seeded sample of at most N rows')
+    .option('--eval-limit <n>', 'evaluate during training on a seeded sample of at most N dev rows');
+}
+
+export function tuningFrom(o: Record<string, unknown>, limitFlag: '--limit' | '--train-limit' = '--limit'): Tuning {
+  const s = (key: string) => o[key] as string | undefined;
+  return {
+    eval: s('eval'),
+    virtualTokens: numberFlag('--virtual-tokens', s('virtualTokens'), { integer: true, positive: true }),
+    init: s('init'),
+    initText: s('initText'),
+    loss: choiceFlag<LossKind>('--loss', s('loss'), ['lm', 'verbalizer']),
+    optimizer: s('optimizer'),
+    lr: numberFlag('--lr', s('lr'), { positive: true }),
+    weightDecay: numberFlag('--weight-decay', s('weightDecay'), { min: 0 }),
+    epochs: numberFlag('--epochs', s('epochs'), { integer: true, positive: true }),
+    steps: numberFlag('--steps', s('steps'), { integer: true, positive: true }),
+    batchSize: numberFlag('--batch-size', s('batchSize'), { integer: true, positive: true }),
+    warmup: numberFlag('--warmup', s('warmup'), { integer: true, min: 0 }),
+    schedule: s('schedule'),
+    clip: numberFlag('--clip', s('clip'), { positive: true }),
+    seed: numberFlag('--seed', s('seed'), { integer: true, min: 0 }),
+    shuffle: o.shuffle as boolean | undefined,
+    maxLength: numberFlag('--max-length', s('maxLength'), { integer: true, positive: true }),
+    evalEvery: numberFlag('--eval-every', s('evalEvery'), { integer: true, positive: true }),
+    patience: numberFlag('--patience', s('patience'), { integer: true, positive: true }),
+    limit: numberFlag(limitFlag, s(limitFlag === '--limit' ? 'limit' : 'trainLimit'), { integer: true, positive: true }),
+    evalLimit: numberFlag('--eval-limit', s('evalLimit'), { integer: true, positive: true }),
+  };
+}
+
+export function threadsFrom(o: Record<string, unknown>): number | undefined {
+  return numberFlag('--threads', o.threads as string | undefined, { integer: true, positive: true });
+}

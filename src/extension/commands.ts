@@ -1,0 +1,62 @@
+/** Every command of the extension, registered in one place, and the handler of webview requests. */
+import * as vscode from 'vscode';
+import type { Ctx } from './ctx';
+import { benchmark, openReport } from './flows/benchmark';
+import { selectModel } from './flows/model';
+import { copyHardPrompt, saveAsPrompt, showProjection } from './flows/projection';
+import { runOnDataset, testPrompt } from './flows/test';
+import { trainSoftPrompt } from './flows/train';
+import type { WebviewMessage } from './views/protocol';
+
+export function registerCommands(ctx: Ctx): vscode.Disposable[] {
+  const commands: Record<string, (...args: unknown[]) => unknown> = {
+    'promptTuning.selectModel': () => selectModel(ctx),
+    'promptTuning.testPrompt': (uri) => testPrompt(ctx, asUri(uri)),
+    'promptTuning.runOnDataset': (uri) => runOnDataset(ctx, asUri(uri)),
+    'promptTuning.trainSoftPrompt': (uri) => trainSoftPrompt(ctx, asUri(uri)),
+    'promptTuning.showProjection': (dir) => showProjection(ctx, typeof dir === 'string' ? dir : asUri(dir)?.fsPath),
+    'promptTuning.benchmark': () => benchmark(ctx),
+    'promptTuning.openReport': (uri) => openReport(ctx, asUri(uri)),
+    'promptTuning.openStudio': () => ctx.studio.show('prompt'),
+    'promptTuning.cancelJob': () => cancelJob(ctx),
+  };
+  return Object.entries(commands).map(([id, run]) => vscode.commands.registerCommand(id, run));
+}
+
+/** Cancel Running Job: the only running job, or the one the user picks. */
+async function cancelJob(ctx: Ctx): Promise<void> {
+  const jobs = ctx.jobs.list;
+  if (jobs.length === 0) {
+    void vscode.window.showInformationMessage('No Prompt Tuning job is running.');
+    return;
+  }
+  const job = jobs.length === 1 ? jobs[0] : (await vscode.window.showQuickPick(
+    jobs.map((j) => ({ label: j.title, description: j.message, id: j.id })), { title: 'Cancel which job?' }));
+  if (job) ctx.jobs.cancel(job.id);
+}
+
+/** Requests from the webviews (already validated against the protocol). */
+export async function handleWebviewMessage(ctx: Ctx, message: Exclude<WebviewMessage, { type: 'ready' }>): Promise<void> {
+  switch (message.type) {
+    case 'selectRow':
+      ctx.preview.selectRow(message.index);
+      return;
+    case 'cancelJob':
+      ctx.jobs.cancel(message.id);
+      return;
+    case 'copyHardPrompt':
+      return copyHardPrompt(ctx);
+    case 'saveAsPrompt':
+      return saveAsPrompt(ctx);
+    case 'runCommand':
+      await vscode.commands.executeCommand(message.command);
+      return;
+    case 'showView':
+      ctx.studio.show(message.view);
+      return;
+  }
+}
+
+function asUri(value: unknown): vscode.Uri | undefined {
+  return value instanceof vscode.Uri ? value : undefined;
+}

@@ -1,0 +1,57 @@
+/** Everything the commands and views share, created once on activation. */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Config } from './config';
+import { Jobs } from './jobs';
+import { PromptDiagnostics } from './language/diagnostics';
+import { InlineResults } from './language/inlineResults';
+import { PromptDocuments } from './language/promptDocuments';
+import { PersistentState } from './state';
+import { PromptPreviewController } from './views/promptPreview';
+import type { StudioPanel } from './views/studioPanel';
+import { UiStore } from './views/uiStore';
+
+export class Ctx implements vscode.Disposable {
+  readonly output = vscode.window.createOutputChannel('Prompt Tuning', { log: true });
+  readonly config: Config;
+  readonly state: PersistentState;
+  readonly store = new UiStore();
+  readonly jobs: Jobs;
+  readonly documents: PromptDocuments;
+  readonly diagnostics: PromptDiagnostics;
+  readonly inline = new InlineResults();
+  readonly preview: PromptPreviewController;
+  /** Set by activate() once the webview hosts exist. */
+  studio!: StudioPanel;
+
+  constructor(readonly extension: vscode.ExtensionContext) {
+    this.config = new Config(extension.globalStorageUri);
+    this.state = new PersistentState(extension.workspaceState);
+    this.jobs = new Jobs(() => this.config.threads, this.store, this.output);
+    this.documents = new PromptDocuments(this.state);
+    this.diagnostics = new PromptDiagnostics(this.documents);
+    this.preview = new PromptPreviewController(this.diagnostics, this.jobs, this.config, this.store, this.scratchDir);
+  }
+
+  get extensionUri(): vscode.Uri {
+    return this.extension.extensionUri;
+  }
+
+  /** Private working files (preview copies of unsaved prompts): inside the cache directory. */
+  get scratchDir(): string {
+    return path.join(this.config.cacheDirectory, 'scratch');
+  }
+
+  /** Default parent folder for trained soft prompts and benchmark reports: the workspace, else the cache. */
+  get outputRoot(): string {
+    return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? this.config.cacheDirectory;
+  }
+
+  dispose(): void {
+    this.preview.dispose();
+    this.inline.dispose();
+    this.diagnostics.dispose();
+    this.jobs.dispose();
+    this.output.dispose();
+  }
+}

@@ -1,0 +1,70 @@
+/** Entry point of the VS Code extension: wires the language features, commands, views and status bar. */
+import * as vscode from 'vscode';
+import { handleWebviewMessage, registerCommands } from './commands';
+import { Config } from './config';
+import { Ctx } from './ctx';
+import { restoreLastReport } from './flows/benchmark';
+import { modelName } from './flows/model';
+import { registerCodeLens } from './language/codeLens';
+import { registerCompletion } from './language/completion';
+import { PROMPT_LANGUAGE_ID } from './language/promptDocuments';
+import { SIDE_PANEL_VIEW_ID, SidePanelProvider } from './views/sidePanel';
+import { StudioPanel } from './views/studioPanel';
+import type { WebviewDeps } from './views/webviewHost';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const ctx = new Ctx(context);
+  const deps: WebviewDeps = {
+    extensionUri: context.extensionUri,
+    store: ctx.store,
+    output: ctx.output,
+    onMessage: (message) => handleWebviewMessage(ctx, message),
+  };
+  ctx.studio = new StudioPanel(deps);
+  const sidePanel = new SidePanelProvider(deps);
+  const modelItem = vscode.window.createStatusBarItem('promptTuning.model', vscode.StatusBarAlignment.Right, 100);
+  modelItem.name = 'Prompt Tuning model';
+  modelItem.command = 'promptTuning.selectModel';
+
+  const showModel = () => {
+    const name = modelName(ctx.config.modelDir);
+    ctx.store.update({ model: { name } });
+    modelItem.text = `$(hubot) ${name ?? 'No model'}`;
+    modelItem.tooltip = ctx.config.modelDir ? `Prompt Tuning model: ${ctx.config.modelDir}\nClick to change` : 'Select a model for Prompt Tuning';
+  };
+  showModel();
+  const lastTraining = ctx.state.lastTraining;
+  if (lastTraining) ctx.store.update({ training: lastTraining.status === 'running' ? { ...lastTraining, status: 'cancelled', message: 'Interrupted by a window reload.' } : lastTraining });
+  restoreLastReport(ctx);
+
+  const updateModelItemVisibility = () => {
+    const promptOpen = vscode.window.visibleTextEditors.some((e) => e.document.languageId === PROMPT_LANGUAGE_ID);
+    if (promptOpen || ctx.studio.isOpen) modelItem.show();
+    else modelItem.hide();
+  };
+  updateModelItemVisibility();
+
+  context.subscriptions.push(
+    ctx,
+    ctx.studio,
+    sidePanel,
+    modelItem,
+    vscode.window.registerWebviewViewProvider(SIDE_PANEL_VIEW_ID, sidePanel, { webviewOptions: { retainContextWhenHidden: true } }),
+    registerCompletion(ctx.diagnostics),
+    registerCodeLens(),
+    ...registerCommands(ctx),
+    vscode.window.onDidChangeVisibleTextEditors(updateModelItemVisibility),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (Config.affectsWorker(event)) {
+        showModel();
+        ctx.preview.refresh();
+      }
+      // The worker's thread count is fixed when it starts: start a fresh one for the next job, unless one is running.
+      if (event.affectsConfiguration('promptTuning.threads') && ctx.jobs.list.length === 0) void ctx.jobs.restartWorker();
+    }),
+  );
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

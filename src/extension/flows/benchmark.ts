@@ -1,0 +1,94 @@
+/** Benchmark Prompts (hard vs soft on one test set) and Open Benchmark Report (any report.json). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { readReport } from '../../bench/report/parse';
+import type { Ctx } from '../ctx';
+import { displayPath } from '../language/promptDocuments';
+import { pickDataset, requireModel } from './pickers';
+import { report as reportError } from './test';
+
+export async function benchmark(ctx: Ctx): Promise<void> {
+  const model = await requireModel(ctx);
+  if (!model) return;
+  const promptFiles = (await vscode.workspace.findFiles('**/*.prompt', '**/node_modules/**', 500)).map((f) => f.fsPath).sort();
+  const active = ctx.preview.current?.uri.fsPath;
+  const hard = await vscode.window.showQuickPick(
+    promptFiles.map((file) => ({ label: path.basename(file), description: displayPath(path.dirname(file)), picked: file === active, file })),
+    { title: 'Benchmark: hard prompts to compare', canPickMany: true, matchOnDescription: true });
+  if (!hard || hard.length === 0) return;
+  const adapters = (await vscode.workspace.findFiles('**/adapter_config.json', '**/node_modules/**', 500)).map((f) => path.dirname(f.fsPath)).sort();
+  const last = ctx.state.lastSoftPrompt;
+  const soft = adapters.length === 0 ? [] : await vscode.window.showQuickPick(
+    adapters.map((dir) => ({ label: path.basename(dir), description: displayPath(path.dirname(dir)), picked: dir === last, dir })),
+    { title: 'Benchmark: soft prompts to compare (none is fine)', canPickMany: true, matchOnDescription: true });
+  if (!soft) return;
+  const firstPrompt = hard[0].file;
+  const data = await pickDataset(ctx, firstPrompt, 'dev');
+  if (!data) return;
+  const out = path.join(ctx.outputRoot, 'benchmarks', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  try {
+    const result = await ctx.jobs.run('bench', {
+      model, data, hard: hard.map((h) => h.file), soft: soft.map((s) => s.dir), out,
+      command: 'VS Code: Prompt Tuning: Benchmark Prompts',
+    }, {
+      title: `Benchmark ${hard.length + soft.length} prompts`,
+      long: true,
+      onProgress: (p) => { if (p.type === 'log') ctx.output.info(`benchmark: ${p.line}`); },
+      describe: (p) => p.type === 'progress'
+        ? { message: `${p.task} ${p.done}/${p.total}${p.detail ? ` (${p.detail})` : ''}`, fraction: p.total > 0 ? p.done / p.total : undefined }
+        : p.type === 'status' ? { message: p.message } : undefined,
+    });
+    ctx.output.info(`benchmark: wrote ${result.files.json}, ${result.files.html} (cache: ${result.cacheHits} hits, ${result.cacheMisses} misses)`);
+    await openReport(ctx, vscode.Uri.file(result.files.json));
+  } catch (error) {
+    reportError(ctx, 'Benchmark', error);
+  }
+}
+
+/**
+ * Shows a report.json in the Studio's benchmark view: the file given, the active editor's report, or one
+ * the user picks.
+ */
+export async function openReport(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
+  let file = uri?.fsPath;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (!file && active?.scheme === 'file' && active.fsPath.endsWith('.json') && looksLikeReport(active.fsPath)) file = active.fsPath;
+  if (!file) {
+    const chosen = await vscode.window.showOpenDialog({
+      canSelectMany: false, title: 'Open Benchmark Report', openLabel: 'Open report',
+      filters: { 'Benchmark report': ['json'] },
+      defaultUri: ctx.state.lastReport ? vscode.Uri.file(ctx.state.lastReport) : undefined,
+    });
+    file = chosen?.[0]?.fsPath;
+  }
+  if (!file) return;
+  try {
+    const report = readReport(file);
+    ctx.store.update({ benchmark: { file: displayPath(file), report } });
+    await ctx.state.setLastReport(file);
+    ctx.studio.show('benchmark');
+  } catch (error) {
+    reportError(ctx, `Open ${path.basename(file)}`, error);
+  }
+}
+
+/** Reloads the last report after a window reload, quietly (it may have been deleted since). */
+export function restoreLastReport(ctx: Ctx): void {
+  const file = ctx.state.lastReport;
+  if (!file || !fs.existsSync(file)) return;
+  try {
+    ctx.store.update({ benchmark: { file: displayPath(file), report: readReport(file) } });
+  } catch (error) {
+    ctx.output.warn(`could not reopen the last report ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function looksLikeReport(file: string): boolean {
+  try {
+    const head = fs.readFileSync(file, 'utf8').slice(0, 400);
+    return /"schemaVersion"\s*:/.test(head) && /"engineVersion"\s*:/.test(head);
+  } catch {
+    return false;
+  }
+}

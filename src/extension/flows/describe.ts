@@ -1,0 +1,30 @@
+/** Plain-text descriptions of test and evaluation results, for the inline decoration and the output channel. */
+import * as path from 'node:path';
+import type { EvalJobResult, TestPromptResult } from '../../worker/protocol';
+
+export function describeTest(result: TestPromptResult): { inline: string; detail: string } {
+  if (result.task === 'generation') {
+    return { inline: `→ ${JSON.stringify(result.text)}`, detail: `generated (${result.tokens} tokens): ${result.text}` };
+  }
+  const ranked = [...result.labels].sort((a, b) => b.probability - a.probability);
+  const probs = ranked.map((l) => `${l.label} ${(100 * l.probability).toFixed(1)}%`).join(' · ');
+  const gold = result.gold === undefined ? '' : result.gold === result.predicted ? `  (gold ${result.gold} ✓)` : `  (gold ${result.gold} ✗)`;
+  const detail = [`predicted: ${result.predicted}${gold}`, ...ranked.map((l) => `  ${l.label}: p = ${l.probability.toFixed(4)}, log p(continuation) = ${l.logProb.toFixed(4)}`)].join('\n');
+  return { inline: `→ ${result.predicted}  ·  ${probs}${gold}`, detail };
+}
+
+export function describeEval(result: EvalJobResult, data: string): { inline: string; detail: string } {
+  const inline = `accuracy ${(100 * result.accuracy).toFixed(1)}% · macro-F1 ${result.macroF1.toFixed(3)} · ${result.n} rows of ${path.basename(data)} · ${result.seconds.toFixed(1)} s`;
+  const width = Math.max(...result.labels.map((l) => l.length), 4);
+  const lines = [
+    inline,
+    `ECE ${result.ece.toFixed(3)} · ${result.examplesPerSecond.toFixed(1)} examples/s${result.truncatedRows ? ` · ${result.truncatedRows} rows truncated` : ''}`,
+    'per class:',
+    ...result.perClass.map((c) => `  ${c.label.padEnd(width)}  precision ${c.precision.toFixed(3)}  recall ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  support ${c.support}`),
+    'confusion (rows: gold, columns: predicted):',
+    `  ${''.padEnd(width)}  ${result.labels.map((l) => l.padStart(width)).join(' ')}`,
+    ...result.confusion.map((row, i) => `  ${result.labels[i].padEnd(width)}  ${row.map((v) => String(v).padStart(width)).join(' ')}`),
+    ...result.warnings.map((w) => `warning: ${w}`),
+  ];
+  return { inline, detail: lines.join('\n') };
+}

@@ -1,0 +1,94 @@
+/** The questions several commands ask: which prompt file, which dataset, which soft prompt, which model. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { displayPath, isPromptDocument } from '../language/promptDocuments';
+import type { PromptDatasets } from '../state';
+import { selectModel } from './model';
+
+const DATA_GLOB = '**/*.{jsonl,ndjson,json,csv,tsv}';
+const DATA_EXCLUDE = '{**/node_modules/**,**/.vscode/**,**/package.json,**/package-lock.json,**/tsconfig*.json,**/adapter_config.json,**/ptune_training.json,**/report.json,**/predictions*.jsonl}';
+
+/** The prompt document to act on: the one given, the active editor's, or one the user picks. */
+export async function pickPromptDocument(ctx: Ctx, uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
+  if (uri) return vscode.workspace.openTextDocument(uri);
+  const active = vscode.window.activeTextEditor?.document;
+  if (isPromptDocument(active)) return active;
+  if (ctx.preview.current) return ctx.preview.current;
+  const files = await vscode.workspace.findFiles('**/*.prompt', '**/node_modules/**', 500);
+  if (files.length === 0) {
+    void vscode.window.showWarningMessage('No .prompt files in this workspace. Create one (see examples/) and try again.');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    files.map((f) => ({ label: path.basename(f.fsPath), description: displayPath(path.dirname(f.fsPath)), uri: f })),
+    { title: 'Which prompt file?', matchOnDescription: true });
+  return picked ? vscode.workspace.openTextDocument(picked.uri) : undefined;
+}
+
+/**
+ * The dataset of `role` for a prompt file: the remembered one unless `ask`, else the user picks one from
+ * the workspace's data files (or browses) and it is remembered for next time.
+ */
+export async function pickDataset(ctx: Ctx, promptFile: string, role: keyof PromptDatasets,
+  options: { ask?: boolean; optional?: boolean } = {}): Promise<string | null | undefined> {
+  const remembered = ctx.state.datasetsFor(promptFile)[role];
+  if (remembered && !options.ask && fs.existsSync(remembered)) return remembered;
+  const files = await vscode.workspace.findFiles(DATA_GLOB, DATA_EXCLUDE, 2000);
+  type Item = vscode.QuickPickItem & { file?: string; action?: 'browse' | 'none' };
+  const items: Item[] = files
+    .map((f) => f.fsPath)
+    .sort((a, b) => a.localeCompare(b))
+    .map((file) => ({ label: displayPath(file), file, description: file === remembered ? 'current' : undefined }));
+  if (options.optional) items.unshift({ label: '$(circle-slash) None', action: 'none', description: 'train without a dev set' });
+  items.push({ label: '$(folder-opened) Browse…', action: 'browse' });
+  const roleName = role === 'train' ? 'training' : 'dev / test';
+  const picked = await vscode.window.showQuickPick(items, {
+    title: `Which ${roleName} dataset for ${path.basename(promptFile)}?`,
+    placeHolder: 'JSON Lines, JSON, CSV or TSV',
+  });
+  if (!picked) return undefined;
+  if (picked.action === 'none') return null;
+  let file = picked.file;
+  if (picked.action === 'browse') {
+    const chosen = await vscode.window.showOpenDialog({
+      canSelectMany: false, openLabel: 'Use dataset', title: `${roleName} dataset`,
+      filters: { Datasets: ['jsonl', 'ndjson', 'json', 'csv', 'tsv'] },
+    });
+    file = chosen?.[0]?.fsPath;
+  }
+  if (!file) return undefined;
+  await ctx.state.setDatasetsFor(promptFile, { [role]: file });
+  ctx.diagnostics.refreshAll();
+  return file;
+}
+
+/** The selected model folder; asks the user to select one when none is set. */
+export async function requireModel(ctx: Ctx): Promise<string | undefined> {
+  const dir = ctx.config.modelDir;
+  if (dir && fs.existsSync(path.join(dir, 'config.json'))) return dir;
+  const problem = dir ? `The model folder ${dir} has no config.json.` : 'No model is selected.';
+  const choice = await vscode.window.showWarningMessage(`${problem} Select a model folder to continue.`, 'Select Model');
+  return choice ? selectModel(ctx) : undefined;
+}
+
+/** A soft prompt (PEFT adapter folder): the last trained first, then those in the workspace, or browse. */
+export async function pickSoftPrompt(ctx: Ctx, title: string): Promise<string | undefined> {
+  const found = (await vscode.workspace.findFiles('**/adapter_config.json', '**/node_modules/**', 500)).map((f) => path.dirname(f.fsPath));
+  const last = ctx.state.lastSoftPrompt;
+  const dirs = [...new Set([...(last && fs.existsSync(path.join(last, 'adapter_config.json')) ? [last] : []), ...found])];
+  type Item = vscode.QuickPickItem & { dir?: string };
+  const items: Item[] = dirs.map((dir) => ({ label: path.basename(dir), description: displayPath(dir), detail: dir === last ? 'last trained or opened' : undefined, dir }));
+  items.push({ label: '$(folder-opened) Browse…' });
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'A soft prompt folder (adapter_config.json + adapter_model.safetensors)' });
+  if (!picked) return undefined;
+  if (picked.dir) return picked.dir;
+  const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use soft prompt', title });
+  return chosen?.[0]?.fsPath;
+}
+
+/** Saves a dirty prompt document, so the worker (which reads files) sees what the editor shows. */
+export async function saveIfDirty(document: vscode.TextDocument): Promise<boolean> {
+  return !document.isDirty || document.save();
+}

@@ -1,0 +1,81 @@
+/**
+ * Show Soft Prompt Projection: each virtual token's nearest vocabulary tokens and the 2-D map (a `project`
+ * job in the worker), plus "Copy as hard prompt" and "Save as .prompt" (a new prompt file whose soft-prompt
+ * position holds the nearest-token text).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { TRAINING_RECORD_FILE } from '../../tuning/adapter';
+import type { Ctx } from '../ctx';
+import { displayPath } from '../language/promptDocuments';
+import { hardPromptFile } from './hardPromptFile';
+import { toProjectionView } from '../views/projectionState';
+import { pickSoftPrompt, requireModel } from './pickers';
+import { report } from './test';
+
+/** The adapter folder behind the projection on screen, for Save as .prompt. */
+let shownAdapter: string | undefined;
+
+export async function showProjection(ctx: Ctx, dir?: string): Promise<void> {
+  const soft = dir ?? (await pickSoftPrompt(ctx, 'Show the projection of which soft prompt?'));
+  if (!soft) return;
+  const model = await requireModel(ctx);
+  if (!model) return;
+  try {
+    const result = await ctx.jobs.run('project', { model, soft }, {
+      title: `Project ${path.basename(soft)}`,
+      long: true,
+      describe: (p) => ({ message: p.message }),
+    });
+    shownAdapter = soft;
+    ctx.store.update({ projection: toProjectionView(result, displayPath(soft)) });
+    await ctx.state.setLastSoftPrompt(soft);
+    ctx.studio.show('projection');
+  } catch (error) {
+    report(ctx, `Projection of ${path.basename(soft)}`, error);
+  }
+}
+
+export async function copyHardPrompt(ctx: Ctx): Promise<void> {
+  const projection = ctx.store.state.projection;
+  if (!projection) return;
+  await vscode.env.clipboard.writeText(projection.hardPrompt);
+  void vscode.window.showInformationMessage(`Copied the nearest-token text of ${projection.source} (${projection.tokens.length} tokens).`);
+}
+
+/** Writes `<adapter name>-projection.prompt` beside the prompt the soft prompt was trained with, and opens it. */
+export async function saveAsPrompt(ctx: Ctx): Promise<void> {
+  const projection = ctx.store.state.projection;
+  if (!projection || !shownAdapter) return;
+  const trained = trainedPrompt(shownAdapter);
+  let source = trained?.source;
+  let templateFile = trained?.file;
+  if (source === undefined) {
+    const files = await vscode.workspace.findFiles('**/*.prompt', '**/node_modules/**', 500);
+    const picked = await vscode.window.showQuickPick(files.map((f) => ({ label: path.basename(f.fsPath), description: displayPath(f.fsPath), file: f.fsPath })),
+      { title: `${path.basename(shownAdapter)} has no training record: which prompt file was it trained with?` });
+    if (!picked) return;
+    templateFile = picked.file;
+    source = fs.readFileSync(picked.file, 'utf8');
+  }
+  const name = `${path.basename(shownAdapter)}-projection`;
+  const text = hardPromptFile(source, projection.hardPrompt, name, `Nearest-token projection of the soft prompt ${displayPath(shownAdapter)}.`);
+  const suggested = vscode.Uri.file(path.join(templateFile ? path.dirname(templateFile) : ctx.outputRoot, `${name}.prompt`));
+  const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { Prompt: ['prompt'] }, title: 'Save the projection as a prompt file' });
+  if (!target) return;
+  await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
+  await vscode.window.showTextDocument(target);
+}
+
+/** The prompt file a soft prompt was trained with, from its ptune_training.json. */
+function trainedPrompt(adapterDir: string): { file?: string; source: string } | undefined {
+  try {
+    const record = JSON.parse(fs.readFileSync(path.join(adapterDir, TRAINING_RECORD_FILE), 'utf8')) as { prompt?: { file?: unknown; source?: unknown } };
+    const source = record.prompt?.source;
+    if (typeof source !== 'string') return undefined;
+    return { file: typeof record.prompt?.file === 'string' ? record.prompt.file : undefined, source };
+  } catch {
+    return undefined;
+  }
+}

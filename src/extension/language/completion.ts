@@ -1,0 +1,82 @@
+/**
+ * Completion in `.prompt` files: dataset column names and `soft_prompt` inside `{{ … }}` in the body,
+ * column names for `inputs` / `label_column` / `target_column` and label names under `labels:` in the
+ * front matter. Columns and labels come from the chosen dataset, else from the prompt's own settings.
+ */
+import * as vscode from 'vscode';
+import { bodyLines, PROMPT_SELECTOR } from './promptDocuments';
+import type { PromptDiagnostics } from './diagnostics';
+
+export interface CompletionFacts {
+  columns: string[];
+  labels: string[];
+}
+
+export function registerCompletion(diagnostics: PromptDiagnostics): vscode.Disposable {
+  return vscode.languages.registerCompletionItemProvider(PROMPT_SELECTOR, {
+    async provideCompletionItems(document, position) {
+      const analysis = await diagnostics.analysis(document);
+      const facts: CompletionFacts = {
+        columns: analysis.dataset?.columns ?? unique([...(analysis.prompt?.inputs ?? []), analysis.prompt?.labelColumn, analysis.prompt?.targetColumn]),
+        labels: analysis.prompt && analysis.dataset ? datasetLabels(analysis.dataset.rows, analysis.prompt.labelColumn) : analysis.prompt?.labels.map((l) => l.label) ?? [],
+      };
+      const { bodyLine } = bodyLines(document.getText());
+      const linePrefix = document.lineAt(position.line).text.slice(0, position.character);
+      const inBody = bodyLine !== undefined && position.line >= bodyLine;
+      return inBody ? bodyCompletions(linePrefix, facts) : frontMatterCompletions(document, position, linePrefix, facts);
+    },
+  }, '{', ' ', '[', ',');
+}
+
+/** Inside an unclosed `{{` on this line: columns and the soft-prompt marker. */
+export function bodyCompletions(linePrefix: string, facts: CompletionFacts): vscode.CompletionItem[] {
+  const open = linePrefix.lastIndexOf('{{');
+  if (open < 0 || linePrefix.indexOf('}}', open) >= 0) return [];
+  const items = facts.columns.map((column) => {
+    const item = new vscode.CompletionItem(column, vscode.CompletionItemKind.Field);
+    item.detail = 'dataset column';
+    return item;
+  });
+  const marker = new vscode.CompletionItem('soft_prompt', vscode.CompletionItemKind.Keyword);
+  marker.detail = 'where the virtual tokens go (soft_prompt: marker)';
+  marker.sortText = '~soft_prompt';
+  items.push(marker);
+  return items;
+}
+
+function frontMatterCompletions(document: vscode.TextDocument, position: vscode.Position, linePrefix: string, facts: CompletionFacts): vscode.CompletionItem[] {
+  if (/^\s*(inputs|label_column|target_column)\s*:/.test(linePrefix) || /^\s*-\s*\S*$/.test(linePrefix) && parentKey(document, position.line) === 'inputs') {
+    return facts.columns.map((column) => new vscode.CompletionItem(column, vscode.CompletionItemKind.Field));
+  }
+  if (/^\s+[^:]*$/.test(linePrefix) && parentKey(document, position.line) === 'labels') {
+    return facts.labels.map((label) => {
+      const item = new vscode.CompletionItem(label, vscode.CompletionItemKind.EnumMember);
+      item.detail = 'dataset label';
+      item.insertText = new vscode.SnippetString(`${yamlKey(label)}: "\${1: ${label}}"`);
+      return item;
+    });
+  }
+  return [];
+}
+
+/** The top-level key of the block that `line` is indented under. */
+function parentKey(document: vscode.TextDocument, line: number): string | undefined {
+  for (let l = line - 1; l >= 0; l--) {
+    const match = /^([A-Za-z_][\w-]*)\s*:/.exec(document.lineAt(l).text);
+    if (match) return match[1];
+    if (/^---\s*$/.test(document.lineAt(l).text)) return undefined;
+  }
+  return undefined;
+}
+
+function yamlKey(label: string): string {
+  return /^[A-Za-z_][\w -]*$/.test(label) && !/\s$/.test(label) ? label : JSON.stringify(label);
+}
+
+function datasetLabels(rows: readonly Record<string, string>[], column: string): string[] {
+  return unique(rows.map((row) => row[column]));
+}
+
+function unique(values: (string | undefined)[]): string[] {
+  return [...new Set(values.filter((v): v is string => typeof v === 'string' && v !== ''))];
+}

@@ -1,0 +1,178 @@
+/**
+ * The prompt editor view's data: for the active `.prompt` document, the chosen dataset row, the body
+ * rendered for it, the model's token boundaries and count (a `preview` job in the worker), and the
+ * validation messages. Follows the editor as the user types, switches files or picks another row.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { renderPrompt, type PromptFile } from '../../prompts';
+import type { Config } from '../config';
+import type { PromptDiagnostics } from '../language/diagnostics';
+import { displayPath, isPromptDocument, type DocumentAnalysis } from '../language/promptDocuments';
+import { errorMessage, type Jobs } from '../jobs';
+import type { PromptViewState, TokenPiece } from './protocol';
+import type { UiStore } from './uiStore';
+
+const PREVIEW_DEBOUNCE_MS = 300;
+
+export class PromptPreviewController implements vscode.Disposable {
+  private document: vscode.TextDocument | undefined;
+  private readonly rowIndex = new Map<string, number>();
+  private generation = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(
+    private readonly diagnostics: PromptDiagnostics,
+    private readonly jobs: Jobs,
+    private readonly config: Config,
+    private readonly store: UiStore,
+    private readonly scratchDir: string,
+  ) {
+    this.subscriptions = [
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        if (isPromptDocument(editor?.document)) this.follow(editor.document);
+      }),
+      diagnostics.onDidAnalyze(({ document }) => {
+        if (document === this.document) this.schedule();
+      }),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        if (document === this.document) {
+          this.document = undefined;
+          this.store.update({ prompt: undefined });
+        }
+      }),
+    ];
+    const active = vscode.window.activeTextEditor?.document;
+    if (isPromptDocument(active)) this.follow(active);
+  }
+
+  /** The prompt document the view shows. */
+  get current(): vscode.TextDocument | undefined {
+    return this.document;
+  }
+
+  /** The row the view shows for `document` (0 until the user picks another). */
+  selectedRow(document: vscode.TextDocument): number {
+    return this.rowIndex.get(document.uri.toString()) ?? 0;
+  }
+
+  selectRow(index: number): void {
+    if (!this.document) return;
+    this.rowIndex.set(this.document.uri.toString(), index);
+    this.schedule(0);
+  }
+
+  follow(document: vscode.TextDocument): void {
+    this.document = document;
+    this.schedule(0);
+  }
+
+  /** Recomputes now (after the model or the dataset changed). */
+  refresh(): void {
+    this.schedule(0);
+  }
+
+  private schedule(delay = PREVIEW_DEBOUNCE_MS): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.update(), delay);
+  }
+
+  private async update(): Promise<void> {
+    const document = this.document;
+    if (!document || document.isClosed) return;
+    const generation = ++this.generation;
+    const stale = () => generation !== this.generation;
+    const analysis = await this.diagnostics.analysis(document);
+    if (stale()) return;
+    const state = this.baseState(document, analysis);
+    this.store.update({ prompt: state });
+    const prompt = analysis.prompt;
+    const modelDir = this.config.modelDir;
+    if (!prompt || state.rendered === undefined) return;
+    if (!modelDir) {
+      this.store.update({ prompt: { ...state, note: 'Select a model to see token boundaries and the token count.' } });
+      return;
+    }
+    try {
+      const template = await this.scratchCopy(document);
+      const result = await this.jobs.run('preview', {
+        model: modelDir,
+        template,
+        row: state.row,
+        virtualTokens: this.config.training.virtualTokens,
+      }, { title: 'Prompt preview', long: false });
+      if (stale()) return;
+      const tokens: TokenPiece[] = result.tokens.map((t) => ({ text: t.piece, id: t.id }));
+      if (result.virtualTokens > 0) {
+        tokens.splice(result.softPromptAt, 0, { text: `⟨soft prompt: ${result.virtualTokens} virtual tokens⟩`, id: -1, virtual: true });
+      }
+      this.store.update({
+        prompt: {
+          ...state,
+          rendered: result.text,
+          tokens,
+          tokenCount: result.tokens.length,
+          note: result.truncated ? 'The input was truncated to fit the model.' : undefined,
+        },
+      });
+    } catch (error) {
+      if (stale()) return;
+      this.store.update({ prompt: { ...state, note: `No token preview: ${errorMessage(error)}` } });
+    }
+  }
+
+  private baseState(document: vscode.TextDocument, analysis: DocumentAnalysis): PromptViewState {
+    const rows = analysis.dataset?.rows ?? [];
+    const index = Math.min(this.selectedRow(document), Math.max(0, rows.length - 1));
+    const prompt = analysis.prompt;
+    const row = prompt && rows[index] ? promptRow(prompt, rows[index]) : {};
+    const state: PromptViewState = {
+      file: displayPath(document.uri.fsPath),
+      rowIndex: index,
+      rowCount: rows.length,
+      row,
+      diagnostics: analysis.diagnostics.map((d) => ({ line: d.line - 1, column: d.column - 1, severity: d.severity, message: d.message })),
+    };
+    if (analysis.datasetError) state.diagnostics.push({ line: 0, column: 0, severity: 'warning', message: analysis.datasetError });
+    if (!prompt) {
+      state.note = 'Fix the problems below to see the rendered prompt.';
+      return state;
+    }
+    if (prompt.task === 'classification' && row[prompt.labelColumn] !== undefined) state.gold = row[prompt.labelColumn];
+    if (rows.length === 0) {
+      state.note = analysis.dataset ? 'The dataset has no rows.' : 'Choose a dataset (▶ Test asks for one) to preview a row.';
+      return state;
+    }
+    try {
+      state.rendered = renderPrompt(prompt, row).text;
+    } catch (error) {
+      state.note = errorMessage(error);
+    }
+    return state;
+  }
+
+  /** The worker reads templates from disk; the editor's unsaved text goes through a private copy. */
+  private async scratchCopy(document: vscode.TextDocument): Promise<string> {
+    const folder = path.join(this.scratchDir, 'preview', createHash('sha256').update(document.uri.toString()).digest('hex').slice(0, 16));
+    await fs.mkdir(folder, { recursive: true });
+    const file = path.join(folder, path.basename(document.uri.fsPath));
+    await fs.writeFile(file, document.getText(), 'utf8');
+    return file;
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    for (const s of this.subscriptions) s.dispose();
+  }
+}
+
+/** The columns of `row` the prompt reads: its inputs and its label (or target) column. */
+export function promptRow(prompt: PromptFile, row: Record<string, string>): Record<string, string> {
+  const keep = [...prompt.inputs, prompt.task === 'classification' ? prompt.labelColumn : prompt.targetColumn];
+  const out: Record<string, string> = {};
+  for (const column of keep) if (column !== undefined && row[column] !== undefined) out[column] = row[column];
+  return out;
+}

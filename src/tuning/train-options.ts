@@ -1,0 +1,110 @@
+/**
+ * Training options as the CLI and the extension give them (TrainParams), checked and completed with
+ * defaults before anything is loaded or written, so a bad option costs nothing and leaves nothing behind.
+ */
+import type { LossKind } from '../engine/api';
+import { UserError } from '../engine/errors';
+import type { TrainParams } from '../worker/protocol';
+import { parseInitSpec, type InitSpec } from './init';
+import { DEFAULT_LEARNING_RATES, parseOptimizerName, type OptimizerName } from './optimizers';
+import { parseScheduleName, type ScheduleName } from './schedule';
+import type { TrainerConfig } from './trainer';
+
+export const DEFAULT_EPOCHS = 3;
+export const DEFAULT_BATCH_SIZE = 8;
+
+export interface TrainOptions {
+  /** Undefined: text init from the prompt's instruction, or vocab when it has none. */
+  init?: InitSpec;
+  virtualTokens?: number;
+  /** Undefined: chosen from the prompt file's task. */
+  loss?: LossKind;
+  optimizer: OptimizerName;
+  lr: number;
+  weightDecay: number;
+  schedule: ScheduleName;
+  warmup: number;
+  epochs?: number;
+  steps?: number;
+  batchSize: number;
+  clip?: number;
+  seed: number;
+  shuffle: boolean;
+  maxLength?: number;
+  evalEvery?: number;
+  patience?: number;
+  limit?: number;
+  evalLimit?: number;
+}
+
+type Tuning = Omit<TrainParams, 'model' | 'train' | 'template' | 'out' | 'overwrite' | 'eval'>;
+
+export function resolveTrainOptions(p: Tuning): TrainOptions {
+  const optimizer = parseOptimizerName(p.optimizer ?? 'adamw');
+  if (p.loss !== undefined && p.loss !== 'lm' && p.loss !== 'verbalizer') throw new UserError(`unknown --loss "${String(p.loss)}": use lm or verbalizer`);
+  if (p.epochs !== undefined && p.steps !== undefined) throw new UserError('give --epochs or --steps, not both');
+  if (p.weightDecay !== undefined && optimizer !== 'adamw') {
+    throw new UserError(`--weight-decay applies to adamw only (adafactor uses Lester et al.'s 1e-5, sgd none)`);
+  }
+  const warmup = integer('--warmup', p.warmup, 0) ?? 0;
+  const steps = integer('--steps', p.steps, 1);
+  const epochs = steps === undefined ? integer('--epochs', p.epochs, 1) ?? DEFAULT_EPOCHS : undefined;
+  return {
+    init: p.init === undefined && p.initText === undefined ? undefined : parseInitSpec(p.init ?? 'text', p.initText),
+    virtualTokens: integer('--virtual-tokens', p.virtualTokens, 1),
+    loss: p.loss,
+    optimizer,
+    lr: positive('--lr', p.lr) ?? DEFAULT_LEARNING_RATES[optimizer],
+    weightDecay: nonNegative('--weight-decay', p.weightDecay) ?? 0,
+    schedule: parseScheduleName(p.schedule ?? 'constant'),
+    warmup,
+    epochs,
+    steps,
+    batchSize: integer('--batch-size', p.batchSize, 1) ?? DEFAULT_BATCH_SIZE,
+    clip: positive('--clip', p.clip),
+    seed: integer('--seed', p.seed, 0) ?? 0,
+    shuffle: p.shuffle ?? true,
+    maxLength: integer('--max-length', p.maxLength, 1),
+    evalEvery: integer('--eval-every', p.evalEvery, 1),
+    patience: integer('--patience', p.patience, 1),
+    limit: integer('--limit', p.limit, 1),
+    evalLimit: integer('--eval-limit', p.evalLimit, 1),
+  };
+}
+
+/** The trainer's settings for these options, with the loss already chosen for the prompt's task. */
+export function trainerConfig(options: TrainOptions, loss: LossKind): TrainerConfig {
+  return {
+    loss,
+    optimizer: { name: options.optimizer, weightDecay: options.weightDecay },
+    lr: options.lr,
+    schedule: options.schedule,
+    warmupSteps: options.warmup,
+    epochs: options.epochs,
+    steps: options.steps,
+    batchSize: options.batchSize,
+    clip: options.clip,
+    seed: options.seed,
+    shuffle: options.shuffle,
+    evalEvery: options.evalEvery,
+    patience: options.patience,
+  };
+}
+
+function integer(flag: string, value: number | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < min) throw new UserError(`${flag} must be a whole number ≥ ${min}, got ${value}`);
+  return value;
+}
+
+function positive(flag: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value <= 0) throw new UserError(`${flag} must be a positive number, got ${value}`);
+  return value;
+}
+
+function nonNegative(flag: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value < 0) throw new UserError(`${flag} must be a number ≥ 0, got ${value}`);
+  return value;
+}

@@ -1,0 +1,51 @@
+/**
+ * The `eval` job: a classification prompt (optionally with a soft prompt) on a labelled dataset → accuracy,
+ * macro-F1, per-class precision/recall, confusion matrix, ECE, throughput; optionally one prediction per line.
+ */
+import { UserError } from '../../engine/errors';
+import { evaluate, writePredictions, type EvalItem } from '../../eval/evaluate';
+import { drawShots, loadPromptFile } from '../../prompts';
+import type { EvalJobResult, EvalParams } from '../protocol';
+import type { JobContext } from './context';
+import { buildExamples, readRows } from './examples';
+import { loadSoftFor } from './soft';
+
+export async function runEvalJob(params: EvalParams, ctx: JobContext<'eval'>): Promise<EvalJobResult> {
+  for (const key of ['model', 'data', 'template'] as const) {
+    if (typeof params[key] !== 'string' || params[key] === '') throw new UserError(`--${key} is required`);
+  }
+  const prompt = await loadPromptFile(params.template);
+  if (prompt.task !== 'classification') throw new UserError(`ptune eval scores classification prompts; ${params.template} is a generation prompt`);
+  if (prompt.shots > 0 && !params.shotsFrom) throw new UserError(`${params.template} uses ${prompt.shots} shot(s) per label: pass --train FILE to draw them from`);
+  ctx.progress({ type: 'status', message: `loading model ${params.model}` });
+  const engine = await ctx.engine(params.model);
+  const warnings: string[] = [];
+  const soft = params.soft ? loadSoftFor(engine, params.soft, warnings) : undefined;
+  const maxLength = params.maxLength ?? engine.info.maxPositions;
+  if (maxLength > engine.info.maxPositions) throw new UserError(`--max-length ${maxLength} exceeds the ${engine.info.maxPositions} positions of ${params.model}`);
+  const shots = params.shotsFrom ? drawShots(prompt, (await readRows(prompt, params.shotsFrom, { flag: '--train' })).rows) : undefined;
+  const data = await readRows(prompt, params.data, { limit: params.limit, seed: params.seed ?? 0, flag: '--data' });
+  const built = buildExamples(prompt, data, engine.tokenizer, { maxLength, numVirtual: soft?.numVirtual ?? 0, shots, flag: '--data' });
+  if (built.truncatedRows > 0) warnings.push(`${built.truncatedRows} row${built.truncatedRows === 1 ? '' : 's'} cut from the left to fit ${maxLength} tokens`);
+  const items: EvalItem[] = built.items.map((i) => ({ example: i.example, labels: i.labels, goldLabel: i.goldLabel as string }));
+  const result = await evaluate(engine, items, {
+    soft,
+    signal: ctx.signal,
+    onProgress: (done, total) => ctx.progress({ type: 'eval', done, total }),
+  });
+  if (params.predictions) writePredictions(params.predictions, result);
+  return {
+    n: result.n,
+    labels: result.labels,
+    accuracy: result.accuracy,
+    macroF1: result.macroF1,
+    perClass: result.perClass,
+    confusion: result.confusion,
+    ece: result.ece,
+    seconds: result.seconds,
+    examplesPerSecond: result.examplesPerSecond,
+    truncatedRows: built.truncatedRows,
+    predictions: params.predictions,
+    warnings,
+  };
+}

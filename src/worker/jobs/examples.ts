@@ -1,0 +1,69 @@
+/**
+ * From a prompt file and a dataset file to ScoredExamples under the loss contract, with every problem
+ * reported as one UserError naming the file and line (empty dataset, unlabelled row, label without a
+ * verbalizer entry, a prompt too long for the model).
+ */
+import type { ScoredExample, TextTokenizer } from '../../engine/api';
+import { UserError, isUserError } from '../../engine/errors';
+import type { Dataset, Row } from '../../data/types';
+import { buildScoredExample, readDatasetForPrompt, type PromptFile } from '../../prompts';
+
+export interface LoadExamplesOptions {
+  /** Longest sequence in tokens, virtual tokens included. */
+  maxLength: number;
+  numVirtual: number;
+  /** Few-shot rows rendered before every query. */
+  shots?: readonly Row[];
+  /** Seeded sample of at most this many rows. */
+  limit?: number;
+  seed?: number;
+  /** The flag the file came from, for messages (e.g. "--train"). */
+  flag: string;
+}
+
+export interface LoadedExample {
+  example: ScoredExample;
+  /** Candidate labels in continuation order (classification). */
+  labels: string[];
+  /** The gold label (classification) or undefined (generation). */
+  goldLabel?: string;
+  line: number;
+}
+
+export interface LoadedExamples {
+  dataset: Dataset;
+  items: LoadedExample[];
+  truncatedRows: number;
+}
+
+/** Reads the rows a prompt needs (labels checked against its verbalizer); an empty dataset is an error. */
+export async function readRows(prompt: PromptFile, file: string, options: Pick<LoadExamplesOptions, 'limit' | 'seed' | 'flag'>): Promise<Dataset> {
+  const dataset = await readDatasetForPrompt(prompt, file, { limit: options.limit, seed: options.seed });
+  if (dataset.rows.length === 0) throw new UserError(`${file} (${options.flag}): the dataset has no rows`, file);
+  return dataset;
+}
+
+export async function loadExamples(prompt: PromptFile, file: string, tokenizer: TextTokenizer, options: LoadExamplesOptions): Promise<LoadedExamples> {
+  return buildExamples(prompt, await readRows(prompt, file, options), tokenizer, options);
+}
+
+export function buildExamples(prompt: PromptFile, dataset: Dataset, tokenizer: TextTokenizer, options: Omit<LoadExamplesOptions, 'limit' | 'seed'>): LoadedExamples {
+  const file = dataset.file;
+  let truncatedRows = 0;
+  const items = dataset.rows.map((row, i): LoadedExample => {
+    const line = dataset.lines[i];
+    try {
+      const built = buildScoredExample(prompt, row, tokenizer, { maxLength: options.maxLength, numVirtual: options.numVirtual, shots: options.shots });
+      if (built.example.gold === undefined) {
+        const column = prompt.task === 'classification' ? prompt.labelColumn : prompt.targetColumn;
+        throw new UserError(`the row has no ${prompt.task === 'classification' ? 'label' : 'target'} (column "${column}")`);
+      }
+      if (built.truncated) truncatedRows++;
+      return { example: built.example, labels: built.labels, goldLabel: built.labels[built.example.gold], line };
+    } catch (e) {
+      if (isUserError(e)) throw new UserError(`${file}:${line}: ${e.message}`, file);
+      throw e;
+    }
+  });
+  return { dataset, items, truncatedRows };
+}

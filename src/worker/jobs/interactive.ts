@@ -1,0 +1,74 @@
+/**
+ * The quick single-input jobs behind the editor features: `preview` (render + tokenize a prompt for a row),
+ * `testPrompt` (score one row: label probabilities, or generated text) and `generate` (continue raw text).
+ */
+import { UserError } from '../../engine/errors';
+import { softmax } from '../../eval/metrics';
+import { buildScoredExample, encodePlain, loadPromptFile, predictIndex } from '../../prompts';
+import type { GenerateParams, GenerateResult, PreviewParams, PreviewResult, PreviewToken, TestPromptParams, TestPromptResult } from '../protocol';
+import type { JobContext } from './context';
+import { loadSoftFor } from './soft';
+
+export async function runPreviewJob(params: PreviewParams, ctx: JobContext<'preview'>): Promise<PreviewResult> {
+  const prompt = await loadPromptFile(params.template);
+  const engine = await ctx.engine(params.model);
+  const { tokenizer } = engine;
+  const virtualTokens = params.virtualTokens ?? 0;
+  const built = buildScoredExample(prompt, params.row, tokenizer, { maxLength: params.maxLength ?? engine.info.maxPositions, numVirtual: virtualTokens });
+  const tokens = (ids: number[]): PreviewToken[] => {
+    const pieces = tokenizer.pieces(ids);
+    return ids.map((id, i) => ({ id, piece: pieces[i] }));
+  };
+  let continuations: PreviewResult['continuations'];
+  if (prompt.task === 'classification') {
+    continuations = built.example.continuations.map((ids, i) => ({ label: built.labels[i], tokens: tokens(ids) }));
+  } else {
+    continuations = built.example.continuations.map((ids) => ({ tokens: tokens(ids) }));
+  }
+  const longest = built.example.continuations.reduce((m, c) => Math.max(m, c.length), 0);
+  return {
+    text: built.text,
+    tokens: tokens(built.example.promptIds),
+    softPromptAt: built.example.softPromptAt ?? 0,
+    virtualTokens,
+    continuations,
+    truncated: built.truncated,
+    totalTokens: virtualTokens + built.example.promptIds.length + longest,
+  };
+}
+
+export async function runTestPromptJob(params: TestPromptParams, ctx: JobContext<'testPrompt'>): Promise<TestPromptResult> {
+  const prompt = await loadPromptFile(params.template);
+  const engine = await ctx.engine(params.model);
+  const soft = params.soft ? loadSoftFor(engine, params.soft, []) : undefined;
+  // Generation keeps room for the new tokens; its row needs no target.
+  const room = prompt.task === 'generation' ? prompt.maxNewTokens : 0;
+  const built = buildScoredExample(prompt, params.row, engine.tokenizer, {
+    maxLength: (params.maxLength ?? engine.info.maxPositions) - room,
+    numVirtual: soft?.numVirtual ?? 0,
+  });
+  if (prompt.task === 'classification') {
+    const [scores] = await engine.score([built.example], soft);
+    const probabilities = softmax(scores);
+    const result: TestPromptResult = {
+      task: 'classification',
+      labels: built.labels.map((label, i) => ({ label, logProb: scores[i], probability: probabilities[i] })),
+      predicted: built.labels[predictIndex(scores)],
+    };
+    if (built.example.gold !== undefined) result.gold = built.labels[built.example.gold];
+    return result;
+  }
+  const ids = await engine.generate(built.example.promptIds, prompt.maxNewTokens, soft, built.example.softPromptAt);
+  return { task: 'generation', text: engine.tokenizer.decode(ids), tokens: ids.length };
+}
+
+export async function runGenerateJob(params: GenerateParams, ctx: JobContext<'generate'>): Promise<GenerateResult> {
+  if (!Number.isInteger(params.maxNewTokens) || params.maxNewTokens < 1) throw new UserError(`maxNewTokens must be a positive whole number, got ${params.maxNewTokens}`);
+  const engine = await ctx.engine(params.model);
+  const soft = params.soft ? loadSoftFor(engine, params.soft, []) : undefined;
+  const promptIds = encodePlain(engine.tokenizer, params.prompt);
+  const bos = engine.tokenizer.bosTokenId;
+  // Generation needs at least one real token to condition on; an empty prompt starts from BOS.
+  const ids = await engine.generate(promptIds.length > 0 || bos === undefined ? promptIds : [bos], params.maxNewTokens, soft);
+  return { text: engine.tokenizer.decode(ids), ids };
+}

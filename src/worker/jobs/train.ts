@@ -1,0 +1,148 @@
+/**
+ * The `train` job: prompt file + datasets → initial soft prompt → trainer → PEFT adapter folder, with the
+ * training record (ptune_training.json) beside it. Every option is checked before the model is loaded, and
+ * nothing is written before the first checkpoint.
+ */
+import * as path from 'path';
+import type { LossKind } from '../../engine/api';
+import { ENGINE_VERSION } from '../../engine/engine';
+import { UserError } from '../../engine/errors';
+import { drawShots, loadPromptFile } from '../../prompts';
+import { checkOutputFolder, saveAdapter } from '../../tuning/adapter';
+import { initSoftPrompt, type InitSpec } from '../../tuning/init';
+import { resolveTrainOptions, trainerConfig } from '../../tuning/train-options';
+import { trainSoftPrompt, type Checkpoint, type TrainOutcome } from '../../tuning/trainer';
+import type { TrainParams, TrainResult } from '../protocol';
+import type { JobContext } from './context';
+import { defaultInitSpec, instructionText } from '../../tuning/instruction';
+import { buildExamples, loadExamples, readRows } from './examples';
+
+export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>): Promise<TrainResult> {
+  for (const key of ['model', 'train', 'template', 'out'] as const) {
+    if (typeof params[key] !== 'string' || params[key] === '') throw new UserError(`--${key} is required`);
+  }
+  const options = resolveTrainOptions(params);
+  const out = path.resolve(params.out);
+  checkOutputFolder(out, params.overwrite ?? false);
+  const prompt = await loadPromptFile(params.template);
+  const loss: LossKind = options.loss ?? (prompt.task === 'classification' ? 'verbalizer' : 'lm');
+  if (loss === 'verbalizer' && prompt.task !== 'classification') {
+    throw new UserError(`--loss verbalizer needs a classification prompt file (with labels); ${params.template} is a generation prompt: use --loss lm`);
+  }
+  if (prompt.softPromptText !== undefined) throw new UserError(`${params.template}: the prompt has its soft-prompt position filled with text; nothing to train`);
+
+  ctx.progress({ type: 'status', message: `loading model ${params.model}` });
+  const engine = await ctx.engine(params.model);
+  const warnings: string[] = [];
+  const instruction = instructionText(prompt);
+  const initSpec: InitSpec = options.init ?? defaultInitSpec(prompt);
+  if (!options.init && !instruction) warnings.push(`${params.template} has no instruction text to initialise from; using --init vocab`);
+  const init = initSoftPrompt(initSpec, { engine, numVirtual: options.virtualTokens, seed: options.seed, defaultText: instruction });
+  warnings.push(...init.warnings);
+  const numVirtual = init.soft.numVirtual;
+  const maxPositions = engine.info.maxPositions;
+  const maxLength = options.maxLength ?? maxPositions;
+  if (maxLength > maxPositions) throw new UserError(`--max-length ${maxLength} exceeds the ${maxPositions} positions of ${params.model}`);
+
+  ctx.progress({ type: 'status', message: `reading ${params.train}` });
+  const trainRows = await readRows(prompt, params.train, { limit: options.limit, seed: options.seed, flag: '--train' });
+  const shots = prompt.shots > 0 ? drawShots(prompt, trainRows.rows) : undefined;
+  const train = buildExamples(prompt, trainRows, engine.tokenizer, { maxLength, numVirtual, shots, flag: '--train' });
+  const dev = params.eval ? await loadExamples(prompt, params.eval, engine.tokenizer, { maxLength, numVirtual, shots, limit: options.evalLimit, seed: options.seed, flag: '--eval' }) : undefined;
+  const truncatedRows = train.truncatedRows + (dev?.truncatedRows ?? 0);
+  if (truncatedRows > 0) warnings.push(`${truncatedRows} row${truncatedRows === 1 ? '' : 's'} cut from the left to fit ${maxLength} tokens (${train.truncatedRows} train${dev ? `, ${dev.truncatedRows} eval` : ''})`);
+
+  const config = trainerConfig(options, loss);
+  // Kept up to date from progress events, so every checkpoint's record has the curve up to it.
+  const curveSoFar: { step: number; loss: number; lr: number }[] = [];
+  const evalsSoFar: { step: number; loss: number; accuracy?: number }[] = [];
+  let lastCheckpoint: Checkpoint | undefined;
+  const startedAt = new Date().toISOString();
+  const record = (checkpoint: Checkpoint, outcome?: TrainOutcome) => ({
+    tool: 'ptune',
+    formatVersion: 1,
+    engineVersion: ENGINE_VERSION,
+    startedAt,
+    savedAt: new Date().toISOString(),
+    model: { dir: engine.info.dir, nameOrPath: engine.info.nameOrPath, hiddenSize: engine.info.hiddenSize, numLayers: engine.info.numLayers, vocabSize: engine.info.vocabSize },
+    prompt: { file: path.resolve(params.template), name: prompt.name, task: prompt.task, softPrompt: prompt.softPrompt, source: prompt.source },
+    data: {
+      train: { file: path.resolve(params.train), hash: train.dataset.hash, rows: train.items.length, truncatedRows: train.truncatedRows },
+      ...(dev && params.eval ? { eval: { file: path.resolve(params.eval), hash: dev.dataset.hash, rows: dev.items.length, truncatedRows: dev.truncatedRows } } : {}),
+    },
+    seed: options.seed,
+    init: { ...describeInit(initSpec), description: init.description },
+    numVirtualTokens: numVirtual,
+    maxLength,
+    training: { ...config, totalSteps: outcome?.totalSteps },
+    checkpoint: { step: checkpoint.step, reason: checkpoint.reason, eval: checkpoint.eval },
+    curve: curveSoFar,
+    evals: evalsSoFar,
+    ...(outcome
+      ? {
+          result: {
+            initialLoss: outcome.initialLoss,
+            finalLoss: outcome.finalLoss ?? null,
+            bestEval: outcome.bestEval ?? null,
+            steps: outcome.steps,
+            stopReason: outcome.stopReason,
+            stopMessage: outcome.stopMessage,
+          },
+          timings: { seconds: outcome.seconds, examplesPerSecond: outcome.examplesPerSecond },
+        }
+      : {}),
+  });
+
+  const outcome = await trainSoftPrompt({
+    engine,
+    init: init.soft,
+    train: train.items.map((i) => i.example),
+    dev: dev?.items.map((i) => i.example),
+    config,
+    signal: ctx.signal,
+    onProgress: (p) => {
+      if (p.type === 'step') curveSoFar.push({ step: p.step, loss: p.loss, lr: p.lr });
+      if (p.type === 'eval') evalsSoFar.push({ step: p.step, loss: p.loss, accuracy: p.accuracy });
+      ctx.progress(p);
+    },
+    onCheckpoint: (checkpoint) => {
+      lastCheckpoint = checkpoint;
+      saveAdapter(out, { info: engine.info, soft: checkpoint.soft, origin: init.origin, record: record(checkpoint) });
+    },
+  });
+  // The same prompt again, now with the complete record (curve, result, timings).
+  if (lastCheckpoint) saveAdapter(out, { info: engine.info, soft: lastCheckpoint.soft, origin: init.origin, record: record(lastCheckpoint, outcome) });
+
+  return {
+    initialLoss: Number.isFinite(outcome.initialLoss) ? outcome.initialLoss : null,
+    finalLoss: outcome.finalLoss ?? null,
+    bestEvalAccuracy: outcome.bestEval?.accuracy ?? null,
+    bestEvalLoss: outcome.bestEval?.loss ?? null,
+    steps: outcome.steps,
+    totalSteps: outcome.totalSteps,
+    seconds: outcome.seconds,
+    examplesPerSecond: outcome.examplesPerSecond,
+    out,
+    saved: lastCheckpoint !== undefined,
+    savedStep: outcome.savedStep,
+    stopReason: outcome.stopReason,
+    stopMessage: outcome.stopMessage,
+    loss,
+    trainRows: train.items.length,
+    evalRows: dev?.items.length ?? 0,
+    truncatedRows,
+    warnings,
+    evals: outcome.evals,
+  };
+}
+
+function describeInit(spec: InitSpec): { kind: string; text?: string; adapter?: string } {
+  switch (spec.kind) {
+    case 'text':
+      return { kind: 'text', text: spec.text };
+    case 'adapter':
+      return { kind: 'adapter', adapter: path.resolve(spec.dir) };
+    default:
+      return { kind: spec.kind };
+  }
+}

@@ -1,0 +1,128 @@
+// The e2e scenarios, in order (later ones use what earlier ones leave: the chosen datasets, the trained prompt).
+// Each takes a screenshot under test-results/ and throws on failure.
+import path from 'node:path';
+import { sleep } from './codeServer.mjs';
+
+export const PROMPT = 'examples/sst2-overall.prompt';
+export const XSS_TEXT = '<img src=x onerror=alert(1)>';
+
+/** @typedef {{ wb: import('./workbench.mjs').Workbench, out: string, log: (m: string) => void }} Env */
+
+/** @type {{ name: string, needsReport?: boolean, run: (env: Env) => Promise<void> }[]} */
+export const scenarios = [
+  {
+    name: 'diagnostic while typing, then ▶ Test shows a prediction inline',
+    async run({ wb, out, log }) {
+      await wb.openFile(PROMPT);
+      await wb.until('the CodeLens above the body', () => wb.page.locator('.codelens-decoration a', { hasText: '▶ Test' }).count(), (n) => n > 0, { timeout: 90_000 });
+      // A deliberate error: a variable the prompt does not list in `inputs`.
+      // The body line, not the description line that quotes it.
+      const bodyLine = ['Overall, the movie was', 'summary'];
+      await wb.cursorToEndOfLine(...bodyLine);
+      const typo = ' {{ txet }}';
+      await wb.page.keyboard.type(typo);
+      await wb.until('an error squiggle', () => wb.errorSquiggles(), (n) => n > 0, { timeout: 30_000 });
+      // Go to Next Problem (F8) opens the marker widget under the line with the message. Validation is
+      // debounced, so an early F8 can show a problem of a half-typed state: close it and look again.
+      const message = await wb.until('the problem widget about "txet"', async () => {
+        await wb.page.keyboard.press('Escape');
+        await wb.page.keyboard.press('F8');
+        await sleep(700);
+        const widget = wb.page.locator('.marker-widget');
+        return (await widget.count()) > 0 ? (await widget.first().textContent()) ?? '' : '';
+      }, (t) => t.includes('variable "txet" is not listed in inputs'), { timeout: 30_000, interval: 300 });
+      log(`problem: ${message.slice(0, 140)}`);
+      await wb.screenshot(path.join(out, '01-diagnostic-error.png'));
+      await wb.page.keyboard.press('Escape');
+      // Fix it.
+      await wb.cursorToEndOfLine(...bodyLine);
+      for (let i = 0; i < typo.length; i++) await wb.page.keyboard.press('Backspace');
+      await wb.until('the squiggle to go', () => wb.errorSquiggles(), (n) => n === 0, { timeout: 30_000 });
+      log('diagnostic shown and cleared');
+      // ▶ Test: first run asks for a dataset, then a row (the first is the one the prompt view shows).
+      await wb.clickCodeLens('▶ Test');
+      await wb.answerQuickPick('Test sst2-overall.prompt on', 'Choose a dataset');
+      await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
+      await wb.answerQuickPick('Test sst2-overall.prompt on');
+      const result = await wb.waitForInlineDecoration((t) => t.startsWith('→'), { timeout: 240_000 });
+      log(`inline result: ${result}`);
+      if (!/→ (positive|negative)\s+·\s+(positive|negative) \d+\.\d% · (positive|negative) \d+\.\d%/.test(result)) {
+        throw new Error(`unexpected inline result ${JSON.stringify(result)}`);
+      }
+      // The side panel's prompt view: the rendered row, token boundaries and count.
+      await wb.runCommand('View: Show Prompt Tuning');
+      const sidebar = await wb.webview('sidebar');
+      const tokens = await wb.until('token boundaries in the side panel', () => sidebar.locator('#token-strip .token').count(), (n) => n > 5, { timeout: 120_000 });
+      log(`side panel: ${tokens} token chips, count badge ${await sidebar.locator('#token-count').textContent()}`);
+      await wb.screenshot(path.join(out, '02-inline-test-result.png'));
+    },
+  },
+  {
+    name: 'Train Soft Prompt: the loss chart updates, then Cancel',
+    async run({ wb, out, log }) {
+      await wb.openFile(PROMPT);
+      await wb.runCommand('Prompt Tuning: Train Soft Prompt');
+      await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
+      // The dev set was chosen by the first scenario; if it did not run, choose it now.
+      if ((await wb.quickInputTitle())?.includes('dev / test dataset')) await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
+      await wb.answerQuickPick('Train a soft prompt for sst2-overall.prompt', 'Start training');
+      const studio = await wb.webview('studio', { timeout: 60_000 });
+      await studio.locator('#training-status').waitFor({ timeout: 60_000 });
+      const points = await wb.until('the loss chart to plot 6 steps',
+        async () => Number(await studio.locator('#loss-chart').getAttribute('data-points')), (n) => n >= 6, { timeout: 300_000 });
+      const step = await studio.locator('#training-step').textContent();
+      log(`training: ${points} loss points, step ${step}, loss ${await studio.locator('#training-loss').textContent()}`);
+      await wb.screenshot(path.join(out, '03-training-loss-chart.png'));
+      await studio.locator('#cancel-training').click();
+      await wb.until('the run to stop as cancelled', () => studio.locator('#training-status').textContent(), (s) => s?.trim() === 'cancelled', { timeout: 120_000 });
+      await sleep(500);
+      await wb.screenshot(path.join(out, '04-training-cancelled.png'));
+    },
+  },
+  {
+    name: 'projection view of the trained prompt',
+    async run({ wb, out, log }) {
+      await wb.runCommand('Prompt Tuning: Show Soft Prompt Projection');
+      await wb.answerQuickPick('Show the projection of which soft prompt?');
+      const studio = await wb.webview('studio');
+      const cards = await wb.until('nearest-token cards', () => studio.locator('#neighbours .neighbour-card').count(), (n) => n > 0, { timeout: 180_000 });
+      const hard = await studio.locator('#hard-prompt').textContent();
+      log(`projection: ${cards} virtual tokens; hard prompt ${JSON.stringify(hard)}`);
+      await studio.locator('#projection-map').scrollIntoViewIfNeeded();
+      await studio.locator('#neighbours').scrollIntoViewIfNeeded();
+      await wb.screenshot(path.join(out, '05-projection-view.png'));
+    },
+  },
+  {
+    name: 'open a benchmark report',
+    needsReport: true,
+    async run({ wb, out, log }) {
+      await wb.openFile('bench/report.json');
+      await wb.runCommand('Prompt Tuning: Open Benchmark Report');
+      const studio = await wb.webview('studio');
+      const rows = await wb.until('the results table', () => studio.locator('#results-table tbody tr').count(), (n) => n >= 2, { timeout: 60_000 });
+      log(`benchmark view: ${rows} prompts`);
+      await wb.screenshot(path.join(out, '06-benchmark-report.png'));
+    },
+  },
+  {
+    name: 'dataset text and tokens render as text, never as HTML',
+    async run({ wb, out, log }) {
+      await wb.openFile('examples/xss-check.prompt');
+      await wb.runCommand('View: Show Prompt Tuning');
+      await wb.clickCodeLens('▶ Test');
+      await wb.answerQuickPick('Test xss-check.prompt on', 'Choose a dataset');
+      await wb.answerQuickPick('dev / test dataset', 'data/xss-check.jsonl');
+      await wb.answerQuickPick('Test xss-check.prompt on');
+      await wb.waitForInlineDecoration((t) => t.startsWith('→'), { timeout: 180_000 });
+      const sidebar = await wb.webview('sidebar');
+      const shown = await wb.until('the row text in the side panel', () => sidebar.locator('.row-fields dd').first().textContent(), (t) => t?.includes(XSS_TEXT), { timeout: 60_000 });
+      const rendered = await wb.until('the rendered prompt', () => sidebar.locator('#rendered-prompt').textContent(), (t) => t?.includes(XSS_TEXT), { timeout: 60_000 });
+      await wb.until('the token strip', () => sidebar.locator('#token-strip .token').count(), (n) => n > 0, { timeout: 120_000 });
+      const images = await sidebar.locator('img').count();
+      if (images !== 0) throw new Error(`the side panel contains ${images} <img> element(s): text was parsed as HTML`);
+      log(`side panel shows ${JSON.stringify(shown)} literally; rendered prompt ${JSON.stringify(rendered.slice(0, 80))}`);
+      await wb.screenshot(path.join(out, '07-text-rendered-literally.png'));
+    },
+  },
+];

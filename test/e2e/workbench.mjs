@@ -1,0 +1,186 @@
+// Playwright helpers for driving the VS Code workbench in code-server: the command palette, quick picks,
+// editors, CodeLens, inline decorations and the extension's webviews (nested iframes).
+import { sleep } from './codeServer.mjs';
+
+const QUICK_INPUT = '.quick-input-widget';
+
+export class Workbench {
+  /** @param {import('playwright-core').Page} page */
+  constructor(page, log) {
+    this.page = page;
+    this.log = log;
+  }
+
+  async waitReady() {
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await this.page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: 90_000 });
+  }
+
+  quickInput() {
+    return this.page.locator(QUICK_INPUT);
+  }
+
+  async quickInputVisible() {
+    return this.page.locator(`${QUICK_INPUT}:visible`).count().then((n) => n > 0);
+  }
+
+  /** Runs a palette command by its full title; retries while a just-activated extension registers it. */
+  async runCommand(title, { attempts = 40 } = {}) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      await this.closeQuickInput();
+      await this.page.keyboard.press('F1');
+      const input = this.page.locator(`${QUICK_INPUT} input`).first();
+      await input.waitFor({ timeout: 15_000 });
+      await input.fill(`>${title}`);
+      const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: title }).first();
+      try {
+        await row.waitFor({ timeout: 2_000 });
+        const label = (await row.getAttribute('aria-label')) ?? '';
+        if (!label.includes(title)) throw new Error(`first match is "${label}"`);
+        await this.page.keyboard.press('Enter');
+        return;
+      } catch {
+        if (attempt === attempts) throw new Error(`command "${title}" never appeared in the palette`);
+        await this.page.keyboard.press('Escape');
+        await sleep(500);
+      }
+    }
+  }
+
+  /** Opens a workspace file through Quick Open. */
+  async openFile(relativePath) {
+    const name = relativePath.split('/').pop();
+    for (let attempt = 1; attempt <= 20; attempt++) {
+      await this.closeQuickInput();
+      await this.page.keyboard.press('F1');
+      const input = this.page.locator(`${QUICK_INPUT} input`).first();
+      await input.waitFor({ timeout: 15_000 });
+      await input.fill(relativePath);
+      const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: name }).first();
+      try {
+        await row.waitFor({ timeout: 3_000 });
+        await this.page.keyboard.press('Enter');
+        await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+        return;
+      } catch {
+        await this.page.keyboard.press('Escape');
+        await sleep(500);
+      }
+    }
+    throw new Error(`could not open ${relativePath}`);
+  }
+
+  async closeQuickInput() {
+    if (await this.quickInputVisible()) {
+      await this.page.keyboard.press('Escape');
+      await sleep(200);
+    }
+  }
+
+  /**
+   * Answers a quick pick: waits until one whose title contains `titleIncludes` is showing, types `filter`
+   * (when given) and accepts the first visible item (or the typed value of an input box).
+   */
+  async answerQuickPick(titleIncludes, filter, { timeout = 60_000 } = {}) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const title = await this.quickInputTitle();
+      if (title !== undefined && title.includes(titleIncludes)) break;
+      if (Date.now() > deadline) throw new Error(`no quick pick titled "${titleIncludes}" appeared (showing: ${JSON.stringify(title)})`);
+      await sleep(200);
+    }
+    const input = this.page.locator(`${QUICK_INPUT} input`).first();
+    if (filter !== undefined) {
+      await input.fill(filter);
+      await this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: filter }).first().waitFor({ timeout: 10_000 });
+    }
+    await this.page.keyboard.press('Enter');
+    await sleep(300);
+  }
+
+  /** The title of the quick input on screen, or undefined when none is visible. */
+  async quickInputTitle() {
+    if (!(await this.quickInputVisible())) return undefined;
+    const title = this.page.locator(`${QUICK_INPUT} .quick-input-title`);
+    return (await title.count()) > 0 ? ((await title.first().textContent()) ?? '') : '';
+  }
+
+  /** Clicks a CodeLens of the active editor by its text. */
+  async clickCodeLens(text) {
+    const lens = this.page.locator('.monaco-editor .codelens-decoration a', { hasText: text }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    await lens.click();
+  }
+
+  /** Puts the cursor at the end of the first editor line that has `hasText` (and not `hasNotText`). */
+  async cursorToEndOfLine(hasText, hasNotText) {
+    const line = this.page.locator('.monaco-editor .view-line').filter(hasNotText ? { hasText, hasNotText } : { hasText }).first();
+    await line.waitFor({ timeout: 15_000 });
+    await line.click();
+    await this.page.keyboard.press('End');
+  }
+
+  async errorSquiggles() {
+    return this.page.locator('.monaco-editor .squiggly-error').count();
+  }
+
+  /** Texts of inline `after` decorations in the visible editors (VS Code renders them as CSS content). */
+  async inlineDecorations() {
+    return this.page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-lines span')]
+      .map((el) => getComputedStyle(el, '::after').content)
+      .filter((c) => c && c !== 'none' && c !== 'normal' && c !== '""')
+      .map((c) => c.replace(/^"|"$/g, '')));
+  }
+
+  async waitForInlineDecoration(predicate, { timeout = 180_000 } = {}) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const texts = await this.inlineDecorations();
+      const hit = texts.find(predicate);
+      if (hit) return hit;
+      if (Date.now() > deadline) throw new Error(`no inline result appeared; decorations: ${JSON.stringify(texts)}`);
+      await sleep(500);
+    }
+  }
+
+  /**
+   * The content frame of one of the extension's webviews, found by the layout its body declares
+   * (`iframe.webview.ready` → `iframe#active-frame` → body[data-layout]).
+   */
+  async webview(layout, { timeout = 60_000 } = {}) {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      for (const frame of this.page.frames()) {
+        if (frame.name() !== 'active-frame' && !frame.url().includes('fake.html')) continue;
+        try {
+          if ((await frame.locator(`body[data-layout="${layout}"]`).count()) > 0) return frame;
+        } catch {
+          // a frame that navigated away while we looked
+        }
+      }
+      if (Date.now() > deadline) throw new Error(`the ${layout} webview did not appear`);
+      await sleep(300);
+    }
+  }
+
+  /** Polls `read` until `accept` holds for its value; returns that value. */
+  async until(description, read, accept, { timeout = 120_000, interval = 500 } = {}) {
+    const deadline = Date.now() + timeout;
+    let last;
+    for (;;) {
+      try {
+        last = await read();
+        if (accept(last)) return last;
+      } catch (error) {
+        last = `error: ${error.message}`;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${description} (last: ${JSON.stringify(last)})`);
+      await sleep(interval);
+    }
+  }
+
+  async screenshot(file) {
+    await this.page.screenshot({ path: file });
+    this.log(`screenshot ${file}`);
+  }
+}
