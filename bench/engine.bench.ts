@@ -16,6 +16,7 @@ import { gpt2Config, gpt2WeightShapes } from '../src/engine/models/gpt2';
 import { CompiledGraph, type HostArray } from '../src/engine/runtime/session';
 import { tinyTokenizerJson } from '../test/helpers/tiny-model';
 import { bucketLength } from '../src/engine/layout';
+import { timeIt } from './timing';
 
 const CONFIG = { model_type: 'gpt2', n_layer: 12, n_head: 12, n_embd: 768, n_positions: 1024, vocab_size: 50257, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5 };
 const [BATCH, TOKENS, VIRTUAL, RUNS] = [8, 128, 20, 5];
@@ -51,19 +52,6 @@ function writeCheckpoint(dir: string): void {
   writeFileSync(join(dir, 'config.json'), JSON.stringify(CONFIG));
   writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tinyTokenizerJson().json));
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'GPT2Tokenizer', add_bos_token: false }));
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function timeIt(runs: number, f: () => Promise<unknown>): Promise<number> {
-  await f(); // warm-up: builds the session
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await f();
-    times.push(performance.now() - t);
-  }
-  return median(times);
 }
 
 /** A graph of just the step's MatMul/Gemm nodes, with the same shapes and attributes, fed the same weights. */

@@ -14,21 +14,9 @@ import { projectSoftPrompt, type ProjectionEngine } from '../src/projection';
 import { DEFAULT_MANIFOLD_SAMPLE, percentileOf, sampleIds, vocabularyNearestDistances } from '../src/projection/manifold';
 import { nearestRows, type Matrix } from '../src/projection/nearest';
 import { pca2 } from '../src/projection/pca';
+import { timeIt } from './timing';
 
 const [VOCAB, HIDDEN, VIRTUAL, TOP_K, RUNS, MAP_SAMPLE] = [50257, 768, 100, 5, 5, 1000];
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function timeIt(f: () => Promise<unknown>): Promise<number> {
-  await f(); // warm-up: builds the session
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t = performance.now();
-    await f();
-    times.push(performance.now() - t);
-  }
-  return median(times);
-}
 
 async function main(): Promise<void> {
   const rng = createRng(1);
@@ -37,10 +25,10 @@ async function main(): Promise<void> {
   const soft = Float32Array.from({ length: VIRTUAL * HIDDEN }, () => (rng() - 0.5) / 2);
   const vocab: Matrix = { data: embeddings, rows: VOCAB, hidden: HIDDEN };
 
-  const projectMs = await timeIt(() => nearestRows(vocab, soft, { metric: 'cosine', k: TOP_K }));
+  const projectMs = await timeIt(RUNS, () => nearestRows(vocab, soft, { metric: 'cosine', k: TOP_K }));
 
   const found = await nearestRows(vocab, soft, { metric: 'cosine', k: TOP_K });
-  const manifoldMs = await timeIt(async () => {
+  const manifoldMs = await timeIt(RUNS, async () => {
     const sorted = (await vocabularyNearestDistances(vocab, sampleIds(VOCAB, DEFAULT_MANIFOLD_SAMPLE, 0), 'cosine')).sort();
     for (let r = 0; r < VIRTUAL; r++) percentileOf(sorted, found.values[r * TOP_K]);
   });
@@ -51,7 +39,7 @@ async function main(): Promise<void> {
   const data = new Float64Array(m * HIDDEN);
   points.forEach((id, p) => data.set(embeddings.subarray(id * HIDDEN, (id + 1) * HIDDEN), p * HIDDEN));
   data.set(soft, points.length * HIDDEN);
-  const pcaMs = await timeIt(() => pca2(data, m, HIDDEN));
+  const pcaMs = await timeIt(RUNS, () => pca2(data, m, HIDDEN));
 
   const tokenizer: TextTokenizer = {
     encode: () => [],
@@ -67,7 +55,7 @@ async function main(): Promise<void> {
     tokenizer,
     embeddings,
   };
-  const totalMs = await timeIt(() => projectSoftPrompt(engine, { numVirtual: VIRTUAL, hiddenSize: HIDDEN, data: soft }, { topK: TOP_K }));
+  const totalMs = await timeIt(RUNS, () => projectSoftPrompt(engine, { numVirtual: VIRTUAL, hiddenSize: HIDDEN, data: soft }, { topK: TOP_K }));
 
   const round = (x: number) => Math.round(x * 10) / 10;
   console.log(JSON.stringify({

@@ -9,7 +9,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '../eval/write-file-atomic';
+import { writeFileAtomic } from '../common/atomic-write';
 
 export const CACHE_FORMAT = 1;
 export const DEFAULT_CACHE_FOLDER = '.ptune-cache';

@@ -5,16 +5,17 @@
  * so an identical rerun makes no model calls and writes the same report.
  */
 import * as path from 'path';
-import { readDataset } from '../data/read';
+import { describeSkipped, readDataset } from '../data/read';
 import type { Dataset } from '../data/types';
 import type { ModelEngine, SoftPrompt } from '../engine/api';
 import { UserError } from '../engine/errors';
+import { ENGINE_VERSION } from '../engine/version';
 import { evaluate, metricsFromScores, commonLabels, writePredictions, type EvalItem } from '../eval/evaluate';
 import { loadPromptFile, readDatasetForPrompt, type PromptFile } from '../prompts';
 import { projectSoftPrompt, type ProjectionMetric } from '../projection';
 import { loadAdapter, saveAdapter } from '../tuning/adapter';
 import { resolveTrainOptions } from '../tuning/train-options';
-import type { TrainParams } from '../worker/protocol';
+import type { TuningParams } from '../worker/protocol';
 import { DEFAULT_CACHE_FOLDER, fingerprint, float32ToBase64, hashModelFolder, ResultCache, sha256 } from './cache';
 import { DEFAULT_LATENCY_SAMPLE, measureLatency } from './latency';
 import type { BenchProgress } from './progress';
@@ -23,9 +24,6 @@ import { aggregates, compareBest, correctness, promptMetrics } from './report/bu
 import { REPORT_SCHEMA_VERSION, type BenchReport, type DatasetSection, type PromptKind, type PromptResult } from './report/schema';
 import { writeReports, type ReportFiles } from './report/write';
 import { peakRssMB, reportCurve, tuneSoftPrompt, type TunedSoftPrompt } from './tune';
-
-/** Tuning options as `ptune train` takes them (without the files, which the benchmark supplies). */
-export type BenchTuningOptions = Omit<TrainParams, 'model' | 'train' | 'template' | 'out' | 'overwrite'>;
 
 export interface ProjectionOptions {
   /** Nearest tokens looked up per virtual token (only the nearest is used); default 1. */
@@ -51,7 +49,8 @@ export interface BenchmarkOptions {
    */
   template?: string;
   tune?: boolean;
-  tuningOptions?: BenchTuningOptions;
+  /** Tuning options as `ptune train` takes them (without the files, which the benchmark supplies). */
+  tuningOptions?: TuningParams;
   /** Soft prompts to tune (seeds tuning.seed, tuning.seed + 1, …); default 1. */
   seeds?: number;
   outDir: string;
@@ -61,10 +60,14 @@ export interface BenchmarkOptions {
   noCache?: boolean;
   /** Evaluate a seeded sample of at most this many rows. */
   limit?: number;
+  /** Skip invalid rows of every data file (each file's skipped lines are logged) instead of stopping at the first. */
+  skipInvalid?: boolean;
   /** Rows timed one at a time for the latency figures; default 32. */
   latencySample?: number;
   /** Nearest-token projection settings; false: do not project soft prompts. */
   projection?: ProjectionOptions | false;
+  /** onnxruntime threads for the projections' own sessions (the engine has its own setting); default all cores. */
+  threads?: number;
   /** Recorded in the report, e.g. the command line. */
   command?: string;
   /** Default: the engine's ENGINE_VERSION. */
@@ -119,26 +122,39 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   if (options.hardPrompts.length + options.softAdapters.length === 0 && !options.tune) {
     throw new UserError('nothing to benchmark: give at least one hard prompt (--hard), soft prompt (--soft) or --tune');
   }
-  const engineVersion = options.engineVersion ?? (await import('../engine/engine')).ENGINE_VERSION;
+  const engineVersion = options.engineVersion ?? ENGINE_VERSION;
   const cache = new ResultCache({ dir: options.cacheDir ?? path.join(options.outDir, DEFAULT_CACHE_FOLDER), read: !options.noCache });
   const keyBase = { model: hashModelFolder(options.modelDir, cache), engine: engineVersion };
   const maxLength = engine.info.maxPositions;
   const tuningOptions = options.tuningOptions ?? {};
 
+  const skipInvalid = options.skipInvalid;
+  const logSkipped = (data: Dataset, flag: string) => {
+    if (data.skipped.length > 0) log(`${data.file} (${flag}): ${describeSkipped(data.skipped)}`);
+  };
   // The evaluation rows, read once without column mapping for the report; each prompt reads them again with
-  // its own columns, and must get the very same lines.
-  const evalSample = { limit: options.limit, seed: 0 };
-  const raw = await readDataset(options.dataFile, evalSample);
+  // its own columns, and must get the very same lines. With skipInvalid, a row missing a column is invalid
+  // only for the prompts that use it, so the first prompt's read is the reference instead.
+  const evalSample = { limit: options.limit, seed: 0, skipInvalid };
+  let reference = skipInvalid ? undefined : await readDataset(options.dataFile, evalSample);
   const rowsFor = memo(async (prompt: PromptFile) => {
     const data = await readDatasetForPrompt(prompt, options.dataFile, evalSample);
-    if (data.lines.length !== raw.lines.length || data.lines.some((line, i) => line !== raw.lines[i])) {
+    if (!reference) {
+      reference = data;
+      logSkipped(data, '--data');
+    }
+    const expected = reference.lines;
+    if (data.lines.length !== expected.length || data.lines.some((line, i) => line !== expected[i])) {
       throw new UserError(`${options.dataFile}: prompt ${prompt.file} selects different rows than the other prompts (check its columns)`, options.dataFile);
     }
     return data;
   });
-  const trainRowsFor = memo(async (prompt: PromptFile) =>
-    options.trainFile ? readDatasetForPrompt(prompt, options.trainFile, { limit: tuningOptions.limit, seed: 0 }) : undefined,
-  );
+  const trainRowsFor = memo(async (prompt: PromptFile) => {
+    if (!options.trainFile) return undefined;
+    const data = await readDatasetForPrompt(prompt, options.trainFile, { limit: tuningOptions.limit, seed: 0, skipInvalid });
+    logSkipped(data, '--train');
+    return data;
+  });
 
   const candidates: Candidate[] = [];
   const ids = new Set<string>();
@@ -184,9 +200,13 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   if (options.tune) {
     if (!defaultTemplate) throw new UserError('--tune needs a prompt file for the soft prompt: pass --template (or a --hard prompt)');
     const prompt = await promptAt(defaultTemplate);
+    // With skipInvalid the evaluation rows are settled by the first prompt's read: do it now, so that a
+    // problem with them shows before the tuning rather than after.
+    if (skipInvalid) await rowsFor(candidates[0]?.prompt ?? prompt);
     const train = (await trainRowsFor(prompt))!;
     trainSection = datasetSection(train);
-    const dev = tuningOptions.eval ? await readDatasetForPrompt(prompt, tuningOptions.eval, { limit: tuningOptions.evalLimit, seed: 0 }) : undefined;
+    const dev = tuningOptions.eval ? await readDatasetForPrompt(prompt, tuningOptions.eval, { limit: tuningOptions.evalLimit, seed: 0, skipInvalid }) : undefined;
+    if (dev) logSkipped(dev, '--eval');
     const firstSeed = tuningOptions.seed ?? 0;
     for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
       signal?.throwIfAborted();
@@ -238,7 +258,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       const key = { ...keyBase, soft: sha256(float32ToBase64(soft.soft!.data)), ...projectionOptions };
       let projected = cache.get<{ text: string; ids: number[] }>('projection', key);
       if (!projected) {
-        const result = await projectSoftPrompt(engine, soft.soft!, { ...projectionOptions, map: false });
+        const result = await projectSoftPrompt(engine, soft.soft!, { ...projectionOptions, map: false, threads: options.threads });
         projected = { text: result.projectedText, ids: [...result.projectedIds] };
         cache.set('projection', key, projected);
       }
@@ -315,7 +335,8 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     createdAt: (options.now?.() ?? new Date()).toISOString(),
     command: options.command ?? '',
     model: { dir: options.modelDir, nameOrPath: engine.info.nameOrPath, filesHash: keyBase.model },
-    dataset: datasetSection(raw),
+    // Set by now: every candidate's rows were read above, and there is at least one candidate.
+    dataset: datasetSection(reference!),
     ...(trainSection ? { trainDataset: trainSection } : {}),
     prompts: results,
     aggregates: aggregates(results),

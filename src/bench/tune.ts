@@ -4,12 +4,13 @@
  * resolved options, the seed and the initial soft prompt itself.
  */
 import type { Row } from '../data/types';
-import type { LossKind, ModelEngine, SoftPrompt } from '../engine/api';
-import { buildScoredExample, renderPrompt, type PromptFile } from '../prompts';
+import type { ModelEngine, SoftPrompt } from '../engine/api';
+import { buildScoredExample, type PromptFile } from '../prompts';
 import { initSoftPrompt, type InitSpec } from '../tuning/init';
 import type { AdapterOrigin } from '../tuning/adapter';
-import { trainSoftPrompt, type EvalPoint, type TrainerConfig, type TrainProgress } from '../tuning/trainer';
-import type { TrainOptions } from '../tuning/train-options';
+import { defaultInitSpec, instructionText } from '../tuning/instruction';
+import { lossFor, trainerConfig, type TrainOptions } from '../tuning/train-options';
+import { trainSoftPrompt, type EvalPoint, type TrainProgress } from '../tuning/trainer';
 import { base64ToFloat32, fingerprint, float32ToBase64, type ResultCache } from './cache';
 import type { CurvePoint } from './report/schema';
 
@@ -49,43 +50,19 @@ export interface TuneInput {
   onProgress?: (progress: TrainProgress) => void;
 }
 
-/**
- * The prompt's instruction (its body with every input empty, whitespace collapsed): the text `--init text`
- * starts from, as `ptune train` does.
- */
-export function instructionText(prompt: PromptFile): string | undefined {
-  const empty: Row = Object.fromEntries(prompt.inputs.map((input) => [input, '']));
-  const text = renderPrompt({ ...prompt, softPromptText: undefined, softPrompt: 'prefix' }, empty).text.replace(/\s+/g, ' ').trim();
-  return text === '' ? undefined : text;
-}
-
 export async function tuneSoftPrompt(input: TuneInput): Promise<{ tuned: TunedSoftPrompt; cached: boolean }> {
   const { engine, prompt, options } = input;
   const instruction = instructionText(prompt);
   // As `ptune train`: without --init, start from the instruction text, or from vocabulary rows when there is none.
-  const spec: InitSpec = options.init ?? (instruction ? { kind: 'text', text: instruction } : { kind: 'vocab' });
+  const spec: InitSpec = options.init ?? defaultInitSpec(prompt);
   const init = initSoftPrompt(spec, { engine, numVirtual: options.virtualTokens, seed: options.seed, defaultText: instruction });
   const numVirtual = init.soft.numVirtual;
   const build = (row: Row) => buildScoredExample(prompt, row, engine.tokenizer, { maxLength: input.maxLength, numVirtual, shots: input.shots });
   const trainBuilt = input.trainRows.map(build);
   const train = trainBuilt.map((b) => b.example);
   const dev = input.devRows?.map((row) => build(row).example);
-  const loss: LossKind = options.loss ?? (prompt.task === 'classification' ? 'verbalizer' : 'lm');
-  const config: TrainerConfig = {
-    loss,
-    optimizer: { name: options.optimizer, weightDecay: options.weightDecay },
-    lr: options.lr,
-    schedule: options.schedule,
-    warmupSteps: options.warmup,
-    epochs: options.epochs,
-    steps: options.steps,
-    batchSize: options.batchSize,
-    clip: options.clip,
-    seed: options.seed,
-    shuffle: options.shuffle,
-    evalEvery: options.evalEvery,
-    patience: options.patience,
-  };
+  const loss = lossFor(options, prompt.task);
+  const config = trainerConfig(options, loss);
   const key = {
     ...input.keyBase,
     train: fingerprint(train),

@@ -1,6 +1,7 @@
 /** What a CLI command talks to: its output streams, the worker client, and (in a real process) Ctrl-C. */
-import type { WorkerClientOptions } from '../worker/client';
+import type { RunOptions, WorkerClientOptions } from '../worker/client';
 import { WorkerClient } from '../worker/client';
+import type { JobKind, JobParams, JobResult } from '../worker/protocol';
 
 export interface OutStream {
   write(text: string): unknown;
@@ -28,6 +29,29 @@ export async function withClient<T>(io: CliIo, threads: number | undefined, body
     return await body(client);
   } finally {
     await client.dispose();
+  }
+}
+
+/**
+ * Runs one job and waits for its result; meanwhile Ctrl-C cancels it (after `onInterrupt`, e.g. a note on
+ * what cancelling keeps).
+ */
+export async function runCancellable<K extends JobKind>(
+  io: CliIo,
+  client: WorkerClient,
+  kind: K,
+  params: JobParams<K>,
+  options: RunOptions<K> & { onInterrupt?: () => void } = {},
+): Promise<JobResult<K>> {
+  const handle = client.run(kind, params, { onProgress: options.onProgress });
+  const untrap = io.trapInterrupt?.(() => {
+    options.onInterrupt?.();
+    handle.cancel();
+  });
+  try {
+    return await handle.result;
+  } finally {
+    untrap?.();
   }
 }
 

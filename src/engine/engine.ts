@@ -12,7 +12,7 @@ import { GPT2_MODEL_TYPES, gpt2Config, gpt2Weights, type Gpt2Config } from './mo
 import { CompiledGraph, type HostArray } from './runtime/session';
 import { loadTokenizer } from './tokenizer';
 
-export const ENGINE_VERSION = '0.1.0';
+export { ENGINE_VERSION } from './version';
 
 export interface LoadOptions {
   threads?: number;

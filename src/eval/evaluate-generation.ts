@@ -4,7 +4,7 @@
  */
 import type { ModelEngine, ScoredExample, SoftPrompt } from '../engine/api';
 import { scoreGeneration } from '../prompts/generation-metrics';
-import { writeFileAtomic } from './write-file-atomic';
+import { writeFileAtomic } from '../common/atomic-write';
 
 export interface GenerationItem {
   /** promptIds (and softPromptAt) are decoded from; continuations are not used. */

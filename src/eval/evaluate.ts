@@ -7,7 +7,7 @@ import type { ModelEngine, ScoredExample, SoftPrompt } from '../engine/api';
 import { UserError } from '../engine/errors';
 import { predictIndex } from '../prompts/predict';
 import { classificationMetrics, softmax, type ClassificationMetrics } from './metrics';
-import { writeFileAtomic } from './write-file-atomic';
+import { writeFileAtomic } from '../common/atomic-write';
 
 /** One example to classify: its scored form, the candidate labels (in continuation order) and the gold label. */
 export interface EvalItem {

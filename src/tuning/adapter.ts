@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ModelInfo, SoftPrompt } from '../engine/api';
+import { replaceFolderAtomic } from '../common/atomic-write';
 import { UserError } from '../engine/errors';
 import { readSafetensors, writeSafetensors } from '../engine/models/safetensors';
 
@@ -111,13 +112,7 @@ export interface SaveAdapterInput {
  */
 export function saveAdapter(dir: string, input: SaveAdapterInput): void {
   const target = path.resolve(dir);
-  const parent = path.dirname(target);
-  fs.mkdirSync(parent, { recursive: true });
-  const unique = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  const temp = path.join(parent, `.${path.basename(target)}.saving-${unique}`);
-  const old = path.join(parent, `.${path.basename(target)}.old-${unique}`);
-  try {
-    fs.mkdirSync(temp);
+  replaceFolderAtomic(target, (temp) => {
     const { soft } = input;
     if (soft.data.length !== soft.numVirtual * soft.hiddenSize) {
       throw new Error(`soft prompt has ${soft.data.length} values, expected ${soft.numVirtual} × ${soft.hiddenSize}`);
@@ -125,23 +120,13 @@ export function saveAdapter(dir: string, input: SaveAdapterInput): void {
     writeSafetensors(path.join(temp, ADAPTER_WEIGHTS_FILE), { [PROMPT_TENSOR_NAME]: { shape: [soft.numVirtual, soft.hiddenSize], data: soft.data } }, { format: 'pt' });
     fs.writeFileSync(path.join(temp, ADAPTER_CONFIG_FILE), JSON.stringify(peftConfig(input.info, soft, input.origin), null, 2) + '\n');
     if (input.record) fs.writeFileSync(path.join(temp, TRAINING_RECORD_FILE), JSON.stringify(input.record, null, 2) + '\n');
-    const exists = fs.existsSync(target);
-    if (exists && isAdapterFolder(target)) {
+    if (fs.existsSync(target) && isAdapterFolder(target)) {
       const ours = new Set([ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, TRAINING_RECORD_FILE]);
       for (const entry of fs.readdirSync(target)) {
         if (!ours.has(entry)) fs.cpSync(path.join(target, entry), path.join(temp, entry), { recursive: true });
       }
     }
-    // Two renames: at every instant either the old folder or the complete new one is at `target`
-    // (or, for the microseconds between them, the old one is beside it under `old`).
-    if (exists) fs.renameSync(target, old);
-    fs.renameSync(temp, target);
-    if (exists) fs.rmSync(old, { recursive: true, force: true });
-  } catch (e) {
-    fs.rmSync(temp, { recursive: true, force: true });
-    if (!fs.existsSync(target) && fs.existsSync(old)) fs.renameSync(old, target);
-    throw e;
-  }
+  });
 }
 
 export interface LoadedAdapter {

@@ -4,42 +4,33 @@
  */
 import type { LossKind } from '../engine/api';
 import { UserError } from '../engine/errors';
-import type { TrainParams } from '../worker/protocol';
+import type { PromptFile } from '../prompts';
+import type { TuningParams } from '../worker/protocol';
 import { parseInitSpec, type InitSpec } from './init';
 import { DEFAULT_LEARNING_RATES, parseOptimizerName, type OptimizerName } from './optimizers';
-import { parseScheduleName, type ScheduleName } from './schedule';
+import { parseScheduleName } from './schedule';
 import type { TrainerConfig } from './trainer';
 
 export const DEFAULT_EPOCHS = 3;
 export const DEFAULT_BATCH_SIZE = 8;
 
-export interface TrainOptions {
+/** Checked options: the trainer's settings as TrainerConfig names them, plus what is settled before training starts. */
+export interface TrainOptions extends Pick<TrainerConfig, 'lr' | 'schedule' | 'epochs' | 'steps' | 'batchSize' | 'clip' | 'seed' | 'shuffle' | 'evalEvery' | 'patience'> {
   /** Undefined: text init from the prompt's instruction, or vocab when it has none. */
   init?: InitSpec;
   virtualTokens?: number;
-  /** Undefined: chosen from the prompt file's task. */
+  /** Undefined: chosen from the prompt file's task (see lossFor). */
   loss?: LossKind;
   optimizer: OptimizerName;
-  lr: number;
   weightDecay: number;
-  schedule: ScheduleName;
+  /** Warmup steps. */
   warmup: number;
-  epochs?: number;
-  steps?: number;
-  batchSize: number;
-  clip?: number;
-  seed: number;
-  shuffle: boolean;
   maxLength?: number;
-  evalEvery?: number;
-  patience?: number;
   limit?: number;
   evalLimit?: number;
 }
 
-type Tuning = Omit<TrainParams, 'model' | 'train' | 'template' | 'out' | 'overwrite' | 'eval'>;
-
-export function resolveTrainOptions(p: Tuning): TrainOptions {
+export function resolveTrainOptions(p: Omit<TuningParams, 'eval'>): TrainOptions {
   const optimizer = parseOptimizerName(p.optimizer ?? 'adamw');
   if (p.loss !== undefined && p.loss !== 'lm' && p.loss !== 'verbalizer') throw new UserError(`unknown --loss "${String(p.loss)}": use lm or verbalizer`);
   if (p.epochs !== undefined && p.steps !== undefined) throw new UserError('give --epochs or --steps, not both');
@@ -70,6 +61,11 @@ export function resolveTrainOptions(p: Tuning): TrainOptions {
     limit: integer('--limit', p.limit, 1),
     evalLimit: integer('--eval-limit', p.evalLimit, 1),
   };
+}
+
+/** The loss to train with: the one given, else verbalizer for classification prompts and lm for generation. */
+export function lossFor(options: Pick<TrainOptions, 'loss'>, task: PromptFile['task']): LossKind {
+  return options.loss ?? (task === 'classification' ? 'verbalizer' : 'lm');
 }
 
 /** The trainer's settings for these options, with the loss already chosen for the prompt's task. */

@@ -10,7 +10,7 @@
  * caller's working directory (the worker shares the process's cwd).
  */
 import type { LossKind } from '../engine/api';
-import type { BenchmarkResult, BenchTuningOptions, ProjectionOptions } from '../bench/run';
+import type { BenchmarkResult, ProjectionOptions } from '../bench/run';
 import type { BenchProgress } from '../bench/progress';
 import type { PerClassMetrics } from '../eval/metrics';
 import type { ProjectionMetric, ProjectionResult } from '../projection';
@@ -69,7 +69,12 @@ export interface TrainParams {
   evalLimit?: number;
   /** Replace an `out` that exists and is not an adapter folder. */
   overwrite?: boolean;
+  /** Skip invalid rows of `train` and `eval` (listed in a warning per file) instead of stopping at the first. */
+  skipInvalid?: boolean;
 }
+
+/** The tuning options of TrainParams, which `ptune bench --tune` takes too (it supplies the files itself). */
+export type TuningParams = Omit<TrainParams, 'model' | 'train' | 'template' | 'out' | 'overwrite' | 'skipInvalid'>;
 
 export interface TrainResult {
   /** Training objective on the first batch before any update. */
@@ -116,6 +121,8 @@ export interface EvalParams {
   seed?: number;
   /** Training file to draw the prompt's few-shot examples from (needed when the prompt has shots). */
   shotsFrom?: string;
+  /** Skip invalid rows of `data` and `shotsFrom` (listed in a warning per file) instead of stopping at the first. */
+  skipInvalid?: boolean;
 }
 
 export interface EvalJobResult {
@@ -205,12 +212,14 @@ export interface BenchParams {
   /** Prompt file for tuned and given soft prompts (default: an adapter's own record, else the first --hard). */
   template?: string;
   tune?: boolean;
-  tuning?: BenchTuningOptions;
+  tuning?: TuningParams;
   seeds?: number;
   /** Report folder. */
   out: string;
   noCache?: boolean;
   limit?: number;
+  /** Skip invalid rows of every data file (each file's skipped lines are logged) instead of stopping at the first. */
+  skipInvalid?: boolean;
   projection?: ProjectionOptions | false;
   /** Recorded in the report. */
   command?: string;

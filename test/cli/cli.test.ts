@@ -95,6 +95,59 @@ describe('cli: ptune', function () {
     assert.match(human.stdout, /confusion matrix \(rows: gold, columns: predicted\)/);
   });
 
+  describe('--skip-invalid', () => {
+    let dirty: string;
+    before(() => {
+      // dev.jsonl with bad JSON at line 2 and a row without a label at line 5: the same 6 valid rows.
+      const lines = fs.readFileSync(fx.dev, 'utf8').trim().split('\n');
+      lines.splice(1, 0, '{"text": "a broken');
+      lines.splice(4, 0, JSON.stringify({ text: 'a film with no label' }));
+      dirty = path.join(dir, 'dirty.jsonl');
+      fs.writeFileSync(dirty, lines.join('\n') + '\n');
+    });
+
+    it('eval stops at the first bad row without it; with it, scores the valid rows as the clean file and says which lines it skipped', async () => {
+      const strict = await ptune(['eval', '--model', model, '--data', dirty, '--template', fx.template]);
+      assert.strictEqual(strict.code, 1);
+      assert.match(strict.stderr, /^ptune: .*dirty\.jsonl:2: bad JSON: /m);
+      const clean = (await ptune(['eval', '--model', model, '--data', fx.dev, '--template', fx.template, '--json'])).json();
+      const r = await ptune(['eval', '--model', model, '--data', dirty, '--template', fx.template, '--skip-invalid', '--json']);
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.ok(r.stderr.includes(`ptune: warning: ${dirty} (--data): skipped 2 invalid rows (lines 2, 5)\n`), r.stderr);
+      const j = r.json();
+      assert.strictEqual(j.n, 6);
+      assert.deepStrictEqual([j.accuracy, j.confusion], [clean.accuracy, clean.confusion]);
+    });
+
+    it('train reads --train and --eval with it, and names each file it skipped rows of', async () => {
+      const out = path.join(dir, 'skip-invalid-adapter');
+      const args = ['train', '--model', model, '--train', fx.train, '--eval', dirty, '--template', fx.template, '--out', out, '--virtual-tokens', '2', '--steps', '2'];
+      const strict = await ptune(args);
+      assert.strictEqual(strict.code, 1);
+      assert.match(strict.stderr, /dirty\.jsonl:2: bad JSON: /);
+      assert.ok(!fs.existsSync(out));
+      const r = await ptune([...args, '--skip-invalid']);
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.ok(r.stderr.includes(`ptune: warning: ${dirty} (--eval): skipped 2 invalid rows (lines 2, 5)\n`), r.stderr);
+      assert.strictEqual(loadAdapter(out).soft.numVirtual, 2);
+    });
+
+    it('bench evaluates the valid rows and records how many it skipped in the report', async () => {
+      const args = (data: string, out: string) => ['bench', '--model', model, '--data', data, '--hard', fx.template, '--no-projection', '--out', path.join(dir, out), '--json'];
+      const strict = await ptune(args(dirty, 'bench-strict'));
+      assert.strictEqual(strict.code, 1);
+      assert.match(strict.stderr, /dirty\.jsonl:2: bad JSON: /);
+      const clean = (await ptune(args(fx.dev, 'bench-clean'))).json() as { prompts: { accuracy: number }[] };
+      const r = await ptune([...args(dirty, 'bench-dirty'), '--skip-invalid']);
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.ok(r.stderr.includes(`${dirty} (--data): skipped 2 invalid rows (lines 2, 5)\n`), r.stderr);
+      const j = r.json() as { prompts: { accuracy: number }[]; files: { json: string } };
+      assert.deepStrictEqual(j.prompts.map((p) => p.accuracy), clean.prompts.map((p) => p.accuracy));
+      const report = JSON.parse(fs.readFileSync(j.files.json, 'utf8')) as { dataset: { n: number; skipped: number } };
+      assert.deepStrictEqual([report.dataset.n, report.dataset.skipped], [6, 2]);
+    });
+  });
+
   describe('errors', () => {
     const base = () => ['train', '--model', model, '--train', fx.train, '--template', fx.template];
     it('a bad number names the flag; nothing is written', async () => {

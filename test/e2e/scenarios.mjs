@@ -40,7 +40,7 @@ export const scenarios = [
       await wb.until('the squiggle to go', () => wb.errorSquiggles(), (n) => n === 0, { timeout: 30_000 });
       log('diagnostic shown and cleared');
       // ▶ Test: first run asks for a dataset, then a row (the first is the one the prompt view shows).
-      await wb.clickCodeLens('▶ Test');
+      await wb.clickCodeLens('▶ Test', 'sst2-overall.prompt');
       await wb.answerQuickPick('Test sst2-overall.prompt on', 'Choose a dataset');
       await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
       await wb.answerQuickPick('Test sst2-overall.prompt on');
@@ -77,6 +77,7 @@ export const scenarios = [
       await wb.until('the run to stop as cancelled', () => studio.locator('#training-status').textContent(), (s) => s?.trim() === 'cancelled', { timeout: 120_000 });
       await sleep(500);
       await wb.screenshot(path.join(out, '04-training-cancelled.png'));
+      await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
     },
   },
   {
@@ -88,9 +89,21 @@ export const scenarios = [
       const cards = await wb.until('nearest-token cards', () => studio.locator('#neighbours .neighbour-card').count(), (n) => n > 0, { timeout: 180_000 });
       const hard = await studio.locator('#hard-prompt').textContent();
       log(`projection: ${cards} virtual tokens; hard prompt ${JSON.stringify(hard)}`);
-      await studio.locator('#projection-map').scrollIntoViewIfNeeded();
+      await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
+      await wb.runCommand('View: Toggle Maximize Editor Group', { attempts: 5 });
+      await sleep(800);
       await studio.locator('#neighbours').scrollIntoViewIfNeeded();
       await wb.screenshot(path.join(out, '05-projection-view.png'));
+      await studio.locator('#projection-map').scrollIntoViewIfNeeded();
+      await wb.screenshot(path.join(out, '05-projection-map.png'));
+      await wb.runCommand('View: Toggle Maximize Editor Group', { attempts: 5 });
+      // Save as .prompt: accept the suggested file name; the new hard prompt opens with the projected text.
+      await studio.locator('#save-as-prompt').click();
+      await wb.until('the save dialog', () => wb.quickInputVisible(), (v) => v, { timeout: 30_000 });
+      await wb.page.keyboard.press('Enter');
+      const tab = wb.page.locator('.tabs-container .tab[data-resource-name$="-projection.prompt"]');
+      await wb.until('the saved prompt file to open', () => tab.count(), (n) => n > 0, { timeout: 30_000 });
+      log(`saved as ${await tab.first().getAttribute('data-resource-name')}`);
     },
   },
   {
@@ -102,7 +115,13 @@ export const scenarios = [
       const studio = await wb.webview('studio');
       const rows = await wb.until('the results table', () => studio.locator('#results-table tbody tr').count(), (n) => n >= 2, { timeout: 60_000 });
       log(`benchmark view: ${rows} prompts`);
+      await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
+      await wb.runCommand('View: Toggle Maximize Editor Group', { attempts: 5 });
+      await sleep(800);
       await wb.screenshot(path.join(out, '06-benchmark-report.png'));
+      await studio.locator('#accuracy-chart').scrollIntoViewIfNeeded();
+      await wb.screenshot(path.join(out, '06-benchmark-charts.png'));
+      await wb.runCommand('View: Toggle Maximize Editor Group', { attempts: 5 });
     },
   },
   {
@@ -110,7 +129,7 @@ export const scenarios = [
     async run({ wb, out, log }) {
       await wb.openFile('examples/xss-check.prompt');
       await wb.runCommand('View: Show Prompt Tuning');
-      await wb.clickCodeLens('▶ Test');
+      await wb.clickCodeLens('▶ Test', 'xss-check.prompt');
       await wb.answerQuickPick('Test xss-check.prompt on', 'Choose a dataset');
       await wb.answerQuickPick('dev / test dataset', 'data/xss-check.jsonl');
       await wb.answerQuickPick('Test xss-check.prompt on');

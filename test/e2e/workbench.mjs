@@ -28,9 +28,10 @@ export class Workbench {
   async runCommand(title, { attempts = 40 } = {}) {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       await this.closeQuickInput();
+      await this.focusWorkbench();
       await this.page.keyboard.press('F1');
       const input = this.page.locator(`${QUICK_INPUT} input`).first();
-      await input.waitFor({ timeout: 15_000 });
+      if (!(await input.waitFor({ timeout: 3_000 }).then(() => true, () => false))) continue;
       await input.fill(`>${title}`);
       const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: title }).first();
       try {
@@ -40,11 +41,11 @@ export class Workbench {
         await this.page.keyboard.press('Enter');
         return;
       } catch {
-        if (attempt === attempts) throw new Error(`command "${title}" never appeared in the palette`);
         await this.page.keyboard.press('Escape');
         await sleep(500);
       }
     }
+    throw new Error(`command "${title}" never appeared in the palette`);
   }
 
   /** Opens a workspace file through Quick Open. */
@@ -52,9 +53,10 @@ export class Workbench {
     const name = relativePath.split('/').pop();
     for (let attempt = 1; attempt <= 20; attempt++) {
       await this.closeQuickInput();
+      await this.focusWorkbench();
       await this.page.keyboard.press('F1');
       const input = this.page.locator(`${QUICK_INPUT} input`).first();
-      await input.waitFor({ timeout: 15_000 });
+      if (!(await input.waitFor({ timeout: 3_000 }).then(() => true, () => false))) continue;
       await input.fill(relativePath);
       const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: name }).first();
       try {
@@ -68,6 +70,14 @@ export class Workbench {
       }
     }
     throw new Error(`could not open ${relativePath}`);
+  }
+
+  /** Takes keyboard focus out of a webview iframe (which does not forward F1) back to the workbench. */
+  async focusWorkbench() {
+    await this.page.evaluate(() => {
+      const active = document.activeElement;
+      if (active instanceof HTMLElement && active.tagName === 'IFRAME') active.blur();
+    });
   }
 
   async closeQuickInput() {
@@ -105,9 +115,9 @@ export class Workbench {
     return (await title.count()) > 0 ? ((await title.first().textContent()) ?? '') : '';
   }
 
-  /** Clicks a CodeLens of the active editor by its text. */
-  async clickCodeLens(text) {
-    const lens = this.page.locator('.monaco-editor .codelens-decoration a', { hasText: text }).first();
+  /** Clicks a CodeLens by its text in the editor showing `fileName` (editors carry their model's URI). */
+  async clickCodeLens(text, fileName) {
+    const lens = this.page.locator(`.monaco-editor[data-uri$="/${fileName}"] .codelens-decoration a`, { hasText: text }).first();
     await lens.waitFor({ timeout: 60_000 });
     await lens.click();
   }

@@ -50,6 +50,8 @@ const CASES: Case[] = [
   { name: 'Expand', op: 'Expand', shapes: [[1, 3]], build: (g, [x]) => g.op('Expand', [x, g.ints([2, 2, 3])]) },
   { name: 'Transpose', op: 'Transpose', shapes: [[2, 3, 4]], build: (g, [x]) => g.transpose(x, [2, 0, 1]) },
   { name: 'Concat', op: 'Concat', shapes: [[2, 1, 3], [2, 2, 3]], build: (g, [a, b]) => g.concat([a, b], 1) },
+  { name: 'Split (all pieces used)', op: 'Split', shapes: [[2, 5]], build: (g, [x]) => g.concat(g.split(x, 1, [2, 3]).reverse(), 1) },
+  { name: 'Split (one piece unused)', op: 'Split', shapes: [[4, 3]], build: (g, [x]) => g.split(x, 0, [1, 2, 1])[1] },
   { name: 'Slice', op: 'Slice', shapes: [[3, 5]], build: (g, [x]) => g.slice(x, 1, 1, 4) },
   {
     name: 'Gather with repeated indices', op: 'Gather', shapes: [[4, 3]],

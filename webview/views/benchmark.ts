@@ -93,8 +93,9 @@ function accuracyChart(canvas: HTMLCanvasElement, prompts: PromptResult[]): Char
     data: {
       labels: prompts.map((p) => p.name),
       datasets: [
-        { label: 'accuracy', data: prompts.map((p) => p.metrics.accuracy), backgroundColor: colors() },
-        { label: '95% interval', data: prompts.map((p) => [p.metrics.accuracyCI.low, p.metrics.accuracyCI.high]), backgroundColor: 'rgba(128,128,128,0.35)', barPercentage: 0.25, grouped: false },
+        // A lower `order` is drawn on top: the interval is a thin floating bar over the accuracy bar.
+        { label: 'accuracy', data: prompts.map((p) => p.metrics.accuracy), backgroundColor: colors(), order: 1 },
+        { label: '95% bootstrap interval', data: prompts.map((p) => [p.metrics.accuracyCI.low, p.metrics.accuracyCI.high]), backgroundColor: 'rgba(128,128,128,0.75)', barPercentage: 0.12, grouped: false, order: 0 },
       ],
     },
     options: { scales: { y: { min: 0, max: 1, title: { display: true, text: 'accuracy' } } } },

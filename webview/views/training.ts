@@ -70,8 +70,6 @@ export class TrainingView {
     if (this.chart) {
       this.chart.data.datasets[0].data = loss;
       this.chart.data.datasets[1].data = acc;
-      const x = this.chart.options.scales?.x;
-      if (x) x.suggestedMax = state.totalSteps;
       this.chart.update('none');
       return;
     }
@@ -87,7 +85,7 @@ export class TrainingView {
       options: {
         parsing: false,
         scales: {
-          x: { type: 'linear', title: { display: true, text: 'step' }, min: 0, suggestedMax: state.totalSteps },
+          x: { type: 'linear', title: { display: true, text: 'step' }, min: 0 },
           loss: { type: 'linear', position: 'left', title: { display: true, text: 'loss' } },
           acc: { type: 'linear', position: 'right', min: 0, max: 1, grid: { drawOnChartArea: false }, title: { display: true, text: 'dev accuracy' } },
         },

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { writeFileAtomic } from '../../eval/write-file-atomic';
+import { writeFileAtomic } from '../../common/atomic-write';
 import { renderHtml } from './html';
 import { renderMarkdown } from './markdown';
 import type { BenchReport } from './schema';

@@ -5,9 +5,10 @@ import { createProgressSink } from '../../bench/progress';
 import * as format from '../../bench/report/format';
 import type { BenchParams, BenchResult } from '../../worker/protocol';
 import { choiceFlag, numberFlag } from '../options';
-import { line, withClient, type CliIo, type OutStream } from '../io';
+import { line, runCancellable, withClient, type CliIo, type OutStream } from '../io';
 import { textTable } from '../table';
-import { addTuningFlags, threadsFrom, tuningFrom } from './tuning-flags';
+import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
+import { addTuningFlags, tuningFrom } from './tuning-flags';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -29,9 +30,8 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
     .option('--top-k <n>', 'nearest tokens per virtual token in the projections (default 1)')
     .option('--metric <name>', 'cosine | l2 | dot for the projections (default cosine)')
     .option('--no-projection', 'do not evaluate the soft prompts\' nearest-token projections');
-  addTuningFlags(cmd, '--train-limit')
-    .option('--threads <n>', 'CPU threads for the model (default: all cores)')
-    .option('--json', 'print one JSON object as the last stdout line')
+  addTuningFlags(cmd, '--train-limit');
+  addRunFlags(addSkipInvalidFlag(cmd))
     .action(async (o: Record<string, unknown>) => {
       const params: BenchParams = {
         model: o.model as string,
@@ -46,6 +46,7 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
         out: (o.out as string | undefined) ?? 'ptune-bench',
         noCache: o.cache === false,
         limit: numberFlag('--limit', o.limit as string | undefined, { integer: true, positive: true }),
+        skipInvalid: o.skipInvalid === true,
         projection:
           o.projection === false
             ? false
@@ -57,17 +58,14 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
       };
       const result = await withClient(io, threadsFrom(o), async (client) => {
         const sink = createProgressSink(io.stderr as OutStream & NodeJS.WritableStream);
-        const handle = client.run('bench', params, {
-          onProgress: (p) => {
-            if (p.type === 'progress') sink.update(p);
-            else sink.log(p.type === 'log' ? p.line : p.message);
-          },
-        });
-        const untrap = io.trapInterrupt?.(() => handle.cancel());
         try {
-          return await handle.result;
+          return await runCancellable(io, client, 'bench', params, {
+            onProgress: (p) => {
+              if (p.type === 'progress') sink.update(p);
+              else sink.log(p.type === 'log' ? p.line : p.message);
+            },
+          });
         } finally {
-          untrap?.();
           sink.close();
         }
       });

@@ -11,12 +11,12 @@ import { UserError } from '../../engine/errors';
 import { checkOutputFolder } from '../../tuning/adapter';
 import type { EvalJobResult, TrainParams, TrainResult } from '../../worker/protocol';
 import { numberFlag } from '../options';
-import { line, warn, withClient, type CliIo } from '../io';
+import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { packageRoot } from '../package-root';
 import { duration, trainProgressReporter } from '../progress';
 import { textTable } from '../table';
 import { runEval } from './eval';
-import { threadsFrom } from './tuning-flags';
+import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
 
 export const DEMO_STEPS = 60;
 export const DEFAULT_DEMO_MODEL = path.join('..', 'shared', 'models', 'imdb-gpt2-small');
@@ -40,7 +40,7 @@ export function resolveDemoModel(given: string | undefined, env: Record<string, 
 }
 
 export function registerDemo(program: Command, io: CliIo, setExit: (code: number) => void): void {
-  program
+  const cmd = program
     .command('demo')
     .description('train a soft prompt on the example reviews and compare it with the hand-written prompt')
     .option('--model <dir>', `GPT-2 checkpoint folder (default: $PTUNE_MODEL, else ${DEFAULT_DEMO_MODEL})`)
@@ -50,9 +50,8 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
     .option('--steps <n>', `training steps (default ${DEMO_STEPS})`)
     .option('--lr <x>', 'learning rate (default 0.03, AdamW)')
     .option('--seed <n>', 'seed (default 0)')
-    .option('--out <dir>', 'where to save the soft prompt (default: a folder in the system temp dir)')
-    .option('--threads <n>', 'CPU threads for the model (default: all cores)')
-    .option('--json', 'print one JSON object as the last stdout line')
+    .option('--out <dir>', 'where to save the soft prompt (default: a folder in the system temp dir)');
+  addRunFlags(addSkipInvalidFlag(cmd))
     .action(async (o: Record<string, unknown>) => {
       const root = packageRoot();
       const model = resolveDemoModel(o.model as string | undefined, io.env, root);
@@ -61,6 +60,7 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
       const template = (o.template as string | undefined) ?? path.join(root, 'examples', 'reviews.prompt');
       const out = (o.out as string | undefined) ?? path.join(os.tmpdir(), 'ptune-demo-soft-prompt');
       if (o.out !== undefined) checkOutputFolder(out, false);
+      const skipInvalid = o.skipInvalid === true;
       const trainParams: TrainParams = {
         model,
         train,
@@ -71,24 +71,25 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
         seed: numberFlag('--seed', o.seed as string | undefined, { integer: true, min: 0 }),
         // The default folder is the demo's own scratch space.
         overwrite: o.out === undefined,
+        skipInvalid,
       };
       const { hard, trained, soft } = await withClient(io, threadsFrom(o), async (client) => {
         line(io.stderr, `model: ${model}`);
-        const hard = await runEval(client, { model, data: evalFile, template }, io, 'hard prompt');
+        const hard = await runEval(client, { model, data: evalFile, template, skipInvalid }, io, 'hard prompt');
+        for (const w of hard.warnings) warn(io, w);
         const progress = trainProgressReporter(io.stderr, 'soft prompt');
-        const handle = client.run('train', trainParams, { onProgress: (p) => progress.onProgress(p) });
-        const untrap = io.trapInterrupt?.(() => handle.cancel());
         let trained: TrainResult;
         try {
-          trained = await handle.result;
+          trained = await runCancellable(io, client, 'train', trainParams, { onProgress: (p) => progress.onProgress(p) });
         } finally {
-          untrap?.();
           progress.close();
         }
         for (const w of trained.warnings) warn(io, w);
         if (!trained.saved) throw new UserError(trained.stopMessage ?? 'training saved nothing');
         if (trained.stopMessage) line(io.stderr, `ptune: ${trained.stopMessage}`);
-        const soft = await runEval(client, { model, data: evalFile, template, soft: out }, io, 'soft prompt');
+        const soft = await runEval(client, { model, data: evalFile, template, soft: out, skipInvalid }, io, 'soft prompt');
+        // The same rows as the hard prompt's evaluation: only the soft prompt's own warnings are new.
+        for (const w of soft.warnings) if (!hard.warnings.includes(w)) warn(io, w);
         return { hard, trained, soft };
       });
       printDemo(io, { model, train, evalFile, template, out, hard, trained, soft }, o.json === true);

@@ -1,13 +1,14 @@
 /** `ptune eval`: a hard prompt (or a soft prompt with --soft) on a labelled dataset. */
 import type { Command } from 'commander';
+import type { WorkerClient } from '../../worker/client';
 import type { EvalJobResult, EvalParams } from '../../worker/protocol';
 import { numberFlag } from '../options';
-import { line, warn, withClient, type CliIo } from '../io';
+import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { textTable } from '../table';
-import { threadsFrom } from './tuning-flags';
+import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
 
 export function registerEval(program: Command, io: CliIo): void {
-  program
+  const cmd = program
     .command('eval')
     .description('evaluate a classification prompt (and optionally a soft prompt) on a labelled dataset')
     .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
@@ -18,9 +19,8 @@ export function registerEval(program: Command, io: CliIo): void {
     .option('--seed <n>', 'seed of the --limit sample (default 0)')
     .option('--train <file>', 'training data to draw the prompt\'s few-shot examples from')
     .option('--predictions <file>', 'write one JSON line per example (label log-probs, prediction, gold)')
-    .option('--max-length <n>', 'longest sequence in tokens (default: the model\'s)')
-    .option('--threads <n>', 'CPU threads for the model (default: all cores)')
-    .option('--json', 'print one JSON object as the last stdout line')
+    .option('--max-length <n>', 'longest sequence in tokens (default: the model\'s)');
+  addRunFlags(addSkipInvalidFlag(cmd))
     .action(async (o: Record<string, unknown>) => {
       const params: EvalParams = {
         model: o.model as string,
@@ -32,15 +32,16 @@ export function registerEval(program: Command, io: CliIo): void {
         shotsFrom: o.train as string | undefined,
         predictions: o.predictions as string | undefined,
         maxLength: numberFlag('--max-length', o.maxLength as string | undefined, { integer: true, positive: true }),
+        skipInvalid: o.skipInvalid === true,
       };
       const result = await withClient(io, threadsFrom(o), (client) => runEval(client, params, io));
       printEvalResult(io, result, o.json === true);
     });
 }
 
-export async function runEval(client: import('../../worker/client').WorkerClient, params: EvalParams, io: CliIo, task = 'evaluate'): Promise<EvalJobResult> {
+export function runEval(client: WorkerClient, params: EvalParams, io: CliIo, task = 'evaluate'): Promise<EvalJobResult> {
   let lastQuarter = -1;
-  const handle = client.run('eval', params, {
+  return runCancellable(io, client, 'eval', params, {
     onProgress: (p) => {
       if (p.type === 'status') line(io.stderr, p.message);
       else {
@@ -50,12 +51,6 @@ export async function runEval(client: import('../../worker/client').WorkerClient
       }
     },
   });
-  const untrap = io.trapInterrupt?.(() => handle.cancel());
-  try {
-    return await handle.result;
-  } finally {
-    untrap?.();
-  }
 }
 
 export function printEvalResult(io: CliIo, r: EvalJobResult, json: boolean): void {

@@ -4,18 +4,17 @@ import { formatProjection, PROJECTION_METRICS } from '../../projection';
 import type { ProjectParams } from '../../worker/protocol';
 import { choiceFlag, numberFlag } from '../options';
 import { line, warn, withClient, type CliIo } from '../io';
-import { threadsFrom } from './tuning-flags';
+import { addRunFlags, threadsFrom } from './shared-flags';
 
 export function registerProject(program: Command, io: CliIo): void {
-  program
+  const cmd = program
     .command('project')
     .description('show the vocabulary tokens nearest to each virtual token of a soft prompt')
     .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
     .requiredOption('--soft <dir>', 'soft prompt (PEFT prompt-tuning adapter folder)')
     .option('--top-k <n>', 'nearest tokens per virtual token (default 5)')
-    .option('--metric <name>', 'cosine | l2 | dot (default cosine)')
-    .option('--threads <n>', 'CPU threads for the model (default: all cores)')
-    .option('--json', 'print one JSON object as the last stdout line')
+    .option('--metric <name>', 'cosine | l2 | dot (default cosine)');
+  addRunFlags(cmd)
     .action(async (o: Record<string, unknown>) => {
       const params: ProjectParams = {
         model: o.model as string,

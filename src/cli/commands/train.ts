@@ -2,10 +2,12 @@
 import type { Command } from 'commander';
 import { resolveTrainOptions } from '../../tuning/train-options';
 import { checkOutputFolder } from '../../tuning/adapter';
+import type { WorkerClient } from '../../worker/client';
 import type { TrainParams, TrainResult } from '../../worker/protocol';
-import { line, warn, withClient, type CliIo } from '../io';
+import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { duration, trainProgressReporter } from '../progress';
-import { addTuningFlags, threadsFrom, tuningFrom } from './tuning-flags';
+import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
+import { addTuningFlags, tuningFrom } from './tuning-flags';
 
 /** Exit codes: 0 done (or stopped early on the dev set), 1 diverged or failed, 130 cancelled. */
 export function trainExitCode(result: TrainResult): number {
@@ -22,12 +24,18 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
     .requiredOption('--train <file>', 'training data (JSONL, JSON, CSV or TSV)')
     .requiredOption('--template <file>', '.prompt file (template, verbalizer, soft-prompt position)')
     .requiredOption('--out <dir>', 'adapter folder to write');
-  addTuningFlags(cmd)
-    .option('--threads <n>', 'CPU threads for the model (default: all cores)')
-    .option('--overwrite', 'replace an --out folder that is not an adapter folder')
-    .option('--json', 'print one JSON object as the last stdout line')
+  addTuningFlags(cmd).option('--overwrite', 'replace an --out folder that is not an adapter folder');
+  addRunFlags(addSkipInvalidFlag(cmd))
     .action(async (o: Record<string, unknown>) => {
-      const params: TrainParams = { ...tuningFrom(o), model: o.model as string, train: o.train as string, template: o.template as string, out: o.out as string, overwrite: o.overwrite === true };
+      const params: TrainParams = {
+        ...tuningFrom(o),
+        model: o.model as string,
+        train: o.train as string,
+        template: o.template as string,
+        out: o.out as string,
+        overwrite: o.overwrite === true,
+        skipInvalid: o.skipInvalid === true,
+      };
       // Check options and --out here too, so that mistakes cost no model load.
       resolveTrainOptions(params);
       checkOutputFolder(params.out, params.overwrite ?? false);
@@ -37,17 +45,14 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
     });
 }
 
-async function runTrain(client: import('../../worker/client').WorkerClient, params: TrainParams, io: CliIo): Promise<TrainResult> {
+async function runTrain(client: WorkerClient, params: TrainParams, io: CliIo): Promise<TrainResult> {
   const progress = trainProgressReporter(io.stderr);
-  const handle = client.run('train', params, { onProgress: (p) => progress.onProgress(p) });
-  const untrap = io.trapInterrupt?.(() => {
-    line(io.stderr, '\nptune: cancelling; the last checkpoint is kept (press Ctrl-C again to quit at once)');
-    handle.cancel();
-  });
   try {
-    return await handle.result;
+    return await runCancellable(io, client, 'train', params, {
+      onProgress: (p) => progress.onProgress(p),
+      onInterrupt: () => line(io.stderr, '\nptune: cancelling; the last checkpoint is kept (press Ctrl-C again to quit at once)'),
+    });
   } finally {
-    untrap?.();
     progress.close();
   }
 }

@@ -1,10 +1,8 @@
 /** The tuning flags `ptune train`, `ptune bench --tune` and `ptune demo` share, and their conversion to TrainParams. */
 import type { Command } from 'commander';
 import type { LossKind } from '../../engine/api';
-import type { TrainParams } from '../../worker/protocol';
+import type { TuningParams } from '../../worker/protocol';
 import { choiceFlag, numberFlag } from '../options';
-
-export type Tuning = Omit<TrainParams, 'model' | 'train' | 'template' | 'out' | 'overwrite'>;
 
 /** `limitFlag`: the name of the training-sample flag (`ptune bench` keeps --limit for the evaluation rows). */
 export function addTuningFlags(cmd: Command, limitFlag: '--limit' | '--train-limit' = '--limit'): Command {
@@ -32,7 +30,7 @@ export function addTuningFlags(cmd: Command, limitFlag: '--limit' | '--train-lim
     .option('--eval-limit <n>', 'evaluate during training on a seeded sample of at most N dev rows');
 }
 
-export function tuningFrom(o: Record<string, unknown>, limitFlag: '--limit' | '--train-limit' = '--limit'): Tuning {
+export function tuningFrom(o: Record<string, unknown>, limitFlag: '--limit' | '--train-limit' = '--limit'): TuningParams {
   const s = (key: string) => o[key] as string | undefined;
   return {
     eval: s('eval'),
@@ -57,8 +55,4 @@ export function tuningFrom(o: Record<string, unknown>, limitFlag: '--limit' | '-
     limit: numberFlag(limitFlag, s(limitFlag === '--limit' ? 'limit' : 'trainLimit'), { integer: true, positive: true }),
     evalLimit: numberFlag('--eval-limit', s('evalLimit'), { integer: true, positive: true }),
   };
-}
-
-export function threadsFrom(o: Record<string, unknown>): number | undefined {
-  return numberFlag('--threads', o.threads as string | undefined, { integer: true, positive: true });
 }

@@ -27,11 +27,13 @@ export function appendGradients(g: Graph, output: Value, wrt: readonly Value[]):
   };
 
   for (const node of [...forward].reverse()) {
-    const dy = grads.get(node.outputs[0]);
-    if (!dy || !node.inputs.some((i) => dependsOnWrt.has(i) && feedsOutput.has(i))) continue;
+    const dys = node.outputs.map((o) => grads.get(o));
+    if (dys.every((d) => !d) || !node.inputs.some((i) => dependsOnWrt.has(i) && feedsOutput.has(i))) continue;
+    // Multi-output nodes whose first output is unused (e.g. a Split piece) still pass a defined dy.
+    const dy = dys[0] ?? g.zeros(g.value(node.outputs[0]).shape);
     const rule = GRADIENTS[node.op];
     if (!rule) throw new Error(`no gradient rule for ONNX op ${node.op}`);
-    const thunks = rule({ g, node, x: node.inputs.map((i) => (i ? g.value(i) : undefined)) as Value[], y: node.outputs.map((o) => g.value(o)), dy });
+    const thunks = rule({ g, node, x: node.inputs.map((i) => (i ? g.value(i) : undefined)) as Value[], y: node.outputs.map((o) => g.value(o)), dy, dys });
     node.inputs.forEach((input, i) => {
       if (!input || !dependsOnWrt.has(input) || !feedsOutput.has(input)) return;
       const thunk = thunks[i];

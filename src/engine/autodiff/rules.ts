@@ -13,8 +13,10 @@ export interface GradContext {
   /** The node's inputs and outputs as values. */
   x: Value[];
   y: Value[];
-  /** Gradient of the first output (the only one any rule here needs). */
+  /** Gradient of the first output (what single-output rules use). */
   dy: Value;
+  /** Gradients of every output; undefined where an output does not reach the loss. */
+  dys: (Value | undefined)[];
 }
 
 type Thunk = (() => Value) | undefined;
@@ -102,6 +104,8 @@ export const GRADIENTS: Record<string, GradRule> = {
       return () => g.slice(dy, axis, s, e);
     });
   },
+  // The pieces' gradients, zeros for pieces that do not reach the loss, concatenated back.
+  Split: ({ g, node, y, dys }) => [() => g.concat(dys.map((d, i) => d ?? g.zeros(y[i].shape)), node.attrs.axis as number), undefined],
   Slice: ({ g, x: [x, starts, ends, axes], dy }) => [
     () => {
       // Pad the gradient back to the input's shape with zeros where the slice dropped elements.
@@ -170,15 +174,16 @@ function castTo(g: Graph, v: Value, like: Value): Value {
   return v.dtype === like.dtype ? v : g.op('Cast', [v], { to: like.dtype === 'float64' ? 11 : 1 });
 }
 
-/** d/dx of 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³). */
+/**
+ * d/dx of 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³). With s = σ(2u) = 0.5·(1 + tanh u) it is
+ * s·(1 + x·(1 − s)·2u′): 13 elementwise passes instead of 17 for the tanh form (it runs on the widest tensor).
+ */
 function geluTanhSlope(g: Graph, x: Value): Value {
-  const k = Math.sqrt(2 / Math.PI);
+  const [k, c] = [Math.sqrt(2 / Math.PI), 0.044715];
   const x2 = g.mul(x, x);
-  const u = g.mul(g.scalar(k), g.add(x, g.mul(g.scalar(0.044715), g.mul(x2, x))));
-  const t = g.op('Tanh', [u]);
-  const du = g.add(g.scalar(k), g.mul(g.scalar(3 * 0.044715 * k), x2));
-  const half = g.scalar(0.5);
-  return g.add(g.mul(half, g.add(g.scalar(1), t)), g.mul(g.mul(half, x), g.mul(g.sub(g.scalar(1), g.mul(t, t)), du)));
+  const s = g.op('Sigmoid', [g.mul(x, g.add(g.mul(x2, g.scalar(2 * k * c)), g.scalar(2 * k)))]);
+  const twoDu = g.add(g.mul(x2, g.scalar(6 * k * c)), g.scalar(2 * k));
+  return g.mul(s, g.add(g.mul(g.mul(x, g.sub(g.scalar(1), s)), twoDu), g.scalar(1)));
 }
 
 /** d/dx of x·Φ(x) = Φ(x) + x·φ(x). */

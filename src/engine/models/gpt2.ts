@@ -112,8 +112,8 @@ export function buildGpt2Trunk(g: Graph, c: Gpt2Config, inputs: Gpt2Inputs): { h
   for (let i = 0; i < c.nLayer; i++) {
     const p = `h.${i}.`;
     const qkv = g.gemm(layerNorm(x, `${p}ln_1`), w(`${p}attn.c_attn.weight`), w(`${p}attn.c_attn.bias`));
-    const split = g.reshape(qkv, [B, T, 3, c.nHead, hd]);
-    const part = (k: number) => g.reshape(g.slice(split, 2, k, k + 1), [B, T, c.nHead, hd]);
+    const parts = g.split(g.reshape(qkv, [B, T, 3, c.nHead, hd]), 2, [1, 1, 1]);
+    const part = (k: number) => g.reshape(parts[k], [B, T, c.nHead, hd]);
     let scale = c.scaleAttnWeights ? 1 / Math.sqrt(hd) : 1;
     if (c.scaleByInverseLayerIdx) scale /= i + 1;
     const q = g.mul(g.transpose(part(0), [0, 2, 1, 3]), g.scalar(scale)); // [B, nh, T, hd], pre-scaled: T·hd < T·T work

@@ -4,7 +4,8 @@
  * F32 tensors whose offset is 4-byte aligned are returned as views of the file buffer (no copy);
  * F16/BF16/F64 are converted to F32, since the engine computes in float32.
  */
-import { readFileSync, writeFileSync, renameSync, unlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../common/atomic-write';
 import { UserError } from '../errors';
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32';
@@ -157,19 +158,4 @@ export function encodeSafetensors(tensors: Record<string, TensorToWrite>, metada
 /** Writes atomically: a temp file beside the target, then rename, so a crash never leaves half a file. */
 export function writeSafetensors(file: string, tensors: Record<string, TensorToWrite>, metadata?: Record<string, string>): void {
   writeFileAtomic(file, encodeSafetensors(tensors, metadata));
-}
-
-export function writeFileAtomic(file: string, data: string | Buffer): void {
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, file);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* the temp file may not exist */
-    }
-    throw e;
-  }
 }

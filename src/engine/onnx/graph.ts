@@ -130,6 +130,9 @@ export class Graph {
   slice(a: Value, axis: number, start: number, end: number) {
     return this.op('Slice', [a, this.ints([start]), this.ints([end]), this.ints([axis])]);
   }
+  split(a: Value, axis: number, sizes: readonly number[]) {
+    return this.ops('Split', [a, this.ints(sizes)], { axis });
+  }
   concat(vs: Value[], axis: number) { return vs.length === 1 ? vs[0] : this.op('Concat', vs, { axis }); }
   /** A zero tensor of `shape`, made at run time so no large initializer is stored. */
   zeros(shape: readonly number[]) {

@@ -101,6 +101,11 @@ export const SHAPE_RULES: Record<string, Rule> = {
     return [{ shape: [...data.slice(0, axis), ...idx, ...data.slice(axis + 1)], dtype: ins[0]!.dtype }];
   },
   ScatterND: same,
+  Split: (ins, attrs, g) => {
+    const x = ins[0]!;
+    const axis = axisOf((attrs.axis as number) ?? 0, x.shape.length);
+    return constInts(g, ins[1]).map((size) => ({ shape: x.shape.map((d, i) => (i === axis ? size : d)), dtype: x.dtype }));
+  },
   ConstantOfShape: (ins, _a, g) => [{ shape: constInts(g, ins[0]), dtype: g.float }],
   ReduceSum: reduce, ReduceMean: reduce, ReduceMax: reduce, ReduceLogSumExp: reduce,
   TopK: (ins, attrs, g) => {

@@ -138,12 +138,19 @@ function trainingPatch(view: TrainingViewState, p: TrainJobProgress): Partial<Tr
 
 function finishedPatch(result: TrainResult): Partial<TrainingViewState> {
   const status = result.stopReason === 'cancelled' ? 'cancelled' : 'done';
-  const saved = result.saved ? `Saved the prompt from step ${result.savedStep}.` : 'Nothing was saved.';
+  const best = result.bestEvalAccuracy === null ? undefined : `Best dev accuracy ${(100 * result.bestEvalAccuracy).toFixed(1)}%.`;
   return {
     status, step: result.steps, totalSteps: result.totalSteps, etaSeconds: undefined,
-    message: [result.stopMessage, saved, result.bestEvalAccuracy === null ? undefined : `Best dev accuracy ${(100 * result.bestEvalAccuracy).toFixed(1)}%.`].filter(Boolean).join(' '),
-    outputFile: result.saved ? displayPath(result.out) : undefined,
+    message: [sentence(result.stopMessage), result.saved ? undefined : 'Nothing was saved.', best].filter(Boolean).join(' '),
+    outputFile: result.saved ? `${displayPath(result.out)} (step ${result.savedStep})` : undefined,
   };
+}
+
+/** "cancelled at step 8" → "Cancelled at step 8." */
+function sentence(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  const trimmed = text.trim();
+  return trimmed.charAt(0).toUpperCase() + trimmed.slice(1) + (/[.!?]$/.test(trimmed) ? '' : '.');
 }
 
 async function askInt(title: string, value: number | undefined, min: number, allowEmpty = false): Promise<number | null | undefined> {

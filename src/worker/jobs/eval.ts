@@ -23,8 +23,9 @@ export async function runEvalJob(params: EvalParams, ctx: JobContext<'eval'>): P
   const soft = params.soft ? loadSoftFor(engine, params.soft, warnings) : undefined;
   const maxLength = params.maxLength ?? engine.info.maxPositions;
   if (maxLength > engine.info.maxPositions) throw new UserError(`--max-length ${maxLength} exceeds the ${engine.info.maxPositions} positions of ${params.model}`);
-  const shots = params.shotsFrom ? drawShots(prompt, (await readRows(prompt, params.shotsFrom, { flag: '--train' })).rows) : undefined;
-  const data = await readRows(prompt, params.data, { limit: params.limit, seed: params.seed ?? 0, flag: '--data' });
+  const reading = { skipInvalid: params.skipInvalid, warnings };
+  const shots = params.shotsFrom ? drawShots(prompt, (await readRows(prompt, params.shotsFrom, { ...reading, flag: '--train' })).rows) : undefined;
+  const data = await readRows(prompt, params.data, { ...reading, limit: params.limit, seed: params.seed ?? 0, flag: '--data' });
   const built = buildExamples(prompt, data, engine.tokenizer, { maxLength, numVirtual: soft?.numVirtual ?? 0, shots, flag: '--data' });
   if (built.truncatedRows > 0) warnings.push(`${built.truncatedRows} row${built.truncatedRows === 1 ? '' : 's'} cut from the left to fit ${maxLength} tokens`);
   const items: EvalItem[] = built.items.map((i) => ({ example: i.example, labels: i.labels, goldLabel: i.goldLabel as string }));

@@ -5,6 +5,7 @@
  */
 import type { ScoredExample, TextTokenizer } from '../../engine/api';
 import { UserError, isUserError } from '../../engine/errors';
+import { describeSkipped } from '../../data/read';
 import type { Dataset, Row } from '../../data/types';
 import { buildScoredExample, readDatasetForPrompt, type PromptFile } from '../../prompts';
 
@@ -19,6 +20,9 @@ export interface LoadExamplesOptions {
   seed?: number;
   /** The flag the file came from, for messages (e.g. "--train"). */
   flag: string;
+  /** Skip invalid rows instead of stopping at the first; a line saying which goes to `warnings`. */
+  skipInvalid?: boolean;
+  warnings?: string[];
 }
 
 export interface LoadedExample {
@@ -36,10 +40,13 @@ export interface LoadedExamples {
   truncatedRows: number;
 }
 
+type ReadRowsOptions = Pick<LoadExamplesOptions, 'limit' | 'seed' | 'flag' | 'skipInvalid' | 'warnings'>;
+
 /** Reads the rows a prompt needs (labels checked against its verbalizer); an empty dataset is an error. */
-export async function readRows(prompt: PromptFile, file: string, options: Pick<LoadExamplesOptions, 'limit' | 'seed' | 'flag'>): Promise<Dataset> {
-  const dataset = await readDatasetForPrompt(prompt, file, { limit: options.limit, seed: options.seed });
+export async function readRows(prompt: PromptFile, file: string, options: ReadRowsOptions): Promise<Dataset> {
+  const dataset = await readDatasetForPrompt(prompt, file, { limit: options.limit, seed: options.seed, skipInvalid: options.skipInvalid });
   if (dataset.rows.length === 0) throw new UserError(`${file} (${options.flag}): the dataset has no rows`, file);
+  if (dataset.skipped.length > 0) options.warnings?.push(`${file} (${options.flag}): ${describeSkipped(dataset.skipped)}`);
   return dataset;
 }
 
@@ -47,7 +54,7 @@ export async function loadExamples(prompt: PromptFile, file: string, tokenizer: 
   return buildExamples(prompt, await readRows(prompt, file, options), tokenizer, options);
 }
 
-export function buildExamples(prompt: PromptFile, dataset: Dataset, tokenizer: TextTokenizer, options: Omit<LoadExamplesOptions, 'limit' | 'seed'>): LoadedExamples {
+export function buildExamples(prompt: PromptFile, dataset: Dataset, tokenizer: TextTokenizer, options: Omit<LoadExamplesOptions, 'limit' | 'seed' | 'skipInvalid' | 'warnings'>): LoadedExamples {
   const file = dataset.file;
   let truncatedRows = 0;
   const items = dataset.rows.map((row, i): LoadedExample => {

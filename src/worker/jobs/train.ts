@@ -4,13 +4,12 @@
  * nothing is written before the first checkpoint.
  */
 import * as path from 'path';
-import type { LossKind } from '../../engine/api';
-import { ENGINE_VERSION } from '../../engine/engine';
+import { ENGINE_VERSION } from '../../engine/version';
 import { UserError } from '../../engine/errors';
 import { drawShots, loadPromptFile } from '../../prompts';
 import { checkOutputFolder, saveAdapter } from '../../tuning/adapter';
 import { initSoftPrompt, type InitSpec } from '../../tuning/init';
-import { resolveTrainOptions, trainerConfig } from '../../tuning/train-options';
+import { resolveTrainOptions, lossFor, trainerConfig } from '../../tuning/train-options';
 import { trainSoftPrompt, type Checkpoint, type TrainOutcome } from '../../tuning/trainer';
 import type { TrainParams, TrainResult } from '../protocol';
 import type { JobContext } from './context';
@@ -25,7 +24,7 @@ export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>)
   const out = path.resolve(params.out);
   checkOutputFolder(out, params.overwrite ?? false);
   const prompt = await loadPromptFile(params.template);
-  const loss: LossKind = options.loss ?? (prompt.task === 'classification' ? 'verbalizer' : 'lm');
+  const loss = lossFor(options, prompt.task);
   if (loss === 'verbalizer' && prompt.task !== 'classification') {
     throw new UserError(`--loss verbalizer needs a classification prompt file (with labels); ${params.template} is a generation prompt: use --loss lm`);
   }
@@ -45,10 +44,11 @@ export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>)
   if (maxLength > maxPositions) throw new UserError(`--max-length ${maxLength} exceeds the ${maxPositions} positions of ${params.model}`);
 
   ctx.progress({ type: 'status', message: `reading ${params.train}` });
-  const trainRows = await readRows(prompt, params.train, { limit: options.limit, seed: options.seed, flag: '--train' });
+  const reading = { skipInvalid: params.skipInvalid, warnings };
+  const trainRows = await readRows(prompt, params.train, { ...reading, limit: options.limit, seed: options.seed, flag: '--train' });
   const shots = prompt.shots > 0 ? drawShots(prompt, trainRows.rows) : undefined;
   const train = buildExamples(prompt, trainRows, engine.tokenizer, { maxLength, numVirtual, shots, flag: '--train' });
-  const dev = params.eval ? await loadExamples(prompt, params.eval, engine.tokenizer, { maxLength, numVirtual, shots, limit: options.evalLimit, seed: options.seed, flag: '--eval' }) : undefined;
+  const dev = params.eval ? await loadExamples(prompt, params.eval, engine.tokenizer, { ...reading, maxLength, numVirtual, shots, limit: options.evalLimit, seed: options.seed, flag: '--eval' }) : undefined;
   const truncatedRows = train.truncatedRows + (dev?.truncatedRows ?? 0);
   if (truncatedRows > 0) warnings.push(`${truncatedRows} row${truncatedRows === 1 ? '' : 's'} cut from the left to fit ${maxLength} tokens (${train.truncatedRows} train${dev ? `, ${dev.truncatedRows} eval` : ''})`);
 
