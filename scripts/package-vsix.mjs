@@ -40,6 +40,7 @@ for (const required of [pkg.main, 'out/webview/main-studio.js', 'out/webview/mai
 }
 
 const outDir = path.resolve(values['out-dir']);
+const nativeCache = path.join(os.homedir(), '.cache', 'ptune-vsix-native');
 fs.mkdirSync(outDir, { recursive: true });
 const baseIgnore = fs.readFileSync('.vscodeignore', 'utf8');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ptune-vsix-'));
@@ -51,8 +52,13 @@ try {
     fs.writeFileSync(ignoreFile, `${baseIgnore}\n# Other platforms' native binaries (added for ${target})\n${otherPlatformPatterns(o, arch).join('\n')}\n`);
     const file = path.join(outDir, `${pkg.name}-${target}-${pkg.version}.vsix`);
     const started = Date.now();
-    run(process.execPath, [vsceBin(), 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', file,
-      '--allow-missing-repository', '--skip-license', '--no-update-package-json']);
+    const borrowed = addMissingPlatformPackages(o, arch);
+    try {
+      run(process.execPath, [vsceBin(), 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', file,
+        '--allow-missing-repository', '--skip-license', '--no-update-package-json']);
+    } finally {
+      for (const dir of borrowed) fs.rmSync(dir, { recursive: true, force: true });
+    }
     const bytes = fs.statSync(file).size;
     results.push({ target, file: path.relative(root, file), bytes });
     console.log(`${target}: ${path.relative(root, file)} ${(bytes / 1024 / 1024).toFixed(1)} MB (${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -79,6 +85,36 @@ function otherPlatformPatterns(o, arch) {
     }
   }
   return patterns;
+}
+
+/**
+ * sharp (required by @huggingface/transformers when it loads) keeps its native code in optional packages,
+ * one per platform, and npm installs only the host's. For another target, the matching ones are fetched
+ * from the npm registry once (cached in ~/.cache/ptune-vsix-native) and put into node_modules just while
+ * vsce packs; returns the folders to remove afterwards.
+ */
+function addMissingPlatformPackages(o, arch) {
+  const sharpPkg = path.join(root, 'node_modules', 'sharp', 'package.json');
+  if (!fs.existsSync(sharpPkg)) return [];
+  const optional = JSON.parse(fs.readFileSync(sharpPkg, 'utf8')).optionalDependencies ?? {};
+  const wanted = [`@img/sharp-${o}-${arch}`, `@img/sharp-libvips-${o}-${arch}`].filter((name) => optional[name]);
+  const borrowed = [];
+  for (const name of wanted) {
+    const dest = path.join(root, 'node_modules', ...name.split('/'));
+    if (fs.existsSync(dest)) continue;
+    const spec = `${name}@${optional[name]}`;
+    fs.mkdirSync(nativeCache, { recursive: true });
+    const tarball = path.join(nativeCache, `${name.replace('@', '').replace('/', '-')}-${optional[name]}.tgz`);
+    if (!fs.existsSync(tarball)) {
+      console.log(`fetching ${spec} (sharp's native code for ${o}-${arch}) from the npm registry`);
+      const packed = execFileSync('npm', ['pack', spec, '--pack-destination', nativeCache, '--silent'], { encoding: 'utf8' }).trim().split('\n').pop();
+      fs.renameSync(path.join(nativeCache, packed), tarball);
+    }
+    fs.mkdirSync(dest, { recursive: true });
+    borrowed.push(dest);
+    execFileSync('tar', ['xzf', tarball, '-C', dest, '--strip-components=1']);
+  }
+  return borrowed;
 }
 
 function onnxruntimeBinDir() {

@@ -24,7 +24,7 @@ const jobList = new JobList();
 const top = el('div', { class: 'top-bar' }, modelLine.root, jobList.root);
 const tabs = el('vscode-tabs', { attrs: { panel: true } },
   ...VIEW_NAMES.flatMap((name) => [
-    el('vscode-tab-header', { attrs: { slot: 'header', id: `tab-${name}` } }, TAB_TITLES[name]),
+    el('vscode-tab-header', { attrs: { slot: 'header', 'data-view': name } }, TAB_TITLES[name]),
     el('vscode-tab-panel', {}, views[name].root),
   ])) as HTMLElement & { selectedIndex: number };
 tabs.addEventListener('vsc-tabs-select', (event) => {

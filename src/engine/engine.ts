@@ -53,12 +53,13 @@ export class Engine implements ModelEngine {
 
   static async load(dirIn: string, opts: LoadOptions = {}): Promise<Engine> {
     const dir = resolve(dirIn);
-    const ck = loadCheckpoint(dir);
     const configFile = `${dir}/config.json`;
-    const modelType = ck.config.model_type;
-    if (typeof modelType !== 'string' || !GPT2_MODEL_TYPES.includes(modelType)) {
-      throw new UserError(`${configFile}: unsupported model_type ${JSON.stringify(modelType)} (supported: ${GPT2_MODEL_TYPES.join(', ')} — GPT-2, DistilGPT2, DialoGPT)`, configFile);
-    }
+    const ck = loadCheckpoint(dir, (raw) => {
+      if (typeof raw.model_type !== 'string' || !GPT2_MODEL_TYPES.includes(raw.model_type)) {
+        throw new UserError(`${configFile}: unsupported model_type ${JSON.stringify(raw.model_type)} (supported: ${GPT2_MODEL_TYPES.join(', ')} — GPT-2, DistilGPT2, DialoGPT)`, configFile);
+      }
+    });
+    const modelType = ck.config.model_type as string;
     const config = gpt2Config(ck.config, configFile);
     const weights = gpt2Weights(ck, config);
     const tokenizer = await loadTokenizer(dir);

@@ -51,9 +51,6 @@ export async function handleWebviewMessage(ctx: Ctx, message: Exclude<WebviewMes
     case 'runCommand':
       await vscode.commands.executeCommand(message.command);
       return;
-    case 'showView':
-      ctx.studio.show(message.view);
-      return;
   }
 }
 

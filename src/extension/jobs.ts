@@ -58,18 +58,20 @@ export class Jobs implements vscode.Disposable {
    * notification, the status bar, a webview or the Cancel Running Job command) and with the worker's error otherwise.
    */
   run<K extends JobKind>(kind: K, params: JobParams<K>, options: JobOptions<K>): Promise<JobResult<K>> {
+    // Progress arrives asynchronously, after `job` and the notification's `report` exist.
+    let report: ((d: { message: string; fraction?: number }) => void) | undefined;
+    let cancelled = false;
     const handle = this.worker().run(kind, params, {
       onProgress: (progress: JobProgress<K>) => {
         options.onProgress?.(progress);
-        const described = options.describe?.(progress);
-        if (described && job.long) {
+        const described = options.long ? options.describe?.(progress) : undefined;
+        if (described) {
           job.summary = { ...job.summary, message: described.message, fraction: described.fraction };
           this.publish();
           report?.(described);
         }
       },
     });
-    let cancelled = false;
     const job: RunningJob = {
       summary: { id: handle.id, title: options.title },
       long: options.long,
@@ -78,7 +80,6 @@ export class Jobs implements vscode.Disposable {
         handle.cancel();
       },
     };
-    let report: ((d: { message: string; fraction?: number }) => void) | undefined;
     this.running.set(handle.id, job);
     if (options.long) this.publish();
     options.onStart?.(handle.id);

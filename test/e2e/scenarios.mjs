@@ -128,6 +128,7 @@ export const scenarios = [
     name: 'dataset text and tokens render as text, never as HTML',
     async run({ wb, out, log }) {
       await wb.openFile('examples/xss-check.prompt');
+      await wb.until('the CodeLens above the body', () => wb.page.locator('.codelens-decoration a', { hasText: '▶ Test' }).count(), (n) => n > 0, { timeout: 60_000 });
       await wb.runCommand('View: Show Prompt Tuning');
       await wb.clickCodeLens('▶ Test', 'xss-check.prompt');
       await wb.answerQuickPick('Test xss-check.prompt on', 'Choose a dataset');
@@ -142,6 +143,26 @@ export const scenarios = [
       if (images !== 0) throw new Error(`the side panel contains ${images} <img> element(s): text was parsed as HTML`);
       log(`side panel shows ${JSON.stringify(shown)} literally; rendered prompt ${JSON.stringify(rendered.slice(0, 80))}`);
       await wb.screenshot(path.join(out, '07-text-rendered-literally.png'));
+    },
+  },
+  {
+    name: 'dark theme: the Studio follows VS Code\'s colours',
+    async run({ wb, out, log }) {
+      const dark = () => wb.page.locator('.monaco-workbench.vs-dark').count();
+      for (let attempt = 1; attempt <= 3 && (await dark()) === 0; attempt++) {
+        await wb.runCommand('Preferences: Toggle between Light/Dark Themes', { attempts: 5 });
+        await wb.until('the dark theme', dark, (n) => n > 0, { timeout: 5_000 }).catch(() => log(`theme toggle ${attempt} did not take yet`));
+      }
+      if ((await dark()) === 0) throw new Error('the workbench did not switch to a dark theme');
+      await wb.runCommand('Prompt Tuning: Open Studio');
+      const studio = await wb.webview('studio');
+      await studio.locator('vscode-tab-header', { hasText: 'Training' }).click();
+      await wb.until('the webview to switch to dark', () => studio.locator('body.vscode-dark').count(), (n) => n > 0, { timeout: 30_000 });
+      const background = await studio.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const [r, g, b] = background.match(/\d+/g).map(Number);
+      if (r + g + b > 3 * 80) throw new Error(`the Studio background ${background} is not dark`);
+      log(`Studio background in the dark theme: ${background}`);
+      await wb.screenshot(path.join(out, '08-dark-theme-training.png'));
     },
   },
 ];

@@ -19,13 +19,8 @@ describe('webview HTML shell', () => {
     assert.deepEqual(csp.get('default-src'), ["'none'"]);
     assert.deepEqual(csp.get('script-src'), ["'nonce-abc123'"]);
     assert.deepEqual(csp.get('connect-src'), ["'none'"]);
-    for (const values of csp.values()) {
-      for (const value of values) {
-        assert.ok(!/^(https?:|\*|'unsafe-inline'|'unsafe-eval'|data:)$/.test(value) || (value === 'data:'), `remote or unsafe source ${value}`);
-        assert.notEqual(value, "'unsafe-inline'");
-        assert.notEqual(value, "'unsafe-eval'");
-      }
-    }
+    const all = [...csp.values()].flat();
+    for (const unsafe of ["'unsafe-inline'", "'unsafe-eval'", '*', 'https:', 'http:']) assert.ok(!all.includes(unsafe), `CSP allows ${unsafe}`);
     // The only non-keyword source is the extension's own resource origin (plus data: images for charts).
     const sources = [...csp.values()].flat().filter((v) => !v.startsWith("'"));
     assert.deepEqual([...new Set(sources)].sort(), [shell.cspSource, 'data:'].sort());

@@ -10,7 +10,6 @@ describe('webview protocol: parseWebviewMessage', () => {
       { type: 'selectRow', index: 0 },
       { type: 'selectRow', index: 871 },
       { type: 'cancelJob', id: 'job-3' },
-      { type: 'showView', view: 'training' },
       ...WEBVIEW_COMMANDS.map((command) => ({ type: 'runCommand', command })),
     ];
     for (const message of valid) assert.deepEqual(parseWebviewMessage(message), message);
@@ -25,7 +24,7 @@ describe('webview protocol: parseWebviewMessage', () => {
       { type: 'selectRow', index: Number.MAX_SAFE_INTEGER + 2 }, { type: 'selectRow', index: 2, file: '/etc/passwd' },
       { type: 'cancelJob' }, { type: 'cancelJob', id: '' }, { type: 'cancelJob', id: 7 }, { type: 'cancelJob', id: 'x'.repeat(201) },
       { type: 'runCommand', command: 'workbench.action.terminal.new' }, { type: 'runCommand', command: 'promptTuning.selectModel', args: ['/tmp'] },
-      { type: 'runCommand' }, { type: 'showView', view: 'settings' }, { type: 'showView', view: 'prompt', seq: 1 },
+      { type: 'runCommand' }, { type: 'showView', view: 'training' },
       { type: 'copyHardPrompt', text: '<img src=x onerror=alert(1)>' },
     ];
     for (const message of invalid) assert.equal(parseWebviewMessage(message), undefined, JSON.stringify(message));
@@ -39,12 +38,11 @@ describe('webview protocol: parseWebviewMessage', () => {
 });
 
 describe('webview protocol: isHostMessage', () => {
-  it('recognises state and notice messages only', () => {
+  it('recognises state messages only', () => {
     assert.equal(isHostMessage({ type: 'state', state: { model: {}, jobs: [] } }), true);
-    assert.equal(isHostMessage({ type: 'notice', text: 'hello' }), true);
     assert.equal(isHostMessage({ type: 'state', state: { jobs: [] } }), false);
     assert.equal(isHostMessage({ type: 'state' }), false);
-    assert.equal(isHostMessage({ type: 'notice', text: 3 }), false);
+    assert.equal(isHostMessage({ type: 'notice', text: 'hello' }), false);
     assert.equal(isHostMessage({ type: 'other' }), false);
     assert.equal(isHostMessage('state'), false);
   });

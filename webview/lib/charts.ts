@@ -29,14 +29,44 @@ export function palette(): string[] {
   ];
 }
 
+/** `color` (#rgb, #rrggbb, #rrggbbaa or rgb()/rgba()) at opacity `alpha`; other syntaxes pass through. */
+export function withAlpha(color: string, alpha: number): string {
+  const hex = /^#([0-9a-f]{3,8})$/i.exec(color.trim())?.[1];
+  if (hex && (hex.length === 3 || hex.length === 6 || hex.length === 8)) {
+    const full = hex.length === 3 ? [...hex].map((c) => c + c).join('') : hex.slice(0, 6);
+    const [r, g, b] = [0, 2, 4].map((i) => Number.parseInt(full.slice(i, i + 2), 16));
+    return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+  }
+  const rgb = /^rgba?\(\s*(\d+)[\s,]+(\d+)[\s,]+(\d+)/i.exec(color.trim());
+  return rgb ? `rgba(${rgb[1]}, ${rgb[2]}, ${rgb[3]}, ${alpha})` : color;
+}
+
 function applyThemeDefaults(): void {
-  Chart.defaults.color = themeColor('--vscode-foreground', '#cccccc');
-  Chart.defaults.borderColor = themeColor('--vscode-editorWidget-border', 'rgba(128,128,128,0.35)');
+  const foreground = themeColor('--vscode-foreground', '#808080');
+  Chart.defaults.color = foreground;
+  // Grid lines: the text colour, faint, so they suit light, dark and high-contrast themes alike.
+  Chart.defaults.borderColor = withAlpha(foreground, 0.15);
   Chart.defaults.font.family = themeColor('--vscode-font-family', 'sans-serif');
   Chart.defaults.animation = false;
   Chart.defaults.maintainAspectRatio = false;
 }
 applyThemeDefaults();
+
+/** Axis text, grid and legend colours written into the chart's own options (scales keep resolved colours). */
+function themeAxes(chart: Chart): void {
+  const text = Chart.defaults.color as string;
+  const grid = Chart.defaults.borderColor as string;
+  for (const scale of Object.values(chart.options.scales ?? {})) {
+    if (!scale) continue;
+    const s = scale as { ticks?: { color?: unknown }; title?: { color?: unknown }; grid?: { color?: unknown }; border?: { color?: unknown } };
+    s.ticks = { ...s.ticks, color: text };
+    s.title = { ...s.title, color: text };
+    s.grid = { ...s.grid, color: grid };
+    s.border = { ...s.border, color: grid };
+  }
+  const legend = chart.options.plugins?.legend;
+  if (legend) legend.labels = { ...legend.labels, color: text };
+}
 
 const live = new Set<{ chart: Chart; recolor: (chart: Chart) => void }>();
 
@@ -44,6 +74,8 @@ const live = new Set<{ chart: Chart; recolor: (chart: Chart) => void }>();
 export function createChart<T extends ChartType>(canvas: HTMLCanvasElement, config: ChartConfiguration<T>,
   recolor: (chart: Chart) => void = () => undefined): Chart {
   const chart = new Chart(canvas, config as ChartConfiguration) as Chart;
+  themeAxes(chart);
+  chart.update('none');
   const entry = { chart, recolor };
   live.add(entry);
   const original = chart.destroy.bind(chart);
@@ -51,11 +83,22 @@ export function createChart<T extends ChartType>(canvas: HTMLCanvasElement, conf
   return chart;
 }
 
-// VS Code swaps body classes (vscode-light / vscode-dark / vscode-high-contrast) on a theme change.
-new MutationObserver(() => {
-  applyThemeDefaults();
-  for (const { chart, recolor } of live) {
-    recolor(chart);
-    chart.update('none');
-  }
-}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+// On a theme change VS Code swaps the body class (vscode-light / vscode-dark / vscode-high-contrast) and
+// rewrites the --vscode-* variables in the root element's style; re-read the colours once both settled.
+let pending = false;
+function recolorAll(): void {
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => {
+    pending = false;
+    applyThemeDefaults();
+    for (const { chart, recolor } of live) {
+      recolor(chart);
+      themeAxes(chart);
+      chart.update('none');
+    }
+  });
+}
+const observer = new MutationObserver(recolorAll);
+observer.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });

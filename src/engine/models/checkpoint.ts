@@ -48,9 +48,11 @@ export function weightFiles(dir: string): string[] {
   throw new UserError(`${dir}: no weights (model.safetensors or model.safetensors.index.json) in the model folder${hint}`, dir);
 }
 
-export function loadCheckpoint(dirIn: string): Checkpoint {
+/** `checkConfig` runs before any weight is read, so an unsupported model fails fast with the right message. */
+export function loadCheckpoint(dirIn: string, checkConfig?: (config: Record<string, unknown>) => void): Checkpoint {
   const dir = resolve(dirIn);
   const config = readConfig(dir);
+  checkConfig?.(config);
   const files = weightFiles(dir);
   const tensors = new Map<string, LoadedTensor>();
   for (const file of files) {

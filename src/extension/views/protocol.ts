@@ -133,9 +133,7 @@ export interface UiState {
   focus?: { view: ViewName; seq: number };
 }
 
-export type HostMessage =
-  | { type: 'state'; state: UiState }
-  | { type: 'notice'; text: string };
+export type HostMessage = { type: 'state'; state: UiState };
 
 /** Commands a webview may ask the extension to run: a fixed allow-list. */
 export const WEBVIEW_COMMANDS = [
@@ -157,8 +155,7 @@ export type WebviewMessage =
   | { type: 'cancelJob'; id: string }
   | { type: 'copyHardPrompt' }
   | { type: 'saveAsPrompt' }
-  | { type: 'runCommand'; command: WebviewCommand }
-  | { type: 'showView'; view: ViewName };
+  | { type: 'runCommand'; command: WebviewCommand };
 
 type Fields = Record<string, unknown>;
 
@@ -201,8 +198,6 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
       return hasOnlyKeys(raw, ['type', 'command']) && oneOf(WEBVIEW_COMMANDS, raw.command)
         ? { type: 'runCommand', command: raw.command }
         : undefined;
-    case 'showView':
-      return hasOnlyKeys(raw, ['type', 'view']) && oneOf(VIEW_NAMES, raw.view) ? { type: 'showView', view: raw.view } : undefined;
     default:
       return undefined;
   }
@@ -210,13 +205,5 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
 
 /** Validates a message from the extension (the webview side's guard; the host is trusted, but shapes drift). */
 export function isHostMessage(raw: unknown): raw is HostMessage {
-  if (!isRecord(raw)) return false;
-  switch (raw.type) {
-    case 'state':
-      return isRecord(raw.state) && isRecord(raw.state.model) && Array.isArray(raw.state.jobs);
-    case 'notice':
-      return typeof raw.text === 'string';
-    default:
-      return false;
-  }
+  return isRecord(raw) && raw.type === 'state' && isRecord(raw.state) && isRecord(raw.state.model) && Array.isArray(raw.state.jobs);
 }
