@@ -38,7 +38,7 @@ export interface TrainParams {
   loss?: LossKind;
   /** adamw (default) | adafactor | sgd. */
   optimizer?: string;
-  /** Default: adamw 0.03, adafactor 0.3, sgd 0.1. */
+  /** Default: adamw 0.003, adafactor 0.3, sgd 0.1. */
   lr?: number;
   /** AdamW decoupled weight decay; default 0. */
   weightDecay?: number;

@@ -6,7 +6,7 @@ describe('tuning/train-options', () => {
     const o = resolveTrainOptions({});
     assert.deepStrictEqual(
       { init: o.init, optimizer: o.optimizer, lr: o.lr, epochs: o.epochs, steps: o.steps, batchSize: o.batchSize, warmup: o.warmup, schedule: o.schedule, clip: o.clip, seed: o.seed, shuffle: o.shuffle, weightDecay: o.weightDecay },
-      { init: undefined, optimizer: 'adamw', lr: 0.03, epochs: 3, steps: undefined, batchSize: 8, warmup: 0, schedule: 'constant', clip: undefined, seed: 0, shuffle: true, weightDecay: 0 },
+      { init: undefined, optimizer: 'adamw', lr: 0.003, epochs: 3, steps: undefined, batchSize: 8, warmup: 0, schedule: 'constant', clip: undefined, seed: 0, shuffle: true, weightDecay: 0 },
     );
     assert.strictEqual(resolveTrainOptions({ optimizer: 'adafactor' }).lr, 0.3);
     assert.strictEqual(resolveTrainOptions({ steps: 5 }).epochs, undefined);

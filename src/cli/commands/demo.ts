@@ -19,6 +19,8 @@ import { runEval } from './eval';
 import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
 
 export const DEMO_STEPS = 60;
+/** The demo set is small and easy: a few dozen steps at a higher rate than the general default show the effect quickly. */
+export const DEMO_LR = 0.03;
 export const DEFAULT_DEMO_MODEL = path.join('..', 'shared', 'models', 'imdb-gpt2-small');
 
 /** --model, else $PTUNE_MODEL, else ../shared/models/imdb-gpt2-small beside the package when it exists. */
@@ -48,7 +50,7 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
     .option('--eval <file>', 'evaluation data (default examples/data/reviews-dev.jsonl)')
     .option('--template <file>', 'prompt file (default examples/reviews.prompt)')
     .option('--steps <n>', `training steps (default ${DEMO_STEPS})`)
-    .option('--lr <x>', 'learning rate (default 0.03, AdamW)')
+    .option('--lr <x>', `learning rate (default ${DEMO_LR}, AdamW)`)
     .option('--seed <n>', 'seed (default 0)')
     .option('--out <dir>', 'where to save the soft prompt (default: a folder in the system temp dir)');
   addRunFlags(addSkipInvalidFlag(cmd))
@@ -67,7 +69,7 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
         template,
         out,
         steps: numberFlag('--steps', o.steps as string | undefined, { integer: true, positive: true }) ?? DEMO_STEPS,
-        lr: numberFlag('--lr', o.lr as string | undefined, { positive: true }),
+        lr: numberFlag('--lr', o.lr as string | undefined, { positive: true }) ?? DEMO_LR,
         seed: numberFlag('--seed', o.seed as string | undefined, { integer: true, min: 0 }),
         // The default folder is the demo's own scratch space.
         overwrite: o.out === undefined,

@@ -13,7 +13,7 @@ export function addTuningFlags(cmd: Command, limitFlag: '--limit' | '--train-lim
     .option('--init-text <text>', 'text for --init text')
     .option('--loss <kind>', 'lm | verbalizer (default: verbalizer for classification, lm for generation)')
     .option('--optimizer <name>', 'adamw | adafactor | sgd (default adamw)')
-    .option('--lr <x>', 'peak learning rate (default adamw 0.03, adafactor 0.3, sgd 0.1)')
+    .option('--lr <x>', 'peak learning rate (default adamw 0.003, adafactor 0.3, sgd 0.1)')
     .option('--weight-decay <x>', 'AdamW decoupled weight decay (default 0)')
     .option('--epochs <n>', 'passes over the training set (default 3)')
     .option('--steps <n>', 'optimizer steps (instead of --epochs)')

@@ -116,10 +116,11 @@ export function buildGpt2Trunk(g: Graph, c: Gpt2Config, inputs: Gpt2Inputs): { h
     const part = (k: number) => g.reshape(parts[k], [B, T, c.nHead, hd]);
     let scale = c.scaleAttnWeights ? 1 / Math.sqrt(hd) : 1;
     if (c.scaleByInverseLayerIdx) scale /= i + 1;
-    const q = g.mul(g.transpose(part(0), [0, 2, 1, 3]), g.scalar(scale)); // [B, nh, T, hd], pre-scaled: T·hd < T·T work
+    const q = g.transpose(part(0), [0, 2, 1, 3]); // [B, nh, T, hd]
     const kT = g.transpose(part(1), [0, 2, 3, 1]); // [B, nh, hd, T]
     const v = g.transpose(part(2), [0, 2, 1, 3]);
-    const probs = g.op('Softmax', [g.add(g.matmul(q, kT), inputs.attnBias)], { axis: -1 });
+    // Scaling the scores (not q) lets onnxruntime fold the scale into the MatMul (FusedMatMul alpha), forward and backward.
+    const probs = g.op('Softmax', [g.add(g.mul(g.matmul(q, kT), g.scalar(scale)), inputs.attnBias)], { axis: -1 });
     const attended = g.reshape(g.transpose(g.matmul(probs, v), [0, 2, 1, 3]), [B * T, H]);
     x = g.add(x, g.gemm(attended, w(`${p}attn.c_proj.weight`), w(`${p}attn.c_proj.bias`)));
     const inner = g.op('Gelu', [g.gemm(layerNorm(x, `${p}ln_2`), w(`${p}mlp.c_fc.weight`), w(`${p}mlp.c_fc.bias`))], { approximate: c.gelu });

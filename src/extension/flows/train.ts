@@ -2,6 +2,7 @@
  * Train Soft Prompt: one guided quick pick showing every `ptune train` option with its default (from the
  * settings); pick "Start training" to go, or an option to change it. The run feeds the training dashboard.
  */
+import { DEFAULT_LEARNING_RATES, type OptimizerName } from '../../tuning/optimizers';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainJobProgress, TrainParams, TrainResult } from '../../worker/protocol';
@@ -16,7 +17,6 @@ import { report } from './test';
 type Options = Required<Pick<TrainParams, 'virtualTokens' | 'init' | 'optimizer' | 'batchSize' | 'seed' | 'out'>>
   & Pick<TrainParams, 'lr' | 'epochs' | 'steps' | 'evalEvery' | 'evalLimit' | 'eval'> & { train: string };
 
-const DEFAULT_LR: Record<string, number> = { adamw: 0.03, adafactor: 0.3, sgd: 0.1 };
 
 export async function trainSoftPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const runnable = await prepare(ctx, uri);
@@ -45,7 +45,7 @@ async function confirmOptions(ctx: Ctx, promptFile: string, o: Options): Promise
   for (;;) {
     const length = o.steps ? `${o.steps} steps` : `${o.epochs ?? 3} epochs`;
     const items: Item[] = [
-      { label: '$(rocket) Start training', description: `${o.virtualTokens} virtual tokens · ${length} · ${o.optimizer} lr ${o.lr ?? DEFAULT_LR[o.optimizer]}` },
+      { label: '$(rocket) Start training', description: `${o.virtualTokens} virtual tokens · ${length} · ${o.optimizer} lr ${o.lr ?? DEFAULT_LEARNING_RATES[o.optimizer as OptimizerName]}` },
       { label: '', kind: vscode.QuickPickItemKind.Separator },
       { label: 'Training data', description: displayPath(o.train), edit: async () => { o.train = (await pickDataset(ctx, promptFile, 'train', { ask: true })) ?? o.train; } },
       { label: 'Dev data', description: o.eval ? displayPath(o.eval) : 'none', edit: async () => {
@@ -55,7 +55,7 @@ async function confirmOptions(ctx: Ctx, promptFile: string, o: Options): Promise
       { label: 'Virtual tokens', description: String(o.virtualTokens), edit: async () => { o.virtualTokens = await askInt('Virtual tokens', o.virtualTokens, 1) ?? o.virtualTokens; } },
       { label: 'Initialization', description: o.init, edit: async () => { o.init = (await askChoice('Initialization', ['text', 'vocab', 'random'], o.init)) ?? o.init; } },
       { label: 'Optimizer', description: o.optimizer, edit: async () => { o.optimizer = (await askChoice('Optimizer', ['adamw', 'adafactor', 'sgd'], o.optimizer)) ?? o.optimizer; } },
-      { label: 'Learning rate', description: o.lr === undefined ? `${DEFAULT_LR[o.optimizer]} (optimizer default)` : String(o.lr), edit: async () => { o.lr = await askNumber('Learning rate', o.lr ?? DEFAULT_LR[o.optimizer]) ?? o.lr; } },
+      { label: 'Learning rate', description: o.lr === undefined ? `${DEFAULT_LEARNING_RATES[o.optimizer as OptimizerName]} (optimizer default)` : String(o.lr), edit: async () => { o.lr = await askNumber('Learning rate', o.lr ?? DEFAULT_LEARNING_RATES[o.optimizer as OptimizerName]) ?? o.lr; } },
       { label: 'Steps', description: o.steps ? String(o.steps) : `${o.epochs ?? 3} epochs`, detail: 'A step count replaces the epoch count', edit: async () => {
         const steps = await askInt('Optimizer steps (empty: train by epochs)', o.steps, 1, true);
         if (steps === null) { o.steps = undefined; o.epochs = o.epochs ?? 3; } else if (steps !== undefined) { o.steps = steps; o.epochs = undefined; }
