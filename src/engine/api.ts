@@ -66,7 +66,7 @@ export interface LossAndGrad {
   loss: number;
   /** Each example's loss (lm: −score of gold; verbalizer: −log softmax over the labels' scores at gold). */
   perExample: number[];
-  /** Each example's summed continuation log-probs, [example][continuation]. */
+  /** Each example's summed continuation log-probs, [example][continuation]; the lm loss scores only the gold one (others NaN). */
   scores: number[][];
   /** d loss / d soft prompt, [numVirtual, hiddenSize]. */
   grad: Float32Array;

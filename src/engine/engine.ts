@@ -36,7 +36,7 @@ interface Plan {
 
 export class Engine implements ModelEngine {
   readonly embeddings: Float32Array;
-  private readonly sessions = new Map<string, Promise<CompiledGraph>>();
+  private readonly sessions = new Map<string, CachedSession>();
   private readonly weightFeeds: Record<string, FloatArray> = {};
   private runs = 0;
 
@@ -203,7 +203,7 @@ export class Engine implements ModelEngine {
   async dispose(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    for (const s of all) await (await s).dispose();
+    for (const entry of all) await (await entry.session).dispose();
   }
 
   // ---- batching ----
@@ -306,20 +306,33 @@ export class Engine implements ModelEngine {
 
   private async run(dims: HeadDims, feeds: Record<string, HostArray>): Promise<Record<string, HostArray>> {
     const key = headKey(dims);
-    let session = this.sessions.get(key);
-    if (session) {
+    let entry = this.sessions.get(key);
+    if (entry) {
       this.sessions.delete(key); // re-insert: most recently used last
     } else {
-      session = CompiledGraph.create(buildHeadGraph(this.config, dims, this.float64 ? 'float64' : 'float32'), { threads: this.opts.threads });
-      const max = this.opts.maxSessions ?? 12;
-      if (this.sessions.size >= max) {
-        const [oldestKey, oldest] = this.sessions.entries().next().value as [string, Promise<CompiledGraph>];
+      entry = { session: CompiledGraph.create(buildHeadGraph(this.config, dims, this.float64 ? 'float64' : 'float32'), { threads: this.opts.threads }), pending: 0, evicted: false };
+      if (this.sessions.size >= (this.opts.maxSessions ?? 12)) {
+        const [oldestKey, oldest] = this.sessions.entries().next().value as [string, CachedSession];
         this.sessions.delete(oldestKey);
-        void oldest.then((s) => s.dispose());
+        oldest.evicted = true;
+        if (oldest.pending === 0) void oldest.session.then((s) => s.dispose());
       }
     }
-    this.sessions.set(key, session);
+    this.sessions.set(key, entry);
     this.runs++;
-    return (await session).run(feeds);
+    entry.pending++;
+    try {
+      return await (await entry.session).run(feeds);
+    } finally {
+      // A session evicted while another call was using it is released once that call is done.
+      if (--entry.pending === 0 && entry.evicted) void entry.session.then((s) => s.dispose());
+    }
   }
+}
+
+interface CachedSession {
+  session: Promise<CompiledGraph>;
+  /** Runs in flight on this session. */
+  pending: number;
+  evicted: boolean;
 }

@@ -113,6 +113,20 @@ describe('engine on a tiny random GPT-2', () => {
   });
 });
 
+describe('session cache', () => {
+  it('keeps results right when a session is evicted while another call still uses it', async () => {
+    const m = writeTinyGpt2(join(root, 'lru'), { seed: 5 });
+    const small = await Engine.load(m.dir, { threads: 1, maxSessions: 1 });
+    const big = await Engine.load(m.dir, { threads: 1 });
+    const seqs = [[1, 2, 3], Array.from({ length: 30 }, (_, i) => i + 1), [4, 5], Array.from({ length: 50 }, (_, i) => i + 7)];
+    const concurrent = await Promise.all(seqs.map((s) => small.logits([s])));
+    const reference = await big.logits(seqs);
+    concurrent.forEach(([l], i) => assert.deepEqual(Array.from(l), Array.from(reference[i])));
+    await small.dispose();
+    await big.dispose();
+  });
+});
+
 describe('whole-model soft-prompt gradient vs finite differences (float64)', () => {
   for (const kind of ['lm', 'verbalizer'] as const) {
     it(`${kind} loss, batch of 3 with padding and a mid-sequence soft prompt`, async () => {
