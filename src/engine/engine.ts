@@ -28,7 +28,9 @@ type FloatArray = Float32Array | Float64Array;
 
 interface Plan {
   seqs: SequenceSpec[];
-  rowIdx: number[];
+  /** Hidden-state rows read: a sequence and a position in its full layout. */
+  rows: { seq: number; pos: number }[];
+  /** Flat indices into the rows' [rows, vocab] log-probs. */
   picks: number[];
   /** Per item, the indices into `picks` it sums. */
   items: number[][];
@@ -86,7 +88,7 @@ export class Engine implements ModelEngine {
 
   async score(examples: ScoredExample[], soft?: SoftPrompt): Promise<number[][]> {
     const out: number[][] = new Array(examples.length);
-    for (const chunk of this.chunks(examples)) {
+    for (const chunk of this.chunks(examples.length, (i) => exampleLength(examples[i]))) {
       const plan = this.plan(chunk.map((i) => examples[i]), soft, 'all');
       const r = await this.runPlan(plan, soft, { kind: 'score' });
       let item = 0;
@@ -121,7 +123,7 @@ export class Engine implements ModelEngine {
     const perExample: number[] = new Array(total);
     const scores: number[][] = new Array(total);
     const grad = withGrad ? new (this.float64 ? Float64Array : Float32Array)(soft!.numVirtual * soft!.hiddenSize) : undefined;
-    for (const chunk of this.chunks(examples)) {
+    for (const chunk of this.chunks(examples.length, (i) => exampleLength(examples[i]))) {
       const chunkExamples = chunk.map((i) => examples[i]);
       const plan = this.plan(chunkExamples, soft, kind === 'lm' ? 'gold' : 'all');
       const dims: Partial<HeadDims> = { kind, withGrad, labels: kind === 'verbalizer' ? labels : undefined };
@@ -153,10 +155,10 @@ export class Engine implements ModelEngine {
     const out: Float32Array[] = new Array(sequences.length);
     const nv = soft?.numVirtual ?? 0;
     const V = this.config.vocabSize;
-    for (const idx of this.chunks(sequences)) {
+    for (const idx of this.chunks(sequences.length, (i) => sequences[i].length)) {
       const specs = idx.map((i) => ({ ids: sequences[i], softAt: soft ? 0 : undefined }));
-      const T = this.bucket(specs, nv);
-      const r = await this.run({ kind: 'logits', batch: specs.length, length: T, numVirtual: nv }, this.batchFeeds(buildBatch(specs, nv, T, this.float64), soft));
+      const { feeds, length: T } = this.batchFeeds(specs, soft);
+      const r = await this.run({ kind: 'logits', batch: specs.length, length: T, numVirtual: nv }, feeds);
       const all = r.logits as FloatArray;
       idx.forEach((i, b) => (out[i] = Float32Array.from(all.subarray((b * T + nv) * V, (b * T + nv + sequences[i].length) * V))));
     }
@@ -166,11 +168,10 @@ export class Engine implements ModelEngine {
   /** Log-softmax over `tokenIds` only, at the last position of each sequence (a classifier over label tokens). */
   async restrictedLogProbs(sequences: number[][], tokenIds: number[], soft?: SoftPrompt): Promise<number[][]> {
     const out: number[][] = new Array(sequences.length);
-    for (const idx of this.chunks(sequences)) {
+    const nv = soft?.numVirtual ?? 0;
+    for (const idx of this.chunks(sequences.length, (i) => sequences[i].length)) {
       const specs = idx.map((i) => ({ ids: sequences[i], softAt: soft ? 0 : undefined }));
-      const nv = soft?.numVirtual ?? 0;
-      const T = this.bucket(specs, nv);
-      const feeds = this.batchFeeds(buildBatch(specs, nv, T, this.float64), soft);
+      const { feeds, length: T } = this.batchFeeds(specs, soft);
       feeds.rowIdx = BigInt64Array.from(specs.map((s, b) => BigInt(b * T + layoutLength(s, nv) - 1)));
       feeds.tokenIds = BigInt64Array.from(tokenIds.map(BigInt));
       const r = await this.run({ kind: 'restricted', batch: specs.length, length: T, numVirtual: nv, rows: specs.length, tokens: tokenIds.length }, feeds);
@@ -187,8 +188,7 @@ export class Engine implements ModelEngine {
       const spec: SequenceSpec = { ids: [...promptIds, ...generated], softAt: soft ? softPromptAt : undefined };
       const n = layoutLength(spec, nv);
       if (n > this.config.nPositions) break;
-      const T = this.bucket([spec], nv);
-      const feeds = this.batchFeeds(buildBatch([spec], nv, T, this.float64), soft);
+      const { feeds, length: T } = this.batchFeeds([spec], soft);
       feeds.rowIdx = BigInt64Array.from([BigInt(n - 1)]);
       const r = await this.run({ kind: 'rows', batch: 1, length: T, numVirtual: nv, rows: 1 }, feeds);
       const logits = r.logits as FloatArray;
@@ -208,14 +208,10 @@ export class Engine implements ModelEngine {
 
   // ---- batching ----
 
-  private chunks<T>(items: T[]): number[][] {
-    // Length bucketing: neighbours in length share a chunk, so little padding is computed.
-    const order = items.map((_, i) => i);
-    const len = (i: number) => {
-      const it = items[i] as unknown;
-      return Array.isArray(it) ? it.length : (it as ScoredExample).promptIds.length + Math.max(0, ...(it as ScoredExample).continuations.map((c) => c.length));
-    };
-    order.sort((a, b) => len(a) - len(b) || a - b);
+  /** Indices 0..count-1 in chunks; neighbours in length share a chunk, so little padding is computed. */
+  private chunks(count: number, lengthOf: (i: number) => number): number[][] {
+    const order = Array.from({ length: count }, (_, i) => i);
+    order.sort((a, b) => lengthOf(a) - lengthOf(b) || a - b);
     const size = this.opts.chunkSize ?? 8;
     const out: number[][] = [];
     for (let i = 0; i < order.length; i += size) out.push(order.slice(i, i + size));
@@ -228,10 +224,8 @@ export class Engine implements ModelEngine {
     const seqs: SequenceSpec[] = [];
     const seqIndex = new Map<string, number>();
     const rowIndex = new Map<number, number>();
-    const rowIdx: number[] = [];
-    const picks: number[] = [];
     const items: number[][] = [];
-    const rowsOf: { seq: number; pos: number }[] = [];
+    const rows: Plan['rows'] = [];
     const pickRefs: { row: number; token: number }[] = [];
     examples.forEach((e, ei) => {
       const at = soft ? (e.softPromptAt ?? 0) : undefined;
@@ -253,7 +247,7 @@ export class Engine implements ModelEngine {
             const rowKey = s! * 1_000_000 + first + j;
             let row = rowIndex.get(rowKey);
             if (row === undefined) {
-              row = rowsOf.push({ seq: s!, pos: first + j }) - 1;
+              row = rows.push({ seq: s!, pos: first + j }) - 1;
               rowIndex.set(rowKey, row);
             }
             return pickRefs.push({ row, token }) - 1;
@@ -264,10 +258,8 @@ export class Engine implements ModelEngine {
     for (const p of pickRefs) {
       if (!(p.token >= 0 && p.token < this.config.vocabSize)) throw new UserError(`token id ${p.token} is outside the model's vocabulary of ${this.config.vocabSize}`);
     }
-    const T = this.bucket(seqs, nv);
-    rowsOf.forEach((r) => rowIdx.push(r.seq * T + r.pos));
-    pickRefs.forEach((p) => picks.push(p.row * this.config.vocabSize + p.token));
-    return { seqs, rowIdx, picks, items };
+    const picks = pickRefs.map((p) => p.row * this.config.vocabSize + p.token);
+    return { seqs, rows, picks, items };
   }
 
   private bucket(seqs: SequenceSpec[], nv: number): number {
@@ -280,17 +272,21 @@ export class Engine implements ModelEngine {
 
   private async runPlan(plan: Plan, soft: SoftPrompt | undefined, dims: Partial<HeadDims>, extra: Record<string, HostArray> = {}, softData?: FloatArray) {
     const nv = soft?.numVirtual ?? 0;
-    const T = this.bucket(plan.seqs, nv);
-    const feeds = { ...this.batchFeeds(buildBatch(plan.seqs, nv, T, this.float64), soft, softData), ...extra };
-    feeds.rowIdx = BigInt64Array.from(plan.rowIdx.map(BigInt));
+    const { feeds, length: T } = this.batchFeeds(plan.seqs, soft, softData);
+    Object.assign(feeds, extra);
+    feeds.rowIdx = BigInt64Array.from(plan.rows.map((r) => BigInt(r.seq * T + r.pos)));
     feeds.pickIdx = BigInt64Array.from(plan.picks.map(BigInt));
     const itemMatrix = new (this.float64 ? Float64Array : Float32Array)(plan.items.length * plan.picks.length);
     plan.items.forEach((picks, i) => picks.forEach((p) => (itemMatrix[i * plan.picks.length + p] = 1)));
     feeds.itemMatrix = itemMatrix;
-    return this.run({ ...dims, kind: dims.kind!, batch: plan.seqs.length, length: T, numVirtual: nv, rows: plan.rowIdx.length, picks: plan.picks.length, items: plan.items.length }, feeds);
+    return this.run({ ...dims, kind: dims.kind!, batch: plan.seqs.length, length: T, numVirtual: nv, rows: plan.rows.length, picks: plan.picks.length, items: plan.items.length }, feeds);
   }
 
-  private batchFeeds(b: ReturnType<typeof buildBatch>, soft?: SoftPrompt, softData?: FloatArray): Record<string, HostArray> {
+  /** Weights plus the right-padded batch arrays of `specs` at their bucketed length. */
+  private batchFeeds(specs: SequenceSpec[], soft?: SoftPrompt, softData?: FloatArray): { feeds: Record<string, HostArray>; length: number } {
+    const nv = soft?.numVirtual ?? 0;
+    const length = this.bucket(specs, nv);
+    const b = buildBatch(specs, nv, length, this.float64);
     const feeds: Record<string, HostArray> = { ...this.weightFeeds, ids: b.ids, positions: b.positions, attnBias: b.attnBias };
     if (soft) {
       if (soft.hiddenSize !== this.config.nEmbd) {
@@ -301,7 +297,7 @@ export class Engine implements ModelEngine {
       feeds.placement = b.placement!;
       feeds.tokenMask = b.tokenMask!;
     }
-    return feeds;
+    return { feeds, length };
   }
 
   private async run(dims: HeadDims, feeds: Record<string, HostArray>): Promise<Record<string, HostArray>> {
@@ -335,4 +331,9 @@ interface CachedSession {
   /** Runs in flight on this session. */
   pending: number;
   evicted: boolean;
+}
+
+/** Tokens an example's longest sequence needs, for length bucketing. */
+function exampleLength(e: ScoredExample): number {
+  return e.promptIds.length + Math.max(0, ...e.continuations.map((c) => c.length));
 }
