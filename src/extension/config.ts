@@ -42,7 +42,7 @@ export class Config {
     await this.raw.update('model', dir, target);
   }
 
-  /** Where ONNX exports and benchmark caches go. */
+  /** Where benchmark result caches and scratch copies of unsaved prompts go. */
   get cacheDirectory(): string {
     const value = this.raw.get<string>('cacheDirectory', '').trim();
     return value === '' ? path.join(this.globalStorage.fsPath, 'cache') : resolveAgainstWorkspace(expandHome(value));

@@ -9,13 +9,13 @@ import type { TuningParams } from '../worker/protocol';
 import { parseInitSpec, type InitSpec } from './init';
 import { DEFAULT_LEARNING_RATES, parseOptimizerName, type OptimizerName } from './optimizers';
 import { parseScheduleName } from './schedule';
-import type { TrainerConfig } from './trainer';
+import { KEEP_BEST_CHOICES, type KeepBestBy, type TrainerConfig } from './trainer';
 
 export const DEFAULT_EPOCHS = 3;
 export const DEFAULT_BATCH_SIZE = 8;
 
 /** Checked options: the trainer's settings as TrainerConfig names them, plus what is settled before training starts. */
-export interface TrainOptions extends Pick<TrainerConfig, 'lr' | 'schedule' | 'epochs' | 'steps' | 'batchSize' | 'clip' | 'seed' | 'shuffle' | 'evalEvery' | 'patience'> {
+export interface TrainOptions extends Pick<TrainerConfig, 'lr' | 'schedule' | 'epochs' | 'steps' | 'batchSize' | 'clip' | 'seed' | 'shuffle' | 'stratify' | 'evalEvery' | 'patience' | 'keepBest'> {
   /** Undefined: text init from the prompt's instruction, or vocab when it has none. */
   init?: InitSpec;
   virtualTokens?: number;
@@ -55,9 +55,11 @@ export function resolveTrainOptions(p: Omit<TuningParams, 'eval'>): TrainOptions
     clip: positive('--clip', p.clip),
     seed: integer('--seed', p.seed, 0) ?? 0,
     shuffle: p.shuffle ?? true,
+    stratify: p.stratify ?? true,
     maxLength: integer('--max-length', p.maxLength, 1),
     evalEvery: integer('--eval-every', p.evalEvery, 1),
     patience: integer('--patience', p.patience, 1),
+    keepBest: parseKeepBest(p.keepBest),
     limit: integer('--limit', p.limit, 1),
     evalLimit: integer('--eval-limit', p.evalLimit, 1),
   };
@@ -82,9 +84,17 @@ export function trainerConfig(options: TrainOptions, loss: LossKind): TrainerCon
     clip: options.clip,
     seed: options.seed,
     shuffle: options.shuffle,
+    stratify: options.stratify,
     evalEvery: options.evalEvery,
     patience: options.patience,
+    keepBest: options.keepBest,
   };
+}
+
+function parseKeepBest(value: string | undefined): KeepBestBy {
+  if (value === undefined) return 'loss';
+  if (!(KEEP_BEST_CHOICES as readonly string[]).includes(value)) throw new UserError(`unknown --keep-best "${value}": use ${KEEP_BEST_CHOICES.join(' or ')}`);
+  return value as KeepBestBy;
 }
 
 function integer(flag: string, value: number | undefined, min: number): number | undefined {

@@ -27,11 +27,23 @@ export interface TrainerConfig {
   clip?: number;
   seed: number;
   shuffle: boolean;
+  /** Stratify shuffled batches by gold label (classification examples only). Default true. */
+  stratify?: boolean;
   /** Evaluate (or, without a dev set, checkpoint) every this many steps; default: once per epoch, at most every 100 steps. */
   evalEvery?: number;
   /** Stop after this many evaluations without improvement on the dev set; undefined: never. */
   patience?: number;
+  /** What makes a dev evaluation the best so far; default 'loss'. */
+  keepBest?: KeepBestBy;
 }
+
+/**
+ * 'loss' (default): lowest dev loss. On a few hundred dev rows accuracy moves in steps of 1/n and swings
+ * by points between neighbouring checkpoints, while the loss falls smoothly; picking the accuracy peak
+ * mostly picks noise. 'accuracy': highest dev accuracy, ties broken by loss.
+ */
+export type KeepBestBy = 'loss' | 'accuracy';
+export const KEEP_BEST_CHOICES: readonly KeepBestBy[] = ['loss', 'accuracy'];
 
 export interface StepProgress {
   type: 'step';
@@ -128,11 +140,13 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
   // Shuffling draws from its own stream so the init (seeded with `seed` itself) does not shift it.
   const rng = createRng(config.seed ^ 0x5bd1e995);
   const lengths = train.map((e) => e.promptIds.length + Math.max(...e.continuations.map((c) => c.length)));
+  const isClassification = train.every((e) => e.continuations.length > 1 && e.gold !== undefined);
+  const strata = config.stratify !== false && isClassification ? train.map((e) => e.gold!) : undefined;
   let pending: number[][] = [];
   let epoch = 0;
   const nextBatch = (): number[] => {
     if (pending.length === 0) {
-      pending = epochBatches(lengths, { batchSize: config.batchSize, shuffle: config.shuffle }, rng);
+      pending = epochBatches(lengths, { batchSize: config.batchSize, shuffle: config.shuffle, strata }, rng);
       epoch++;
     }
     return pending.shift()!;
@@ -149,7 +163,16 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
   let firstBatch: ScoredExample[] = [];
   let examplesSeen = 0;
   let trainSeconds = 0;
+  const evalSeconds: number[] = [];
   let step = 0;
+
+  // Steps left at the mean step time, plus the evaluations still due at the mean evaluation time (the
+  // step-0 evaluation is not a step, so it must not count as one).
+  const etaSeconds = (done: number): number => {
+    const evalsLeft = dev && devKind ? Math.floor(totalSteps / evalEvery) - Math.floor(done / evalEvery) + (totalSteps % evalEvery === 0 ? 0 : 1) : 0;
+    const meanEval = evalSeconds.length > 0 ? evalSeconds.reduce((a, b) => a + b, 0) / evalSeconds.length : 0;
+    return (trainSeconds / done) * (totalSteps - done) + evalsLeft * meanEval;
+  };
 
   const checkpoint = async (data: Float32Array, atStep: number, reason: CheckpointReason, point?: EvalPoint) => {
     saved = { soft: asSoft(Float32Array.from(data)), step: atStep, reason, eval: point };
@@ -163,10 +186,12 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
       await checkpoint(params, atStep, reason);
       return true;
     }
+    const evalStarted = performance.now();
     const point = await evaluateDev(engine, dev, asSoft(params), devKind, atStep, signal);
+    evalSeconds.push((performance.now() - evalStarted) / 1000);
     if (!point) return false;
     evals.push(point);
-    const isBest = !best || isBetter(point, best);
+    const isBest = !best || isBetter(point, best, config.keepBest ?? 'loss');
     input.onProgress?.({ type: 'eval', isBest, ...point });
     if (isBest) {
       best = point;
@@ -218,7 +243,6 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
     examplesSeen += batch.length;
     trainSeconds += (performance.now() - stepStarted) / 1000;
     curve.push({ step, loss: result.loss, lr, gradNorm });
-    const elapsed = (performance.now() - started) / 1000;
     input.onProgress?.({
       type: 'step',
       step,
@@ -227,7 +251,7 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
       loss: result.loss,
       lr,
       examplesPerSecond: trainSeconds > 0 ? examplesSeen / trainSeconds : 0,
-      etaSeconds: (elapsed / step) * (totalSteps - step),
+      etaSeconds: etaSeconds(step),
     });
     if (step % evalEvery === 0 || step === totalSteps) {
       if (!(await evaluateAndKeep(step, 'latest'))) {
@@ -272,9 +296,8 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
   };
 }
 
-/** Higher accuracy wins; equal (or no) accuracy: lower loss. */
-function isBetter(a: EvalPoint, b: EvalPoint): boolean {
-  if (a.accuracy !== undefined && b.accuracy !== undefined && a.accuracy !== b.accuracy) return a.accuracy > b.accuracy;
+function isBetter(a: EvalPoint, b: EvalPoint, by: KeepBestBy): boolean {
+  if (by === 'accuracy' && a.accuracy !== undefined && b.accuracy !== undefined && a.accuracy !== b.accuracy) return a.accuracy > b.accuracy;
   return a.loss < b.loss;
 }
 

@@ -38,7 +38,7 @@ export interface TrainParams {
   loss?: LossKind;
   /** adamw (default) | adafactor | sgd. */
   optimizer?: string;
-  /** Default: adamw 0.003, adafactor 0.3, sgd 0.1. */
+  /** Default: adamw 0.01, adafactor 0.3, sgd 0.1. */
   lr?: number;
   /** AdamW decoupled weight decay; default 0. */
   weightDecay?: number;
@@ -57,12 +57,16 @@ export interface TrainParams {
   seed?: number;
   /** Default true; false keeps file order. */
   shuffle?: boolean;
+  /** Default true: shuffled classification batches keep the label proportions of the training set. */
+  stratify?: boolean;
   /** Longest sequence in tokens, virtual tokens included; default: the model's maximum. */
   maxLength?: number;
   /** Evaluate every N steps; default once per epoch, at most every 100 steps. */
   evalEvery?: number;
   /** Early stopping after N evaluations without improvement; default off. */
   patience?: number;
+  /** loss (default) | accuracy: what makes a dev evaluation the best one. */
+  keepBest?: string;
   /** Use a seeded sample of at most this many training rows. */
   limit?: number;
   /** Use a seeded sample of at most this many dev rows for the in-training evaluations. */
@@ -81,7 +85,7 @@ export interface TrainResult {
   initialLoss: number | null;
   /** Training objective of the saved prompt on that same first batch (null when cancelled). */
   finalLoss: number | null;
-  /** Best dev accuracy (null without a classification dev set). */
+  /** Dev accuracy of the best (kept) evaluation (null without a classification dev set). */
   bestEvalAccuracy: number | null;
   bestEvalLoss: number | null;
   steps: number;
@@ -217,6 +221,8 @@ export interface BenchParams {
   /** Report folder. */
   out: string;
   noCache?: boolean;
+  /** Result cache folder; default <out>/.ptune-cache. Shared between runs, so reruns reuse results. */
+  cacheDir?: string;
   limit?: number;
   /** Skip invalid rows of every data file (each file's skipped lines are logged) instead of stopping at the first. */
   skipInvalid?: boolean;

@@ -32,9 +32,11 @@ export class Workbench {
       await this.page.keyboard.press('F1');
       const input = this.page.locator(`${QUICK_INPUT} input`).first();
       if (!(await input.waitFor({ timeout: 3_000 }).then(() => true, () => false))) continue;
-      await input.fill(`>${title}`);
       const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: title }).first();
       try {
+        // The palette can close again under us (focus moving to a webview or a notification), so the
+        // fill gets a short timeout of its own and a failed attempt simply retries.
+        await input.fill(`>${title}`, { timeout: 3_000 });
         await row.waitFor({ timeout: 2_000 });
         const label = (await row.getAttribute('aria-label')) ?? '';
         if (!label.includes(title)) throw new Error(`first match is "${label}"`);
@@ -57,9 +59,9 @@ export class Workbench {
       await this.page.keyboard.press('F1');
       const input = this.page.locator(`${QUICK_INPUT} input`).first();
       if (!(await input.waitFor({ timeout: 3_000 }).then(() => true, () => false))) continue;
-      await input.fill(relativePath);
       const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: name }).first();
       try {
+        await input.fill(relativePath, { timeout: 3_000 });
         await row.waitFor({ timeout: 3_000 });
         await this.page.keyboard.press('Enter');
         await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });

@@ -5,8 +5,8 @@ describe('tuning/train-options', () => {
   it('fills the documented defaults', () => {
     const o = resolveTrainOptions({});
     assert.deepStrictEqual(
-      { init: o.init, optimizer: o.optimizer, lr: o.lr, epochs: o.epochs, steps: o.steps, batchSize: o.batchSize, warmup: o.warmup, schedule: o.schedule, clip: o.clip, seed: o.seed, shuffle: o.shuffle, weightDecay: o.weightDecay },
-      { init: undefined, optimizer: 'adamw', lr: 0.003, epochs: 3, steps: undefined, batchSize: 8, warmup: 0, schedule: 'constant', clip: undefined, seed: 0, shuffle: true, weightDecay: 0 },
+      { init: o.init, optimizer: o.optimizer, lr: o.lr, epochs: o.epochs, steps: o.steps, batchSize: o.batchSize, warmup: o.warmup, schedule: o.schedule, clip: o.clip, seed: o.seed, shuffle: o.shuffle, stratify: o.stratify, keepBest: o.keepBest, weightDecay: o.weightDecay },
+      { init: undefined, optimizer: 'adamw', lr: 0.01, epochs: 3, steps: undefined, batchSize: 8, warmup: 0, schedule: 'constant', clip: undefined, seed: 0, shuffle: true, stratify: true, keepBest: 'loss', weightDecay: 0 },
     );
     assert.strictEqual(resolveTrainOptions({ optimizer: 'adafactor' }).lr, 0.3);
     assert.strictEqual(resolveTrainOptions({ steps: 5 }).epochs, undefined);
@@ -24,6 +24,7 @@ describe('tuning/train-options', () => {
       [{ schedule: 'exp' }, 'unknown schedule "exp": use one of constant, linear, cosine'],
       [{ loss: 'mse' as never }, 'unknown --loss "mse": use lm or verbalizer'],
       [{ init: 'zeros' }, 'unknown --init "zeros": use text, vocab, random or adapter:DIR'],
+      [{ keepBest: 'f1' }, 'unknown --keep-best "f1": use loss or accuracy'],
     ];
     for (const [params, message] of cases) assert.throws(() => resolveTrainOptions(params), { name: 'UserError', message });
   });

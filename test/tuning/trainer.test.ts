@@ -48,7 +48,8 @@ describe('tuning/trainer', () => {
     const last = checkpoints[checkpoints.length - 1];
     assert.strictEqual(out.soft.data, last.soft.data);
     assert.strictEqual(out.savedStep, out.bestEval!.step);
-    assert.ok(out.evals.every((e) => e.loss >= out.bestEval!.loss || (e.accuracy ?? 0) < out.bestEval!.accuracy!));
+    // Kept by dev loss (the default): no evaluation has a lower one.
+    assert.ok(out.evals.every((e) => e.loss >= out.bestEval!.loss));
     assert.strictEqual(checkpoints[0].step, 0);
     const steps = progress.filter((p) => p.type === 'step');
     assert.deepStrictEqual(steps.map((p) => p.step), [...Array(12).keys()].map((i) => i + 1));
@@ -110,6 +111,12 @@ describe('tuning/trainer', () => {
     assert.ok(Number.isFinite(out.finalLoss!));
   });
 
+  it('with keepBest accuracy keeps the most accurate evaluation (ties: the lower loss)', async () => {
+    const out = await trainSoftPrompt({ engine, init: init(), train, dev, config: { ...base, keepBest: 'accuracy', evalEvery: 1 } });
+    const best = out.bestEval!;
+    assert.ok(out.evals.every((e) => e.accuracy! < best.accuracy! || (e.accuracy === best.accuracy && e.loss >= best.loss)));
+  });
+
   it('early-stops after `patience` evaluations without improvement', async () => {
     const out = await trainSoftPrompt({ engine, init: init(), train, dev, config: { ...base, lr: 3, optimizer: { name: 'sgd' }, epochs: 50, evalEvery: 1, patience: 2 } });
     assert.strictEqual(out.stopReason, 'early-stopped');
@@ -133,6 +140,32 @@ describe('tuning/batching', () => {
     // batch order by first length, is sorted by length.
     const byLength = [...a].sort((x, y) => lengths[x[0]] - lengths[y[0]]).flat().map((i) => lengths[i]);
     assert.deepStrictEqual(byLength, [...lengths].sort((x, y) => x - y));
+  });
+
+  // 60 examples, 36 of class 0 and 24 of class 1: a stratified batch of 10 holds 6 ± 1 of class 0.
+  const manyLengths = Array.from({ length: 60 }, (_, i) => 5 + ((i * 7) % 23));
+  const strata = manyLengths.map((_, i) => (i % 5 < 3 ? 0 : 1));
+  const classZeroCounts = (batches: number[][]) => batches.filter((b) => b.length === 10).map((b) => b.filter((i) => strata[i] === 0).length);
+  for (const bucketing of [true, false]) {
+    it(`stratified batches keep the class proportions (${bucketing ? 'with' : 'without'} length bucketing)`, () => {
+      for (let seed = 0; seed < 5; seed++) {
+        const batches = epochBatches(manyLengths, { batchSize: 10, shuffle: true, bucketing, strata }, createRng(seed));
+        assert.deepStrictEqual(batches.flat().sort((a, b) => a - b), manyLengths.map((_, i) => i));
+        for (const count of classZeroCounts(batches)) assert.ok(Math.abs(count - 6) <= 1, `batch with ${count} of class 0`);
+        assert.deepStrictEqual(epochBatches(manyLengths, { batchSize: 10, shuffle: true, bucketing, strata }, createRng(seed)), batches);
+      }
+    });
+  }
+  it('plain shuffling of the same rows does drift from the proportions (the case stratifying prevents)', () => {
+    const counts = [0, 1, 2, 3, 4].flatMap((seed) => classZeroCounts(epochBatches(manyLengths, { batchSize: 10, shuffle: true, bucketing: false }, createRng(seed))));
+    assert.ok(counts.some((c) => Math.abs(c - 6) > 1), `counts ${counts.join(',')}`);
+  });
+  it('stratified, bucketed batches are still close in length', () => {
+    const batches = epochBatches(manyLengths, { batchSize: 10, shuffle: true, strata }, createRng(1));
+    const spread = (b: number[]) => Math.max(...b.map((i) => manyLengths[i])) - Math.min(...b.map((i) => manyLengths[i]));
+    const mean = batches.reduce((s, b) => s + spread(b), 0) / batches.length;
+    // Lengths span 5..27; unsorted batches of 10 would spread over most of that range.
+    assert.ok(mean <= 8, `mean spread ${mean}`);
   });
 });
 

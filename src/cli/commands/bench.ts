@@ -26,6 +26,7 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
     .option('--seeds <n>', 'soft prompts to tune, seeds --seed, --seed+1, … (default 1)')
     .option('--out <dir>', 'report folder (default ptune-bench)')
     .option('--no-cache', 'recompute every result (the cache is still refreshed)')
+    .option('--cache-dir <dir>', 'result cache folder, shared between runs (default <out>/.ptune-cache)')
     .option('--limit <n>', 'evaluate on a seeded sample of at most N test rows')
     .option('--top-k <n>', 'nearest tokens per virtual token in the projections (default 1)')
     .option('--metric <name>', 'cosine | l2 | dot for the projections (default cosine)')
@@ -45,6 +46,7 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
         seeds: numberFlag('--seeds', o.seeds as string | undefined, { integer: true, positive: true }),
         out: (o.out as string | undefined) ?? 'ptune-bench',
         noCache: o.cache === false,
+        cacheDir: o.cacheDir as string | undefined,
         limit: numberFlag('--limit', o.limit as string | undefined, { integer: true, positive: true }),
         skipInvalid: o.skipInvalid === true,
         projection:

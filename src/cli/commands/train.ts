@@ -79,7 +79,10 @@ export function printTrainResult(io: CliIo, r: TrainResult, json: boolean): void
   const loss = (x: number | null) => (x === null ? '—' : x.toFixed(4));
   line(io.stdout, `${r.stopReason === 'completed' ? 'trained' : r.stopReason} ${r.steps}/${r.totalSteps} steps in ${duration(r.seconds)} (${r.examplesPerSecond.toFixed(1)} examples/s, ${r.loss} loss)`);
   line(io.stdout, `loss on the first batch: ${loss(r.initialLoss)} before, ${loss(r.finalLoss)} after`);
-  if (r.bestEvalAccuracy !== null) line(io.stdout, `best dev accuracy: ${(100 * r.bestEvalAccuracy).toFixed(1)}% (step ${r.savedStep})`);
+  if (r.bestEvalLoss !== null) {
+    const accuracy = r.bestEvalAccuracy === null ? '' : `, accuracy ${(100 * r.bestEvalAccuracy).toFixed(1)}%`;
+    line(io.stdout, `best dev evaluation: step ${r.savedStep}, loss ${r.bestEvalLoss.toFixed(4)}${accuracy}`);
+  }
   line(io.stdout, r.saved ? `soft prompt saved to ${r.out} (step ${r.savedStep})` : 'nothing saved');
 }
 

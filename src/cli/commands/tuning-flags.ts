@@ -13,7 +13,7 @@ export function addTuningFlags(cmd: Command, limitFlag: '--limit' | '--train-lim
     .option('--init-text <text>', 'text for --init text')
     .option('--loss <kind>', 'lm | verbalizer (default: verbalizer for classification, lm for generation)')
     .option('--optimizer <name>', 'adamw | adafactor | sgd (default adamw)')
-    .option('--lr <x>', 'peak learning rate (default adamw 0.003, adafactor 0.3, sgd 0.1)')
+    .option('--lr <x>', 'peak learning rate (default adamw 0.01, adafactor 0.3, sgd 0.1)')
     .option('--weight-decay <x>', 'AdamW decoupled weight decay (default 0)')
     .option('--epochs <n>', 'passes over the training set (default 3)')
     .option('--steps <n>', 'optimizer steps (instead of --epochs)')
@@ -23,9 +23,11 @@ export function addTuningFlags(cmd: Command, limitFlag: '--limit' | '--train-lim
     .option('--clip <x>', 'clip the gradient to this global L2 norm (default: off)')
     .option('--seed <n>', 'seed for init, shuffling and sampling (default 0)')
     .option('--no-shuffle', 'keep file order (no shuffling, no length bucketing)')
+    .option('--no-stratify', 'shuffle classification rows freely instead of keeping the label proportions in every batch')
     .option('--max-length <n>', 'longest sequence in tokens, virtual tokens included (default: the model\'s)')
     .option('--eval-every <n>', 'steps between dev evaluations / checkpoints (default: once per epoch, at most 100)')
     .option('--patience <n>', 'stop after N dev evaluations without improvement (default: off)')
+    .option('--keep-best <by>', 'loss | accuracy: which dev evaluation is the best checkpoint (default loss)')
     .option(`${limitFlag} <n>`, 'train on a seeded sample of at most N rows')
     .option('--eval-limit <n>', 'evaluate during training on a seeded sample of at most N dev rows');
 }
@@ -49,9 +51,11 @@ export function tuningFrom(o: Record<string, unknown>, limitFlag: '--limit' | '-
     clip: numberFlag('--clip', s('clip'), { positive: true }),
     seed: numberFlag('--seed', s('seed'), { integer: true, min: 0 }),
     shuffle: o.shuffle as boolean | undefined,
+    stratify: o.stratify as boolean | undefined,
     maxLength: numberFlag('--max-length', s('maxLength'), { integer: true, positive: true }),
     evalEvery: numberFlag('--eval-every', s('evalEvery'), { integer: true, positive: true }),
     patience: numberFlag('--patience', s('patience'), { integer: true, positive: true }),
+    keepBest: s('keepBest'),
     limit: numberFlag(limitFlag, s(limitFlag === '--limit' ? 'limit' : 'trainLimit'), { integer: true, positive: true }),
     evalLimit: numberFlag('--eval-limit', s('evalLimit'), { integer: true, positive: true }),
   };

@@ -30,6 +30,8 @@ export async function benchmark(ctx: Ctx): Promise<void> {
   try {
     const result = await ctx.jobs.run('bench', {
       model, data, hard: hard.map((h) => h.file), soft: soft.map((s) => s.dir), out,
+      // Each run gets a new report folder, so the result cache lives in the cache directory to be reused.
+      cacheDir: path.join(ctx.config.cacheDirectory, 'bench'),
       command: 'VS Code: Prompt Tuning: Benchmark Prompts',
     }, {
       title: `Benchmark ${hard.length + soft.length} prompts`,

@@ -138,7 +138,7 @@ function trainingPatch(view: TrainingViewState, p: TrainJobProgress): Partial<Tr
 
 function finishedPatch(result: TrainResult): Partial<TrainingViewState> {
   const status = result.stopReason === 'cancelled' ? 'cancelled' : 'done';
-  const best = result.bestEvalAccuracy === null ? undefined : `Best dev accuracy ${(100 * result.bestEvalAccuracy).toFixed(1)}%.`;
+  const best = result.bestEvalAccuracy === null ? undefined : `Kept step ${result.savedStep}: dev accuracy ${(100 * result.bestEvalAccuracy).toFixed(1)}%.`;
   return {
     status, step: result.steps, totalSteps: result.totalSteps, etaSeconds: undefined,
     message: [sentence(result.stopMessage), result.saved ? undefined : 'Nothing was saved.', best].filter(Boolean).join(' '),

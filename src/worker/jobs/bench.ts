@@ -23,6 +23,7 @@ export async function runBenchJob(params: BenchParams, ctx: JobContext<'bench'>)
     seeds: params.seeds,
     outDir: params.out,
     noCache: params.noCache,
+    cacheDir: params.cacheDir,
     limit: params.limit,
     skipInvalid: params.skipInvalid,
     projection: params.projection,
