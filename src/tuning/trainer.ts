@@ -167,9 +167,10 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
   let step = 0;
 
   // Steps left at the mean step time, plus the evaluations still due at the mean evaluation time (the
-  // step-0 evaluation is not a step, so it must not count as one).
+  // step-0 evaluation is not a step, so it must not count as one). Reported before step `done`'s own
+  // evaluation, so that one is still due.
   const etaSeconds = (done: number): number => {
-    const evalsLeft = dev && devKind ? Math.floor(totalSteps / evalEvery) - Math.floor(done / evalEvery) + (totalSteps % evalEvery === 0 ? 0 : 1) : 0;
+    const evalsLeft = dev && devKind ? Math.floor(totalSteps / evalEvery) - Math.floor((done - 1) / evalEvery) + (totalSteps % evalEvery === 0 ? 0 : 1) : 0;
     const meanEval = evalSeconds.length > 0 ? evalSeconds.reduce((a, b) => a + b, 0) / evalSeconds.length : 0;
     return (trainSeconds / done) * (totalSteps - done) + evalsLeft * meanEval;
   };
