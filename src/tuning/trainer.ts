@@ -135,13 +135,13 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
   const evalEvery = config.evalEvery ?? defaultEvalEvery(perEpoch);
   const optimizer = createOptimizer(config.optimizer, numVirtual, hiddenSize);
   const schedule = { name: config.schedule, lr: config.lr, warmupSteps: config.warmupSteps, totalSteps };
-  const devKind: LossKind | undefined = dev && dev.length > 0 ? (dev.every((e) => e.continuations.length > 1) ? 'verbalizer' : 'lm') : undefined;
+  const devKind: LossKind | undefined = dev && dev.length > 0 ? (isClassification(dev) ? 'verbalizer' : 'lm') : undefined;
 
   // Shuffling draws from its own stream so the init (seeded with `seed` itself) does not shift it.
   const rng = createRng(config.seed ^ 0x5bd1e995);
   const lengths = train.map((e) => e.promptIds.length + Math.max(...e.continuations.map((c) => c.length)));
-  const isClassification = train.every((e) => e.continuations.length > 1 && e.gold !== undefined);
-  const strata = config.stratify !== false && isClassification ? train.map((e) => e.gold!) : undefined;
+  // The losses need every example's gold index, so it is there to stratify by.
+  const strata = config.stratify !== false && isClassification(train) ? train.map((e) => e.gold!) : undefined;
   let pending: number[][] = [];
   let epoch = 0;
   const nextBatch = (): number[] => {
@@ -163,7 +163,8 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
   let firstBatch: ScoredExample[] = [];
   let examplesSeen = 0;
   let trainSeconds = 0;
-  const evalSeconds: number[] = [];
+  let evalSeconds = 0;
+  let evalsTimed = 0;
   let step = 0;
 
   // Steps left at the mean step time, plus the evaluations still due at the mean evaluation time (the
@@ -171,7 +172,7 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
   // evaluation, so that one is still due.
   const etaSeconds = (done: number): number => {
     const evalsLeft = dev && devKind ? Math.floor(totalSteps / evalEvery) - Math.floor((done - 1) / evalEvery) + (totalSteps % evalEvery === 0 ? 0 : 1) : 0;
-    const meanEval = evalSeconds.length > 0 ? evalSeconds.reduce((a, b) => a + b, 0) / evalSeconds.length : 0;
+    const meanEval = evalsTimed > 0 ? evalSeconds / evalsTimed : 0;
     return (trainSeconds / done) * (totalSteps - done) + evalsLeft * meanEval;
   };
 
@@ -189,7 +190,8 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
     }
     const evalStarted = performance.now();
     const point = await evaluateDev(engine, dev, asSoft(params), devKind, atStep, signal);
-    evalSeconds.push((performance.now() - evalStarted) / 1000);
+    evalSeconds += (performance.now() - evalStarted) / 1000;
+    evalsTimed++;
     if (!point) return false;
     evals.push(point);
     const isBest = !best || isBetter(point, best, config.keepBest ?? 'loss');
@@ -316,6 +318,11 @@ async function evaluateDev(engine: ModelEngine, dev: readonly ScoredExample[], s
     });
   }
   return { step, loss: lossSum / dev.length, accuracy: kind === 'verbalizer' ? correct / dev.length : undefined };
+}
+
+/** Every example chooses among candidate labels (rather than continuing with one target). */
+function isClassification(examples: readonly ScoredExample[]): boolean {
+  return examples.every((e) => e.continuations.length > 1);
 }
 
 function argmax(values: readonly number[]): number {

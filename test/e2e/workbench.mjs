@@ -26,52 +26,50 @@ export class Workbench {
 
   /** Runs a palette command by its full title; retries while a just-activated extension registers it. */
   async runCommand(title, { attempts = 40 } = {}) {
+    const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: title }).first();
+    const ran = await this.throughPalette(`>${title}`, attempts, async () => {
+      await row.waitFor({ timeout: 2_000 });
+      const label = (await row.getAttribute('aria-label')) ?? '';
+      if (!label.includes(title)) throw new Error(`first match is "${label}"`);
+      await this.page.keyboard.press('Enter');
+    });
+    if (!ran) throw new Error(`command "${title}" never appeared in the palette`);
+  }
+
+  /** Opens a workspace file through Quick Open. */
+  async openFile(relativePath) {
+    const name = relativePath.split('/').pop();
+    const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: name }).first();
+    const opened = await this.throughPalette(relativePath, 20, async () => {
+      await row.waitFor({ timeout: 3_000 });
+      await this.page.keyboard.press('Enter');
+      await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+    });
+    if (!opened) throw new Error(`could not open ${relativePath}`);
+  }
+
+  /**
+   * Opens the palette (F1), types `text` and runs `accept`, up to `attempts` times; false when no attempt
+   * succeeded. The palette can close again under us (focus moving to a webview or a notification), so
+   * the fill has a short timeout of its own and a failed attempt presses Escape and starts over.
+   */
+  async throughPalette(text, attempts, accept) {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       await this.closeQuickInput();
       await this.focusWorkbench();
       await this.page.keyboard.press('F1');
       const input = this.page.locator(`${QUICK_INPUT} input`).first();
       if (!(await input.waitFor({ timeout: 3_000 }).then(() => true, () => false))) continue;
-      const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: title }).first();
       try {
-        // The palette can close again under us (focus moving to a webview or a notification), so the
-        // fill gets a short timeout of its own and a failed attempt simply retries.
-        await input.fill(`>${title}`, { timeout: 3_000 });
-        await row.waitFor({ timeout: 2_000 });
-        const label = (await row.getAttribute('aria-label')) ?? '';
-        if (!label.includes(title)) throw new Error(`first match is "${label}"`);
-        await this.page.keyboard.press('Enter');
-        return;
+        await input.fill(text, { timeout: 3_000 });
+        await accept();
+        return true;
       } catch {
         await this.page.keyboard.press('Escape');
         await sleep(500);
       }
     }
-    throw new Error(`command "${title}" never appeared in the palette`);
-  }
-
-  /** Opens a workspace file through Quick Open. */
-  async openFile(relativePath) {
-    const name = relativePath.split('/').pop();
-    for (let attempt = 1; attempt <= 20; attempt++) {
-      await this.closeQuickInput();
-      await this.focusWorkbench();
-      await this.page.keyboard.press('F1');
-      const input = this.page.locator(`${QUICK_INPUT} input`).first();
-      if (!(await input.waitFor({ timeout: 3_000 }).then(() => true, () => false))) continue;
-      const row = this.page.locator(`${QUICK_INPUT} .monaco-list-row`, { hasText: name }).first();
-      try {
-        await input.fill(relativePath, { timeout: 3_000 });
-        await row.waitFor({ timeout: 3_000 });
-        await this.page.keyboard.press('Enter');
-        await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
-        return;
-      } catch {
-        await this.page.keyboard.press('Escape');
-        await sleep(500);
-      }
-    }
-    throw new Error(`could not open ${relativePath}`);
+    return false;
   }
 
   /** Takes keyboard focus out of a webview iframe (which does not forward F1) back to the workbench. */
