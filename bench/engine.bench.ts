@@ -1,7 +1,10 @@
 /**
- * npm run bench:engine — a GPT-2-small-shaped model (12 layers, 768 hidden, 12 heads, vocab 50257, random
- * weights) at batch 8 × 128 tokens with a 20-token soft prompt: median forward and forward+backward step,
- * peak RSS, and the time onnxruntime needs for just that step's matrix multiplications (a lower bound).
+ * npm run bench:engine [-- --family gpt2|llama] — a real model shape with random weights and a 20-token soft
+ * prompt: median forward and forward+backward step, peak RSS, and the time onnxruntime needs for just that
+ * step's matrix multiplications (a lower bound).
+ *  - gpt2: GPT-2-small shape (12 layers, 768 hidden, 12 heads, vocab 50257), batch 8 × 128 tokens;
+ *  - llama: SmolLM2-135M shape (30 layers, 576 hidden, 9 heads / 3 kv heads, MLP 1536, vocab 49152, tied),
+ *    batch 8 × 64 tokens.
  * Prints one JSON object as its last stdout line.
  */
 import { spawnSync } from 'node:child_process';
@@ -12,18 +15,40 @@ import type { ScoredExample } from '../src/engine/api';
 import { Engine } from '../src/engine/engine';
 import { buildHeadGraph } from '../src/engine/heads';
 import { Graph, type Value } from '../src/engine/onnx/graph';
-import { gpt2Config, gpt2WeightShapes } from '../src/engine/models/gpt2';
+import { describeModel } from '../src/engine/models/index';
 import { CompiledGraph, type HostArray } from '../src/engine/runtime/session';
 import { tinyTokenizerJson } from '../test/helpers/tiny-model';
 import { bucketLength } from '../src/engine/layout';
 import { timeIt } from './timing';
 
-const CONFIG = { model_type: 'gpt2', n_layer: 12, n_head: 12, n_embd: 768, n_positions: 1024, vocab_size: 50257, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5 };
-const [BATCH, TOKENS, VIRTUAL, RUNS] = [8, 128, 20, 5];
+const SHAPES = {
+  gpt2: {
+    name: 'gpt2-small-shaped (random weights)',
+    tokens: 128,
+    config: { model_type: 'gpt2', n_layer: 12, n_head: 12, n_embd: 768, n_positions: 1024, vocab_size: 50257, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5 },
+  },
+  llama: {
+    name: 'SmolLM2-135M-shaped (random weights)',
+    tokens: 64,
+    config: {
+      model_type: 'llama', num_hidden_layers: 30, hidden_size: 576, num_attention_heads: 9, num_key_value_heads: 3, intermediate_size: 1536,
+      vocab_size: 49152, max_position_embeddings: 8192, rope_theta: 100000, rms_norm_eps: 1e-5, tie_word_embeddings: true, hidden_act: 'silu',
+    },
+  },
+} as const;
+const familyArg = process.argv.indexOf('--family');
+const FAMILY = (familyArg > 0 ? process.argv[familyArg + 1] : process.env.PTUNE_BENCH_FAMILY ?? 'gpt2') as keyof typeof SHAPES;
+if (!(FAMILY in SHAPES)) throw new Error(`--family must be one of ${Object.keys(SHAPES).join(', ')}`);
+const SHAPE = SHAPES[FAMILY];
+const CONFIG: Record<string, unknown> = SHAPE.config;
+const ARCH = describeModel(CONFIG, 'config.json');
+const HIDDEN = ARCH.dims.hiddenSize;
+const VOCAB = ARCH.dims.vocabSize;
+const [BATCH, TOKENS, VIRTUAL, RUNS] = [8, SHAPE.tokens, 20, 5];
 
 /** Streams random weights to disk tensor by tensor, so writing never holds the whole model. */
 function writeCheckpoint(dir: string): void {
-  const shapes = [...gpt2WeightShapes(gpt2Config(CONFIG, 'config.json'))].map(([n, s]) => [`transformer.${n}`, s] as const).sort(([a], [b]) => (a < b ? -1 : 1));
+  const shapes = [...ARCH.weightShapes].sort(([a], [b]) => (a < b ? -1 : 1));
   const header: Record<string, unknown> = {};
   let offset = 0;
   for (const [name, shape] of shapes) {
@@ -41,7 +66,7 @@ function writeCheckpoint(dir: string): void {
   let seed = 12345;
   for (const [name, shape] of shapes) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-    const isGain = /ln_.*\.weight$|ln_f\.weight$/.test(name);
+    const isGain = /ln_.*\.weight$|ln_f\.weight$|norm\.weight$/.test(name);
     for (let i = 0; i < data.length; i++) {
       seed = (seed * 1103515245 + 12345) >>> 0;
       data[i] = isGain ? 1 : ((seed / 4294967296) * 2 - 1) * 0.035; // std ≈ 0.02, as GPT-2's init
@@ -56,9 +81,8 @@ function writeCheckpoint(dir: string): void {
 
 /** A graph of just the step's MatMul/Gemm nodes, with the same shapes and attributes, fed the same weights. */
 async function matmulBound(engineWeights: Record<string, HostArray>): Promise<{ ms: number; count: number; gflop: number }> {
-  const c = gpt2Config(CONFIG, 'config.json');
-  const T = bucketLength(TOKENS + VIRTUAL, c.nPositions);
-  const step = buildHeadGraph(c, { kind: 'lm', batch: BATCH, length: T, numVirtual: VIRTUAL, rows: BATCH, picks: BATCH, items: BATCH, withGrad: true }, 'float32');
+  const T = bucketLength(TOKENS + VIRTUAL, ARCH.dims.maxPositions);
+  const step = buildHeadGraph(ARCH, { kind: 'lm', batch: BATCH, length: T, numVirtual: VIRTUAL, rows: BATCH, picks: BATCH, items: BATCH, withGrad: true }, 'float32');
   const g = new Graph('float32');
   const inputs = new Map<string, Value>();
   const feeds: Record<string, HostArray> = {};
@@ -91,19 +115,19 @@ async function matmulBound(engineWeights: Record<string, HostArray>): Promise<{ 
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--write') return writeCheckpoint(process.argv[3]);
-  const dir = mkdtempSync(join(tmpdir(), 'ptune-bench-gpt2-'));
+  const dir = mkdtempSync(join(tmpdir(), `ptune-bench-${FAMILY}-`));
   try {
-    const w = spawnSync(process.execPath, [__filename, '--write', dir], { stdio: 'inherit' });
+    const w = spawnSync(process.execPath, [__filename, '--write', dir, '--family', FAMILY], { stdio: 'inherit' });
     if (w.status !== 0) throw new Error('writing the benchmark checkpoint failed');
     const engine = await Engine.load(dir, { chunkSize: BATCH });
     let seed = 7;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
     const examples: ScoredExample[] = Array.from({ length: BATCH }, () => ({
-      promptIds: Array.from({ length: TOKENS - 1 }, () => Math.floor(rnd() * 50000)),
-      continuations: [[Math.floor(rnd() * 50000)]],
+      promptIds: Array.from({ length: TOKENS - 1 }, () => Math.floor(rnd() * (VOCAB - 1))),
+      continuations: [[Math.floor(rnd() * (VOCAB - 1))]],
       gold: 0,
     }));
-    const soft = { numVirtual: VIRTUAL, hiddenSize: 768, data: Float32Array.from({ length: VIRTUAL * 768 }, () => rnd() - 0.5) };
+    const soft = { numVirtual: VIRTUAL, hiddenSize: HIDDEN, data: Float32Array.from({ length: VIRTUAL * HIDDEN }, () => rnd() - 0.5) };
     const forwardMs = await timeIt(RUNS, () => engine.loss(examples, soft, 'lm'));
     console.error(`forward ${forwardMs.toFixed(0)} ms`);
     const stepMs = await timeIt(RUNS, () => engine.lossAndGrad(examples, soft, 'lm'));
@@ -114,7 +138,8 @@ async function main(): Promise<void> {
     const bound = await matmulBound(weights);
     await engine.dispose();
     const result = {
-      model: 'gpt2-small-shaped (random weights)',
+      model: SHAPE.name,
+      family: FAMILY,
       batch: BATCH,
       tokens: TOKENS,
       virtualTokens: VIRTUAL,

@@ -48,10 +48,10 @@ async function main(): Promise<void> {
     vocabSize: VOCAB,
     eosTokenId: undefined,
     bosTokenId: undefined,
-    addsBos: false,
+    prefixIds: [],
   };
   const engine: ProjectionEngine = {
-    info: { dir: 'random', modelType: 'gpt2', hiddenSize: HIDDEN, numLayers: 12, numHeads: 12, vocabSize: VOCAB, maxPositions: 1024, nameOrPath: 'random' },
+    info: { dir: 'random', modelType: 'gpt2', hiddenSize: HIDDEN, numLayers: 12, numHeads: 12, numKeyValueHeads: 12, headDim: 64, vocabSize: VOCAB, maxPositions: 1024, nameOrPath: 'random' },
     tokenizer,
     embeddings,
   };

@@ -12,25 +12,36 @@ export interface ModelInfo {
   hiddenSize: number;
   numLayers: number;
   numHeads: number;
+  /** Key/value heads (grouped-query attention); equal to numHeads without grouping. */
+  numKeyValueHeads: number;
+  headDim: number;
   vocabSize: number;
   /** Longest sequence (virtual tokens included) the position embeddings allow. */
   maxPositions: number;
+  /**
+   * With a sliding window on every layer (Mistral), the farthest a token can be behind a position and still
+   * reach it: layers × (window − 1). Virtual tokens further back get exactly zero gradient (transformers too).
+   */
+  softPromptReach?: number;
   /** `_name_or_path` from config.json if present, else the folder name. */
   nameOrPath: string;
 }
 
 /** Text <-> ids. Backed by `@huggingface/transformers` AutoTokenizer over the folder's tokenizer.json. */
 export interface TextTokenizer {
-  /** Ids of `text` with no special tokens added (unless the tokenizer config says to add a BOS). */
+  /** Ids of `text` with no special tokens added. */
   encode(text: string): number[];
+  /**
+   * The special tokens `tokenizer(text)` puts in front of a text (a BOS for Llama 3 and Gemma, none for GPT-2,
+   * Qwen or SmolLM2), as tokenizer.json's post-processor says; prompts start with them, continuations do not.
+   */
+  readonly prefixIds: readonly number[];
   decode(ids: number[]): string;
   /** The string piece of each id, exactly as the vocabulary spells it after byte-level decoding (e.g. " great"). */
   pieces(ids: number[]): string[];
   readonly vocabSize: number;
   readonly eosTokenId: number | undefined;
   readonly bosTokenId: number | undefined;
-  /** True when the tokenizer config asks for a BOS token at the start of every sequence. */
-  readonly addsBos: boolean;
 }
 
 /** A soft prompt: `data` is row-major [numVirtual, hiddenSize] float32. */
@@ -84,7 +95,10 @@ export interface EngineOptions {
 export interface ModelEngine {
   readonly info: ModelInfo;
   readonly tokenizer: TextTokenizer;
-  /** The input embedding matrix (wte), row-major [vocabSize, hiddenSize]. */
+  /**
+   * The input embedding matrix as the trunk sees it, row-major [vocabSize, hiddenSize]: scaled by sqrt(hidden)
+   * for Gemma, whose soft prompts live in that scaled space (PEFT splices them in after the scaling).
+   */
   readonly embeddings: Float32Array;
   /** Summed continuation log-probs under the loss contract, [example][continuation]. */
   score(examples: ScoredExample[], soft?: SoftPrompt): Promise<number[][]>;

@@ -1,14 +1,16 @@
 /**
- * The engine: a GPT-2-family checkpoint loaded once, run through onnxruntime-node sessions that are built
+ * The engine: a checkpoint of any registered model family (models/index.ts) loaded once, run through onnxruntime-node sessions that are built
  * per purpose and shape bucket and reused. Implements the loss contract (see README, "Loss contract").
  */
 import { basename, resolve } from 'node:path';
 import type { LossAndGrad, LossKind, ModelEngine, ModelInfo, ScoredExample, SoftPrompt, TextTokenizer } from './api';
 import { UserError } from './errors';
-import { buildHeadGraph, headKey, type HeadDims } from './heads';
+import { buildHeadGraph, headKey, ropeInputNames, type HeadDims } from './heads';
 import { bucketLength, buildBatch, layoutLength, type SequenceSpec } from './layout';
-import { loadCheckpoint } from './models/checkpoint';
-import { GPT2_MODEL_TYPES, gpt2Config, gpt2Weights, type Gpt2Config } from './models/gpt2';
+import { loadCheckpoint, requireTensor } from './models/checkpoint';
+import type { ModelArch } from './models/family';
+import { checkModelType, describeModel } from './models/index';
+import { ropeTables } from './models/rope';
 import { CompiledGraph, type HostArray } from './runtime/session';
 import { loadTokenizer } from './tokenizer';
 
@@ -37,7 +39,6 @@ interface Plan {
 }
 
 export class Engine implements ModelEngine {
-  readonly embeddings: Float32Array;
   private readonly sessions = new Map<string, CachedSession>();
   private readonly weightFeeds: Record<string, FloatArray> = {};
   private runs = 0;
@@ -45,37 +46,48 @@ export class Engine implements ModelEngine {
   private constructor(
     readonly info: ModelInfo,
     readonly tokenizer: TextTokenizer,
-    private readonly config: Gpt2Config,
-    weights: Map<string, Float32Array>,
+    readonly arch: ModelArch,
+    private readonly weights: Map<string, Float32Array>,
     private readonly opts: LoadOptions,
   ) {
-    this.embeddings = weights.get('wte.weight')!;
     for (const [name, data] of weights) this.weightFeeds[name] = this.float64 ? Float64Array.from(data) : data;
+  }
+
+  private scaledEmbeddings?: Float32Array;
+
+  /** The input embedding table as the trunk sees it: scaled by the family's embedding scale (Gemma), like PEFT's soft prompts. */
+  get embeddings(): Float32Array {
+    const table = this.weights.get(this.arch.embedTable)!;
+    if (this.arch.embedScale === 1) return table;
+    return (this.scaledEmbeddings ??= table.map((x) => Math.fround(x * this.arch.embedScale)));
   }
 
   static async load(dirIn: string, opts: LoadOptions = {}): Promise<Engine> {
     const dir = resolve(dirIn);
     const configFile = `${dir}/config.json`;
-    const ck = loadCheckpoint(dir, (raw) => {
-      if (typeof raw.model_type !== 'string' || !GPT2_MODEL_TYPES.includes(raw.model_type)) {
-        throw new UserError(`${configFile}: unsupported model_type ${JSON.stringify(raw.model_type)} (supported: ${GPT2_MODEL_TYPES.join(', ')} — GPT-2, DistilGPT2, DialoGPT)`, configFile);
-      }
-    });
-    const modelType = ck.config.model_type as string;
-    const config = gpt2Config(ck.config, configFile);
-    const weights = gpt2Weights(ck, config);
+    const ck = loadCheckpoint(dir, (raw) => void checkModelType(raw, configFile));
+    const arch = describeModel(ck.config, configFile);
+    const weights = new Map<string, Float32Array>();
+    for (const [name, shape] of arch.weightShapes) weights.set(name, requireTensor(ck, name, shape));
     const tokenizer = await loadTokenizer(dir);
+    const d = arch.dims;
+    if (tokenizer.vocabSize > d.vocabSize) {
+      throw new UserError(`${dir}/tokenizer.json has token ids up to ${tokenizer.vocabSize - 1}, but the model's embedding table (${configFile}: vocab_size ${d.vocabSize}) has only ${d.vocabSize} rows: the tokenizer belongs to another model`, configFile);
+    }
     const info: ModelInfo = {
       dir,
-      modelType,
-      hiddenSize: config.nEmbd,
-      numLayers: config.nLayer,
-      numHeads: config.nHead,
-      vocabSize: config.vocabSize,
-      maxPositions: config.nPositions,
+      modelType: arch.modelType,
+      hiddenSize: d.hiddenSize,
+      numLayers: d.numLayers,
+      numHeads: d.numHeads,
+      numKeyValueHeads: d.numKeyValueHeads,
+      headDim: d.headDim,
+      vocabSize: d.vocabSize,
+      maxPositions: d.maxPositions,
+      softPromptReach: arch.allLayersSlide && arch.slidingWindow !== undefined ? d.numLayers * (arch.slidingWindow - 1) : undefined,
       nameOrPath: typeof ck.config._name_or_path === 'string' && ck.config._name_or_path ? ck.config._name_or_path : basename(dir),
     };
-    return new Engine(info, tokenizer, config, weights, opts);
+    return new Engine(info, tokenizer, arch, weights, opts);
   }
 
   get runCount(): number {
@@ -154,7 +166,7 @@ export class Engine implements ModelEngine {
   async logits(sequences: number[][], soft?: SoftPrompt): Promise<Float32Array[]> {
     const out: Float32Array[] = new Array(sequences.length);
     const nv = soft?.numVirtual ?? 0;
-    const V = this.config.vocabSize;
+    const V = this.arch.dims.vocabSize;
     for (const idx of this.chunks(sequences.length, (i) => sequences[i].length)) {
       const specs = idx.map((i) => ({ ids: sequences[i], softAt: soft ? 0 : undefined }));
       const { feeds, length: T } = this.batchFeeds(specs, soft);
@@ -187,7 +199,7 @@ export class Engine implements ModelEngine {
     while (generated.length < maxNewTokens) {
       const spec: SequenceSpec = { ids: [...promptIds, ...generated], softAt: soft ? softPromptAt : undefined };
       const n = layoutLength(spec, nv);
-      if (n > this.config.nPositions) break;
+      if (n > this.arch.dims.maxPositions) break;
       const { feeds, length: T } = this.batchFeeds([spec], soft);
       feeds.rowIdx = BigInt64Array.from([BigInt(n - 1)]);
       const r = await this.run({ kind: 'rows', batch: 1, length: T, numVirtual: nv, rows: 1 }, feeds);
@@ -256,18 +268,18 @@ export class Engine implements ModelEngine {
       });
     });
     for (const p of pickRefs) {
-      if (!(p.token >= 0 && p.token < this.config.vocabSize)) throw new UserError(`token id ${p.token} is outside the model's vocabulary of ${this.config.vocabSize}`);
+      if (!(p.token >= 0 && p.token < this.arch.dims.vocabSize)) throw new UserError(`token id ${p.token} is outside the model's vocabulary of ${this.arch.dims.vocabSize}`);
     }
-    const picks = pickRefs.map((p) => p.row * this.config.vocabSize + p.token);
+    const picks = pickRefs.map((p) => p.row * this.arch.dims.vocabSize + p.token);
     return { seqs, rows, picks, items };
   }
 
   private bucket(seqs: SequenceSpec[], nv: number): number {
     const longest = Math.max(...seqs.map((s) => layoutLength(s, nv)));
-    if (longest > this.config.nPositions) {
-      throw new UserError(`a sequence of ${longest} tokens${nv ? ` (${nv} virtual)` : ''} is longer than the model's ${this.config.nPositions} positions: use a shorter --max-length or fewer virtual tokens`);
+    if (longest > this.arch.dims.maxPositions) {
+      throw new UserError(`a sequence of ${longest} tokens${nv ? ` (${nv} virtual)` : ''} is longer than the model's ${this.arch.dims.maxPositions} positions: use a shorter --max-length or fewer virtual tokens`);
     }
-    return bucketLength(longest, this.config.nPositions);
+    return bucketLength(longest, this.arch.dims.maxPositions);
   }
 
   private async runPlan(plan: Plan, soft: SoftPrompt | undefined, dims: Partial<HeadDims>, extra: Record<string, HostArray> = {}, softData?: FloatArray) {
@@ -286,11 +298,18 @@ export class Engine implements ModelEngine {
   private batchFeeds(specs: SequenceSpec[], soft?: SoftPrompt, softData?: FloatArray): { feeds: Record<string, HostArray>; length: number } {
     const nv = soft?.numVirtual ?? 0;
     const length = this.bucket(specs, nv);
-    const b = buildBatch(specs, nv, length, this.float64);
+    const b = buildBatch(specs, nv, length, this.float64, this.arch.slidingWindow);
     const feeds: Record<string, HostArray> = { ...this.weightFeeds, ids: b.ids, positions: b.positions, attnBias: b.attnBias };
+    if (b.attnBiasSliding) feeds.attnBiasSliding = b.attnBiasSliding;
+    for (const spec of this.arch.rope) {
+      const { cos, sin } = ropeTables(spec, b.positions, this.float64);
+      const names = ropeInputNames(spec.name);
+      feeds[names.cos] = cos;
+      feeds[names.sin] = sin;
+    }
     if (soft) {
-      if (soft.hiddenSize !== this.config.nEmbd) {
-        throw new UserError(`soft prompt width ${soft.hiddenSize} does not match the model's hidden size ${this.config.nEmbd} (${this.info.dir}): it was made for another model`);
+      if (soft.hiddenSize !== this.arch.dims.hiddenSize) {
+        throw new UserError(`soft prompt width ${soft.hiddenSize} does not match the model's hidden size ${this.arch.dims.hiddenSize} (${this.info.dir}): it was made for another model`);
       }
       if (soft.data.length !== soft.numVirtual * soft.hiddenSize) throw new UserError(`soft prompt has ${soft.data.length} values, expected ${soft.numVirtual} × ${soft.hiddenSize}`);
       feeds.soft = softData ?? (this.float64 ? Float64Array.from(soft.data) : soft.data);
@@ -306,7 +325,7 @@ export class Engine implements ModelEngine {
     if (entry) {
       this.sessions.delete(key); // re-insert: most recently used last
     } else {
-      entry = { session: CompiledGraph.create(buildHeadGraph(this.config, dims, this.float64 ? 'float64' : 'float32'), { threads: this.opts.threads }), pending: 0, evicted: false };
+      entry = { session: CompiledGraph.create(buildHeadGraph(this.arch, dims, this.float64 ? 'float64' : 'float32'), { threads: this.opts.threads }), pending: 0, evicted: false };
       if (this.sessions.size >= (this.opts.maxSessions ?? 12)) {
         const [oldestKey, oldest] = this.sessions.entries().next().value as [string, CachedSession];
         this.sessions.delete(oldestKey);

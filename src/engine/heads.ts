@@ -1,5 +1,5 @@
 /**
- * The graphs the engine runs, one per purpose, all on the same GPT-2 trunk:
+ * The graphs the engine runs, one per purpose, on any model family's trunk (models/family.ts):
  *  - logits: full-vocabulary logits at every position;
  *  - rows: full-vocabulary logits at chosen rows (greedy decoding);
  *  - restricted: log-softmax over a chosen set of token ids at chosen rows (the head computes only those columns);
@@ -8,7 +8,8 @@
  */
 import { appendGradients } from './autodiff/backward';
 import { Graph, type FloatType, type Value } from './onnx/graph';
-import { buildGpt2Trunk, lmHead, type Gpt2Config } from './models/gpt2';
+import { softcap } from './models/blocks';
+import type { ModelArch } from './models/family';
 
 export type HeadKind = 'logits' | 'rows' | 'restricted' | 'score' | 'lm' | 'verbalizer';
 
@@ -32,36 +33,74 @@ export function headKey(d: HeadDims): string {
   return [d.kind, d.batch, d.length, d.numVirtual, d.rows, d.picks, d.items, d.tokens, d.labels, d.withGrad ? 'grad' : ''].join('|');
 }
 
-export function buildHeadGraph(c: Gpt2Config, d: HeadDims, float: FloatType): Graph {
-  const g = new Graph(float);
-  const [B, T, nv] = [d.batch, d.length, d.numVirtual];
+/** Names of the graph inputs that carry RoPE tables. */
+export const ropeInputNames = (name: string) => ({ cos: `${name}.cos`, sin: `${name}.sin` });
+
+/**
+ * The family's trunk behind the shared front: token embeddings (scaled where the family scales them), the soft
+ * prompt spliced in by a token mask and a one-hot placement matmul (so it may sit anywhere in the sequence and
+ * its gradient is a plain MatMul rule), masks and RoPE tables as inputs.
+ */
+function buildTrunk(g: Graph, arch: ModelArch, B: number, T: number, nv: number) {
+  const H = arch.dims.hiddenSize;
   const ids = g.input('ids', [B, T], 'int64');
   const positions = g.input('positions', [B, T], 'int64');
-  const attnBias = g.input('attnBias', [B, 1, T, T]);
-  const soft = nv > 0 ? { prompt: g.input('soft', [nv, c.nEmbd]), placement: g.input('placement', [B, T, nv]), tokenMask: g.input('tokenMask', [B, T, 1]) } : undefined;
-  const { hidden, weights } = buildGpt2Trunk(g, c, { ids, positions, attnBias, soft });
-  const head = lmHead(weights, c);
+  const causalMask = g.input('attnBias', [B, 1, T, T]);
+  const slidingMask = arch.slidingWindow !== undefined ? g.input('attnBiasSliding', [B, 1, T, T]) : undefined;
+  const rope = Object.fromEntries(
+    arch.rope.map((r) => {
+      const names = ropeInputNames(r.name);
+      return [r.name, { cos: g.input(names.cos, [B, 1, T, r.rotaryDim]), sin: g.input(names.sin, [B, 1, T, r.rotaryDim]) }];
+    }),
+  );
+  const weights = new Map<string, Value>();
+  for (const [name, shape] of arch.weightShapes) weights.set(name, g.input(name, shape));
+  const w = (name: string) => {
+    const v = weights.get(name);
+    if (!v) throw new Error(`${arch.modelType}: the trunk reads ${name}, which is not among its weight shapes`);
+    return v;
+  };
+  let embedded = g.op('Gather', [w(arch.embedTable), ids], { axis: 0 });
+  if (arch.embedScale !== 1) embedded = g.mul(embedded, g.scalar(arch.embedScale));
+  let soft: Value | undefined;
+  if (nv > 0) {
+    soft = g.input('soft', [nv, H]);
+    embedded = g.add(g.mul(embedded, g.input('tokenMask', [B, T, 1])), g.matmul(g.input('placement', [B, T, nv]), soft));
+  }
+  const hidden = arch.buildTrunk({ g, B, T, embedded, positions, causalMask, slidingMask, rope, w });
+  return { hidden, head: w(arch.lmHead), soft };
+}
+
+export function buildHeadGraph(arch: ModelArch, d: HeadDims, float: FloatType): Graph {
+  const g = new Graph(float);
+  const V = arch.dims.vocabSize;
+  const { hidden, head, soft } = buildTrunk(g, arch, d.batch, d.length, d.numVirtual);
+  /** hidden rows · head columnsᵀ, soft-capped where the family caps its logits. */
+  const logitsOf = (rows: Value, columns: Value) => {
+    const logits = g.gemm(rows, columns, undefined, { transB: 1 });
+    return arch.logitSoftcap !== undefined ? softcap(g, logits, arch.logitSoftcap) : logits;
+  };
 
   if (d.kind === 'logits') {
-    g.output(g.gemm(hidden, head, undefined, { transB: 1 }), 'logits');
+    g.output(logitsOf(hidden, head), 'logits');
     return g;
   }
   const rowIdx = g.input('rowIdx', [d.rows!], 'int64');
   const rows = g.op('Gather', [hidden, rowIdx], { axis: 0 });
   if (d.kind === 'rows') {
-    g.output(g.gemm(rows, head, undefined, { transB: 1 }), 'logits');
+    g.output(logitsOf(rows, head), 'logits');
     return g;
   }
   if (d.kind === 'restricted') {
     const columns = g.op('Gather', [head, g.input('tokenIds', [d.tokens!], 'int64')], { axis: 0 });
-    g.output(g.op('LogSoftmax', [g.gemm(rows, columns, undefined, { transB: 1 })], { axis: 1 }), 'logProbs');
+    g.output(g.op('LogSoftmax', [logitsOf(rows, columns)], { axis: 1 }), 'logProbs');
     return g;
   }
 
   // Loss contract: log softmax over the full vocabulary at each predicting row, then the (row, token) picks
   // summed per item by a 0/1 matrix.
-  const logProbs = g.op('LogSoftmax', [g.gemm(rows, head, undefined, { transB: 1 })], { axis: 1 });
-  const flat = g.reshape(logProbs, [d.rows! * c.vocabSize]);
+  const logProbs = g.op('LogSoftmax', [logitsOf(rows, head)], { axis: 1 });
+  const flat = g.reshape(logProbs, [d.rows! * V]);
   const picked = g.op('Gather', [flat, g.input('pickIdx', [d.picks!], 'int64')], { axis: 0 });
   const itemMatrix = g.input('itemMatrix', [d.items!, d.picks!]);
   const scores = g.output(g.reshape(g.matmul(itemMatrix, g.reshape(picked, [d.picks!, 1])), [d.items!]), 'scores');
@@ -79,7 +118,7 @@ export function buildHeadGraph(c: Gpt2Config, d: HeadDims, float: FloatType): Gr
   const loss = g.output(g.reduceMean(perExample, [0], false), 'loss');
   if (d.withGrad) {
     if (!soft) throw new Error('a gradient needs a soft prompt');
-    g.output(appendGradients(g, loss, [soft.prompt])[0], 'grad');
+    g.output(appendGradients(g, loss, [soft])[0], 'grad');
   }
   return g;
 }

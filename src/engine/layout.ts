@@ -15,6 +15,8 @@ export interface BatchArrays {
   ids: BigInt64Array;
   positions: BigInt64Array;
   attnBias: Float32Array | Float64Array;
+  /** The causal bias restricted to the sliding window (query − key < window), when the model has one. */
+  attnBiasSliding?: Float32Array | Float64Array;
   placement?: Float32Array | Float64Array;
   tokenMask?: Float32Array | Float64Array;
 }
@@ -32,13 +34,14 @@ export function layoutLength(s: SequenceSpec, numVirtual: number): number {
   return s.ids.length + (s.softAt === undefined ? 0 : numVirtual);
 }
 
-export function buildBatch(seqs: SequenceSpec[], numVirtual: number, length: number, float64: boolean): BatchArrays {
+export function buildBatch(seqs: SequenceSpec[], numVirtual: number, length: number, float64: boolean, slidingWindow?: number): BatchArrays {
   const B = seqs.length;
   const T = length;
   const Arr = float64 ? Float64Array : Float32Array;
   const ids = new BigInt64Array(B * T);
   const positions = new BigInt64Array(B * T);
   const attnBias = new Arr(B * T * T).fill(MASKED);
+  const attnBiasSliding = slidingWindow !== undefined ? new Arr(B * T * T).fill(MASKED) : undefined;
   const placement = numVirtual > 0 ? new Arr(B * T * numVirtual) : undefined;
   const tokenMask = numVirtual > 0 ? new Arr(B * T) : undefined;
   seqs.forEach((s, b) => {
@@ -56,7 +59,8 @@ export function buildBatch(seqs: SequenceSpec[], numVirtual: number, length: num
       // Query t attends to keys 0..min(t, n-1); padding rows see the real tokens only.
       const last = Math.min(t, n - 1);
       for (let key = 0; key <= last; key++) attnBias[row * T + key] = 0;
+      if (attnBiasSliding) for (let key = Math.max(0, t - slidingWindow! + 1); key <= last; key++) attnBiasSliding[row * T + key] = 0;
     }
   });
-  return { batch: B, length: T, ids, positions, attnBias, placement, tokenMask };
+  return { batch: B, length: T, ids, positions, attnBias, attnBiasSliding, placement, tokenMask };
 }

@@ -21,10 +21,9 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
     throw new UserError(`${folder}: no tokenizer.json in the model folder (a Hugging Face "fast" tokenizer file is required)`, file);
   }
   const configFile = join(folder, 'tokenizer_config.json');
-  let config: { add_bos_token?: boolean } = {};
   if (existsSync(configFile)) {
     try {
-      config = JSON.parse(readFileSync(configFile, 'utf8'));
+      JSON.parse(readFileSync(configFile, 'utf8'));
     } catch (e) {
       throw new UserError(`${configFile}: not valid JSON (${(e as Error).message})`, configFile);
     }
@@ -37,7 +36,7 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   } catch (e) {
     throw new UserError(`${file}: cannot load the tokenizer (${(e as Error).message})`, file);
   }
-  return wrapTokenizer(tok, config.add_bos_token === true, vocabSizeOf(file));
+  return wrapTokenizer(tok, vocabSizeOf(file));
 }
 
 /** One more than the largest id in tokenizer.json's vocabulary and added tokens. */
@@ -49,19 +48,30 @@ function vocabSizeOf(file: string): number {
   return ids.reduce((m, id) => Math.max(m, id + 1), 0);
 }
 
-function wrapTokenizer(tok: HfTokenizer, addsBos: boolean, vocabSize: number): TextTokenizer {
+/**
+ * The special tokens `tokenizer(text)` puts in front of a text, as tokenizer.json's post-processor decides
+ * (Llama 3 and Gemma add a BOS; GPT-2, Qwen and SmolLM2 add nothing). Found by encoding a probe with and
+ * without special tokens, so it is exactly what Transformers.js and Python transformers do.
+ */
+function specialPrefix(tok: HfTokenizer): number[] {
+  const probe = 'a';
+  const plain = tok.encode(probe, { add_special_tokens: false });
+  const withSpecial = tok.encode(probe, { add_special_tokens: true });
+  const at = withSpecial.findIndex((_, i) => plain.every((id, j) => withSpecial[i + j] === id));
+  return at > 0 ? withSpecial.slice(0, at) : [];
+}
+
+function wrapTokenizer(tok: HfTokenizer, vocabSize: number): TextTokenizer {
   const bos = tok.bos_token_id ?? undefined;
   const eos = tok.eos_token_id ?? undefined;
+  const prefix = specialPrefix(tok);
   return {
-    encode: (text) => {
-      const out = tok.encode(text, { add_special_tokens: false });
-      return addsBos && bos !== undefined ? [bos, ...out] : out;
-    },
+    encode: (text) => tok.encode(text, { add_special_tokens: false }),
+    prefixIds: prefix,
     decode: (list) => tok.decode(list, { skip_special_tokens: false }),
     pieces: (list) => list.map((id) => tok.decode([id], { skip_special_tokens: false })),
     vocabSize,
     bosTokenId: bos,
     eosTokenId: eos,
-    addsBos,
   };
 }

@@ -29,11 +29,9 @@ export interface BuiltExample {
   text: string;
 }
 
-/** Token ids of `text` without special tokens, even when the tokenizer adds a BOS by itself. */
+/** Token ids of `text` without special tokens. */
 export function encodePlain(tokenizer: TextTokenizer, text: string): number[] {
-  if (text === '') return [];
-  const ids = tokenizer.encode(text);
-  return tokenizer.addsBos && tokenizer.bosTokenId !== undefined && ids[0] === tokenizer.bosTokenId ? ids.slice(1) : ids;
+  return text === '' ? [] : tokenizer.encode(text);
 }
 
 interface Encoded {
@@ -43,9 +41,12 @@ interface Encoded {
   text: string;
 }
 
-/** ids = [BOS if the tokenizer adds one] ++ prompt tokens; with a marker the two halves are encoded apart. */
+/**
+ * ids = [the tokenizer's special prefix, e.g. a BOS] ++ prompt tokens; with a marker the two halves are encoded
+ * apart. Without a marker the soft prompt goes before everything, BOS included, as PEFT places it.
+ */
 function encodeRendered(tokenizer: TextTokenizer, rendered: RenderedPrompt, hasSoftPrompt: boolean): Encoded {
-  const bos = tokenizer.addsBos && tokenizer.bosTokenId !== undefined ? [tokenizer.bosTokenId] : [];
+  const bos = [...tokenizer.prefixIds];
   const { text, softPromptOffset } = rendered;
   if (softPromptOffset === undefined) {
     return { ids: [...bos, ...encodePlain(tokenizer, text)], softPromptAt: hasSoftPrompt ? 0 : undefined, text };

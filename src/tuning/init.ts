@@ -82,7 +82,8 @@ export function initSoftPrompt(spec: InitSpec, ctx: InitContext): InitResult {
       if (text === undefined || text.trim() === '') {
         throw new UserError('--init text needs a text: pass --init-text "…" or give the prompt file an instruction (or use --init vocab)');
       }
-      const ids = ctx.engine.tokenizer.encode(text);
+      // PEFT's TEXT init tokenizes with special tokens (tokenizer(init_text)), so a BOS leads where the model adds one.
+      const ids = [...ctx.engine.tokenizer.prefixIds, ...ctx.engine.tokenizer.encode(text)];
       if (ids.length === 0) throw new UserError(`--init-text ${JSON.stringify(text)} encodes to no tokens`);
       for (let row = 0; row < numVirtual; row++) copyRow(ctx.engine.embeddings, ids[row % ids.length], data, row, hiddenSize);
       return { soft: { numVirtual, hiddenSize, data }, origin: { init: 'TEXT', initText: text }, description: `text: ${JSON.stringify(text)} (${ids.length} tokens)`, warnings: [] };

@@ -203,8 +203,21 @@ describe('bad input gives one clear message naming the file', () => {
   it('an unsupported model_type', async () => {
     const d = writeTinyGpt2(join(root, 'bad-type')).dir;
     const cfg = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
-    writeFileSync(join(d, 'config.json'), JSON.stringify({ ...cfg, model_type: 'llama' }));
-    await expectError(d, /config\.json: unsupported model_type "llama"/);
+    writeFileSync(join(d, 'config.json'), JSON.stringify({ ...cfg, model_type: 'mamba' }));
+    await expectError(d, /config\.json: unsupported model_type "mamba" \(supported: gpt2, llama, mistral, qwen2, qwen3, phi3, gemma3_text\)/);
+  });
+  it('config.json sizes that are not whole numbers, or absurd, before any weight is read', async () => {
+    const d = writeTinyGpt2(join(root, 'bad-sizes')).dir;
+    const cfg = JSON.parse(readFileSync(join(d, 'config.json'), 'utf8'));
+    for (const [key, value, message] of [
+      ['n_layer', 2.5, /"n_layer" must be a whole number ≥ 1 \(got 2\.5\)/],
+      ['n_head', 0.5, /"n_head" must be a whole number ≥ 1 \(got 0\.5\)/],
+      ['n_layer', 1e9, /"n_layer" is larger than any real model's \(limit 1000\) \(got 1000000000\)/],
+      ['n_embd', '8', /"n_embd" must be a whole number ≥ 1 \(got "8"\)/],
+    ] as const) {
+      writeFileSync(join(d, 'config.json'), JSON.stringify({ ...cfg, [key]: value }));
+      await expectError(d, message);
+    }
   });
   it('a corrupt safetensors header or a missing tensor', async () => {
     const d = writeTinyGpt2(join(root, 'bad-header')).dir;

@@ -38,7 +38,7 @@ export class ByteTokenizer implements TextTokenizer {
   readonly vocabSize = FAKE_VOCAB;
   readonly eosTokenId = FAKE_EOS;
   readonly bosTokenId = FAKE_EOS;
-  readonly addsBos = false;
+  readonly prefixIds = [];
   encode(text: string): number[] {
     return [...Buffer.from(text, 'utf8')];
   }
@@ -61,7 +61,7 @@ export class FakeEngine implements ModelEngine {
 
   constructor(opts: FakeEngineOptions = {}) {
     const hiddenSize = opts.hiddenSize ?? 8;
-    this.info = { dir: opts.dir ?? '/fake', modelType: 'fake', hiddenSize, numLayers: 1, numHeads: 1, vocabSize: FAKE_VOCAB, maxPositions: 1024, nameOrPath: 'fake-model' };
+    this.info = { dir: opts.dir ?? '/fake', modelType: 'fake', hiddenSize, numLayers: 1, numHeads: 1, numKeyValueHeads: 1, headDim: hiddenSize, vocabSize: FAKE_VOCAB, maxPositions: 1024, nameOrPath: 'fake-model' };
     this.overflowAbove = opts.overflowAbove ?? 1e4;
     this.delayMs = opts.delayMs ?? 0;
     // Deterministic pseudo-random embeddings (an LCG: the fake must not depend on the code under test).

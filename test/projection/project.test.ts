@@ -145,10 +145,10 @@ describe('projection: token strings are data, never markup', () => {
     vocabSize: V,
     eosTokenId: undefined,
     bosTokenId: undefined,
-    addsBos: false,
+    prefixIds: [],
   };
   const fake: ProjectionEngine = {
-    info: { dir: '/fake', modelType: 'gpt2', hiddenSize: H, numLayers: 1, numHeads: 1, vocabSize: V, maxPositions: 16, nameOrPath: 'fake' },
+    info: { dir: '/fake', modelType: 'gpt2', hiddenSize: H, numLayers: 1, numHeads: 1, numKeyValueHeads: 1, headDim: H, vocabSize: V, maxPositions: 16, nameOrPath: 'fake' },
     tokenizer,
     embeddings: randomMatrix(V, H, 12),
   };

@@ -8,16 +8,15 @@ export class CharTokenizer implements TextTokenizer {
   readonly vocabSize = 0x110000;
   readonly eosTokenId = 0;
   readonly bosTokenId: number | undefined;
-  readonly addsBos: boolean;
+  readonly prefixIds: readonly number[];
 
   constructor(bos?: number) {
-    this.addsBos = bos !== undefined;
+    this.prefixIds = bos !== undefined ? [bos] : [];
     this.bosTokenId = bos;
   }
 
   encode(text: string): number[] {
-    const ids = [...text].map((c) => c.codePointAt(0) as number);
-    return this.addsBos ? [this.bosTokenId as number, ...ids] : ids;
+    return [...text].map((c) => c.codePointAt(0) as number);
   }
 
   decode(ids: number[]): string {
@@ -34,7 +33,7 @@ export class WordTokenizer implements TextTokenizer {
   readonly vocab: string[] = [];
   readonly eosTokenId = undefined;
   readonly bosTokenId = undefined;
-  readonly addsBos = false;
+  readonly prefixIds = [];
 
   get vocabSize(): number {
     return this.vocab.length;

@@ -5,7 +5,7 @@ import * as path from 'path';
 import type { ModelInfo, SoftPrompt } from '../../src/engine/api';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, checkOutputFolder, isAdapterFolder, loadAdapter, saveAdapter, TRAINING_RECORD_FILE } from '../../src/tuning/adapter';
 
-const info: ModelInfo = { dir: '/models/m', modelType: 'gpt2', hiddenSize: 4, numLayers: 2, numHeads: 2, vocabSize: 100, maxPositions: 64, nameOrPath: 'tiny-gpt2' };
+const info: ModelInfo = { dir: '/models/m', modelType: 'gpt2', hiddenSize: 4, numLayers: 2, numHeads: 2, numKeyValueHeads: 2, headDim: 2, vocabSize: 100, maxPositions: 64, nameOrPath: 'tiny-gpt2' };
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ptune-adapter-'));
 let made = 0;
