@@ -24,7 +24,8 @@ export class CompiledGraph {
 
   static async create(g: Graph, opts: SessionOptions = {}): Promise<CompiledGraph> {
     const session = await ort.InferenceSession.create(toModelBytes(g), {
-      graphOptimizationLevel: 'all',
+      // Extended fusions (e.g. x·sigmoid(x) → QuickGelu) have float32 kernels only; float64 graphs are for gradient checks.
+      graphOptimizationLevel: g.float === 'float64' ? 'basic' : 'all',
       executionMode: 'sequential',
       intraOpNumThreads: opts.threads ?? 0,
       interOpNumThreads: 1,
