@@ -5,6 +5,7 @@
 import { basename, resolve } from 'node:path';
 import type { LossAndGrad, LossKind, ModelEngine, ModelInfo, ScoredExample, SoftPrompt, TextTokenizer } from './api';
 import { UserError } from './errors';
+import { KvDecoder } from './decoder';
 import { buildHeadGraph, headKey, ropeInputNames, type HeadDims } from './heads';
 import { bucketLength, buildBatch, layoutLength, type SequenceSpec } from './layout';
 import { loadCheckpoint, requireTensor } from './models/checkpoint';
@@ -192,22 +193,43 @@ export class Engine implements ModelEngine {
     return out;
   }
 
+  /**
+   * A KV-cache decoder over several prompts at once (right-padded), the soft prompt before each prompt's
+   * `softPromptAt[i]`-th token (0: a prefix, as PEFT places it). `start()` returns each prompt's next-token
+   * logits; `step(tokens)` appends one token per sequence. Room is checked against the model's positions.
+   */
+  decoder(prompts: number[][], opts: { soft?: SoftPrompt; softPromptAt?: number[]; maxNewTokens: number }): KvDecoder {
+    const specs = prompts.map((ids, i) => ({ ids, softAt: opts.soft ? (opts.softPromptAt?.[i] ?? 0) : undefined }));
+    const nv = opts.soft?.numVirtual ?? 0;
+    const longest = Math.max(...specs.map((s) => layoutLength(s, nv))) + opts.maxNewTokens - 1;
+    if (longest > this.arch.dims.maxPositions) {
+      throw new UserError(`the prompt and ${opts.maxNewTokens} new tokens need ${longest} positions; the model has ${this.arch.dims.maxPositions}: ask for fewer new tokens`);
+    }
+    const core = {
+      arch: this.arch,
+      float64: this.float64,
+      weightFeeds: () => this.weightFeeds,
+      batchFeeds: (s: SequenceSpec[], soft?: SoftPrompt) => this.batchFeeds(s, soft),
+      run: (dims: HeadDims, feeds: Record<string, HostArray>) => this.run(dims, feeds),
+    };
+    return new KvDecoder(core, specs, opts.soft, opts.maxNewTokens);
+  }
+
+  /** Greedy decoding with the KV cache: the new ids, stopping at EOS, the model's positions or maxNewTokens. */
   async generate(promptIds: number[], maxNewTokens: number, soft?: SoftPrompt, softPromptAt = 0): Promise<number[]> {
-    const nv = soft?.numVirtual ?? 0;
+    const room = this.arch.dims.maxPositions - (promptIds.length + (soft?.numVirtual ?? 0));
+    const budget = Math.min(maxNewTokens, room);
+    if (budget <= 0) return [];
+    const decoder = this.decoder([promptIds], { soft, softPromptAt: [softPromptAt], maxNewTokens: budget });
     const generated: number[] = [];
-    const eos = this.tokenizer.eosTokenId;
-    while (generated.length < maxNewTokens) {
-      const spec: SequenceSpec = { ids: [...promptIds, ...generated], softAt: soft ? softPromptAt : undefined };
-      const n = layoutLength(spec, nv);
-      if (n > this.arch.dims.maxPositions) break;
-      const { feeds, length: T } = this.batchFeeds([spec], soft);
-      feeds.rowIdx = BigInt64Array.from([BigInt(n - 1)]);
-      const r = await this.run({ kind: 'rows', batch: 1, length: T, numVirtual: nv, rows: 1 }, feeds);
-      const logits = r.logits as FloatArray;
+    let logits = (await decoder.start())[0];
+    for (;;) {
       let best = 0;
       for (let v = 1; v < logits.length; v++) if (logits[v] > logits[best]) best = v;
-      if (best === eos) break;
+      if (best === this.tokenizer.eosTokenId) break;
       generated.push(best);
+      if (generated.length >= budget) break;
+      logits = (await decoder.step([best]))[0];
     }
     return generated;
   }

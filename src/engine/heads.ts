@@ -27,26 +27,46 @@ export interface HeadDims {
   labels?: number;
   /** Differentiate the loss with respect to the soft prompt. */
   withGrad?: boolean;
+  /** Key/value slots of earlier positions every layer attends to first (a KV cache), 0 or absent: none. */
+  past?: number;
+  /** Output each layer's keys and values of this call (`present.<layer>.key` / `.value`) for a KV cache. */
+  presents?: boolean;
 }
 
 export function headKey(d: HeadDims): string {
-  return [d.kind, d.batch, d.length, d.numVirtual, d.rows, d.picks, d.items, d.tokens, d.labels, d.withGrad ? 'grad' : ''].join('|');
+  return [d.kind, d.batch, d.length, d.numVirtual, d.rows, d.picks, d.items, d.tokens, d.labels, d.withGrad ? 'grad' : '', d.past ?? 0, d.presents ? 'kv' : ''].join('|');
 }
 
 /** Names of the graph inputs that carry RoPE tables. */
 export const ropeInputNames = (name: string) => ({ cos: `${name}.cos`, sin: `${name}.sin` });
+/** Names of a layer's past (input) and present (output) keys and values. */
+export const kvNames = (kind: 'past' | 'present', layer: number) => ({ key: `${kind}.${layer}.key`, value: `${kind}.${layer}.value` });
 
 /**
  * The family's trunk behind the shared front: token embeddings (scaled where the family scales them), the soft
  * prompt spliced in by a token mask and a one-hot placement matmul (so it may sit anywhere in the sequence and
  * its gradient is a plain MatMul rule), masks and RoPE tables as inputs.
  */
-function buildTrunk(g: Graph, arch: ModelArch, B: number, T: number, nv: number) {
-  const H = arch.dims.hiddenSize;
+function buildTrunk(g: Graph, arch: ModelArch, d: HeadDims) {
+  const [B, T, nv, P] = [d.batch, d.length, d.numVirtual, d.past ?? 0];
+  const { hiddenSize: H, numLayers, numKeyValueHeads: kv, headDim } = arch.dims;
   const ids = g.input('ids', [B, T], 'int64');
   const positions = g.input('positions', [B, T], 'int64');
-  const causalMask = g.input('attnBias', [B, 1, T, T]);
-  const slidingMask = arch.slidingWindow !== undefined ? g.input('attnBiasSliding', [B, 1, T, T]) : undefined;
+  const causalMask = g.input('attnBias', [B, 1, T, P + T]);
+  const slidingMask = arch.slidingWindow !== undefined ? g.input('attnBiasSliding', [B, 1, T, P + T]) : undefined;
+  const past = P > 0
+    ? Array.from({ length: numLayers }, (_, l) => {
+        const names = kvNames('past', l);
+        return { key: g.input(names.key, [B, kv, P, headDim]), value: g.input(names.value, [B, kv, P, headDim]) };
+      })
+    : undefined;
+  const present = d.presents
+    ? (l: number, key: Value, value: Value) => {
+        const names = kvNames('present', l);
+        g.output(key, names.key);
+        g.output(value, names.value);
+      }
+    : undefined;
   const rope = Object.fromEntries(
     arch.rope.map((r) => {
       const names = ropeInputNames(r.name);
@@ -67,14 +87,14 @@ function buildTrunk(g: Graph, arch: ModelArch, B: number, T: number, nv: number)
     soft = g.input('soft', [nv, H]);
     embedded = g.add(g.mul(embedded, g.input('tokenMask', [B, T, 1])), g.matmul(g.input('placement', [B, T, nv]), soft));
   }
-  const hidden = arch.buildTrunk({ g, B, T, embedded, positions, causalMask, slidingMask, rope, w });
+  const hidden = arch.buildTrunk({ g, B, T, embedded, positions, causalMask, slidingMask, rope, past, present, w });
   return { hidden, head: w(arch.lmHead), soft };
 }
 
 export function buildHeadGraph(arch: ModelArch, d: HeadDims, float: FloatType): Graph {
   const g = new Graph(float);
   const V = arch.dims.vocabSize;
-  const { hidden, head, soft } = buildTrunk(g, arch, d.batch, d.length, d.numVirtual);
+  const { hidden, head, soft } = buildTrunk(g, arch, d);
   /** hidden rows · head columnsᵀ, soft-capped where the family caps its logits. */
   const logitsOf = (rows: Value, columns: Value) => {
     const logits = g.gemm(rows, columns, undefined, { transB: 1 });

@@ -34,14 +34,34 @@ export function layoutLength(s: SequenceSpec, numVirtual: number): number {
   return s.ids.length + (s.softAt === undefined ? 0 : numVirtual);
 }
 
+/**
+ * Additive attention bias [B, 1, T, S]: query t of row b sees key s when the key slot holds a token
+ * (keyPositions ≥ 0), is not after the query (key position ≤ query position) and, with a window, is less than
+ * `window` positions behind it (transformers' sliding window: q − k < window).
+ */
+export function attentionBias(queryPositions: Int32Array, keyPositions: Int32Array, B: number, T: number, S: number, float64: boolean, window?: number): Float32Array | Float64Array {
+  const bias = new (float64 ? Float64Array : Float32Array)(B * T * S).fill(MASKED);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const q = queryPositions[b * T + t];
+      const row = (b * T + t) * S;
+      for (let s = 0; s < S; s++) {
+        const k = keyPositions[b * S + s];
+        if (k >= 0 && k <= q && (window === undefined || q - k < window)) bias[row + s] = 0;
+      }
+    }
+  }
+  return bias;
+}
+
 export function buildBatch(seqs: SequenceSpec[], numVirtual: number, length: number, float64: boolean, slidingWindow?: number): BatchArrays {
   const B = seqs.length;
   const T = length;
   const Arr = float64 ? Float64Array : Float32Array;
   const ids = new BigInt64Array(B * T);
   const positions = new BigInt64Array(B * T);
-  const attnBias = new Arr(B * T * T).fill(MASKED);
-  const attnBiasSliding = slidingWindow !== undefined ? new Arr(B * T * T).fill(MASKED) : undefined;
+  const queryPositions = new Int32Array(B * T);
+  const keyPositions = new Int32Array(B * T).fill(-1);
   const placement = numVirtual > 0 ? new Arr(B * T * numVirtual) : undefined;
   const tokenMask = numVirtual > 0 ? new Arr(B * T) : undefined;
   seqs.forEach((s, b) => {
@@ -49,18 +69,20 @@ export function buildBatch(seqs: SequenceSpec[], numVirtual: number, length: num
     const k = s.softAt;
     for (let t = 0; t < T; t++) {
       const row = b * T + t;
-      if (t < n) positions[row] = BigInt(t);
+      // Padding rows (t ≥ n) query the real tokens only; their results are never read.
+      queryPositions[row] = t;
+      if (t >= n) continue;
+      positions[row] = BigInt(t);
+      keyPositions[row] = t;
       const isVirtual = k !== undefined && t >= k && t < k + numVirtual;
       if (isVirtual) placement![row * numVirtual + (t - k)] = 1;
-      else if (t < n) {
+      else {
         ids[row] = BigInt(s.ids[k !== undefined && t >= k + numVirtual ? t - numVirtual : t]);
         if (tokenMask) tokenMask[row] = 1;
       }
-      // Query t attends to keys 0..min(t, n-1); padding rows see the real tokens only.
-      const last = Math.min(t, n - 1);
-      for (let key = 0; key <= last; key++) attnBias[row * T + key] = 0;
-      if (attnBiasSliding) for (let key = Math.max(0, t - slidingWindow! + 1); key <= last; key++) attnBiasSliding[row * T + key] = 0;
     }
   });
+  const attnBias = attentionBias(queryPositions, keyPositions, B, T, T, float64);
+  const attnBiasSliding = slidingWindow !== undefined ? attentionBias(queryPositions, keyPositions, B, T, T, float64, slidingWindow) : undefined;
   return { batch: B, length: T, ids, positions, attnBias, attnBiasSliding, placement, tokenMask };
 }

@@ -56,20 +56,33 @@ export interface AttentionSpec {
   scale: number;
 }
 
+/** Keys and values of earlier positions, [Bp, kvHeads, P, headDim] with Bp = B, or 1 when shared by every row. */
+export interface PastKeyValues {
+  key: Value;
+  value: Value;
+}
+
+export interface AttentionOptions {
+  B: number;
+  T: number;
+  /** [B, 1, T, P + T]: 0 where a query may see a key and very negative elsewhere (causal, padding, sliding window). */
+  bias: Value;
+  rope?: RopeInputs;
+  /** Per-head norms on queries and keys, before RoPE (Qwen3, Gemma 3). */
+  qNorm?: (x: Value) => Value;
+  kNorm?: (x: Value) => Value;
+  /** Keys/values in front of this call's (a KV cache, a shared prefix, trainable prefix-tuning prefixes). */
+  past?: PastKeyValues;
+  /** Receives this call's keys (after norm and RoPE) and values, [B, kvHeads, T, headDim], for a KV cache. */
+  onPresent?: (key: Value, value: Value) => void;
+}
+
 /**
- * Causal grouped-query attention over projected q [B·T, heads·hd], k and v [B·T, kvHeads·hd]. `bias`
- * [B, 1, T, T] is 0 where a query may see a key and very negative elsewhere (causal, padding, sliding window).
- * `qNorm`/`kNorm` run per head before RoPE (Qwen3, Gemma 3). Query heads are grouped onto their key/value head
- * by a reshape ([B, kv, group·T, hd]) instead of repeating k and v, so nothing is copied.
+ * Causal grouped-query attention over projected q [B·T, heads·hd], k and v [B·T, kvHeads·hd]. Query heads are
+ * grouped onto their key/value head by a reshape ([B, kv, group·T, hd]) instead of repeating k and v, so
+ * nothing is copied.
  */
-export function attention(
-  g: Graph,
-  s: AttentionSpec,
-  q: Value,
-  k: Value,
-  v: Value,
-  opts: { B: number; T: number; bias: Value; rope?: RopeInputs; qNorm?: (x: Value) => Value; kNorm?: (x: Value) => Value },
-): Value {
+export function attention(g: Graph, s: AttentionSpec, q: Value, k: Value, v: Value, opts: AttentionOptions): Value {
   const { B, T } = opts;
   const heads = (x: Value, n: number, norm?: (x: Value) => Value) => {
     let h = g.transpose(g.reshape(x, [B, T, n, s.headDim]), [0, 2, 1, 3]); // [B, n, T, hd]
@@ -78,11 +91,19 @@ export function attention(
   };
   const group = s.heads / s.kvHeads;
   const qh = g.reshape(heads(q, s.heads, opts.qNorm), [B, s.kvHeads, group * T, s.headDim]);
-  const kT = g.transpose(heads(k, s.kvHeads, opts.kNorm), [0, 1, 3, 2]); // [B, kv, hd, T]
-  const vh = g.transpose(g.reshape(v, [B, T, s.kvHeads, s.headDim]), [0, 2, 1, 3]);
+  let kh = heads(k, s.kvHeads, opts.kNorm);
+  let vh = g.transpose(g.reshape(v, [B, T, s.kvHeads, s.headDim]), [0, 2, 1, 3]);
+  opts.onPresent?.(kh, vh);
+  if (opts.past) {
+    const widen = (x: Value) => (x.shape[0] === B ? x : g.op('Expand', [x, g.ints([B, ...x.shape.slice(1)])]));
+    kh = g.concat([widen(opts.past.key), kh], 2);
+    vh = g.concat([widen(opts.past.value), vh], 2);
+  }
+  const S = kh.shape[2];
+  const kT = g.transpose(kh, [0, 1, 3, 2]); // [B, kv, hd, S]
   // Scaling the scores (not q) lets onnxruntime fold the scale into the MatMul, forward and backward.
-  const scores = g.reshape(g.mul(g.matmul(qh, kT), g.scalar(s.scale)), [B, s.heads, T, T]);
-  const probs = g.reshape(g.op('Softmax', [g.add(scores, opts.bias)], { axis: -1 }), [B, s.kvHeads, group * T, T]);
+  const scores = g.reshape(g.mul(g.matmul(qh, kT), g.scalar(s.scale)), [B, s.heads, T, S]);
+  const probs = g.reshape(g.op('Softmax', [g.add(scores, opts.bias)], { axis: -1 }), [B, s.kvHeads, group * T, S]);
   const attended = g.reshape(g.matmul(probs, vh), [B, s.heads, T, s.headDim]);
   return g.reshape(g.transpose(attended, [0, 2, 1, 3]), [B * T, s.heads * s.headDim]);
 }

@@ -5,7 +5,7 @@
  * masks and RoPE tables, the LM head and the loss graphs (heads.ts).
  */
 import type { Graph, Value } from '../onnx/graph';
-import type { RopeInputs } from './blocks';
+import type { PastKeyValues, RopeInputs } from './blocks';
 import type { ConfigReader } from './config';
 import type { RopeSpec } from './rope';
 
@@ -26,11 +26,15 @@ export interface TrunkInputs {
   T: number;
   /** [B, T, H]: token embeddings (scaled, for families that scale) with the soft prompt spliced in. */
   embedded: Value;
-  /** [B, T] int64 position ids (absolute-position families read them; RoPE families get tables instead). */
+  /** [B, T] int64 position ids, after any past positions (absolute-position families read them; RoPE families get tables instead). */
   positions: Value;
-  /** [B, 1, T, T] additive attention biases: causal + padding, and the same within the sliding window. */
+  /** [B, 1, T, P + T] additive attention biases: causal + padding, and the same within the sliding window. */
   causalMask: Value;
   slidingMask?: Value;
+  /** Per layer: keys/values of P earlier positions (KV cache, shared prefix, prefix tuning). */
+  past?: PastKeyValues[];
+  /** Receives each layer's keys and values of this call, [B, kvHeads, T, headDim]. */
+  present?: (layer: number, key: Value, value: Value) => void;
   /** RoPE tables by RopeSpec name. */
   rope: Record<string, RopeInputs>;
   /** A checkpoint tensor as a graph input, by its checkpoint name. */

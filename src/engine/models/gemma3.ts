@@ -74,7 +74,7 @@ export const gemma3: ModelFamily = {
       slidingWindow: sliding.some(Boolean) ? window : undefined,
       allLayersSlide: sliding.every(Boolean),
       rope: ropes,
-      buildTrunk({ g, B, T, embedded, causalMask, slidingMask, rope, w }: TrunkInputs) {
+      buildTrunk({ g, B, T, embedded, causalMask, slidingMask, rope, past, present, w }: TrunkInputs) {
         const norm = (x: Value, name: string) => rmsNorm(g, x, w(name), eps, 'gemma');
         const bias = (name: string) => (attentionBias ? w(name) : undefined);
         let x = g.reshape(embedded, [B * T, H]);
@@ -88,6 +88,8 @@ export const gemma3: ModelFamily = {
             rope: sliding[i] ? rope.rope_local : rope.rope_global,
             qNorm: (t) => norm(t, `${p}self_attn.q_norm.weight`),
             kNorm: (t) => norm(t, `${p}self_attn.k_norm.weight`),
+            past: past?.[i],
+            onPresent: present && ((key, value) => present(i, key, value)),
           });
           x = g.add(x, norm(linear(g, attended, w(`${p}self_attn.o_proj.weight`), bias(`${p}self_attn.o_proj.bias`)), `${p}post_attention_layernorm.weight`));
           const h2 = norm(x, `${p}pre_feedforward_layernorm.weight`);

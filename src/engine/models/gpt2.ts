@@ -50,7 +50,7 @@ export const gpt2: ModelFamily = {
       lmHead: tied ? 'wte.weight' : 'lm_head.weight',
       embedScale: 1,
       rope: [],
-      buildTrunk({ g, B, T, embedded, positions, causalMask, w }: TrunkInputs) {
+      buildTrunk({ g, B, T, embedded, positions, causalMask, past, present, w }: TrunkInputs) {
         // Conv1D weights are [in, out]: a plain Gemm.
         const conv = (x: ReturnType<typeof w>, name: string) => g.gemm(x, w(`${name}.weight`), w(`${name}.bias`));
         const norm = (x: ReturnType<typeof w>, name: string) => layerNorm(g, x, w(`${name}.weight`), w(`${name}.bias`), eps);
@@ -60,7 +60,9 @@ export const gpt2: ModelFamily = {
           const [q, k, v] = g.split(conv(norm(x, `${p}ln_1`), `${p}attn.c_attn`), 1, [H, H, H]);
           let scale = scaleAttn ? 1 / Math.sqrt(hd) : 1;
           if (byInverseLayer) scale /= i + 1;
-          const attended = attention(g, { heads: nHead, kvHeads: nHead, headDim: hd, scale }, q, k, v, { B, T, bias: causalMask });
+          const attended = attention(g, { heads: nHead, kvHeads: nHead, headDim: hd, scale }, q, k, v, {
+            B, T, bias: causalMask, past: past?.[i], onPresent: present && ((k, v) => present(i, k, v)),
+          });
           x = g.add(x, conv(attended, `${p}attn.c_proj`));
           const inner = g.op('Gelu', [conv(norm(x, `${p}ln_2`), `${p}mlp.c_fc`)], { approximate: gelu });
           x = g.add(x, conv(inner, `${p}mlp.c_proj`));

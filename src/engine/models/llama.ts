@@ -100,7 +100,7 @@ export function llamaLikeArch(c: ConfigReader, m: LlamaLike, opts: { partialRota
     slidingWindow: anySliding ? m.slidingWindow : undefined,
     allLayersSlide: anySliding && m.slidingLayers.every(Boolean),
     rope: [rope],
-    buildTrunk({ g, B, T, embedded, causalMask, slidingMask, rope: tables, w }: TrunkInputs) {
+    buildTrunk({ g, B, T, embedded, causalMask, slidingMask, rope: tables, past, present, w }: TrunkInputs) {
       const wb = (name: string, present: boolean) => (present ? w(name) : undefined);
       const norm = (x: Value, name: string) => rmsNorm(g, x, w(name), m.eps);
       let x = g.reshape(embedded, [B * T, H]);
@@ -117,6 +117,8 @@ export function llamaLikeArch(c: ConfigReader, m: LlamaLike, opts: { partialRota
           rope: tables.rope,
           qNorm: headNorm('q_norm'),
           kNorm: headNorm('k_norm'),
+          past: past?.[i],
+          onPresent: present && ((key, value) => present(i, key, value)),
         });
         x = g.add(x, linear(g, attended, w(`${p}self_attn.o_proj.weight`), wb(`${p}self_attn.o_proj.bias`, m.outBias)));
         const h2 = norm(x, `${p}post_attention_layernorm.weight`);
