@@ -10,9 +10,9 @@ export const MEMORY_LIMIT_ENV = 'PTUNE_MEMORY_LIMIT_MB';
 
 const MIB = 1024 * 1024;
 
-/** "512 MiB", "3.2 GiB". */
+/** "1.5 MiB", "512 MiB", "3.2 GiB". */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024 * MIB) return `${Math.ceil(bytes / MIB)} MiB`;
+  if (bytes < 1024 * MIB) return `${(bytes / MIB).toFixed(bytes < 10 * MIB ? 1 : 0)} MiB`;
   return `${(bytes / (1024 * MIB)).toFixed(1)} GiB`;
 }
 

@@ -103,9 +103,8 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
     const prefix = Buffer.alloc(8);
     readFully(fd, file, prefix, 0, 8, 0);
     const headerLen = prefix.readBigUInt64LE(0);
-    if (headerLen < 2n || headerLen > BigInt(MAX_HEADER_BYTES) || 8n + headerLen > BigInt(fileBytes)) {
-      throw corrupt(`header length ${headerLen} does not fit a ${fileBytes}-byte file${headerLen > BigInt(MAX_HEADER_BYTES) ? ` or the ${MAX_HEADER_BYTES}-byte limit` : ''}`);
-    }
+    if (headerLen > BigInt(MAX_HEADER_BYTES)) throw corrupt(`header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+    if (headerLen < 2n || 8n + headerLen > BigInt(fileBytes)) throw corrupt(`header length ${headerLen} does not fit a ${fileBytes}-byte file`);
     const json = Buffer.alloc(Number(headerLen));
     readFully(fd, file, json, 0, json.length, 8);
     return parseHeader(json, file, 8 + json.length, fileBytes);
