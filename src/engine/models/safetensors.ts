@@ -23,7 +23,7 @@ export const FLOAT_DTYPES: ReadonlySet<string> = new Set(['F32', 'F16', 'BF16', 
 /** The reference implementation refuses larger headers (MAX_HEADER_SIZE); so do we, before allocating one. */
 export const MAX_HEADER_BYTES = 100_000_000;
 /** Source bytes read per positioned read; a multiple of 8 so every dtype's elements stay whole. */
-const DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024;
+const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** Where one tensor lives in one file; reading it is `readTensorF32`. */
 export interface StoredTensor {
@@ -194,18 +194,23 @@ export function readTensorF32(t: StoredTensor, opts: { chunkBytes?: number } = {
   const chunkBytes = Math.max(8, Math.floor((opts.chunkBytes ?? DEFAULT_CHUNK_BYTES) / 8) * 8);
   const width = DTYPE_BYTES[t.dtype];
   const n = elementCount(t.shape);
-  const out = new Float32Array(n);
+  let out: Float32Array;
+  try {
+    out = new Float32Array(n);
+  } catch (e) {
+    throw new UserError(`${t.file}: tensor "${t.name}" (${n} values, ${(4 * n / 2 ** 30).toFixed(1)} GiB as float32) cannot be allocated: ${(e as Error).message}`, t.file);
+  }
   const outBits = new Uint32Array(out.buffer);
   const nonFinite = (i: number, value: number, why?: string) =>
     new UserError(`${t.file}: tensor "${t.name}" holds ${why ?? (Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity')} at index ${i} (flat) of shape [${t.shape}]; the checkpoint is damaged`, t.file);
   const fd = openForReading(t.file);
   try {
     if (t.dtype === 'F32') {
-      // Straight into the result's bytes: no scratch buffer at all.
-      const target = new Uint8Array(out.buffer);
+      // Straight into the result's bytes, no scratch buffer; one view per chunk, as a byte view of the whole
+      // result could exceed the longest typed array (2^32 elements).
       for (let done = 0; done < t.byteLength; done += chunkBytes) {
         const len = Math.min(chunkBytes, t.byteLength - done);
-        readFully(fd, t.file, target, done, len, t.offset + done);
+        readFully(fd, t.file, new Uint8Array(out.buffer, done, len), 0, len, t.offset + done);
         for (let i = done / 4, end = (done + len) / 4; i < end; i++) {
           if ((outBits[i] & 0x7f800000) === 0x7f800000) throw nonFinite(i, out[i]);
         }
