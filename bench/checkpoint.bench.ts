@@ -3,7 +3,9 @@
  * 12 heads, 4 kv heads, vocab 32000, untied head; random weights) sharded in two files with an index. Every
  * tensor is read through loadCheckpoint/requireTensor and kept, as the engine keeps its weights; each of 3 loads
  * runs in a fresh process so its peak RSS is its own. Prints one JSON object as its last stdout line: medians of
- * loadMs and peakRssMB, and peakRssMB against the float32 size of the weights.
+ * loadMs (wall), cpuMs (user + system CPU of the load, less sensitive to a busy machine) and peakRssMB, and
+ * peakRssMB against the float32 size of the weights; floorMs/floorCpuMs: just allocating and writing the same
+ * float32 arrays in a fresh process, the least any loader needs on this machine.
  */
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -79,12 +81,32 @@ function writeCheckpoint(dir: string): number {
 function loadOnce(dir: string): void {
   const baselineRssMB = process.memoryUsage().rss / MB;
   const start = performance.now();
+  const cpuStart = process.cpuUsage();
   const ck = loadCheckpoint(dir);
   const kept: Float32Array[] = [];
   for (const [name, t] of ck.tensors) kept.push(requireTensor(ck, name, t.shape));
   const loadMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const f32Bytes = kept.reduce((s, a) => s + a.byteLength, 0);
-  console.log(JSON.stringify({ loadMs, peakRssMB: process.resourceUsage().maxRSS / 1024, baselineRssMB, f32Bytes, tensors: kept.length }));
+  console.log(JSON.stringify({ loadMs, cpuMs, peakRssMB: process.resourceUsage().maxRSS / 1024, baselineRssMB, f32Bytes, tensors: kept.length }));
+}
+
+/** The floor on this machine: allocating and writing the same float32 arrays, no file involved. */
+function floorOnce(): void {
+  const start = performance.now();
+  const cpuStart = process.cpuUsage();
+  const kept = llamaTensors().map(([, shape]) => new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1));
+  const cpu = process.cpuUsage(cpuStart);
+  console.log(JSON.stringify({ floorMs: performance.now() - start, floorCpuMs: (cpu.user + cpu.system) / 1000, arrays: kept.length }));
+}
+
+function child(args: string[]): Record<string, number> {
+  const run = spawnSync(process.execPath, [__filename, ...args], { encoding: 'utf8', maxBuffer: 16 * MB });
+  if (run.status !== 0) throw new Error(`${args.join(' ')} failed (exit ${run.status}): ${run.stderr}`);
+  const out = JSON.parse(run.stdout.trim().split('\n').pop()!);
+  console.error(`${args[0]}: ${JSON.stringify(out)}`);
+  return out;
 }
 
 function main(): void {
@@ -93,13 +115,11 @@ function main(): void {
     const t = performance.now();
     const bf16Bytes = writeCheckpoint(dir);
     console.error(`wrote ${(bf16Bytes / 1e9).toFixed(2)} GB of BF16 shards in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    const runs: { loadMs: number; peakRssMB: number; baselineRssMB: number; f32Bytes: number }[] = [];
+    const runs: Record<string, number>[] = [];
+    const floors: Record<string, number>[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const child = spawnSync(process.execPath, [__filename, '--load', dir], { encoding: 'utf8', maxBuffer: 16 * MB });
-      if (child.status !== 0) throw new Error(`load ${i + 1} failed (exit ${child.status}): ${child.stderr}`);
-      const run = JSON.parse(child.stdout.trim().split('\n').pop()!);
-      console.error(`load ${i + 1}: ${JSON.stringify(run)}`);
-      runs.push(run);
+      runs.push(child(['--load', dir]));
+      floors.push(child(['--floor']));
     }
     const f32Bytes = runs[0].f32Bytes;
     const peakRssMB = median(runs.map((r) => r.peakRssMB));
@@ -111,6 +131,9 @@ function main(): void {
       baselineRssMB: Math.round(median(runs.map((r) => r.baselineRssMB))),
       peakRssOverF32: Number((peakRssMB / (f32Bytes / MB)).toFixed(3)),
       loadMs: Math.round(median(runs.map((r) => r.loadMs))),
+      cpuMs: Math.round(median(runs.map((r) => r.cpuMs))),
+      floorMs: Math.round(median(floors.map((r) => r.floorMs))),
+      floorCpuMs: Math.round(median(floors.map((r) => r.floorCpuMs))),
       runs: RUNS,
     }));
   } finally {
@@ -119,4 +142,5 @@ function main(): void {
 }
 
 if (process.argv[2] === '--load') loadOnce(process.argv[3]);
+else if (process.argv[2] === '--floor') floorOnce();
 else main();
