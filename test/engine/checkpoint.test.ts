@@ -8,6 +8,7 @@ import {
 } from '../../src/engine/models/checkpoint';
 import { assertFits, availableMemory, MEMORY_LIMIT_ENV } from '../../src/engine/models/memory';
 import { readSafetensors, readTensorF32 } from '../../src/engine/models/safetensors';
+import { loadAdapter } from '../../src/tuning/adapter';
 import { mulberry } from '../helpers/random';
 import { bytesOf, safetensorsBytes, safetensorsPrefix, type RawTensor } from '../helpers/safetensors-file';
 import { writeTinyGpt2 } from '../helpers/tiny-model';
@@ -145,6 +146,15 @@ describe('safetensors: NaN and infinite values are refused, naming the file and 
       assert.throws(() => readSafetensors(file), userError(where)); // adapters too (issue 12 item 8)
     });
   }
+
+  it('an adapter holding NaN is refused by loadAdapter, naming the file and the tensor', () => {
+    const dir = join(root, 'nan-adapter');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'PROMPT_TUNING', num_virtual_tokens: 2, token_dim: 2 }));
+    const file = join(dir, 'adapter_model.safetensors');
+    writeFileSync(file, safetensorsBytes({ prompt_embeddings: { dtype: 'F32', shape: [2, 2], bytes: bytesOf(Float32Array.of(0.5, 0.25, NaN, 1)) } }));
+    assert.throws(() => loadAdapter(dir), userError(new RegExp(`^${escape(file)}: tensor "prompt_embeddings" holds NaN at index 2`)));
+  });
 
   it('a NaN weight stops Engine.load with the same message', async () => {
     const m = writeTinyGpt2(join(root, 'nan-gpt2'), { nLayer: 1 });

@@ -202,7 +202,7 @@ export function readTensorF32(t: StoredTensor, opts: { chunkBytes?: number } = {
   }
   const outBits = new Uint32Array(out.buffer);
   const nonFinite = (i: number, value: number, why?: string) =>
-    new UserError(`${t.file}: tensor "${t.name}" holds ${why ?? (Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity')} at index ${i} (flat) of shape [${t.shape}]; the checkpoint is damaged`, t.file);
+    new UserError(`${t.file}: tensor "${t.name}" holds ${why ?? (Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity')} at index ${i} (flat) of shape [${t.shape}]; weights must be finite`, t.file);
   const fd = openForReading(t.file);
   try {
     if (t.dtype === 'F32') {
