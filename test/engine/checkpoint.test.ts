@@ -111,6 +111,8 @@ describe('safetensors: tensors upcast to float32 bit-exactly, read on demand', (
 
   it('an integer tensor the model needs is reported with its dtype, not as missing', () => {
     assert.throws(() => requireTensor(ck, 'h.0.ids', [2, 2]), userError(new RegExp(`^${escape(file)}: tensor "transformer\\.h\\.0\\.ids" has dtype I32, a floating-point tensor is expected`)));
+    const f8 = folder({ 'model.q.weight': { dtype: 'F8_E4M3', shape: [4], bytes: new Uint8Array(4) } });
+    assert.throws(() => requireTensor(loadCheckpoint(f8.dir), 'model.q.weight', [4]), userError(/tensor "model\.q\.weight" has dtype F8_E4M3, this loader reads F32, F16, BF16 or F64 \(quantized weights are not supported\)$/));
   });
 
   it('a missing tensor, and a wrong shape naming the tensor, the shape found and the shape expected', () => {

@@ -188,7 +188,8 @@ function assertLittleEndianHost(): void {
  */
 export function readTensorF32(t: StoredTensor, opts: { chunkBytes?: number } = {}): Float32Array {
   if (!FLOAT_DTYPES.has(t.dtype)) {
-    throw new UserError(`${t.file}: tensor "${t.name}" has dtype ${t.dtype}, a floating-point tensor is expected (F32, F16, BF16 or F64)`, t.file);
+    const expected = t.dtype.startsWith('F') ? 'this loader reads F32, F16, BF16 or F64 (quantized weights are not supported)' : 'a floating-point tensor is expected (F32, F16, BF16 or F64)';
+    throw new UserError(`${t.file}: tensor "${t.name}" has dtype ${t.dtype}, ${expected}`, t.file);
   }
   assertLittleEndianHost();
   const chunkBytes = Math.max(8, Math.floor((opts.chunkBytes ?? DEFAULT_CHUNK_BYTES) / 8) * 8);
