@@ -8,7 +8,7 @@ import { UserError } from './errors';
 import { KvDecoder } from './decoder';
 import { buildHeadGraph, headKey, ropeInputNames, type HeadDims } from './heads';
 import { bucketLength, buildBatch, layoutLength, type SequenceSpec } from './layout';
-import { loadCheckpoint, requireTensor } from './models/checkpoint';
+import { assertCheckpointFits, loadCheckpoint, requireTensor } from './models/checkpoint';
 import type { ModelArch } from './models/family';
 import { checkModelType, describeModel } from './models/index';
 import { ropeTables } from './models/rope';
@@ -68,6 +68,8 @@ export class Engine implements ModelEngine {
     const configFile = `${dir}/config.json`;
     const ck = loadCheckpoint(dir, (raw) => void checkModelType(raw, configFile));
     const arch = describeModel(ck.config, configFile);
+    // Only the tensors the family reads count (a checkpoint may carry others, e.g. a vision tower).
+    assertCheckpointFits(ck, arch.weightShapes.keys());
     const weights = new Map<string, Float32Array>();
     for (const [name, shape] of arch.weightShapes) weights.set(name, requireTensor(ck, name, shape));
     const tokenizer = await loadTokenizer(dir);

@@ -182,6 +182,15 @@ describe('model families: bad input gives one clear message naming the file', ()
     writeFileSync(file, encodeSafetensors(tensors));
     await expectError(m.dir, /tensor "model\.layers\.1\.self_attn\.k_norm\.weight" has shape \[4\], expected \[8\]/);
   });
+  it('a checkpoint too large for the memory available is refused before loading, with the figures', async () => {
+    const m = writeTinyFamily(join(root, 'too-big'), 'gemma3_text');
+    process.env.PTUNE_MEMORY_LIMIT_MB = '0.01';
+    try {
+      await expectError(m.dir, /too-big: loading the weights as float32 needs [\d.]+ (KiB|MiB) of memory, but only 0\.0 MiB is available \(the limit PTUNE_MEMORY_LIMIT_MB=0\.01\)/);
+    } finally {
+      delete process.env.PTUNE_MEMORY_LIMIT_MB;
+    }
+  });
   it('a tokenizer with ids beyond the embedding rows names both files', async () => {
     const m = writeTinyFamily(join(root, 'small-vocab'), 'llama', { config: {} });
     const cfg = JSON.parse(readFileSync(join(m.dir, 'config.json'), 'utf8'));
