@@ -12,6 +12,7 @@ import type { ScoredExample, SoftPrompt } from '../../src/engine/api';
 import { Engine } from '../../src/engine/engine';
 import { encodeSafetensors, readSafetensors } from '../../src/engine/models/safetensors';
 import { SUPPORTED_MODEL_TYPES } from '../../src/engine/models/index';
+import { unreachableExamples } from '../../src/worker/jobs/train';
 import { mulberry } from '../helpers/random';
 import { TINY_FAMILY_CONFIGS, writeTinyFamily } from '../helpers/tiny-family';
 
@@ -140,6 +141,13 @@ describe('Mistral: how far back a soft prompt can reach', () => {
     // The predicting row is prompt.length + 1 (after 2 virtual tokens); both are more than 6 positions back.
     assert.ok(prompt.length > 8);
     assert.ok(grad.every((g) => g === 0), 'no gradient reaches past the window stack');
+    // The training job's warning counts exactly such rows, and not a short one the prompt does reach.
+    const short = tok.encode('a hat');
+    const { grad: reached } = await engine.lossAndGrad([{ promptIds: short, continuations: [tok.encode(' great')], gold: 0 }], soft, 'lm');
+    assert.ok(reached.some((g) => g !== 0));
+    const examples = [prompt, short].map((promptIds) => ({ promptIds, continuations: [tok.encode(' great')], gold: 0 }));
+    assert.equal(unreachableExamples(examples, 2, engine.info.softPromptReach), 1);
+    assert.equal(unreachableExamples(examples, 2, undefined), 0);
     await engine.dispose();
   });
 });

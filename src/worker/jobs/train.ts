@@ -4,6 +4,7 @@
  * nothing is written before the first checkpoint.
  */
 import * as path from 'path';
+import type { ScoredExample } from '../../engine/api';
 import { ENGINE_VERSION } from '../../engine/version';
 import { UserError } from '../../engine/errors';
 import { drawShots, loadPromptFile } from '../../prompts';
@@ -49,6 +50,12 @@ export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>)
   const shots = prompt.shots > 0 ? drawShots(prompt, trainRows.rows) : undefined;
   const train = buildExamples(prompt, trainRows, engine.tokenizer, { maxLength, numVirtual, shots, flag: '--train' });
   const dev = params.eval ? await loadExamples(prompt, params.eval, engine.tokenizer, { ...reading, maxLength, numVirtual, shots, limit: options.evalLimit, seed: options.seed, flag: '--eval' }) : undefined;
+  const unreachable = unreachableExamples(train.items.map((i) => i.example), numVirtual, engine.info.softPromptReach);
+  if (unreachable > 0) {
+    warnings.push(
+      `${unreachable} of ${train.items.length} training rows have every virtual token more than ${engine.info.softPromptReach} positions before the tokens they predict; with ${engine.info.modelType}'s sliding window on every layer the soft prompt cannot reach them (zero gradient): put {{ soft_prompt }} closer to the end of the prompt, or use shorter inputs`,
+    );
+  }
   const truncatedRows = train.truncatedRows + (dev?.truncatedRows ?? 0);
   if (truncatedRows > 0) warnings.push(`${truncatedRows} row${truncatedRows === 1 ? '' : 's'} cut from the left to fit ${maxLength} tokens (${train.truncatedRows} train${dev ? `, ${dev.truncatedRows} eval` : ''})`);
 
@@ -145,4 +152,17 @@ function describeInit(spec: InitSpec): { kind: string; text?: string; adapter?: 
     default:
       return { kind: spec.kind };
   }
+}
+
+/**
+ * Rows no virtual token can influence: with a sliding window on every layer, a token reaches at most `reach`
+ * positions ahead (layers × (window − 1)), and the last virtual token is the closest to the predicting rows.
+ */
+export function unreachableExamples(examples: readonly ScoredExample[], numVirtual: number, reach: number | undefined): number {
+  if (reach === undefined) return 0;
+  return examples.filter((e) => {
+    const lastVirtual = (e.softPromptAt ?? 0) + numVirtual - 1;
+    const firstPredicting = e.promptIds.length + numVirtual - 1;
+    return firstPredicting - lastVirtual > reach;
+  }).length;
 }
