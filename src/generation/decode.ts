@@ -1,0 +1,116 @@
+/**
+ * The decode loop: next-token logits from a `NextTokenLogits` source, token selection (./sampling.ts),
+ * EOS ids, max_new_tokens, stop strings, streaming of stop-safe text, and cancellation.
+ */
+import type { ModelEngine, SoftPrompt, TextTokenizer } from '../engine/api';
+import { UserError } from '../engine/errors';
+import { TokenSampler, type SamplingSettings } from './sampling';
+import { scanStops } from './stop';
+
+/** Logits at the last position of each sequence, [vocab] each. A KV-cache stepper implements the same interface. */
+export interface NextTokenLogits {
+  next(sequences: number[][]): Promise<Float32Array[]>;
+  /** Longest sequence (real tokens) the source can take. */
+  readonly maxTokens: number;
+}
+
+/**
+ * Full recomputation on `ModelEngine.logits`: one forward of the whole sequence per token. The soft prompt
+ * goes in front (prefix); `logits` has no soft-prompt position, so a marker placement is refused here
+ * rather than silently moved (the KV-cache stepper takes the position).
+ */
+export function fullRecomputeLogits(engine: ModelEngine, soft?: SoftPrompt, softPromptAt = 0): NextTokenLogits {
+  if (soft && softPromptAt !== 0) {
+    throw new UserError('generation with a soft prompt at a {{ soft_prompt }} marker needs the engine\'s decode step, which is not there yet: use soft_prompt: prefix for generation for now');
+  }
+  const V = engine.info.vocabSize;
+  return {
+    maxTokens: engine.info.maxPositions - (soft?.numVirtual ?? 0),
+    async next(sequences) {
+      const all = await engine.logits(sequences, soft);
+      return all.map((l, i) => l.slice((sequences[i].length - 1) * V, sequences[i].length * V));
+    },
+  };
+}
+
+export interface DecodeOptions {
+  sampling: SamplingSettings;
+  maxNewTokens: number;
+  /** Ids that end generation (not part of the output). */
+  eosTokenIds: readonly number[];
+  stop?: readonly string[];
+  signal?: AbortSignal;
+  /** Called with each new piece of stop-safe text as soon as it is known, with the ids generated so far. */
+  onText?: (delta: string, ids: readonly number[]) => void;
+}
+
+export type FinishReason = 'eos' | 'stop' | 'length' | 'context';
+
+export interface DecodeResult {
+  /** The generated text only, cut before a stop string. */
+  text: string;
+  /** The generated ids (EOS excluded); with a stop string, every id up to the one that completed it. */
+  ids: number[];
+  finishReason: FinishReason;
+  timeToFirstTokenMs: number;
+  /** Generated tokens per second over the whole call. */
+  tokensPerSecond: number;
+}
+
+export class GenerationCancelled extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'GenerationCancelled';
+  }
+}
+
+export async function decode(source: NextTokenLogits, tokenizer: Pick<TextTokenizer, 'decode'>, promptIds: readonly number[], options: DecodeOptions): Promise<DecodeResult> {
+  if (promptIds.length === 0) throw new UserError('generation needs at least one prompt token');
+  const start = performance.now();
+  let firstAt: number | undefined;
+  const sampler = new TokenSampler(options.sampling);
+  const eos = new Set(options.eosTokenIds);
+  const stops = options.stop ?? [];
+  const ids: number[] = [];
+  let emitted = '';
+  let finishReason: FinishReason = 'length';
+  const emit = (safe: string): void => {
+    if (safe.length > emitted.length && safe.startsWith(emitted)) {
+      const delta = safe.slice(emitted.length);
+      emitted = safe;
+      options.onText?.(delta, ids);
+    }
+  };
+  let text = '';
+  while (ids.length < options.maxNewTokens) {
+    if (options.signal?.aborted) throw new GenerationCancelled();
+    const sequence = [...promptIds, ...ids];
+    if (sequence.length >= source.maxTokens + 1) {
+      finishReason = 'context';
+      break;
+    }
+    const [logits] = await source.next([sequence]);
+    if (options.signal?.aborted) throw new GenerationCancelled();
+    const token = sampler.next(logits, sequence);
+    firstAt ??= performance.now();
+    if (eos.has(token)) {
+      finishReason = 'eos';
+      break;
+    }
+    ids.push(token);
+    text = tokenizer.decode(ids);
+    const scan = scanStops(text, stops);
+    emit(scan.safe);
+    if (scan.stopped) {
+      finishReason = 'stop';
+      text = scan.safe;
+      break;
+    }
+  }
+  if (finishReason !== 'stop') {
+    text = scanStops(text, stops, true).safe;
+    emit(text);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  return { text, ids, finishReason, timeToFirstTokenMs: (firstAt ?? performance.now()) - start, tokensPerSecond: seconds > 0 ? ids.length / seconds : 0 };
+}
