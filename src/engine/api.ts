@@ -19,6 +19,8 @@ export interface ModelInfo {
   nameOrPath: string;
 }
 
+import type { ChatTemplateInfo } from './chat-template';
+
 /** Text <-> ids. Backed by `@huggingface/transformers` AutoTokenizer over the folder's tokenizer.json. */
 export interface TextTokenizer {
   /** Ids of `text` with no special tokens added (unless the tokenizer config says to add a BOS). */
@@ -31,6 +33,8 @@ export interface TextTokenizer {
   readonly bosTokenId: number | undefined;
   /** True when the tokenizer config asks for a BOS token at the start of every sequence. */
   readonly addsBos: boolean;
+  /** The model's chat template (chat_template.jinja or tokenizer_config.json), when it has one. */
+  readonly chatTemplate?: ChatTemplateInfo;
 }
 
 /** A soft prompt: `data` is row-major [numVirtual, hiddenSize] float32. */

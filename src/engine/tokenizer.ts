@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TextTokenizer } from './api';
+import type { ChatTemplateInfo } from './chat-template';
+import { readChatTemplate } from './chat-template';
 import { UserError } from './errors';
 
 interface HfTokenizer {
@@ -21,7 +23,7 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
     throw new UserError(`${folder}: no tokenizer.json in the model folder (a Hugging Face "fast" tokenizer file is required)`, file);
   }
   const configFile = join(folder, 'tokenizer_config.json');
-  let config: { add_bos_token?: boolean } = {};
+  let config: { add_bos_token?: boolean } & Record<string, unknown> = {};
   if (existsSync(configFile)) {
     try {
       config = JSON.parse(readFileSync(configFile, 'utf8'));
@@ -37,7 +39,7 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   } catch (e) {
     throw new UserError(`${file}: cannot load the tokenizer (${(e as Error).message})`, file);
   }
-  return wrapTokenizer(tok, config.add_bos_token === true, vocabSizeOf(file));
+  return wrapTokenizer(tok, config.add_bos_token === true, vocabSizeOf(file), readChatTemplate(folder, config));
 }
 
 /** One more than the largest id in tokenizer.json's vocabulary and added tokens. */
@@ -49,7 +51,7 @@ function vocabSizeOf(file: string): number {
   return ids.reduce((m, id) => Math.max(m, id + 1), 0);
 }
 
-function wrapTokenizer(tok: HfTokenizer, addsBos: boolean, vocabSize: number): TextTokenizer {
+function wrapTokenizer(tok: HfTokenizer, addsBos: boolean, vocabSize: number, chatTemplate: ChatTemplateInfo | undefined): TextTokenizer {
   const bos = tok.bos_token_id ?? undefined;
   const eos = tok.eos_token_id ?? undefined;
   return {
@@ -63,5 +65,6 @@ function wrapTokenizer(tok: HfTokenizer, addsBos: boolean, vocabSize: number): T
     bosTokenId: bos,
     eosTokenId: eos,
     addsBos,
+    ...(chatTemplate ? { chatTemplate } : {}),
   };
 }
