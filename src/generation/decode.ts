@@ -53,7 +53,7 @@ export interface DecodeResult {
   ids: number[];
   finishReason: FinishReason;
   timeToFirstTokenMs: number;
-  /** Generated tokens per second over the whole call. */
+  /** Decode speed: model steps after the first one per second, from the first token to the end (0 with one step). */
   tokensPerSecond: number;
 }
 
@@ -82,14 +82,16 @@ export async function decode(source: NextTokenLogits, tokenizer: Pick<TextTokeni
     }
   };
   let text = '';
+  let steps = 0;
   while (ids.length < options.maxNewTokens) {
     if (options.signal?.aborted) throw new GenerationCancelled();
     const sequence = [...promptIds, ...ids];
-    if (sequence.length >= source.maxTokens + 1) {
+    if (sequence.length > source.maxTokens) {
       finishReason = 'context';
       break;
     }
     const [logits] = await source.next([sequence]);
+    steps++;
     if (options.signal?.aborted) throw new GenerationCancelled();
     const token = sampler.next(logits, sequence);
     firstAt ??= performance.now();
@@ -111,6 +113,7 @@ export async function decode(source: NextTokenLogits, tokenizer: Pick<TextTokeni
     text = scanStops(text, stops, true).safe;
     emit(text);
   }
-  const seconds = (performance.now() - start) / 1000;
-  return { text, ids, finishReason, timeToFirstTokenMs: (firstAt ?? performance.now()) - start, tokensPerSecond: seconds > 0 ? ids.length / seconds : 0 };
+  const end = performance.now();
+  const decodeSeconds = firstAt === undefined ? 0 : (end - firstAt) / 1000;
+  return { text, ids, finishReason, timeToFirstTokenMs: (firstAt ?? end) - start, tokensPerSecond: steps > 1 && decodeSeconds > 0 ? (steps - 1) / decodeSeconds : 0 };
 }
