@@ -130,7 +130,23 @@ export interface EvalParams {
   skipInvalid?: boolean;
 }
 
+/** Means over the examples of a generation prompt's outputs (docs/prompt-format.md, Scoring). */
+export interface GenerationMetrics {
+  exactMatch: number;
+  contains: number;
+  tokenF1: number;
+  rougeL: number;
+}
+
+/**
+ * Classification fills every field. A generation prompt fills `generation`, n, seconds, examplesPerSecond,
+ * truncatedRows, predictions and warnings; its `accuracy` is the exact-match rate and the label fields are
+ * empty (macroF1 and ece NaN).
+ */
 export interface EvalJobResult {
+  /** Absent in results from before generation prompts were scored: classification. */
+  task?: 'classification' | 'generation';
+  generation?: GenerationMetrics;
   n: number;
   labels: string[];
   accuracy: number;

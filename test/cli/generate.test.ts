@@ -124,6 +124,27 @@ describe('cli: ptune generate', function () {
     }
   });
 
+  it('ptune eval scores a generation prompt (exact match, contains, token F1, ROUGE-L) and writes each output', async () => {
+    const data = path.join(dir, 'qa.jsonl');
+    fs.writeFileSync(data, ['{"text": "good", "answer": "yes"}', '{"text": "bad", "answer": "no"}'].join('\n') + '\n');
+    const predictions = path.join(dir, 'qa-predictions.jsonl');
+    const r = await ptune(['eval', '--model', fakeModel, '--template', template, '--data', data, '--predictions', predictions, '--json'], true);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const j = r.json();
+    assert.strictEqual(j.task, 'generation');
+    assert.strictEqual(j.n, 2);
+    const lines = fs.readFileSync(predictions, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepStrictEqual(lines.map((l) => l.target), ['yes', 'no']);
+    // Each output is what ptune generate (greedy) gives for the same row and max_new_tokens.
+    const single = (await ptune(['generate', '--model', fakeModel, '--template', template, '--input', 'text=good', '--temperature', '0', '--json'], true)).json();
+    assert.strictEqual(lines[0].output, single.text);
+    const mean = (key: string) => lines.reduce((s, l) => s + (l[key] as number), 0) / lines.length;
+    assert.strictEqual(j.exactMatch, mean('exact'));
+    assert.strictEqual(j.tokenF1, mean('f1'));
+    assert.strictEqual(j.rougeL, mean('rougeL'));
+    assert.strictEqual(j.contains, mean('contains'));
+  });
+
   describe('on ../shared/models/imdb-gpt2-small', () => {
     let model: string;
     const row = { text: 'A wonderful film, funny and warm, with a great cast.' };
