@@ -9,6 +9,7 @@ import { buildScoredExample, loadPromptFile } from '../../src/prompts';
 import { JobCancelledError, WorkerClient } from '../../src/worker/client';
 import { writeFakeModel } from '../helpers/fake-engine';
 import { sharedPath } from '../helpers/shared';
+import { writeTinyGpt2 } from '../helpers/tiny-model';
 
 const engineModule = path.join(__dirname, '..', 'helpers', 'fake-engine.js');
 
@@ -143,6 +144,22 @@ describe('cli: ptune generate', function () {
     assert.strictEqual(j.tokenF1, mean('f1'));
     assert.strictEqual(j.rougeL, mean('rougeL'));
     assert.strictEqual(j.contains, mean('contains'));
+  });
+
+  it('a chat prompt on a real (tiny) model: rendered through the folder\'s chat_template.jinja; a model without one is a clear error', async () => {
+    const tiny = writeTinyGpt2(path.join(dir, 'tiny')).dir;
+    const chat = path.join(dir, 'chat.prompt');
+    fs.writeFileSync(chat, '---\nformat: chat\ntask: generation\ninputs: [text]\ntarget_column: answer\n---\nsystem:\nBe brief.\nuser:\n{{ text }}\n');
+    let r = await ptune(['generate', '--model', tiny, '--template', chat, '--input', 'text=the great', '--max-new-tokens', '4', '--json'], false);
+    assert.strictEqual(r.code, 1);
+    assert.match(r.stderr, /^ptune: .*chat\.prompt: format: chat needs the model's chat template, and this model has none/);
+    fs.writeFileSync(path.join(tiny, 'chat_template.jinja'), '{{ bos_token }}{% for m in messages %}{{ m.role }}: {{ m.content }}\n{% endfor %}{% if add_generation_prompt %}assistant:{% endif %}');
+    r = await ptune(['generate', '--model', tiny, '--template', chat, '--input', 'text=the great', '--max-new-tokens', '4', '--json'], false);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const { loadTokenizer } = await import('../../src/engine/tokenizer');
+    const tokenizer = await loadTokenizer(tiny);
+    // "<|endoftext|>" (the template's bos_token) is one id; the text encodes as the template wrote it.
+    assert.strictEqual(r.json().promptTokens, tokenizer.encode('<|endoftext|>system: Be brief.\nuser: the great\nassistant:').length);
   });
 
   describe('on ../shared/models/imdb-gpt2-small', () => {
