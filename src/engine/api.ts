@@ -27,6 +27,8 @@ export interface ModelInfo {
   nameOrPath: string;
 }
 
+import type { ChatTemplateInfo } from './chat-template';
+
 /** Text <-> ids. Backed by `@huggingface/transformers` AutoTokenizer over the folder's tokenizer.json. */
 export interface TextTokenizer {
   /** Ids of `text` with no special tokens added. */
@@ -42,6 +44,8 @@ export interface TextTokenizer {
   readonly vocabSize: number;
   readonly eosTokenId: number | undefined;
   readonly bosTokenId: number | undefined;
+  /** The model's chat template (chat_template.jinja or tokenizer_config.json), when it has one. */
+  readonly chatTemplate?: ChatTemplateInfo;
 }
 
 /** A soft prompt: `data` is row-major [numVirtual, hiddenSize] float32. */
@@ -83,6 +87,22 @@ export interface LossAndGrad {
   grad: Float32Array;
 }
 
+/** Incremental decoding of several sequences at once (a KV cache in the real engine). */
+export interface TokenDecoder {
+  /** Runs the prompts; each sequence's next-token logits, [vocab]. */
+  start(): Promise<Float32Array[]>;
+  /** Appends one token to each sequence; each sequence's next-token logits. */
+  step(tokens: number[]): Promise<Float32Array[]>;
+}
+
+export interface DecoderOptions {
+  soft?: SoftPrompt;
+  /** Per prompt, where the virtual tokens go (0: a prefix, as PEFT places them). */
+  softPromptAt?: number[];
+  /** Steps the caller will take at most (sizes the cache; checked against the model's positions). */
+  maxNewTokens: number;
+}
+
 export interface EngineOptions {
   /** onnxruntime intra-op threads; default: all cores. */
   threads?: number;
@@ -108,6 +128,8 @@ export interface ModelEngine {
   lossAndGrad(examples: ScoredExample[], soft: SoftPrompt, kind: LossKind): Promise<LossAndGrad>;
   /** Full-vocabulary logits of each sequence, [length * vocabSize] row-major per sequence. */
   logits(sequences: number[][], soft?: SoftPrompt): Promise<Float32Array[]>;
+  /** A decoder over `prompts` that reuses earlier work at every step (the KV cache). */
+  decoder(prompts: number[][], opts: DecoderOptions): TokenDecoder;
   /** Greedy decoding: the new token ids (stops at EOS, a stop id, or maxNewTokens). */
   generate(promptIds: number[], maxNewTokens: number, soft?: SoftPrompt, softPromptAt?: number): Promise<number[]>;
   /** Counts model runs (forward or backward); the benchmark cache test asserts it stays at zero. */

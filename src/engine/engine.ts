@@ -3,7 +3,7 @@
  * per purpose and shape bucket and reused. Implements the loss contract (see README, "Loss contract").
  */
 import { basename, resolve } from 'node:path';
-import type { LossAndGrad, LossKind, ModelEngine, ModelInfo, ScoredExample, SoftPrompt, TextTokenizer } from './api';
+import type { DecoderOptions, LossAndGrad, LossKind, ModelEngine, ModelInfo, ScoredExample, SoftPrompt, TextTokenizer } from './api';
 import { UserError } from './errors';
 import { KvDecoder } from './decoder';
 import { buildHeadGraph, headKey, ropeInputNames, type HeadDims } from './heads';
@@ -200,7 +200,7 @@ export class Engine implements ModelEngine {
    * `softPromptAt[i]`-th token (0: a prefix, as PEFT places it). `start()` returns each prompt's next-token
    * logits; `step(tokens)` appends one token per sequence. Room is checked against the model's positions.
    */
-  decoder(prompts: number[][], opts: { soft?: SoftPrompt; softPromptAt?: number[]; maxNewTokens: number }): KvDecoder {
+  decoder(prompts: number[][], opts: DecoderOptions): KvDecoder {
     const specs = prompts.map((ids, i) => ({ ids, softAt: opts.soft ? (opts.softPromptAt?.[i] ?? 0) : undefined }));
     const nv = opts.soft?.numVirtual ?? 0;
     const longest = Math.max(...specs.map((s) => layoutLength(s, nv))) + opts.maxNewTokens - 1;

@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TextTokenizer } from './api';
+import type { ChatTemplateInfo } from './chat-template';
+import { readChatTemplate } from './chat-template';
 import { UserError } from './errors';
 
 interface HfTokenizer {
@@ -21,9 +23,10 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
     throw new UserError(`${folder}: no tokenizer.json in the model folder (a Hugging Face "fast" tokenizer file is required)`, file);
   }
   const configFile = join(folder, 'tokenizer_config.json');
+  let config: Record<string, unknown> = {};
   if (existsSync(configFile)) {
     try {
-      JSON.parse(readFileSync(configFile, 'utf8'));
+      config = JSON.parse(readFileSync(configFile, 'utf8'));
     } catch (e) {
       throw new UserError(`${configFile}: not valid JSON (${(e as Error).message})`, configFile);
     }
@@ -36,7 +39,7 @@ export async function loadTokenizer(dir: string): Promise<TextTokenizer> {
   } catch (e) {
     throw new UserError(`${file}: cannot load the tokenizer (${(e as Error).message})`, file);
   }
-  return wrapTokenizer(tok, vocabSizeOf(file));
+  return wrapTokenizer(tok, vocabSizeOf(file), readChatTemplate(folder, config));
 }
 
 /** One more than the largest id in tokenizer.json's vocabulary and added tokens. */
@@ -61,7 +64,7 @@ function specialPrefix(tok: HfTokenizer): number[] {
   return at > 0 ? withSpecial.slice(0, at) : [];
 }
 
-function wrapTokenizer(tok: HfTokenizer, vocabSize: number): TextTokenizer {
+function wrapTokenizer(tok: HfTokenizer, vocabSize: number, chatTemplate: ChatTemplateInfo | undefined): TextTokenizer {
   const bos = tok.bos_token_id ?? undefined;
   const eos = tok.eos_token_id ?? undefined;
   const prefix = specialPrefix(tok);
@@ -73,5 +76,6 @@ function wrapTokenizer(tok: HfTokenizer, vocabSize: number): TextTokenizer {
     vocabSize,
     bosTokenId: bos,
     eosTokenId: eos,
+    ...(chatTemplate ? { chatTemplate } : {}),
   };
 }

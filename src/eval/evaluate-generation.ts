@@ -1,6 +1,6 @@
 /**
  * The generation evaluation loop: greedy decoding for each example, scored against the gold answer with
- * SQuAD-style exact match, containment and token F1 (src/prompts/generation-metrics.ts).
+ * SQuAD-style exact match, containment and token F1, and ROUGE-L (src/prompts/generation-metrics.ts).
  */
 import type { ModelEngine, ScoredExample, SoftPrompt } from '../engine/api';
 import { scoreGeneration } from '../prompts/generation-metrics';
@@ -27,6 +27,7 @@ export interface GenerationPrediction {
   exact: number;
   contains: number;
   f1: number;
+  rougeL: number;
 }
 
 export interface GenerationResult {
@@ -37,6 +38,8 @@ export interface GenerationResult {
   contains: number;
   /** Mean token F1. */
   tokenF1: number;
+  /** Mean ROUGE-L F-measure. */
+  rougeL: number;
   predictions: GenerationPrediction[];
   seconds: number;
   examplesPerSecond: number;
@@ -52,7 +55,7 @@ export async function evaluateGeneration(engine: ModelEngine, items: readonly Ge
     const ids = await engine.generate(item.example.promptIds, options.maxNewTokens, options.soft, item.example.softPromptAt);
     const output = engine.tokenizer.decode(ids);
     const scores = scoreGeneration(output, item.target);
-    predictions.push({ output, target: item.target, exact: scores.exact, contains: scores.contains, f1: scores.f1 });
+    predictions.push({ output, target: item.target, ...scores });
     options.onProgress?.(predictions.length, items.length);
   }
   const seconds = (performance.now() - started) / 1000;
@@ -62,14 +65,15 @@ export async function evaluateGeneration(engine: ModelEngine, items: readonly Ge
     exactMatch: mean((p) => p.exact),
     contains: mean((p) => p.contains),
     tokenF1: mean((p) => p.f1),
+    rougeL: mean((p) => p.rougeL),
     predictions,
     seconds,
     examplesPerSecond: seconds > 0 ? predictions.length / seconds : 0,
   };
 }
 
-/** One JSON object per example (index, output, target, exact, contains, f1), written atomically. */
+/** One JSON object per example (index, output, target, exact, contains, f1, rougeL), written atomically. */
 export function writeGenerationPredictions(file: string, result: Pick<GenerationResult, 'predictions'>): void {
-  const lines = result.predictions.map((p, index) => JSON.stringify({ index, output: p.output, target: p.target, exact: p.exact, contains: p.contains, f1: p.f1 }));
+  const lines = result.predictions.map((p, index) => JSON.stringify({ index, output: p.output, target: p.target, exact: p.exact, contains: p.contains, f1: p.f1, rougeL: p.rougeL }));
   writeFileAtomic(file, lines.length === 0 ? '' : lines.join('\n') + '\n');
 }

@@ -47,12 +47,43 @@ export function tokenF1(prediction: string, gold: string): number {
   return (2 * precision * recall) / (precision + recall);
 }
 
+/**
+ * Words as Google's rouge-score tokenises them by default (lower case, every run of characters other
+ * than letters and digits is a separator, no stemming), with letters and digits of any script.
+ */
+export function rougeTokens(text: string): string[] {
+  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '');
+}
+
+/** ROUGE-L F-measure (β = 1, as rouge-score's `fmeasure`): from the longest common subsequence of words. */
+export function rougeL(prediction: string, gold: string): number {
+  const p = rougeTokens(prediction);
+  const g = rougeTokens(gold);
+  if (p.length === 0 || g.length === 0) return 0;
+  // LCS length by dynamic programming over one row.
+  const row = new Array<number>(g.length + 1).fill(0);
+  for (const word of p) {
+    let diagonal = 0;
+    for (let j = 1; j <= g.length; j++) {
+      const above = row[j];
+      row[j] = word === g[j - 1] ? diagonal + 1 : Math.max(row[j], row[j - 1]);
+      diagonal = above;
+    }
+  }
+  const lcs = row[g.length];
+  if (lcs === 0) return 0;
+  const precision = lcs / p.length;
+  const recall = lcs / g.length;
+  return (2 * precision * recall) / (precision + recall);
+}
+
 export interface GenerationScores {
   exact: number;
   contains: number;
   f1: number;
+  rougeL: number;
 }
 
 export function scoreGeneration(prediction: string, gold: string): GenerationScores {
-  return { exact: exactMatch(prediction, gold), contains: containsMatch(prediction, gold), f1: tokenF1(prediction, gold) };
+  return { exact: exactMatch(prediction, gold), contains: containsMatch(prediction, gold), f1: tokenF1(prediction, gold), rougeL: rougeL(prediction, gold) };
 }

@@ -1,8 +1,9 @@
 /** Hard prompts: the `.prompt` format (YAML front matter + Jinja body), validation, rendering, tokenization. */
-export type { DatasetContext, Diagnostic, PromptFile, PromptTask, Severity, SoftPromptPlacement, Verbalizer } from './types';
+export type { ChatMessageSource, PromptFormat, DatasetContext, Diagnostic, PromptFile, PromptTask, Severity, SoftPromptPlacement, Verbalizer } from './types';
 export { PROMPT_KEYS, assertPromptFits, checkPromptText, formatDiagnostic, loadPromptFile, parsePromptFile } from './parse';
-export { SHOT_SEPARATOR, drawShots, goldContinuation, renderPrompt, renderShot, withHardPrefix, type RenderedPrompt } from './render';
+export { SHOT_SEPARATOR, chatMessages, drawShots, goldContinuation, renderPrompt, renderShot, withHardPrefix, type RenderedPrompt } from './render';
 export { buildScoredExample, encodePlain, previewPrompt, type BuildOptions, type BuiltExample, type PromptPreview } from './tokenize';
 export { predictIndex, predictLabel } from './predict';
-export { containsMatch, exactMatch, normalizeAnswer, scoreGeneration, tokenF1, type GenerationScores } from './generation-metrics';
+export { containsMatch, exactMatch, normalizeAnswer, rougeL, rougeTokens, scoreGeneration, tokenF1, type GenerationScores } from './generation-metrics';
 export { assertDatasetFits, datasetContext, datasetOptionsFor, readDatasetForPrompt } from './dataset-fit';
+export { CHAT_ROLES, applyChatTemplate, splitChatBody, type ChatMessage, type ChatRole } from './chat';

@@ -9,7 +9,8 @@ import { UserError } from '../engine/errors';
 import { normalizeSource, splitFrontMatter } from './front-matter';
 import { LineMap, didYouMean } from './positions';
 import { analyzeBody } from './template';
-import type { DatasetContext, Diagnostic, PromptFile, PromptTask, SoftPromptPlacement, Verbalizer } from './types';
+import { splitChatBody } from './chat';
+import type { ChatMessageSource, DatasetContext, Diagnostic, PromptFile, PromptFormat, PromptTask, SoftPromptPlacement, Verbalizer } from './types';
 
 export const PROMPT_KEYS = [
   'name',
@@ -25,6 +26,9 @@ export const PROMPT_KEYS = [
   'shots',
   'seed',
   'soft_prompt',
+  'format',
+  'chat_template',
+  'chat_template_kwargs',
 ] as const;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -185,6 +189,17 @@ function analyze(rawText: string, file: string): Analysis {
   const shots = readInteger('shots', 0, 0);
   const seed = readInteger('seed', 0, 0);
   const maxNewTokens = readInteger('max_new_tokens', 1, DEFAULT_MAX_NEW_TOKENS);
+  const format: PromptFormat = readChoice('format', ['text', 'chat'] as const, 'text');
+  const chatTemplate = readText('chat_template', 'the name of one of the model\'s chat templates');
+  let chatTemplateKwargs: Record<string, unknown> | undefined;
+  if (settings.has('chat_template_kwargs')) {
+    const node = valueOf('chat_template_kwargs');
+    if (isMap(node)) chatTemplateKwargs = node.toJSON() as Record<string, unknown>;
+    else out.error(`chat_template_kwargs must be a mapping of template variables, e.g. { enable_thinking: false }, found ${describeYaml(node)}`, valueRange('chat_template_kwargs'));
+  }
+  if (format !== 'chat') {
+    for (const key of ['chat_template', 'chat_template_kwargs']) if (settings.has(key)) out.error(`${key} applies only to format: chat`, keyRange(key));
+  }
 
   let inputs: string[] | undefined;
   if (!settings.has('inputs')) {
@@ -278,10 +293,25 @@ function analyze(rawText: string, file: string): Analysis {
   const bodyRange: Range = [bodyOffset, Math.min(text.length, bodyOffset + Math.max(1, body.indexOf('\n') < 0 ? body.length : body.indexOf('\n')))];
   const markers: { start: number; end: number }[] = [];
   const used = new Set<string>();
+  let messages: ChatMessageSource[] | undefined;
   if (body.trim() === '') {
     out.error('the prompt body is empty: write the prompt text after the closing "---"', [Math.max(0, bodyOffset - 4), bodyOffset]);
   } else {
-    const analysis = analyzeBody(body, (offset) => lines.position(bodyOffset + offset).line);
+    // A chat body's messages are templates of their own; a text body is one template.
+    const segments: { text: string; offset: number }[] = [];
+    if (format === 'chat') {
+      const chat = splitChatBody(body);
+      for (const p of chat.problems) out.error(p.message, [bodyOffset + p.start, bodyOffset + p.end]);
+      messages = chat.sections.map((s) => ({ role: s.role, content: s.content }));
+      for (const s of chat.sections) segments.push({ text: s.content, offset: s.contentOffset });
+    } else segments.push({ text: body, offset: 0 });
+    const analysis = { problems: [] as { message: string; start: number; end: number }[], uses: [] as { name: string; start: number; end: number; bare: boolean }[], unlocated: [] as string[] };
+    for (const segment of segments) {
+      const part = analyzeBody(segment.text, (offset) => lines.position(bodyOffset + segment.offset + offset).line);
+      analysis.problems.push(...part.problems.map((p) => ({ ...p, start: p.start + segment.offset, end: p.end + segment.offset })));
+      analysis.uses.push(...part.uses.map((u) => ({ ...u, start: u.start + segment.offset, end: u.end + segment.offset })));
+      analysis.unlocated.push(...part.unlocated);
+    }
     for (const p of analysis.problems) out.error(p.message, [bodyOffset + p.start, bodyOffset + p.end]);
     for (const use of analysis.uses) {
       const range: Range = [bodyOffset + use.start, bodyOffset + use.end];
@@ -321,7 +351,8 @@ function analyze(rawText: string, file: string): Analysis {
   }
 
   const bodyEnd = body.endsWith('\n') ? body.slice(0, -1) : body;
-  if (/\S$/.test(bodyEnd)) {
+  // A chat prompt's continuation follows the template's generation prompt, not the body's last character.
+  if (format === 'text' && /\S$/.test(bodyEnd)) {
     for (const { label, continuation } of labels) {
       if (/^\S/.test(continuation)) {
         const tail = bodyEnd.slice(bodyEnd.lastIndexOf('\n') + 1).slice(-20);
@@ -351,6 +382,10 @@ function analyze(rawText: string, file: string): Analysis {
       shots,
       seed,
       softPrompt,
+      format,
+      ...(messages !== undefined ? { messages } : {}),
+      ...(chatTemplate !== undefined ? { chatTemplate } : {}),
+      ...(chatTemplateKwargs !== undefined ? { chatTemplateKwargs } : {}),
       body,
       bodyLine: lines.position(bodyOffset).line,
     };

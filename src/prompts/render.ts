@@ -2,6 +2,8 @@
 import { UserError } from '../engine/errors';
 import { createRng, shuffled } from '../data/random';
 import type { Row } from '../data/types';
+import type { ChatTemplateInfo } from '../engine/chat-template';
+import { applyChatTemplate, type ChatMessage } from './chat';
 import { renderBody } from './template';
 import type { PromptFile } from './types';
 
@@ -61,7 +63,8 @@ export function renderShot(prompt: PromptFile, row: Row): string {
  * line, then the body rendered for the row. Rendering follows Jinja defaults: one trailing newline of the
  * body is dropped.
  */
-export function renderPrompt(prompt: PromptFile, row: Row, shotsRows: readonly Row[] = []): RenderedPrompt {
+export function renderPrompt(prompt: PromptFile, row: Row, shotsRows: readonly Row[] = [], chatTemplate?: ChatTemplateInfo): RenderedPrompt {
+  if (prompt.format === 'chat') return renderChatPrompt(prompt, row, shotsRows, chatTemplate);
   const shotsText = shotsRows.map((shot) => renderShot(prompt, shot) + SHOT_SEPARATOR).join('');
   if (prompt.softPromptText !== undefined) {
     if (prompt.softPrompt === 'prefix') return { text: prompt.softPromptText + shotsText + renderQuery(prompt, row, '') };
@@ -73,6 +76,43 @@ export function renderPrompt(prompt: PromptFile, row: Row, shotsRows: readonly R
   if (at < 0) throw new UserError(`${prompt.file}: {{ soft_prompt }} was not rendered for this row (is it inside an if or a loop?)`, prompt.file);
   if (query.indexOf(MARKER, at + 1) >= 0) throw new UserError(`${prompt.file}: {{ soft_prompt }} was rendered more than once (is it inside a loop?)`, prompt.file);
   return { text: shotsText + query.slice(0, at) + query.slice(at + MARKER.length), softPromptOffset: shotsText.length + at };
+}
+
+/**
+ * A chat prompt's messages for `row`, each content rendered and trimmed. Few-shot rows become turns after
+ * the leading system messages: the body's other messages rendered for the shot, then an assistant message
+ * with its gold continuation (trimmed). The marker renders as `marker`.
+ */
+export function chatMessages(prompt: PromptFile, row: Row, shotsRows: readonly Row[] = [], marker = ''): ChatMessage[] {
+  const sources = prompt.messages ?? [];
+  const render = (r: Row, m: string) => sources.map((s) => ({ role: s.role, content: renderBody(s.content, variablesFor(prompt, r, m)).trim() }));
+  const query = render(row, marker);
+  const leading = query.findIndex((m) => m.role !== 'system');
+  const system = query.slice(0, leading < 0 ? query.length : leading);
+  const shots = shotsRows.flatMap((shot) => [
+    ...render(shot, '').filter((m) => m.role !== 'system'),
+    { role: 'assistant', content: goldContinuation(prompt, shot).trim() },
+  ]);
+  return [...system, ...shots, ...query.slice(system.length)];
+}
+
+/**
+ * A chat prompt through the model's chat template (add_generation_prompt: true). The template usually puts
+ * the BOS token in the text itself, so callers encode this text without adding special tokens.
+ */
+function renderChatPrompt(prompt: PromptFile, row: Row, shotsRows: readonly Row[], chatTemplate: ChatTemplateInfo | undefined): RenderedPrompt {
+  const options = { templateName: prompt.chatTemplate, kwargs: prompt.chatTemplateKwargs, promptFile: prompt.file };
+  if (prompt.softPromptText !== undefined) {
+    if (prompt.softPrompt === 'prefix') return { text: prompt.softPromptText + applyChatTemplate(chatTemplate, chatMessages(prompt, row, shotsRows), options) };
+    return { text: applyChatTemplate(chatTemplate, chatMessages(prompt, row, shotsRows, prompt.softPromptText), options) };
+  }
+  if (prompt.softPrompt === 'prefix') return { text: applyChatTemplate(chatTemplate, chatMessages(prompt, row, shotsRows), options) };
+  const text = applyChatTemplate(chatTemplate, chatMessages(prompt, row, shotsRows, MARKER), options);
+  const at = text.indexOf(MARKER);
+  if (at < 0 || text.indexOf(MARKER, at + 1) >= 0) {
+    throw new UserError(`${prompt.file}: {{ soft_prompt }} must come out exactly once in the chat template's text (is it inside an if or a loop, or does the template drop that message?)`, prompt.file);
+  }
+  return { text: text.slice(0, at) + text.slice(at + MARKER.length), softPromptOffset: at };
 }
 
 /**

@@ -43,10 +43,12 @@ interface Encoded {
 
 /**
  * ids = [the tokenizer's special prefix, e.g. a BOS] ++ prompt tokens; with a marker the two halves are encoded
- * apart. Without a marker the soft prompt goes before everything, BOS included, as PEFT places it.
+ * apart. Without a marker the soft prompt goes before everything, BOS included, as PEFT places it. A chat
+ * prompt's text comes from the model's chat template, which writes the BOS token itself when the model wants
+ * one, so nothing is added to it (the special-token strings in the text encode to their ids).
  */
-function encodeRendered(tokenizer: TextTokenizer, rendered: RenderedPrompt, hasSoftPrompt: boolean): Encoded {
-  const bos = [...tokenizer.prefixIds];
+function encodeRendered(tokenizer: TextTokenizer, rendered: RenderedPrompt, hasSoftPrompt: boolean, chat: boolean): Encoded {
+  const bos = chat ? [] : [...tokenizer.prefixIds];
   const { text, softPromptOffset } = rendered;
   if (softPromptOffset === undefined) {
     return { ids: [...bos, ...encodePlain(tokenizer, text)], softPromptAt: hasSoftPrompt ? 0 : undefined, text };
@@ -85,7 +87,7 @@ export function buildScoredExample(prompt: PromptFile, row: Row, tokenizer: Text
   const hasSoftPrompt = prompt.softPromptText === undefined && options.softPromptIds === undefined;
   const inserted = options.softPromptIds ?? [];
   const encode = (values: Row): Encoded => {
-    const encoded = encodeRendered(tokenizer, renderPrompt(prompt, values, options.shots ?? []), hasSoftPrompt || inserted.length > 0);
+    const encoded = encodeRendered(tokenizer, renderPrompt(prompt, values, options.shots ?? [], tokenizer.chatTemplate), hasSoftPrompt || inserted.length > 0, prompt.format === 'chat');
     if (options.softPromptIds === undefined) return encoded;
     const at = encoded.softPromptAt ?? 0;
     return { ids: [...encoded.ids.slice(0, at), ...inserted, ...encoded.ids.slice(at)], text: encoded.text };
@@ -145,8 +147,8 @@ export interface PromptPreview {
 
 /** What the model will see for `row`: the rendered text, its token ids, their pieces and the count. */
 export function previewPrompt(prompt: PromptFile, row: Row, tokenizer: TextTokenizer, options: { shots?: readonly Row[] } = {}): PromptPreview {
-  const rendered = renderPrompt(prompt, row, options.shots ?? []);
-  const encoded = encodeRendered(tokenizer, rendered, prompt.softPromptText === undefined);
+  const rendered = renderPrompt(prompt, row, options.shots ?? [], tokenizer.chatTemplate);
+  const encoded = encodeRendered(tokenizer, rendered, prompt.softPromptText === undefined, prompt.format === 'chat');
   const preview: PromptPreview = { text: rendered.text, ids: encoded.ids, pieces: tokenizer.pieces(encoded.ids), tokenCount: encoded.ids.length };
   if (rendered.softPromptOffset !== undefined) {
     preview.softPromptAt = encoded.softPromptAt;

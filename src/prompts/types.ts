@@ -17,6 +17,15 @@ export type PromptTask = 'classification' | 'generation';
 /** `prefix`: virtual tokens before everything (PEFT's default); `marker`: at `{{ soft_prompt }}` in the body. */
 export type SoftPromptPlacement = 'prefix' | 'marker';
 
+/** `text`: the body is the prompt text; `chat`: the body is messages, rendered through the model's chat template. */
+export type PromptFormat = 'text' | 'chat';
+
+/** One message of a chat prompt's body: its role and its content's Jinja source. */
+export interface ChatMessageSource {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
 /** One verbalizer entry: the dataset label and the text scored right after the prompt. */
 export interface Verbalizer {
   label: string;
@@ -50,6 +59,13 @@ export interface PromptFile {
   /** Seed for drawing the few-shot examples. */
   seed: number;
   softPrompt: SoftPromptPlacement;
+  format: PromptFormat;
+  /** format: chat — the messages of the body, in order. */
+  messages?: ChatMessageSource[];
+  /** format: chat — which of the model's named chat templates to use (default "default"). */
+  chatTemplate?: string;
+  /** format: chat — extra chat-template variables, e.g. { enable_thinking: false }. */
+  chatTemplateKwargs?: Record<string, unknown>;
   /** The Jinja body exactly as written (a single trailing newline is dropped when rendering). */
   body: string;
   /** 1-based line of the file where the body starts. */

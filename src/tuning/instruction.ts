@@ -1,6 +1,6 @@
 /** Where `--init text` starts when no --init-text is given: the prompt file's own instruction. */
 import type { Row } from '../data/types';
-import { renderPrompt, type PromptFile } from '../prompts';
+import { chatMessages, renderPrompt, type PromptFile } from '../prompts';
 import type { InitSpec } from './init';
 
 /**
@@ -9,7 +9,10 @@ import type { InitSpec } from './init';
  */
 export function instructionText(prompt: PromptFile): string | undefined {
   const empty: Row = Object.fromEntries(prompt.inputs.map((input) => [input, '']));
-  const text = renderPrompt({ ...prompt, softPromptText: undefined, softPrompt: 'prefix' }, empty).text.replace(/\s+/g, ' ').trim();
+  const plain = { ...prompt, softPromptText: undefined, softPrompt: 'prefix' as const };
+  // A chat prompt's instruction is its messages' text, without any model's chat markup.
+  const rendered = prompt.format === 'chat' ? chatMessages(plain, empty).map((m) => m.content).join(' ') : renderPrompt(plain, empty).text;
+  const text = rendered.replace(/\s+/g, ' ').trim();
   return text === '' ? undefined : text;
 }
 

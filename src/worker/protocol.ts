@@ -10,6 +10,7 @@
  * caller's working directory (the worker shares the process's cwd).
  */
 import type { LossKind } from '../engine/api';
+import type { FinishReason, SamplingRequest, SamplingSettings } from '../generation';
 import type { BenchmarkResult, ProjectionOptions } from '../bench/run';
 import type { BenchProgress } from '../bench/progress';
 import type { PerClassMetrics } from '../eval/metrics';
@@ -129,7 +130,23 @@ export interface EvalParams {
   skipInvalid?: boolean;
 }
 
+/** Means over the examples of a generation prompt's outputs (docs/prompt-format.md, Scoring). */
+export interface GenerationMetrics {
+  exactMatch: number;
+  contains: number;
+  tokenF1: number;
+  rougeL: number;
+}
+
+/**
+ * Classification fills every field. A generation prompt fills `generation`, n, seconds, examplesPerSecond,
+ * truncatedRows, predictions and warnings; its `accuracy` is the exact-match rate and the label fields are
+ * empty (macroF1 and ece NaN).
+ */
 export interface EvalJobResult {
+  /** Absent in results from before generation prompts were scored: classification. */
+  task?: 'classification' | 'generation';
+  generation?: GenerationMetrics;
   n: number;
   labels: string[];
   accuracy: number;
@@ -190,18 +207,47 @@ export type TestPromptResult =
   | { task: 'classification'; labels: { label: string; logProb: number; probability: number }[]; predicted: string; gold?: string }
   | { task: 'generation'; text: string; tokens: number };
 
+/**
+ * Generation with sampling and streaming (`ptune generate`): either raw text (`prompt`) or a prompt file
+ * rendered for one row (`template` with `row`, or `data` + `rowNumber`). Streams `{type:'text'}` progress
+ * events with each new piece of stop-safe text; Cancel stops it between tokens.
+ */
 export interface GenerateParams {
   model: string;
   /** Raw text to continue (no template). */
-  prompt: string;
-  maxNewTokens: number;
+  prompt?: string;
+  /** A .prompt file to render. */
+  template?: string;
+  /** Column values for the template. */
+  row?: Record<string, string>;
+  /** A dataset file to take the row from, with `rowNumber` (1-based, counting data rows). */
+  data?: string;
+  rowNumber?: number;
+  /** Training file to draw the prompt's few-shot examples from (needed when the prompt has shots). */
+  shotsFrom?: string;
+  /** Default: the prompt file's max_new_tokens (20 without a template). */
+  maxNewTokens?: number;
   soft?: string;
+  /** Unset fields follow the model's generation_config.json (greedy unless it says do_sample). */
+  sampling?: SamplingRequest;
+  stop?: string[];
 }
 
 export interface GenerateResult {
+  /** The generated text only (not the prompt), cut before a stop string. */
   text: string;
   ids: number[];
+  finishReason: FinishReason;
+  tokensPerSecond: number;
+  timeToFirstTokenMs: number;
+  promptTokens: number;
+  /** The settings it ran with (after the model's defaults). */
+  sampling: SamplingSettings;
+  maxNewTokens: number;
+  warnings: string[];
 }
+
+export type GenerateJobProgress = { type: 'text'; text: string; tokens: number };
 
 /** `ptune bench` (issue 5): hard prompts vs soft prompts on one test set; see BenchmarkOptions in src/bench/run.ts. */
 export interface BenchParams {
@@ -257,7 +303,7 @@ export interface JobMap {
   project: { params: ProjectParams; result: ProjectResult; progress: ProjectJobProgress };
   preview: { params: PreviewParams; result: PreviewResult; progress: never };
   testPrompt: { params: TestPromptParams; result: TestPromptResult; progress: never };
-  generate: { params: GenerateParams; result: GenerateResult; progress: never };
+  generate: { params: GenerateParams; result: GenerateResult; progress: GenerateJobProgress };
 }
 
 export type JobKind = keyof JobMap;

@@ -72,3 +72,18 @@ describe('eval/evaluate-generation', () => {
     assert.strictEqual(engine.runCount, 1);
   });
 });
+
+describe('eval/generation metrics: ROUGE-L', () => {
+  it('is the F-measure of the longest common word subsequence (hand-computed)', async () => {
+    const { rougeL } = await import('../../src/prompts');
+    // LCS "the cat on the mat" = 5 of 6 words each way.
+    assert.ok(Math.abs(rougeL('the cat sat on the mat', 'the cat is on the mat') - 5 / 6) < 1e-12);
+    // LCS "b d": precision 2/4, recall 2/3 → F = 4/7.
+    assert.ok(Math.abs(rougeL('a b c d', 'b d e') - 4 / 7) < 1e-12);
+    // Order matters (a subsequence, not a bag of words): "d b" vs "b d" share one in order.
+    assert.strictEqual(rougeL('d b', 'b d'), 0.5);
+    assert.strictEqual(rougeL('Hello, World!', 'hello world'), 1);
+    assert.strictEqual(rougeL('', 'x'), 0);
+    assert.strictEqual(rougeL('Ça va', 'ça  VA'), 1);
+  });
+});

@@ -15,7 +15,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { LossAndGrad, LossKind, ModelEngine, ModelInfo, ScoredExample, SoftPrompt, TextTokenizer } from '../../src/engine/api';
+import type { DecoderOptions, LossAndGrad, LossKind, ModelEngine, ModelInfo, ScoredExample, SoftPrompt, TextTokenizer, TokenDecoder } from '../../src/engine/api';
 import { UserError } from '../../src/engine/errors';
 
 export const FAKE_VOCAB = 257;
@@ -100,6 +100,22 @@ export class FakeEngine implements ModelEngine {
       for (let j = 0; j < seq.length; j++) out.set(this.logitsOf(this.hidden(seq.slice(0, j + 1), soft)), j * V);
       return out;
     });
+  }
+
+  /** Recomputes each step (the fake has no cache); the soft prompt is always a prefix here. */
+  decoder(prompts: number[][], opts: DecoderOptions): TokenDecoder {
+    const sequences = prompts.map((p) => [...p]);
+    const next = async () => {
+      await this.tick();
+      return sequences.map((seq) => Float32Array.from(this.logitsOf(this.hidden(seq, opts.soft))));
+    };
+    return {
+      start: next,
+      step: async (tokens) => {
+        tokens.forEach((t, i) => sequences[i].push(t));
+        return next();
+      },
+    };
   }
 
   async generate(promptIds: number[], maxNewTokens: number, soft?: SoftPrompt): Promise<number[]> {

@@ -29,8 +29,10 @@ describe('generation metrics (SQuAD-style)', () => {
     assert.equal(tokenF1('x', ''), 0);
   });
 
-  it('scores all three at once', () => {
-    assert.deepEqual(scoreGeneration('Paris', 'paris'), { exact: 1, contains: 1, f1: 1 });
+  it('scores all four at once', () => {
+    assert.deepEqual(scoreGeneration('Paris', 'paris'), { exact: 1, contains: 1, f1: 1, rougeL: 1 });
+    // "in paris france" vs "paris": contains, F1 = 2·(1/3)·1/(4/3) = 1/2, ROUGE-L the same here.
+    assert.deepEqual(scoreGeneration('In Paris, France', 'Paris'), { exact: 0, contains: 1, f1: 0.5, rougeL: 0.5 });
   });
 });
 

@@ -10,7 +10,7 @@ import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
 export function registerEval(program: Command, io: CliIo): void {
   const cmd = program
     .command('eval')
-    .description('evaluate a classification prompt (and optionally a soft prompt) on a labelled dataset')
+    .description('evaluate a classification or generation prompt (and optionally a soft prompt) on a labelled dataset')
     .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
     .requiredOption('--data <file>', 'labelled data (JSONL, JSON, CSV or TSV)')
     .requiredOption('--template <file>', '.prompt file')
@@ -18,7 +18,7 @@ export function registerEval(program: Command, io: CliIo): void {
     .option('--limit <n>', 'evaluate a seeded sample of at most N rows')
     .option('--seed <n>', 'seed of the --limit sample (default 0)')
     .option('--train <file>', 'training data to draw the prompt\'s few-shot examples from')
-    .option('--predictions <file>', 'write one JSON line per example (label log-probs, prediction, gold)')
+    .option('--predictions <file>', 'write one JSON line per example (classification: label log-probs, prediction, gold; generation: output, target, scores)')
     .option('--max-length <n>', 'longest sequence in tokens (default: the model\'s)');
   addRunFlags(addSkipInvalidFlag(cmd))
     .action(async (o: Record<string, unknown>) => {
@@ -55,6 +55,17 @@ export function runEval(client: WorkerClient, params: EvalParams, io: CliIo, tas
 
 export function printEvalResult(io: CliIo, r: EvalJobResult, json: boolean): void {
   for (const w of r.warnings) warn(io, w);
+  if (r.task === 'generation' && r.generation) {
+    const g = r.generation;
+    if (json) {
+      line(io.stdout, JSON.stringify({ task: r.task, ...g, n: r.n, examplesPerSecond: r.examplesPerSecond, seconds: r.seconds, truncatedRows: r.truncatedRows, ...(r.predictions ? { predictions: r.predictions } : {}) }));
+      return;
+    }
+    const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+    line(io.stdout, `exact match ${pct(g.exactMatch)} · contains ${pct(g.contains)} · token F1 ${g.tokenF1.toFixed(3)} · ROUGE-L ${g.rougeL.toFixed(3)} · n ${r.n} · ${r.examplesPerSecond.toFixed(1)} examples/s`);
+    if (r.predictions) line(io.stdout, `\npredictions written to ${r.predictions}`);
+    return;
+  }
   if (json) {
     line(io.stdout, JSON.stringify({
       accuracy: r.accuracy,

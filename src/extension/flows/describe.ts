@@ -14,6 +14,12 @@ export function describeTest(result: TestPromptResult): { inline: string; detail
 }
 
 export function describeEval(result: EvalJobResult, data: string): { inline: string; detail: string } {
+  if (result.task === 'generation' && result.generation) {
+    const g = result.generation;
+    const inline = `exact match ${(100 * g.exactMatch).toFixed(1)}% · token F1 ${g.tokenF1.toFixed(3)} · ROUGE-L ${g.rougeL.toFixed(3)} · ${result.n} rows of ${path.basename(data)} · ${result.seconds.toFixed(1)} s`;
+    const detail = [inline, `contains ${(100 * g.contains).toFixed(1)}% · ${result.examplesPerSecond.toFixed(1)} examples/s${result.truncatedRows ? ` · ${result.truncatedRows} rows truncated` : ''}`, ...result.warnings.map((w) => `warning: ${w}`)];
+    return { inline, detail: detail.join('\n') };
+  }
   const inline = `accuracy ${(100 * result.accuracy).toFixed(1)}% · macro-F1 ${result.macroF1.toFixed(3)} · ${result.n} rows of ${path.basename(data)} · ${result.seconds.toFixed(1)} s`;
   const width = Math.max(...result.labels.map((l) => l.length), 4);
   const lines = [

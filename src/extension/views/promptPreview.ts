@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { renderPrompt, type PromptFile } from '../../prompts';
+import { chatMessages, renderPrompt, type PromptFile } from '../../prompts';
 import type { Config } from '../config';
 import type { PromptDiagnostics } from '../language/diagnostics';
 import { displayPath, isPromptDocument, type DocumentAnalysis } from '../language/promptDocuments';
@@ -147,7 +147,8 @@ export class PromptPreviewController implements vscode.Disposable {
       return state;
     }
     try {
-      state.rendered = renderPrompt(prompt, row).text;
+      // A chat prompt's final text needs the model's chat template; the editor shows its messages.
+      state.rendered = prompt.format === 'chat' ? chatMessages(prompt, row).map((m) => `${m.role}:\n${m.content}`).join('\n\n') : renderPrompt(prompt, row).text;
     } catch (error) {
       state.note = errorMessage(error);
     }

@@ -11,5 +11,5 @@ export const jobHandlers: JobHandlers = {
   project: async (params, ctx) => (await import('./project')).runProjectJob(params, ctx),
   preview: async (params, ctx) => (await import('./interactive')).runPreviewJob(params, ctx),
   testPrompt: async (params, ctx) => (await import('./interactive')).runTestPromptJob(params, ctx),
-  generate: async (params, ctx) => (await import('./interactive')).runGenerateJob(params, ctx),
+  generate: async (params, ctx) => (await import('./generate')).runGenerateJob(params, ctx),
 };

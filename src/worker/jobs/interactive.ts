@@ -1,11 +1,10 @@
 /**
  * The quick single-input jobs behind the editor features: `preview` (render + tokenize a prompt for a row),
- * `testPrompt` (score one row: label probabilities, or generated text) and `generate` (continue raw text).
+ * and `testPrompt` (score one row: label probabilities, or generated text). `generate` is ./generate.ts.
  */
-import { UserError } from '../../engine/errors';
 import { softmax } from '../../eval/metrics';
-import { buildScoredExample, encodePlain, loadPromptFile, predictIndex } from '../../prompts';
-import type { GenerateParams, GenerateResult, PreviewParams, PreviewResult, PreviewToken, TestPromptParams, TestPromptResult } from '../protocol';
+import { buildScoredExample, loadPromptFile, predictIndex } from '../../prompts';
+import type { PreviewParams, PreviewResult, PreviewToken, TestPromptParams, TestPromptResult } from '../protocol';
 import type { JobContext } from './context';
 import { loadSoftFor } from './soft';
 
@@ -60,15 +59,4 @@ export async function runTestPromptJob(params: TestPromptParams, ctx: JobContext
   }
   const ids = await engine.generate(built.example.promptIds, prompt.maxNewTokens, soft, built.example.softPromptAt);
   return { task: 'generation', text: engine.tokenizer.decode(ids), tokens: ids.length };
-}
-
-export async function runGenerateJob(params: GenerateParams, ctx: JobContext<'generate'>): Promise<GenerateResult> {
-  if (!Number.isInteger(params.maxNewTokens) || params.maxNewTokens < 1) throw new UserError(`maxNewTokens must be a positive whole number, got ${params.maxNewTokens}`);
-  const engine = await ctx.engine(params.model);
-  const soft = params.soft ? loadSoftFor(engine, params.soft, []) : undefined;
-  const promptIds = encodePlain(engine.tokenizer, params.prompt);
-  const bos = engine.tokenizer.bosTokenId;
-  // Generation needs at least one real token to condition on; an empty prompt starts from BOS.
-  const ids = await engine.generate(promptIds.length > 0 || bos === undefined ? promptIds : [bos], params.maxNewTokens, soft);
-  return { text: engine.tokenizer.decode(ids), ids };
 }
