@@ -69,6 +69,10 @@ const CASES: Case[] = [
         axis: -1, epsilon: { float: 1e-5 },
       })[0],
   },
+  {
+    name: 'SimplifiedLayerNormalization (RMSNorm)', op: 'SimplifiedLayerNormalization', shapes: [[2, 3, 6]],
+    build: (g, [x]) => g.ops('SimplifiedLayerNormalization', [x, g.constant([0.5, 1, 1.5, 2, -1, 0.3], [6])], { axis: -1, epsilon: { float: 1e-5 } })[0],
+  },
   { name: 'Gelu (tanh)', op: 'Gelu', shapes: [[2, 4]], build: (g, [x]) => g.op('Gelu', [x], { approximate: 'tanh' }) },
   { name: 'Gelu (erf)', op: 'Gelu', shapes: [[2, 4]], float32: true, build: (g, [x]) => g.op('Gelu', [x], { approximate: 'none' }) },
   { name: 'Cast', op: 'Cast', shapes: [[3]], build: (g, [x]) => g.op('Cast', [x], { to: 11 }) },

@@ -160,6 +160,17 @@ export const GRADIENTS: Record<string, GradRule> = {
     undefined,
     undefined,
   ],
+  // RMSNorm (onnxruntime's kernel): y = x·r·w with r = 1/sqrt(mean(x²) + eps), its InvStdDev output.
+  SimplifiedLayerNormalization: ({ g, x: [x, scale], y: [, invStd], dy }) => [
+    () => {
+      const axis = lastAxis(x);
+      const rstd = castTo(g, invStd, x);
+      const xhat = g.mul(x, rstd);
+      const dxhat = g.mul(dy, scale);
+      return g.mul(rstd, g.sub(dxhat, g.mul(xhat, g.reduceMean(g.mul(dxhat, xhat), [axis], true))));
+    },
+    undefined,
+  ],
   Gelu: ({ g, node, x: [x], dy }) => [() => g.mul(dy, node.attrs.approximate === 'tanh' ? geluTanhSlope(g, x) : geluErfSlope(g, x))],
   Cast: ({ g, x: [x], dy }) => [() => (x.dtype === dy.dtype ? dy : g.op('Cast', [dy], { to: x.dtype === 'float64' ? 11 : 1 }))],
 };

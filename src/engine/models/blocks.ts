@@ -19,9 +19,9 @@ export function layerNorm(g: Graph, x: Value, weight: Value, bias: Value, eps: n
  * stored zero-centred).
  */
 export function rmsNorm(g: Graph, x: Value, weight: Value, eps: number, style: 'plain' | 'gemma' = 'plain'): Value {
-  const meanSquare = g.reduceMean(g.mul(x, x), [-1], true);
-  const normalized = g.mul(x, g.op('Reciprocal', [g.op('Sqrt', [g.add(meanSquare, g.scalar(eps))])]));
-  return g.mul(normalized, style === 'gemma' ? g.add(weight, g.scalar(1)) : weight);
+  // onnxruntime's fused kernel (one pass forward; its inverse RMS output serves the gradient rule).
+  const scale = style === 'gemma' ? g.add(weight, g.scalar(1)) : weight;
+  return g.ops('SimplifiedLayerNormalization', [x, scale], { axis: -1, epsilon: { float: eps } })[0];
 }
 
 /** cap · tanh(x / cap): Gemma's logit soft-capping. */

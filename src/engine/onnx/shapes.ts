@@ -122,6 +122,13 @@ export const SHAPE_RULES: Record<string, Rule> = {
     const statType: DType = attrs.stash_type === 11 ? 'float64' : 'float32';
     return [{ shape: [...x.shape], dtype: x.dtype }, { shape: stat, dtype: statType }, { shape: stat, dtype: statType }];
   },
+  // onnxruntime's RMSNorm kernel (a contrib op in the ONNX domain): Y and the inverse RMS.
+  SimplifiedLayerNormalization: (ins, attrs) => {
+    const x = ins[0]!;
+    const axis = axisOf((attrs.axis as number) ?? -1, x.shape.length);
+    const stat = x.shape.map((d, i) => (i < axis ? d : 1));
+    return [{ shape: [...x.shape], dtype: x.dtype }, { shape: stat, dtype: attrs.stash_type === 11 ? 'float64' : 'float32' }];
+  },
 };
 
 export function inferShapes(op: string, ins: readonly (Value | undefined)[], attrs: Record<string, AttrValue>, g: Graph): Info[] {
