@@ -6,8 +6,8 @@ import { basename, resolve } from 'node:path';
 import type { DecoderOptions, LossAndGrad, LossKind, ModelEngine, ModelInfo, ScoredExample, SoftPrompt, TextTokenizer } from './api';
 import { UserError } from './errors';
 import { KvDecoder } from './decoder';
-import { buildHeadGraph, headKey, ropeInputNames, type HeadDims } from './heads';
-import { bucketLength, buildBatch, layoutLength, type SequenceSpec } from './layout';
+import { buildHeadGraph, headKey, kvNames, ropeInputNames, type HeadDims } from './heads';
+import { bucketLength, buildBatch, layoutLength, type CachedPrefix, type SequenceSpec } from './layout';
 import { assertCheckpointFits, loadCheckpoint, requireTensor } from './models/checkpoint';
 import type { ModelArch } from './models/family';
 import { checkModelType, describeModel } from './models/index';
@@ -25,6 +25,23 @@ export interface LoadOptions {
   chunkSize?: number;
   /** Sessions kept alive (least recently used are released). */
   maxSessions?: number;
+  /**
+   * Compute the keys/values of the tokens every row of a batch starts with (the soft prompt, the instruction,
+   * few-shot demonstrations) once, and let every row attend to them (forward passes only). Default on;
+   * results do not change (tested to 1e-4).
+   */
+  prefixCaching?: boolean;
+}
+
+/** Below this many shared tokens a separate prefix run costs more than it saves. */
+const MIN_SHARED_PREFIX = 8;
+
+interface SharedPrefix {
+  prefix: CachedPrefix;
+  /** Each sequence after the prefix (no virtual tokens left in it). */
+  suffixes: SequenceSpec[];
+  /** past.<layer>.key / .value: the prefix's keys and values, [1, kv, slots, hd]. */
+  feeds: Record<string, HostArray>;
 }
 
 type FloatArray = Float32Array | Float64Array;
@@ -307,22 +324,88 @@ export class Engine implements ModelEngine {
   }
 
   private async runPlan(plan: Plan, soft: SoftPrompt | undefined, dims: Partial<HeadDims>, extra: Record<string, HostArray> = {}, softData?: FloatArray) {
-    const nv = soft?.numVirtual ?? 0;
-    const { feeds, length: T } = this.batchFeeds(plan.seqs, soft, softData);
-    Object.assign(feeds, extra);
-    feeds.rowIdx = BigInt64Array.from(plan.rows.map((r) => BigInt(r.seq * T + r.pos)));
+    const shared = !dims.withGrad && this.opts.prefixCaching !== false ? await this.sharedPrefix(plan, soft, softData) : undefined;
+    const nv = shared ? 0 : (soft?.numVirtual ?? 0);
+    const offset = shared?.prefix.length ?? 0;
+    const { feeds, length: T } = shared ? this.batchFeeds(shared.suffixes, undefined, undefined, shared.prefix) : this.batchFeeds(plan.seqs, soft, softData);
+    Object.assign(feeds, shared?.feeds, extra);
+    feeds.rowIdx = BigInt64Array.from(plan.rows.map((r) => BigInt(r.seq * T + r.pos - offset)));
     feeds.pickIdx = BigInt64Array.from(plan.picks.map(BigInt));
     const itemMatrix = new (this.float64 ? Float64Array : Float32Array)(plan.items.length * plan.picks.length);
     plan.items.forEach((picks, i) => picks.forEach((p) => (itemMatrix[i * plan.picks.length + p] = 1)));
     feeds.itemMatrix = itemMatrix;
-    return this.run({ ...dims, kind: dims.kind!, batch: plan.seqs.length, length: T, numVirtual: nv, rows: plan.rows.length, picks: plan.picks.length, items: plan.items.length }, feeds);
+    return this.run(
+      {
+        ...dims,
+        kind: dims.kind!,
+        batch: plan.seqs.length,
+        length: T,
+        numVirtual: nv,
+        rows: plan.rows.length,
+        picks: plan.picks.length,
+        items: plan.items.length,
+        ...(shared ? { past: shared.prefix.slots, pastShared: true } : {}),
+      },
+      feeds,
+    );
+  }
+
+  /** The last shared prefix's keys/values, reused while the prefix and the soft prompt stay the same. */
+  private prefixKv?: { key: string; soft?: Float64Array; shared: Omit<SharedPrefix, 'suffixes'> };
+
+  /**
+   * The positions every sequence of the plan shares (same tokens, same virtual tokens) before the first row
+   * that is read, computed once at batch 1; undefined when too short to pay, or when a soft prompt sits after
+   * it, or for longrope (whose factors depend on the whole call).
+   */
+  private async sharedPrefix(plan: Plan, soft: SoftPrompt | undefined, softData?: FloatArray): Promise<SharedPrefix | undefined> {
+    const seqs = plan.seqs;
+    const nv = soft?.numVirtual ?? 0;
+    if (seqs.length < 2 || this.arch.rope.some((r) => r.longrope)) return undefined;
+    if (seqs.some((s) => layoutLength(s, nv) > this.arch.dims.maxPositions)) return undefined;
+    /** Layout token at t: a real id, or −1 − j for virtual token j. */
+    const at = (s: SequenceSpec, t: number) => {
+      const k = s.softAt;
+      if (k === undefined || t < k) return s.ids[t];
+      return t < k + nv ? -1 - (t - k) : s.ids[t - nv];
+    };
+    let P = Math.min(...plan.rows.map((r) => r.pos), ...seqs.map((s) => layoutLength(s, nv)));
+    for (let t = 0; t < P; t++) {
+      const first = at(seqs[0], t);
+      if (seqs.some((s) => at(s, t) !== first)) P = t;
+    }
+    // The virtual tokens must lie wholly inside the prefix (or there are none).
+    const k = seqs[0].softAt;
+    if (k !== undefined && nv > 0 && k + nv > P) return undefined;
+    if (P < MIN_SHARED_PREFIX) return undefined;
+    const withVirtual = k !== undefined && nv > 0;
+    const realInPrefix = P - (withVirtual ? nv : 0);
+    const prefixSpec: SequenceSpec = { ids: seqs[0].ids.slice(0, realInPrefix), softAt: withVirtual ? k : undefined };
+    const suffixes = seqs.map((s) => ({ ids: s.ids.slice(realInPrefix) }));
+
+    const key = `${prefixSpec.softAt ?? '-'}|${nv}|${prefixSpec.ids.join(',')}`;
+    const softNow = withVirtual ? Float64Array.from(softData ?? soft!.data) : undefined;
+    const cached = this.prefixKv;
+    if (cached && cached.key === key && (!softNow || (cached.soft && cached.soft.every((x, i) => x === softNow[i])))) return { ...cached.shared, suffixes };
+
+    const { feeds, length: slots } = this.batchFeeds([prefixSpec], withVirtual ? soft : undefined, softData);
+    const r = await this.run({ kind: 'prefix', batch: 1, length: slots, numVirtual: withVirtual ? nv : 0 }, feeds);
+    const pastFeeds: Record<string, HostArray> = {};
+    for (let l = 0; l < this.arch.dims.numLayers; l++) {
+      const [present, past] = [kvNames('present', l), kvNames('past', l)];
+      pastFeeds[past.key] = r[present.key];
+      pastFeeds[past.value] = r[present.value];
+    }
+    const shared = { prefix: { length: P, slots }, feeds: pastFeeds };
+    this.prefixKv = { key, soft: softNow, shared };
+    return { ...shared, suffixes };
   }
 
   /** Weights plus the right-padded batch arrays of `specs` at their bucketed length. */
-  private batchFeeds(specs: SequenceSpec[], soft?: SoftPrompt, softData?: FloatArray): { feeds: Record<string, HostArray>; length: number } {
+  private batchFeeds(specs: SequenceSpec[], soft?: SoftPrompt, softData?: FloatArray, prefix?: CachedPrefix): { feeds: Record<string, HostArray>; length: number } {
     const nv = soft?.numVirtual ?? 0;
     const length = this.bucket(specs, nv);
-    const b = buildBatch(specs, nv, length, this.float64, this.arch.slidingWindow);
+    const b = buildBatch(specs, nv, length, this.float64, this.arch.slidingWindow, prefix);
     const feeds: Record<string, HostArray> = { ...this.weightFeeds, ids: b.ids, positions: b.positions, attnBias: b.attnBias };
     if (b.attnBiasSliding) feeds.attnBiasSliding = b.attnBiasSliding;
     for (const spec of this.arch.rope) {

@@ -11,7 +11,7 @@ import { Graph, type FloatType, type Value } from './onnx/graph';
 import { softcap } from './models/blocks';
 import type { ModelArch } from './models/family';
 
-export type HeadKind = 'logits' | 'rows' | 'restricted' | 'score' | 'lm' | 'verbalizer';
+export type HeadKind = 'logits' | 'rows' | 'restricted' | 'score' | 'lm' | 'verbalizer' | 'prefix';
 
 export interface HeadDims {
   kind: HeadKind;
@@ -29,12 +29,14 @@ export interface HeadDims {
   withGrad?: boolean;
   /** Key/value slots of earlier positions every layer attends to first (a KV cache), 0 or absent: none. */
   past?: number;
+  /** The past is one shared prefix ([1, kv, P, hd], seen by every row) rather than one per row. */
+  pastShared?: boolean;
   /** Output each layer's keys and values of this call (`present.<layer>.key` / `.value`) for a KV cache. */
   presents?: boolean;
 }
 
 export function headKey(d: HeadDims): string {
-  return [d.kind, d.batch, d.length, d.numVirtual, d.rows, d.picks, d.items, d.tokens, d.labels, d.withGrad ? 'grad' : '', d.past ?? 0, d.presents ? 'kv' : ''].join('|');
+  return [d.kind, d.batch, d.length, d.numVirtual, d.rows, d.picks, d.items, d.tokens, d.labels, d.withGrad ? 'grad' : '', d.past ?? 0, d.pastShared ? 'shared' : '', d.presents ? 'kv' : ''].join('|');
 }
 
 /** Names of the graph inputs that carry RoPE tables. */
@@ -57,10 +59,11 @@ function buildTrunk(g: Graph, arch: ModelArch, d: HeadDims) {
   const past = P > 0
     ? Array.from({ length: numLayers }, (_, l) => {
         const names = kvNames('past', l);
-        return { key: g.input(names.key, [B, kv, P, headDim]), value: g.input(names.value, [B, kv, P, headDim]) };
+        const Bp = d.pastShared ? 1 : B;
+        return { key: g.input(names.key, [Bp, kv, P, headDim]), value: g.input(names.value, [Bp, kv, P, headDim]) };
       })
     : undefined;
-  const present = d.presents
+  const present = d.presents || d.kind === 'prefix'
     ? (l: number, key: Value, value: Value) => {
         const names = kvNames('present', l);
         g.output(key, names.key);
@@ -95,6 +98,8 @@ export function buildHeadGraph(arch: ModelArch, d: HeadDims, float: FloatType): 
   const g = new Graph(float);
   const V = arch.dims.vocabSize;
   const { hidden, head, soft } = buildTrunk(g, arch, d);
+  // A shared prefix's keys and values only (outputs registered by the trunk's `present`).
+  if (d.kind === 'prefix') return g;
   /** hidden rows · head columnsᵀ, soft-capped where the family caps its logits. */
   const logitsOf = (rows: Value, columns: Value) => {
     const logits = g.gemm(rows, columns, undefined, { transB: 1 });

@@ -54,14 +54,25 @@ export function attentionBias(queryPositions: Int32Array, keyPositions: Int32Arr
   return bias;
 }
 
-export function buildBatch(seqs: SequenceSpec[], numVirtual: number, length: number, float64: boolean, slidingWindow?: number): BatchArrays {
+/**
+ * A shared prefix already computed (its keys/values in `slots` cache slots, the first `length` of them real):
+ * the batch's tokens continue after it, at positions length, length + 1, …, and every row sees its slots.
+ */
+export interface CachedPrefix {
+  length: number;
+  slots: number;
+}
+
+export function buildBatch(seqs: SequenceSpec[], numVirtual: number, length: number, float64: boolean, slidingWindow?: number, prefix?: CachedPrefix): BatchArrays {
   const B = seqs.length;
   const T = length;
+  const [P, S] = [prefix?.length ?? 0, prefix?.slots ?? 0];
   const Arr = float64 ? Float64Array : Float32Array;
   const ids = new BigInt64Array(B * T);
   const positions = new BigInt64Array(B * T);
   const queryPositions = new Int32Array(B * T);
-  const keyPositions = new Int32Array(B * T).fill(-1);
+  // Keys: the prefix's slots, then this batch's own tokens.
+  const keyPositions = new Int32Array(B * (S + T)).fill(-1);
   const placement = numVirtual > 0 ? new Arr(B * T * numVirtual) : undefined;
   const tokenMask = numVirtual > 0 ? new Arr(B * T) : undefined;
   seqs.forEach((s, b) => {
@@ -70,10 +81,10 @@ export function buildBatch(seqs: SequenceSpec[], numVirtual: number, length: num
     for (let t = 0; t < T; t++) {
       const row = b * T + t;
       // Padding rows (t ≥ n) query the real tokens only; their results are never read.
-      queryPositions[row] = t;
+      queryPositions[row] = P + t;
       if (t >= n) continue;
-      positions[row] = BigInt(t);
-      keyPositions[row] = t;
+      positions[row] = BigInt(P + t);
+      keyPositions[b * (S + T) + S + t] = P + t;
       const isVirtual = k !== undefined && t >= k && t < k + numVirtual;
       if (isVirtual) placement![row * numVirtual + (t - k)] = 1;
       else {
@@ -82,7 +93,8 @@ export function buildBatch(seqs: SequenceSpec[], numVirtual: number, length: num
       }
     }
   });
-  const attnBias = attentionBias(queryPositions, keyPositions, B, T, T, float64);
-  const attnBiasSliding = slidingWindow !== undefined ? attentionBias(queryPositions, keyPositions, B, T, T, float64, slidingWindow) : undefined;
+  for (let b = 0; b < B; b++) for (let s = 0; s < P; s++) keyPositions[b * (S + T) + s] = s;
+  const attnBias = attentionBias(queryPositions, keyPositions, B, T, S + T, float64);
+  const attnBiasSliding = slidingWindow !== undefined ? attentionBias(queryPositions, keyPositions, B, T, S + T, float64, slidingWindow) : undefined;
   return { batch: B, length: T, ids, positions, attnBias, attnBiasSliding, placement, tokenMask };
 }
