@@ -108,6 +108,22 @@ export interface TrainResult {
   evals: EvalPoint[];
 }
 
+/** `ptune export-peft`: the training job `train` would run, written out as a transformers + PEFT + accelerate project. */
+export type ExportPeftParams = TrainParams;
+
+export interface ExportPeftResult {
+  /** The project folder (absolute). */
+  out: string;
+  /** Files written, relative to `out`. */
+  files: string[];
+  trainRows: number;
+  evalRows: number;
+  totalSteps: number;
+  loss: LossKind;
+  truncatedRows: number;
+  warnings: string[];
+}
+
 export type TrainJobProgress = TrainProgress | { type: 'status'; message: string };
 
 export interface EvalParams {
@@ -258,6 +274,7 @@ export interface JobMap {
   preview: { params: PreviewParams; result: PreviewResult; progress: never };
   testPrompt: { params: TestPromptParams; result: TestPromptResult; progress: never };
   generate: { params: GenerateParams; result: GenerateResult; progress: never };
+  exportPeft: { params: ExportPeftParams; result: ExportPeftResult; progress: { type: 'status'; message: string } };
 }
 
 export type JobKind = keyof JobMap;
@@ -265,7 +282,7 @@ export type JobParams<K extends JobKind> = JobMap[K]['params'];
 export type JobResult<K extends JobKind> = JobMap[K]['result'];
 export type JobProgress<K extends JobKind> = JobMap[K]['progress'];
 
-export const JOB_KINDS: readonly JobKind[] = ['train', 'eval', 'bench', 'project', 'preview', 'testPrompt', 'generate'];
+export const JOB_KINDS: readonly JobKind[] = ['train', 'eval', 'bench', 'project', 'preview', 'testPrompt', 'generate', 'exportPeft'];
 
 export type ToWorker =
   | { [K in JobKind]: { type: 'start'; id: string; kind: K; params: JobParams<K> } }[JobKind]
