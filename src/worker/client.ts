@@ -21,6 +21,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { UserError } from '../engine/errors';
+import type { Device } from '../engine/runtime/device';
 import type { FromWorker, JobKind, JobParams, JobProgress, JobResult, ToWorker, WorkerConfig } from './protocol';
 
 export interface WorkerClientOptions {
@@ -30,6 +31,8 @@ export interface WorkerClientOptions {
   workerPath?: string;
   /** See WorkerConfig.engineModule (tests). */
   engineModule?: string;
+  /** Where models run; default cpu. */
+  device?: Device;
 }
 
 export interface JobHandle<K extends JobKind> {
@@ -105,7 +108,7 @@ export class WorkerClient {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const config: WorkerConfig = { threads: this.options.threads, engineModule: this.options.engineModule };
+    const config: WorkerConfig = { threads: this.options.threads, engineModule: this.options.engineModule, device: this.options.device };
     const worker = new Worker(this.options.workerPath ?? path.join(__dirname, 'worker.js'), { workerData: config });
     worker.on('message', (message: FromWorker) => this.onMessage(worker, message));
     worker.on('error', (error) => this.onDeath(worker, `uncaught ${error.name}: ${error.message}`));

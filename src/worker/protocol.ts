@@ -10,6 +10,7 @@
  * caller's working directory (the worker shares the process's cwd).
  */
 import type { LossKind } from '../engine/api';
+import type { Device } from '../engine/runtime/device';
 import type { BenchmarkResult, ProjectionOptions } from '../bench/run';
 import type { BenchProgress } from '../bench/progress';
 import type { PerClassMetrics } from '../eval/metrics';
@@ -302,4 +303,6 @@ export interface WorkerConfig {
    * Engine (tests point it at a fake).
    */
   engineModule?: string;
+  /** Where models run (default cpu); see src/engine/runtime/device.ts. */
+  device?: Device;
 }

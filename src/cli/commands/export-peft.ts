@@ -4,7 +4,7 @@ import { checkExportFolder } from '../../export/peft-export';
 import { resolveTrainOptions } from '../../tuning/train-options';
 import type { ExportPeftParams } from '../../worker/protocol';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
-import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
+import { addRunFlags, addSkipInvalidFlag, runFrom } from './shared-flags';
 import { addTuningFlags, tuningFrom } from './tuning-flags';
 
 export function registerExportPeft(program: Command, io: CliIo): void {
@@ -29,7 +29,7 @@ export function registerExportPeft(program: Command, io: CliIo): void {
     // Check options and --out here too, so that mistakes cost no model load.
     resolveTrainOptions(params);
     checkExportFolder(params.out, params.overwrite ?? false);
-    const r = await withClient(io, threadsFrom(o), (client) => runCancellable(io, client, 'exportPeft', params, { onProgress: (p) => line(io.stderr, `ptune: ${p.message}`) }));
+    const r = await withClient(io, runFrom(o), (client) => runCancellable(io, client, 'exportPeft', params, { onProgress: (p) => line(io.stderr, `ptune: ${p.message}`) }));
     for (const w of r.warnings) warn(io, w);
     if (o.json === true) {
       line(io.stdout, JSON.stringify(r));
