@@ -2,6 +2,7 @@
  * npm run bench:engine — a GPT-2-small-shaped model (12 layers, 768 hidden, 12 heads, vocab 50257, random
  * weights) at batch 8 × 128 tokens with a 20-token soft prompt: median forward and forward+backward step,
  * peak RSS, and the time onnxruntime needs for just that step's matrix multiplications (a lower bound).
+ * `-- --device cuda` (or dml, coreml, webgpu) runs it on that execution provider and reports where the nodes ran.
  * Prints one JSON object as its last stdout line.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,13 +14,16 @@ import { Engine } from '../src/engine/engine';
 import { buildHeadGraph } from '../src/engine/heads';
 import { Graph, type Value } from '../src/engine/onnx/graph';
 import { gpt2Config, gpt2WeightShapes } from '../src/engine/models/gpt2';
-import { CompiledGraph, type HostArray } from '../src/engine/runtime/session';
+import { CompiledGraph, type HostArray, type NodePlacement, type SessionOptions } from '../src/engine/runtime/session';
+import { DEFAULT_DEVICE, checkDeviceAvailable, parseDevice } from '../src/engine/runtime/device';
 import { tinyTokenizerJson } from '../test/helpers/tiny-model';
 import { bucketLength } from '../src/engine/layout';
 import { timeIt } from './timing';
 
 const CONFIG = { model_type: 'gpt2', n_layer: 12, n_head: 12, n_embd: 768, n_positions: 1024, vocab_size: 50257, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5 };
 const [BATCH, TOKENS, VIRTUAL, RUNS] = [8, 128, 20, 5];
+const deviceArg = process.argv.indexOf('--device');
+const DEVICE = deviceArg > 0 ? parseDevice(process.argv[deviceArg + 1] ?? '') : DEFAULT_DEVICE;
 
 /** Streams random weights to disk tensor by tensor, so writing never holds the whole model. */
 function writeCheckpoint(dir: string): void {
@@ -83,7 +87,7 @@ async function matmulBound(engineWeights: Record<string, HostArray>): Promise<{ 
     probes.push(g.slice(g.reshape(out, [out.shape.reduce((x, y) => x * y, 1)]), 0, 0, 1));
   }
   g.output(g.concat(probes, 0), 'probe');
-  const session = await CompiledGraph.create(g);
+  const session = await CompiledGraph.create(g, { device: DEVICE });
   const ms = await timeIt(RUNS, () => session.run(feeds));
   await session.dispose();
   return { ms, count: probes.length, gflop: flop / 1e9 };
@@ -95,7 +99,11 @@ async function main(): Promise<void> {
   try {
     const w = spawnSync(process.execPath, [__filename, '--write', dir], { stdio: 'inherit' });
     if (w.status !== 0) throw new Error('writing the benchmark checkpoint failed');
-    const engine = await Engine.load(dir, { chunkSize: BATCH });
+    checkDeviceAvailable(DEVICE);
+    const placements: NodePlacement[] = [];
+    // Session options ride along to CompiledGraph.create once Engine.load forwards them (see README "GPUs").
+    const options: Parameters<typeof Engine.load>[1] & Pick<SessionOptions, 'device' | 'onPlacement'> = { chunkSize: BATCH, device: DEVICE, onPlacement: (p) => placements.push(p) };
+    const engine = await Engine.load(dir, options);
     let seed = 7;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
     const examples: ScoredExample[] = Array.from({ length: BATCH }, () => ({
@@ -115,6 +123,9 @@ async function main(): Promise<void> {
     await engine.dispose();
     const result = {
       model: 'gpt2-small-shaped (random weights)',
+      device: DEVICE,
+      // Per engine session (forward, step): nodes per execution provider in its first run.
+      placement: placements,
       batch: BATCH,
       tokens: TOKENS,
       virtualTokens: VIRTUAL,

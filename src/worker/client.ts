@@ -33,6 +33,11 @@ export interface WorkerClientOptions {
   engineModule?: string;
   /** Where models run; default cpu. */
   device?: Device;
+  /**
+   * Receives the worker's stderr line by line (device reports: the parity check, node placement). Without it
+   * the worker's stderr goes to this process's, which is what the CLI wants.
+   */
+  onLog?: (line: string) => void;
 }
 
 export interface JobHandle<K extends JobKind> {
@@ -109,7 +114,17 @@ export class WorkerClient {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const config: WorkerConfig = { threads: this.options.threads, engineModule: this.options.engineModule, device: this.options.device };
-    const worker = new Worker(this.options.workerPath ?? path.join(__dirname, 'worker.js'), { workerData: config });
+    const onLog = this.options.onLog;
+    const worker = new Worker(this.options.workerPath ?? path.join(__dirname, 'worker.js'), { workerData: config, stderr: onLog !== undefined });
+    if (onLog) {
+      let partial = '';
+      worker.stderr.setEncoding('utf8');
+      worker.stderr.on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop()!;
+        for (const l of lines) if (l.trim() !== '') onLog(l);
+      });
+    }
     worker.on('message', (message: FromWorker) => this.onMessage(worker, message));
     worker.on('error', (error) => this.onDeath(worker, `uncaught ${error.name}: ${error.message}`));
     worker.on('messageerror', (error) => this.onDeath(worker, `unreadable message: ${error.message}`));
