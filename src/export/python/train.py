@@ -160,6 +160,10 @@ def example_losses(model, rows, kind, num_virtual, device, micro_batch):
         yield chunk, losses, scores
 
 
+def diverged(step, problem, lr):
+    return f"training diverged at step {step}: {problem}; the learning rate {lr} is probably too high (try a smaller --lr, --clip 1, or --warmup)"
+
+
 class Run:
     def __init__(self, args):
         self.args = args
@@ -238,6 +242,8 @@ class Run:
             record = dict(self.job["record"], savedAt=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), checkpoint={"step": step, "reason": reason, "eval": point}, curve=self.curve, evals=self.evals)
             if outcome:
                 record["result"] = outcome
+                seconds = time.time() - self.started
+                record["timings"] = {"seconds": seconds, "examplesPerSecond": self.examples_seen / seconds if seconds > 0 else 0}
             with open(os.path.join(temp, "ptune_training.json"), "w", encoding="utf-8") as f:
                 json.dump(record, f, indent=2)
             old = None
@@ -251,9 +257,6 @@ class Run:
         self.saved = (step, reason, point)
         self.kept = self.soft.detach().clone()
         self.accelerator.wait_for_everyone()
-
-    def kept_prompt(self):
-        return self.kept
 
     def is_better(self, a, b):
         if self.job["keepBest"] == "accuracy" and a.get("accuracy") is not None and b.get("accuracy") is not None and a["accuracy"] != b["accuracy"]:
@@ -282,25 +285,31 @@ class Run:
         total = job["totalSteps"]
         last = min(total, args.max_steps) if args.max_steps > 0 else total
         self.curve, self.evals, self.best, self.evals_since_best, self.saved = [], [], None, 0, None
+        self.started, self.examples_seen = time.time(), 0
         stop, message, initial_loss, step = "completed", None, None, 0
         first_rows = [self.train[i] for i in self.batches[0]]
         self.evaluate_and_keep(0, "initial")
+        last_good, last_good_step = self.soft.detach().clone(), 0  # the newest prompt whose loss was finite
         while step < last:
             rows = [self.train[i] for i in self.batches[step]]
             lr = learning_rate_at(job, step + 1)
             loss = self.loss_and_grad(rows)
             grad = self.soft.grad
             if not math.isfinite(loss) or not bool(torch.isfinite(grad).all()):
-                stop = "diverged"
-                message = f"training diverged at step {step + 1}: the loss became {loss}; the learning rate {job['lr']} is probably too high"
+                stop, message = "diverged", diverged(step + 1, f"the loss became {loss}" if not math.isfinite(loss) else "the gradient has NaN or infinite values", job["lr"])
                 break
             if step == 0:
                 initial_loss = loss
+            last_good, last_good_step = self.soft.detach().clone(), step
             grad_norm = float(torch.sqrt((grad.double() ** 2).sum()))
             if job["clip"] is not None and grad_norm > job["clip"]:
                 grad.mul_(job["clip"] / grad_norm)  # ptune's clipping: exactly to the norm, no epsilon
             self.optimizer.step(lr)
+            if not bool(torch.isfinite(self.soft).all()):
+                stop, message = "diverged", diverged(step + 1, "the update overflowed (the soft prompt has NaN or infinite values)", job["lr"])
+                break
             step += 1
+            self.examples_seen += len(rows)
             self.curve.append({"step": step, "loss": loss, "lr": lr, "gradNorm": grad_norm})
             self.log(event="step", step=step, totalSteps=total, loss=loss, lr=lr, gradNorm=grad_norm)
             if step % job["evalEvery"] == 0 or step == total or step == last:
@@ -309,11 +318,16 @@ class Run:
                     stop = "early-stopped"
                     message = f"stopped early at step {step}: no dev-set improvement in {job['patience']} evaluations (best at step {self.best['step']})"
                     break
+        if stop == "diverged" and self.best is None and (self.saved is None or self.saved[0] != last_good_step):
+            # Without a dev set the newest good prompt is the one whose loss was last finite (as ptune keeps it).
+            with torch.no_grad():
+                self.soft.copy_(last_good)
+            self.save(last_good_step, "last-good", None)
         # The kept prompt goes back into the model: its loss on the first batch is ptune's finalLoss, and the
         # last save (with the whole record) writes it again.
         final_loss = None
         if self.saved:
-            kept = self.kept_prompt()
+            kept = self.kept
             with torch.no_grad():
                 self.soft.copy_(kept.to(self.soft.device))
                 losses = [float(l.double().sum()) for _, l, _ in example_losses(self.model, first_rows, job["loss"], job["numVirtualTokens"], self.device, args.micro_batch)]
