@@ -180,9 +180,11 @@ class Run:
         model_path = args.model or job["model"]["dir"]
         dtype = getattr(torch, args.dtype)
         base = AutoModelForCausalLM.from_pretrained(model_path, dtype=dtype, device_map=args.device_map)
+        width = base.get_input_embeddings().weight.shape[1]
+        if width != job["model"]["hiddenSize"]:
+            raise SystemExit(f"--model {model_path}: hidden size {width}, but this job was exported for {job['model']['nameOrPath']} (hidden size {job['model']['hiddenSize']}); the ids in data/ are that model's tokens")
         config = PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=job["numVirtualTokens"], prompt_tuning_init="RANDOM")
         self.model = get_peft_model(base, config)
-        self.model.base_model_name_or_path = job["model"]["nameOrPath"]
         init = load_file(os.path.join(HERE, job["files"]["initPrompt"]))["prompt_embeddings"]
         self.soft = self.model.prompt_encoder["default"].embedding.weight
         with torch.no_grad():
