@@ -5,6 +5,7 @@
  *  - gpt2: GPT-2-small shape (12 layers, 768 hidden, 12 heads, vocab 50257), batch 8 × 128 tokens;
  *  - llama: SmolLM2-135M shape (30 layers, 576 hidden, 9 heads / 3 kv heads, MLP 1536, vocab 49152, tied),
  *    batch 8 × 64 tokens.
+ * `-- --device cuda` (or dml, coreml, webgpu) runs it on that execution provider and reports where the nodes ran.
  * Prints one JSON object as its last stdout line.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,7 +17,8 @@ import { Engine } from '../src/engine/engine';
 import { buildHeadGraph } from '../src/engine/heads';
 import { Graph, type Value } from '../src/engine/onnx/graph';
 import { describeModel } from '../src/engine/models/index';
-import { CompiledGraph, type HostArray } from '../src/engine/runtime/session';
+import { CompiledGraph, type HostArray, type NodePlacement } from '../src/engine/runtime/session';
+import { DEFAULT_DEVICE, checkDeviceAvailable, parseDevice } from '../src/engine/runtime/device';
 import { tinyTokenizerJson } from '../test/helpers/tiny-model';
 import { bucketLength } from '../src/engine/layout';
 import { timeIt } from './timing';
@@ -45,6 +47,8 @@ const ARCH = describeModel(CONFIG, 'config.json');
 const HIDDEN = ARCH.dims.hiddenSize;
 const VOCAB = ARCH.dims.vocabSize;
 const [BATCH, TOKENS, VIRTUAL, RUNS] = [8, SHAPE.tokens, 20, 5];
+const deviceArg = process.argv.indexOf('--device');
+const DEVICE = deviceArg > 0 ? parseDevice(process.argv[deviceArg + 1] ?? '') : DEFAULT_DEVICE;
 
 /** Streams random weights to disk tensor by tensor, so writing never holds the whole model. */
 function writeCheckpoint(dir: string): void {
@@ -107,7 +111,7 @@ async function matmulBound(engineWeights: Record<string, HostArray>): Promise<{ 
     probes.push(g.slice(g.reshape(out, [out.shape.reduce((x, y) => x * y, 1)]), 0, 0, 1));
   }
   g.output(g.concat(probes, 0), 'probe');
-  const session = await CompiledGraph.create(g);
+  const session = await CompiledGraph.create(g, { device: DEVICE });
   const ms = await timeIt(RUNS, () => session.run(feeds));
   await session.dispose();
   return { ms, count: probes.length, gflop: flop / 1e9 };
@@ -119,7 +123,9 @@ async function main(): Promise<void> {
   try {
     const w = spawnSync(process.execPath, [__filename, '--write', dir, '--family', FAMILY], { stdio: 'inherit' });
     if (w.status !== 0) throw new Error('writing the benchmark checkpoint failed');
-    const engine = await Engine.load(dir, { chunkSize: BATCH });
+    checkDeviceAvailable(DEVICE);
+    const placements: NodePlacement[] = [];
+    const engine = await Engine.load(dir, { chunkSize: BATCH, device: DEVICE, onPlacement: (p) => placements.push(p) });
     let seed = 7;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
     const examples: ScoredExample[] = Array.from({ length: BATCH }, () => ({
@@ -140,6 +146,9 @@ async function main(): Promise<void> {
     const result = {
       model: SHAPE.name,
       family: FAMILY,
+      device: DEVICE,
+      // Per engine session (forward, step): nodes per execution provider in its first run.
+      placement: placements,
       batch: BATCH,
       tokens: TOKENS,
       virtualTokens: VIRTUAL,

@@ -22,9 +22,12 @@ export interface CliIo {
   trapInterrupt?(onInterrupt: () => void): () => void;
 }
 
-/** Runs `body` with a WorkerClient for the command's threads, and always stops the worker afterwards. */
-export async function withClient<T>(io: CliIo, threads: number | undefined, body: (client: WorkerClient) => Promise<T>): Promise<T> {
-  const client = new WorkerClient({ ...io.client, threads: threads ?? io.client?.threads });
+/** --threads and --device. */
+export type RunSettings = Pick<WorkerClientOptions, 'threads' | 'device'>;
+
+/** Runs `body` with a WorkerClient for the command's threads and device, and always stops the worker afterwards. */
+export async function withClient<T>(io: CliIo, run: RunSettings, body: (client: WorkerClient) => Promise<T>): Promise<T> {
+  const client = new WorkerClient({ ...io.client, threads: run.threads ?? io.client?.threads, device: run.device ?? io.client?.device });
   try {
     return await body(client);
   } finally {

@@ -13,6 +13,7 @@ import { JobCancelledError } from '../worker/client';
 import { registerBench } from './commands/bench';
 import { registerDemo } from './commands/demo';
 import { registerEval } from './commands/eval';
+import { registerExportPeft } from './commands/export-peft';
 import { registerGenerate } from './commands/generate';
 import { registerProject } from './commands/project';
 import { registerTrain } from './commands/train';
@@ -40,6 +41,7 @@ export function buildProgram(io: CliIo, argv: readonly string[], setExit: (code:
   registerProject(program, io);
   registerGenerate(program, io);
   registerDemo(program, io, setExit);
+  registerExportPeft(program, io);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError(`(run ptune ${command.name()} --help)`);
   return program;
 }

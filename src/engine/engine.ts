@@ -12,12 +12,12 @@ import { assertCheckpointFits, loadCheckpoint, requireTensor } from './models/ch
 import type { ModelArch } from './models/family';
 import { checkModelType, describeModel } from './models/index';
 import { ropeTables } from './models/rope';
-import { CompiledGraph, type HostArray } from './runtime/session';
+import { CompiledGraph, type HostArray, type SessionOptions } from './runtime/session';
 import { loadTokenizer } from './tokenizer';
 
 export { ENGINE_VERSION } from './version';
 
-export interface LoadOptions {
+export interface LoadOptions extends Pick<SessionOptions, 'device' | 'onPlacement'> {
   threads?: number;
   /** float64 exists for gradient checks against finite differences; everything else uses float32. */
   dtype?: 'float32' | 'float64';
@@ -432,7 +432,7 @@ export class Engine implements ModelEngine {
     if (entry) {
       this.sessions.delete(key); // re-insert: most recently used last
     } else {
-      entry = { session: CompiledGraph.create(buildHeadGraph(this.arch, dims, this.float64 ? 'float64' : 'float32'), { threads: this.opts.threads }), pending: 0, evicted: false };
+      entry = { session: CompiledGraph.create(buildHeadGraph(this.arch, dims, this.float64 ? 'float64' : 'float32'), { threads: this.opts.threads, device: this.opts.device, onPlacement: this.opts.onPlacement }), pending: 0, evicted: false };
       if (this.sessions.size >= (this.opts.maxSessions ?? 12)) {
         const [oldestKey, oldest] = this.sessions.entries().next().value as [string, CachedSession];
         this.sessions.delete(oldestKey);

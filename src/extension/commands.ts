@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { benchmark, openReport } from './flows/benchmark';
+import { exportForCluster } from './flows/export';
 import { selectModel } from './flows/model';
 import { copyHardPrompt, saveAsPrompt, showProjection } from './flows/projection';
 import { runOnDataset, testPrompt } from './flows/test';
@@ -14,6 +15,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'promptTuning.testPrompt': (uri) => testPrompt(ctx, asUri(uri)),
     'promptTuning.runOnDataset': (uri) => runOnDataset(ctx, asUri(uri)),
     'promptTuning.trainSoftPrompt': (uri) => trainSoftPrompt(ctx, asUri(uri)),
+    'promptTuning.exportForCluster': (uri) => exportForCluster(ctx, asUri(uri)),
     'promptTuning.showProjection': (dir) => showProjection(ctx, typeof dir === 'string' ? dir : asUri(dir)?.fsPath),
     'promptTuning.benchmark': () => benchmark(ctx),
     'promptTuning.openReport': (uri) => openReport(ctx, asUri(uri)),

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import { DEFAULT_DEVICE, DEVICES, type Device } from '../engine/runtime/device';
 
 export const SECTION = 'promptTuning';
 
@@ -54,6 +55,12 @@ export class Config {
     return Number.isInteger(value) && value > 0 ? value : os.availableParallelism();
   }
 
+  /** Where the worker runs models (`promptTuning.device`); an unknown value is the default. */
+  get device(): Device {
+    const value = this.raw.get<string>('device', DEFAULT_DEVICE);
+    return (DEVICES as readonly string[]).includes(value) ? (value as Device) : DEFAULT_DEVICE;
+  }
+
   get training(): TrainingDefaults {
     const c = this.raw;
     const positiveInt = (key: string): number | undefined => {
@@ -82,7 +89,7 @@ export class Config {
 
   /** Fires when any setting that the worker depends on changes. */
   static affectsWorker(event: vscode.ConfigurationChangeEvent): boolean {
-    return ['model', 'cacheDirectory', 'threads'].some((key) => event.affectsConfiguration(`${SECTION}.${key}`));
+    return ['model', 'cacheDirectory', 'threads', 'device'].some((key) => event.affectsConfiguration(`${SECTION}.${key}`));
   }
 }
 

@@ -59,8 +59,8 @@ export function activate(context: vscode.ExtensionContext): void {
         showModel();
         ctx.preview.refresh();
       }
-      // The worker's thread count is fixed when it starts: start a fresh one for the next job, unless one is running.
-      if (event.affectsConfiguration('promptTuning.threads') && ctx.jobs.list.length === 0) void ctx.jobs.restartWorker();
+      // The worker's threads and device are fixed when it starts: start a fresh one for the next job, unless one is running.
+      if ((event.affectsConfiguration('promptTuning.threads') || event.affectsConfiguration('promptTuning.device')) && ctx.jobs.list.length === 0) void ctx.jobs.restartWorker();
     }),
   );
 }

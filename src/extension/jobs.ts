@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { JobCancelledError, WorkerClient } from '../worker/client';
+import type { Device } from '../engine/runtime/device';
 import type { JobKind, JobParams, JobProgress, JobResult } from '../worker/protocol';
 import type { UiStore } from './views/uiStore';
 import type { JobSummary } from './views/protocol';
@@ -40,7 +41,8 @@ export class Jobs implements vscode.Disposable {
   private readonly statusBar = vscode.window.createStatusBarItem('promptTuning.job', vscode.StatusBarAlignment.Left, 10);
 
   constructor(
-    private readonly threads: () => number,
+    /** The worker's settings, read when a worker starts. */
+    private readonly workerSettings: () => { threads: number; device: Device },
     private readonly store: UiStore,
     private readonly output: vscode.LogOutputChannel,
   ) {
@@ -135,7 +137,7 @@ export class Jobs implements vscode.Disposable {
   }
 
   private worker(): WorkerClient {
-    this.client ??= new WorkerClient({ threads: this.threads() });
+    this.client ??= new WorkerClient({ ...this.workerSettings(), onLog: (text) => (/warning|FAILED/.test(text) ? this.output.warn(text) : this.output.info(text)) });
     return this.client;
   }
 

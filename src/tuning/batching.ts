@@ -8,7 +8,8 @@
  * label bias cost more accuracy than the prompt gained).
  * Unshuffled epochs keep file order exactly.
  */
-import { shuffled, type Rng } from '../data/random';
+import type { ScoredExample } from '../engine/api';
+import { createRng, shuffled, type Rng } from '../data/random';
 
 export const BUCKET_WINDOW = 32;
 
@@ -58,6 +59,40 @@ export function interleaveStrata(indices: readonly number[], strata: readonly nu
     members.forEach((index, j) => placed.push({ index, at: (j + 0.5) / members.length }));
   }
   return placed.sort((a, b) => a.at - b.at).map((p) => p.index);
+}
+
+export interface BatchStreamOptions {
+  batchSize: number;
+  shuffle: boolean;
+  /** Stratify shuffled batches by gold label (classification examples only). Default true. */
+  stratify?: boolean;
+  seed: number;
+}
+
+/**
+ * The trainer's batches, one call per step, epoch after epoch: what `trainSoftPrompt` visits, and what
+ * `ptune export-peft` writes out so that the exported PEFT run visits the same rows in the same order.
+ */
+export function batchStream(train: readonly ScoredExample[], options: BatchStreamOptions): () => { batch: number[]; epoch: number } {
+  // Shuffling draws from its own stream so the init (seeded with `seed` itself) does not shift it.
+  const rng = createRng(options.seed ^ 0x5bd1e995);
+  const lengths = train.map((e) => e.promptIds.length + Math.max(...e.continuations.map((c) => c.length)));
+  // The losses need every example's gold index, so it is there to stratify by.
+  const strata = options.stratify !== false && isClassification(train) ? train.map((e) => e.gold!) : undefined;
+  let pending: number[][] = [];
+  let epoch = 0;
+  return () => {
+    if (pending.length === 0) {
+      pending = epochBatches(lengths, { batchSize: options.batchSize, shuffle: options.shuffle, strata }, rng);
+      epoch++;
+    }
+    return { batch: pending.shift()!, epoch };
+  };
+}
+
+/** Every example chooses among candidate labels (rather than continuing with one target). */
+export function isClassification(examples: readonly ScoredExample[]): boolean {
+  return examples.every((e) => e.continuations.length > 1);
 }
 
 function chunk<T>(items: T[], size: number): T[][] {

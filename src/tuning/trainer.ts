@@ -7,9 +7,8 @@
  * always holds the last good prompt: the best on the dev set, or without a dev set the latest one.
  */
 import type { LossKind, ModelEngine, ScoredExample, SoftPrompt } from '../engine/api';
-import { epochBatches } from './batching';
+import { batchStream, isClassification } from './batching';
 import { createOptimizer, type OptimizerConfig } from './optimizers';
-import { createRng } from '../data/random';
 import { learningRateAt, type ScheduleName } from './schedule';
 
 export interface TrainerConfig {
@@ -123,6 +122,17 @@ export function defaultEvalEvery(perEpoch: number): number {
   return Math.max(1, Math.min(perEpoch, 100));
 }
 
+/** How long a run is and how often it evaluates, for `examples` training rows. */
+export function runLength(config: Pick<TrainerConfig, 'steps' | 'epochs' | 'batchSize' | 'evalEvery'>, examples: number): { perEpoch: number; totalSteps: number; evalEvery: number } {
+  const perEpoch = stepsPerEpoch(examples, config.batchSize);
+  return { perEpoch, totalSteps: config.steps ?? (config.epochs ?? 1) * perEpoch, evalEvery: config.evalEvery ?? defaultEvalEvery(perEpoch) };
+}
+
+/** The dev loss: the verbalizer's on classification rows, else lm; undefined without dev rows. */
+export function devLossKind(dev: readonly ScoredExample[] | undefined): LossKind | undefined {
+  return dev && dev.length > 0 ? (isClassification(dev) ? 'verbalizer' : 'lm') : undefined;
+}
+
 export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome> {
   const { engine, config, signal, train, dev } = input;
   if (train.length === 0) throw new Error('trainSoftPrompt: no training examples');
@@ -130,27 +140,13 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
   const { numVirtual, hiddenSize } = input.init;
   const params = Float32Array.from(input.init.data);
   const asSoft = (data: Float32Array): SoftPrompt => ({ numVirtual, hiddenSize, data });
-  const perEpoch = stepsPerEpoch(train.length, config.batchSize);
-  const totalSteps = config.steps ?? (config.epochs ?? 1) * perEpoch;
-  const evalEvery = config.evalEvery ?? defaultEvalEvery(perEpoch);
+  const { totalSteps, evalEvery } = runLength(config, train.length);
   const optimizer = createOptimizer(config.optimizer, numVirtual, hiddenSize);
   const schedule = { name: config.schedule, lr: config.lr, warmupSteps: config.warmupSteps, totalSteps };
-  const devKind: LossKind | undefined = dev && dev.length > 0 ? (isClassification(dev) ? 'verbalizer' : 'lm') : undefined;
+  const devKind = devLossKind(dev);
 
-  // Shuffling draws from its own stream so the init (seeded with `seed` itself) does not shift it.
-  const rng = createRng(config.seed ^ 0x5bd1e995);
-  const lengths = train.map((e) => e.promptIds.length + Math.max(...e.continuations.map((c) => c.length)));
-  // The losses need every example's gold index, so it is there to stratify by.
-  const strata = config.stratify !== false && isClassification(train) ? train.map((e) => e.gold!) : undefined;
-  let pending: number[][] = [];
+  const nextBatch = batchStream(train, { batchSize: config.batchSize, shuffle: config.shuffle, stratify: config.stratify, seed: config.seed });
   let epoch = 0;
-  const nextBatch = (): number[] => {
-    if (pending.length === 0) {
-      pending = epochBatches(lengths, { batchSize: config.batchSize, shuffle: config.shuffle, strata }, rng);
-      epoch++;
-    }
-    return pending.shift()!;
-  };
 
   const curve: TrainOutcome['curve'] = [];
   const evals: EvalPoint[] = [];
@@ -220,7 +216,9 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
       break;
     }
     const stepStarted = performance.now();
-    const batch = nextBatch().map((i) => train[i]);
+    const next = nextBatch();
+    epoch = next.epoch;
+    const batch = next.batch.map((i) => train[i]);
     if (step === 0) firstBatch = batch;
     const lr = learningRateAt(schedule, step + 1);
     const result = await engine.lossAndGrad(batch, asSoft(params), config.loss);
@@ -318,11 +316,6 @@ async function evaluateDev(engine: ModelEngine, dev: readonly ScoredExample[], s
     });
   }
   return { step, loss: lossSum / dev.length, accuracy: kind === 'verbalizer' ? correct / dev.length : undefined };
-}
-
-/** Every example chooses among candidate labels (rather than continuing with one target). */
-function isClassification(examples: readonly ScoredExample[]): boolean {
-  return examples.every((e) => e.continuations.length > 1);
 }
 
 function argmax(values: readonly number[]): number {

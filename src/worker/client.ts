@@ -21,6 +21,7 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { UserError } from '../engine/errors';
+import type { Device } from '../engine/runtime/device';
 import type { FromWorker, JobKind, JobParams, JobProgress, JobResult, ToWorker, WorkerConfig } from './protocol';
 
 export interface WorkerClientOptions {
@@ -30,6 +31,13 @@ export interface WorkerClientOptions {
   workerPath?: string;
   /** See WorkerConfig.engineModule (tests). */
   engineModule?: string;
+  /** Where models run; default cpu. */
+  device?: Device;
+  /**
+   * Receives the worker's stderr line by line (device reports: the parity check, node placement). Without it
+   * the worker's stderr goes to this process's, which is what the CLI wants.
+   */
+  onLog?: (line: string) => void;
 }
 
 export interface JobHandle<K extends JobKind> {
@@ -105,8 +113,18 @@ export class WorkerClient {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const config: WorkerConfig = { threads: this.options.threads, engineModule: this.options.engineModule };
-    const worker = new Worker(this.options.workerPath ?? path.join(__dirname, 'worker.js'), { workerData: config });
+    const config: WorkerConfig = { threads: this.options.threads, engineModule: this.options.engineModule, device: this.options.device };
+    const onLog = this.options.onLog;
+    const worker = new Worker(this.options.workerPath ?? path.join(__dirname, 'worker.js'), { workerData: config, stderr: onLog !== undefined });
+    if (onLog) {
+      let partial = '';
+      worker.stderr.setEncoding('utf8');
+      worker.stderr.on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop()!;
+        for (const l of lines) if (l.trim() !== '') onLog(l);
+      });
+    }
     worker.on('message', (message: FromWorker) => this.onMessage(worker, message));
     worker.on('error', (error) => this.onDeath(worker, `uncaught ${error.name}: ${error.message}`));
     worker.on('messageerror', (error) => this.onDeath(worker, `unreadable message: ${error.message}`));

@@ -10,6 +10,7 @@
  * caller's working directory (the worker shares the process's cwd).
  */
 import type { LossKind } from '../engine/api';
+import type { Device } from '../engine/runtime/device';
 import type { FinishReason, SamplingRequest, SamplingSettings } from '../generation';
 import type { BenchmarkResult, ProjectionOptions } from '../bench/run';
 import type { BenchProgress } from '../bench/progress';
@@ -107,6 +108,22 @@ export interface TrainResult {
   truncatedRows: number;
   warnings: string[];
   evals: EvalPoint[];
+}
+
+/** `ptune export-peft`: the training job `train` would run, written out as a transformers + PEFT + accelerate project. */
+export type ExportPeftParams = TrainParams;
+
+export interface ExportPeftResult {
+  /** The project folder (absolute). */
+  out: string;
+  /** Files written, relative to `out`. */
+  files: string[];
+  trainRows: number;
+  evalRows: number;
+  totalSteps: number;
+  loss: LossKind;
+  truncatedRows: number;
+  warnings: string[];
 }
 
 export type TrainJobProgress = TrainProgress | { type: 'status'; message: string };
@@ -304,6 +321,7 @@ export interface JobMap {
   preview: { params: PreviewParams; result: PreviewResult; progress: never };
   testPrompt: { params: TestPromptParams; result: TestPromptResult; progress: never };
   generate: { params: GenerateParams; result: GenerateResult; progress: GenerateJobProgress };
+  exportPeft: { params: ExportPeftParams; result: ExportPeftResult; progress: { type: 'status'; message: string } };
 }
 
 export type JobKind = keyof JobMap;
@@ -311,7 +329,7 @@ export type JobParams<K extends JobKind> = JobMap[K]['params'];
 export type JobResult<K extends JobKind> = JobMap[K]['result'];
 export type JobProgress<K extends JobKind> = JobMap[K]['progress'];
 
-export const JOB_KINDS: readonly JobKind[] = ['train', 'eval', 'bench', 'project', 'preview', 'testPrompt', 'generate'];
+export const JOB_KINDS: readonly JobKind[] = ['train', 'eval', 'bench', 'project', 'preview', 'testPrompt', 'generate', 'exportPeft'];
 
 export type ToWorker =
   | { [K in JobKind]: { type: 'start'; id: string; kind: K; params: JobParams<K> } }[JobKind]
@@ -331,4 +349,6 @@ export interface WorkerConfig {
    * Engine (tests point it at a fake).
    */
   engineModule?: string;
+  /** Where models run (default cpu); see src/engine/runtime/device.ts. */
+  device?: Device;
 }

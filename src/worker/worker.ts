@@ -13,7 +13,9 @@ import { JOB_KINDS, type FromWorker, type JobKind, type ToWorker, type WorkerCon
 if (!parentPort) throw new Error('src/worker/worker.ts must run as a worker thread (use WorkerClient)');
 const port = parentPort;
 const config = (workerData ?? {}) as WorkerConfig;
-const engines = new EngineCache(engineLoader(config.engineModule), config.threads);
+// Device reports (parity check, node placement) go to stderr, which the CLI shows and the extension logs.
+const deviceSetting = config.device && config.device !== 'cpu' ? { device: config.device, log: (text: string) => process.stderr.write(`ptune: ${text}\n`) } : undefined;
+const engines = new EngineCache(engineLoader(config.engineModule), config.threads, deviceSetting);
 const running = new Map<string, AbortController>();
 
 function send(message: FromWorker): void {

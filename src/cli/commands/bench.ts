@@ -7,7 +7,7 @@ import type { BenchParams, BenchResult } from '../../worker/protocol';
 import { choiceFlag, numberFlag } from '../options';
 import { line, runCancellable, withClient, type CliIo, type OutStream } from '../io';
 import { textTable } from '../table';
-import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
+import { addRunFlags, addSkipInvalidFlag, runFrom } from './shared-flags';
 import { addTuningFlags, tuningFrom } from './tuning-flags';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -58,7 +58,7 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
               },
         command: ['ptune', ...argv].map(shellQuote).join(' '),
       };
-      const result = await withClient(io, threadsFrom(o), async (client) => {
+      const result = await withClient(io, runFrom(o), async (client) => {
         const sink = createProgressSink(io.stderr as OutStream & NodeJS.WritableStream);
         try {
           return await runCancellable(io, client, 'bench', params, {

@@ -16,7 +16,7 @@ import { packageRoot } from '../package-root';
 import { duration, trainProgressReporter } from '../progress';
 import { textTable } from '../table';
 import { runEval } from './eval';
-import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
+import { addRunFlags, addSkipInvalidFlag, runFrom } from './shared-flags';
 
 export const DEMO_STEPS = 60;
 /** The demo set is small and easy: a few dozen steps at a higher rate than the general default show the effect quickly. */
@@ -75,7 +75,7 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
         overwrite: o.out === undefined,
         skipInvalid,
       };
-      const { hard, trained, soft } = await withClient(io, threadsFrom(o), async (client) => {
+      const { hard, trained, soft } = await withClient(io, runFrom(o), async (client) => {
         line(io.stderr, `model: ${model}`);
         const hard = await runEval(client, { model, data: evalFile, template, skipInvalid }, io, 'hard prompt');
         for (const w of hard.warnings) warn(io, w);

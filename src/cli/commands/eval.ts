@@ -5,7 +5,7 @@ import type { EvalJobResult, EvalParams } from '../../worker/protocol';
 import { numberFlag } from '../options';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { textTable } from '../table';
-import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
+import { addRunFlags, addSkipInvalidFlag, runFrom } from './shared-flags';
 
 export function registerEval(program: Command, io: CliIo): void {
   const cmd = program
@@ -34,7 +34,7 @@ export function registerEval(program: Command, io: CliIo): void {
         maxLength: numberFlag('--max-length', o.maxLength as string | undefined, { integer: true, positive: true }),
         skipInvalid: o.skipInvalid === true,
       };
-      const result = await withClient(io, threadsFrom(o), (client) => runEval(client, params, io));
+      const result = await withClient(io, runFrom(o), (client) => runEval(client, params, io));
       printEvalResult(io, result, o.json === true);
     });
 }

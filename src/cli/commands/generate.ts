@@ -5,7 +5,7 @@ import { FLAG_NAMES, checkSampling, type SamplingRequest } from '../../generatio
 import type { GenerateParams, GenerateResult } from '../../worker/protocol';
 import { numberFlag } from '../options';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
-import { addRunFlags, threadsFrom } from './shared-flags';
+import { addRunFlags, runFrom } from './shared-flags';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -70,7 +70,7 @@ export function registerGenerate(program: Command, io: CliIo): void {
     } else params.row = inputsToRow(inputs);
 
     let streamed = '';
-    const result: GenerateResult = await withClient(io, threadsFrom(o), (client) =>
+    const result: GenerateResult = await withClient(io, runFrom(o), (client) =>
       runCancellable(io, client, 'generate', params, {
         onProgress: (p) => {
           streamed += p.text;

@@ -4,7 +4,7 @@ import { formatProjection, PROJECTION_METRICS } from '../../projection';
 import type { ProjectParams } from '../../worker/protocol';
 import { choiceFlag, numberFlag } from '../options';
 import { line, warn, withClient, type CliIo } from '../io';
-import { addRunFlags, threadsFrom } from './shared-flags';
+import { addRunFlags, runFrom } from './shared-flags';
 
 export function registerProject(program: Command, io: CliIo): void {
   const cmd = program
@@ -24,7 +24,7 @@ export function registerProject(program: Command, io: CliIo): void {
         // The terminal table shows no map; --json includes it for scripts and plots.
         map: o.json === true,
       };
-      const result = await withClient(io, threadsFrom(o), (client) => client.run('project', params).result);
+      const result = await withClient(io, runFrom(o), (client) => client.run('project', params).result);
       for (const w of result.warnings) warn(io, w);
       if (o.json === true) {
         line(io.stdout, JSON.stringify(result));

@@ -6,7 +6,7 @@ import type { WorkerClient } from '../../worker/client';
 import type { TrainParams, TrainResult } from '../../worker/protocol';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { duration, trainProgressReporter } from '../progress';
-import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
+import { addRunFlags, addSkipInvalidFlag, runFrom } from './shared-flags';
 import { addTuningFlags, tuningFrom } from './tuning-flags';
 
 /** Exit codes: 0 done (or stopped early on the dev set), 1 diverged or failed, 130 cancelled. */
@@ -39,7 +39,7 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
       // Check options and --out here too, so that mistakes cost no model load.
       resolveTrainOptions(params);
       checkOutputFolder(params.out, params.overwrite ?? false);
-      const result = await withClient(io, threadsFrom(o), (client) => runTrain(client, params, io));
+      const result = await withClient(io, runFrom(o), (client) => runTrain(client, params, io));
       printTrainResult(io, result, o.json === true);
       setExit(trainExitCode(result));
     });

@@ -27,16 +27,20 @@ export async function trainSoftPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void>
   if (!train) return;
   const remembered = ctx.state.datasetsFor(promptFile).dev;
   const dev = remembered ?? (await pickDataset(ctx, promptFile, 'dev', { optional: true })) ?? undefined;
-  const d = ctx.config.training;
   const name = path.basename(promptFile, '.prompt');
-  const options: Options = {
-    train, eval: dev, virtualTokens: d.virtualTokens, init: d.init, optimizer: d.optimizer, lr: d.lr,
-    epochs: d.steps ? undefined : d.epochs, steps: d.steps, batchSize: d.batchSize, evalEvery: d.evalEvery,
-    evalLimit: d.evalLimit, seed: d.seed,
-    out: path.join(ctx.outputRoot, 'soft-prompts', `${name}-${timestamp()}`),
-  };
+  const options: Options = { ...tuningFromSettings(ctx), train, eval: dev, out: path.join(ctx.outputRoot, 'soft-prompts', `${name}-${timestamp()}`) };
   if (!(await confirmOptions(ctx, promptFile, options))) return;
   await runTraining(ctx, { model, template: promptFile, ...options });
+}
+
+/** The tuning options of the promptTuning.training.* settings (Train and Export for a GPU Cluster share them). */
+export function tuningFromSettings(ctx: Ctx): Omit<Options, 'train' | 'eval' | 'out'> {
+  const d = ctx.config.training;
+  return {
+    virtualTokens: d.virtualTokens, init: d.init, optimizer: d.optimizer, lr: d.lr,
+    epochs: d.steps ? undefined : d.epochs, steps: d.steps, batchSize: d.batchSize, evalEvery: d.evalEvery,
+    evalLimit: d.evalLimit, seed: d.seed,
+  };
 }
 
 /** The guided quick pick; resolves true on "Start training", false when dismissed. */
@@ -175,7 +179,7 @@ async function askChoice<T extends string>(title: string, choices: readonly T[],
   return picked?.label as T | undefined;
 }
 
-function timestamp(): string {
+export function timestamp(): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;

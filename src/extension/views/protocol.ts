@@ -141,6 +141,7 @@ export const WEBVIEW_COMMANDS = [
   'promptTuning.testPrompt',
   'promptTuning.runOnDataset',
   'promptTuning.trainSoftPrompt',
+  'promptTuning.exportForCluster',
   'promptTuning.showProjection',
   'promptTuning.benchmark',
   'promptTuning.openReport',

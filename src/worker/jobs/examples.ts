@@ -32,6 +32,8 @@ export interface LoadedExample {
   /** The gold label (classification) or undefined (generation). */
   goldLabel?: string;
   line: number;
+  /** The rendered prompt text (what promptIds encode). */
+  text: string;
 }
 
 export interface LoadedExamples {
@@ -66,7 +68,7 @@ export function buildExamples(prompt: PromptFile, dataset: Dataset, tokenizer: T
         throw new UserError(`the row has no ${prompt.task === 'classification' ? 'label' : 'target'} (column "${column}")`);
       }
       if (built.truncated) truncatedRows++;
-      return { example: built.example, labels: built.labels, goldLabel: built.labels[built.example.gold], line };
+      return { example: built.example, labels: built.labels, goldLabel: built.labels[built.example.gold], line, text: built.text };
     } catch (e) {
       if (isUserError(e)) throw new UserError(`${file}:${line}: ${e.message}`, file);
       throw e;

@@ -12,4 +12,5 @@ export const jobHandlers: JobHandlers = {
   preview: async (params, ctx) => (await import('./interactive')).runPreviewJob(params, ctx),
   testPrompt: async (params, ctx) => (await import('./interactive')).runTestPromptJob(params, ctx),
   generate: async (params, ctx) => (await import('./generate')).runGenerateJob(params, ctx),
+  exportPeft: async (params, ctx) => (await import('../../export/peft-export')).runExportPeftJob(params, ctx),
 };

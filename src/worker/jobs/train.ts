@@ -7,23 +7,43 @@ import * as path from 'path';
 import type { ScoredExample } from '../../engine/api';
 import { ENGINE_VERSION } from '../../engine/version';
 import { UserError } from '../../engine/errors';
-import { drawShots, loadPromptFile } from '../../prompts';
+import type { LossKind, ModelEngine } from '../../engine/api';
+import { drawShots, loadPromptFile, type PromptFile } from '../../prompts';
 import { checkOutputFolder, saveAdapter } from '../../tuning/adapter';
-import { initSoftPrompt, type InitSpec } from '../../tuning/init';
-import { resolveTrainOptions, lossFor, trainerConfig } from '../../tuning/train-options';
-import { trainSoftPrompt, type Checkpoint, type TrainOutcome } from '../../tuning/trainer';
+import { initSoftPrompt, type InitResult, type InitSpec } from '../../tuning/init';
+import { resolveTrainOptions, lossFor, trainerConfig, type TrainOptions } from '../../tuning/train-options';
+import { trainSoftPrompt, type Checkpoint, type TrainerConfig, type TrainOutcome } from '../../tuning/trainer';
 import type { TrainParams, TrainResult } from '../protocol';
 import type { JobContext } from './context';
 import { defaultInitSpec, instructionText } from '../../tuning/instruction';
-import { buildExamples, loadExamples, readRows } from './examples';
+import { buildExamples, loadExamples, readRows, type LoadedExamples } from './examples';
 
-export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>): Promise<TrainResult> {
-  for (const key of ['model', 'train', 'template', 'out'] as const) {
+/** Everything a training run needs, checked, loaded and tokenized: what `train` runs and `exportPeft` writes out. */
+export interface PreparedTraining {
+  options: TrainOptions;
+  prompt: PromptFile;
+  loss: LossKind;
+  engine: ModelEngine;
+  initSpec: InitSpec;
+  init: InitResult;
+  maxLength: number;
+  train: LoadedExamples;
+  dev?: LoadedExamples;
+  truncatedRows: number;
+  config: TrainerConfig;
+  warnings: string[];
+}
+
+/**
+ * Checks the options (before the model loads), loads the model, draws the initial soft prompt and builds the
+ * training and dev examples. `checkOut` checks the output folder before anything is loaded.
+ */
+export async function prepareTraining(params: Omit<TrainParams, 'out'>, ctx: Pick<JobContext<'train'>, 'progress' | 'engine'>, checkOut: () => void): Promise<PreparedTraining> {
+  for (const key of ['model', 'train', 'template'] as const) {
     if (typeof params[key] !== 'string' || params[key] === '') throw new UserError(`--${key} is required`);
   }
   const options = resolveTrainOptions(params);
-  const out = path.resolve(params.out);
-  checkOutputFolder(out, params.overwrite ?? false);
+  checkOut();
   const prompt = await loadPromptFile(params.template);
   const loss = lossFor(options, prompt.task);
   if (loss === 'verbalizer' && prompt.task !== 'classification') {
@@ -58,19 +78,17 @@ export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>)
   }
   const truncatedRows = train.truncatedRows + (dev?.truncatedRows ?? 0);
   if (truncatedRows > 0) warnings.push(`${truncatedRows} row${truncatedRows === 1 ? '' : 's'} cut from the left to fit ${maxLength} tokens (${train.truncatedRows} train${dev ? `, ${dev.truncatedRows} eval` : ''})`);
+  return { options, prompt, loss, engine, initSpec, init, maxLength, train, dev, truncatedRows, config: trainerConfig(options, loss), warnings };
+}
 
-  const config = trainerConfig(options, loss);
-  // Kept up to date from progress events, so every checkpoint's record has the curve up to it.
-  const curveSoFar: { step: number; loss: number; lr: number }[] = [];
-  const evalsSoFar: { step: number; loss: number; accuracy?: number }[] = [];
-  let lastCheckpoint: Checkpoint | undefined;
-  const startedAt = new Date().toISOString();
-  const record = (checkpoint: Checkpoint, outcome?: TrainOutcome) => ({
+/** The training record's fields known before training starts (ptune_training.json; the export's job.json too). */
+export function baseRecord(params: Omit<TrainParams, 'out'>, p: PreparedTraining, startedAt: string) {
+  const { engine, prompt, train, dev, options } = p;
+  return {
     tool: 'ptune',
     formatVersion: 1,
     engineVersion: ENGINE_VERSION,
     startedAt,
-    savedAt: new Date().toISOString(),
     model: { dir: engine.info.dir, nameOrPath: engine.info.nameOrPath, hiddenSize: engine.info.hiddenSize, numLayers: engine.info.numLayers, vocabSize: engine.info.vocabSize },
     prompt: { file: path.resolve(params.template), name: prompt.name, task: prompt.task, softPrompt: prompt.softPrompt, source: prompt.source },
     data: {
@@ -78,9 +96,26 @@ export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>)
       ...(dev && params.eval ? { eval: { file: path.resolve(params.eval), hash: dev.dataset.hash, rows: dev.items.length, truncatedRows: dev.truncatedRows } } : {}),
     },
     seed: options.seed,
-    init: { ...describeInit(initSpec), description: init.description },
-    numVirtualTokens: numVirtual,
-    maxLength,
+    init: { ...describeInit(p.initSpec), description: p.init.description },
+    numVirtualTokens: p.init.soft.numVirtual,
+    maxLength: p.maxLength,
+  };
+}
+
+export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>): Promise<TrainResult> {
+  if (typeof params.out !== 'string' || params.out === '') throw new UserError('--out is required');
+  const out = path.resolve(params.out);
+  const prepared = await prepareTraining(params, ctx, () => checkOutputFolder(out, params.overwrite ?? false));
+  const { engine, init, train, dev, loss, truncatedRows, warnings, config } = prepared;
+  // Kept up to date from progress events, so every checkpoint's record has the curve up to it.
+  const curveSoFar: { step: number; loss: number; lr: number }[] = [];
+  const evalsSoFar: { step: number; loss: number; accuracy?: number }[] = [];
+  let lastCheckpoint: Checkpoint | undefined;
+  const startedAt = new Date().toISOString();
+  const started = baseRecord(params, prepared, startedAt);
+  const record = (checkpoint: Checkpoint, outcome?: TrainOutcome) => ({
+    ...started,
+    savedAt: new Date().toISOString(),
     training: { ...config, totalSteps: outcome?.totalSteps },
     checkpoint: { step: checkpoint.step, reason: checkpoint.reason, eval: checkpoint.eval },
     curve: curveSoFar,

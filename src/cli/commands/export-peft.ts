@@ -1,0 +1,41 @@
+/** `ptune export-peft`: write the training run `ptune train` would do as a transformers + PEFT + accelerate project. */
+import type { Command } from 'commander';
+import { checkExportFolder } from '../../export/peft-export';
+import { resolveTrainOptions } from '../../tuning/train-options';
+import type { ExportPeftParams } from '../../worker/protocol';
+import { line, runCancellable, warn, withClient, type CliIo } from '../io';
+import { addRunFlags, addSkipInvalidFlag, runFrom } from './shared-flags';
+import { addTuningFlags, tuningFrom } from './tuning-flags';
+
+export function registerExportPeft(program: Command, io: CliIo): void {
+  const cmd = program
+    .command('export-peft')
+    .description('write the soft-prompt training `ptune train` would run as a Python project (transformers + PEFT + accelerate) for a GPU or a cluster')
+    .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder (tokenizes the rows and draws the initial prompt)')
+    .requiredOption('--train <file>', 'training data (JSONL, JSON, CSV or TSV)')
+    .requiredOption('--template <file>', '.prompt file (template, verbalizer; the soft prompt must be a prefix)')
+    .requiredOption('--out <dir>', 'project folder to write (train.py, data/, README.md, …)');
+  addTuningFlags(cmd).option('--overwrite', 'replace an --out folder that is not an earlier export');
+  addRunFlags(addSkipInvalidFlag(cmd)).action(async (o: Record<string, unknown>) => {
+    const params: ExportPeftParams = {
+      ...tuningFrom(o),
+      model: o.model as string,
+      train: o.train as string,
+      template: o.template as string,
+      out: o.out as string,
+      overwrite: o.overwrite === true,
+      skipInvalid: o.skipInvalid === true,
+    };
+    // Check options and --out here too, so that mistakes cost no model load.
+    resolveTrainOptions(params);
+    checkExportFolder(params.out, params.overwrite ?? false);
+    const r = await withClient(io, runFrom(o), (client) => runCancellable(io, client, 'exportPeft', params, { onProgress: (p) => line(io.stderr, `ptune: ${p.message}`) }));
+    for (const w of r.warnings) warn(io, w);
+    if (o.json === true) {
+      line(io.stdout, JSON.stringify(r));
+      return;
+    }
+    line(io.stdout, `exported ${r.trainRows} training rows${r.evalRows ? ` and ${r.evalRows} dev rows` : ''}, ${r.totalSteps} steps (${r.loss} loss) to ${r.out}`);
+    line(io.stdout, `run it: cd ${r.out} && pip install -r requirements.txt && accelerate launch --config_file accelerate_config.yaml train.py --out adapter`);
+  });
+}

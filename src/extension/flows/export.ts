@@ -1,0 +1,49 @@
+/**
+ * Export for a GPU Cluster…: the training that Train Soft Prompt would run (the prompt file, its datasets, the
+ * promptTuning.training.* settings) written as a transformers + PEFT + accelerate project by the worker's
+ * exportPeft job (`ptune export-peft`). The user picks the folder it goes into.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { pickDataset } from './pickers';
+import { prepare } from './runnable';
+import { report } from './test';
+import { timestamp, tuningFromSettings } from './train';
+
+export async function exportForCluster(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
+  const runnable = await prepare(ctx, uri);
+  if (!runnable) return;
+  const promptFile = runnable.document.uri.fsPath;
+  const train = await pickDataset(ctx, promptFile, 'train');
+  if (!train) return;
+  const dev = ctx.state.datasetsFor(promptFile).dev ?? (await pickDataset(ctx, promptFile, 'dev', { optional: true })) ?? undefined;
+  const picked = await vscode.window.showOpenDialog({
+    title: 'Folder to put the exported training project in',
+    canSelectFolders: true,
+    canSelectFiles: false,
+    canSelectMany: false,
+    openLabel: 'Export Here',
+    defaultUri: vscode.Uri.file(ctx.outputRoot),
+  });
+  if (!picked?.[0]) return;
+  const name = path.basename(promptFile, '.prompt');
+  const out = path.join(picked[0].fsPath, `${name}-peft-${timestamp()}`);
+  const title = `Export ${path.basename(promptFile)} for a GPU cluster`;
+  try {
+    const result = await ctx.jobs.run('exportPeft', { ...tuningFromSettings(ctx), model: runnable.model, template: promptFile, train, eval: dev, out }, {
+      title,
+      long: true,
+      describe: (p) => ({ message: p.message }),
+    });
+    for (const warning of result.warnings) ctx.output.warn(`${title}: ${warning}`);
+    ctx.output.info(`${title}: ${result.trainRows} training rows, ${result.evalRows} dev rows, ${result.totalSteps} steps → ${result.out}`);
+    const choice = await vscode.window.showInformationMessage(
+      `Exported to ${result.out}: copy the folder to the GPU machine and follow its README (pip install -r requirements.txt, then accelerate launch … train.py). The adapter it writes loads here as it is.`,
+      'Open README', 'Reveal Folder');
+    if (choice === 'Open README') await vscode.window.showTextDocument(vscode.Uri.file(path.join(result.out, 'README.md')));
+    if (choice === 'Reveal Folder') await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.out));
+  } catch (error) {
+    report(ctx, title, error);
+  }
+}
