@@ -78,23 +78,37 @@ export function isAdapterFolder(dir: string): boolean {
   }
 }
 
+/** True when `dir` is an adapter folder this tool wrote: a prompt-tuning adapter with ptune's training record. */
+export function isTrainedAdapterFolder(dir: string): boolean {
+  if (!isAdapterFolder(dir)) return false;
+  try {
+    const record = JSON.parse(fs.readFileSync(path.join(dir, TRAINING_RECORD_FILE), 'utf8')) as { tool?: unknown };
+    return record.tool === 'ptune';
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Checks that training may write its adapter to `dir`: it must not exist, be empty, or already be an
- * adapter folder; anything else is refused unless `overwrite`. Throws a UserError; writes nothing.
+ * Checks that training may write its adapter to `dir`: it must not exist or be an empty folder; an adapter
+ * folder this tool trained is replaced only with `overwrite`; anything else (a file, a folder of other
+ * files, a PEFT adapter trained elsewhere) is never replaced. Throws a UserError; writes nothing. Where
+ * `dir` is (not an input of the command, not the home directory…) is checkOutputPlace's business.
  */
-export function checkOutputFolder(dir: string, overwrite: boolean): void {
+export function checkOutputFolder(dir: string, overwrite: boolean, flag = '--out'): void {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dir);
   } catch {
     return;
   }
-  if (!stat.isDirectory()) {
+  if (!stat.isDirectory()) throw new UserError(`${flag} ${dir} is a file, not a folder; choose a folder path for the adapter`);
+  if (fs.readdirSync(dir).length === 0) return;
+  if (isTrainedAdapterFolder(dir)) {
     if (overwrite) return;
-    throw new UserError(`--out ${dir} exists and is a file, not an adapter folder; choose another folder or pass --overwrite to replace it`);
+    throw new UserError(`${flag} ${dir} already holds a trained soft prompt; pass --overwrite to replace it (it stays as it is until the new run saves a checkpoint past its start), or choose another folder`);
   }
-  if (overwrite || isAdapterFolder(dir) || fs.readdirSync(dir).length === 0) return;
-  throw new UserError(`--out ${dir} exists and is not a soft-prompt adapter folder (no ${ADAPTER_CONFIG_FILE} with peft_type PROMPT_TUNING); choose another folder or pass --overwrite to replace its contents`);
+  throw new UserError(`${flag} ${dir} exists and is not a soft-prompt folder trained by ptune (${ADAPTER_CONFIG_FILE} with peft_type PROMPT_TUNING and ${TRAINING_RECORD_FILE}); --overwrite only replaces ptune's own adapter folders: choose another folder`);
 }
 
 export interface SaveAdapterInput {

@@ -3,9 +3,10 @@
  * macro-F1, per-class precision/recall, confusion matrix, ECE, throughput; optionally one prediction per line.
  */
 import { UserError } from '../../engine/errors';
-import { evaluate, writePredictions, type EvalItem } from '../../eval/evaluate';
+import { checkPredictionsOutput, evaluate, writePredictions, type EvalItem } from '../../eval/evaluate';
 import { drawShots, loadPromptFile } from '../../prompts';
 import type { EvalJobResult, EvalParams } from '../protocol';
+import type { PathArgument } from '../../common/output-guard';
 import type { JobContext } from './context';
 import { buildExamples, readRows } from './examples';
 import { loadSoftFor } from './soft';
@@ -14,12 +15,12 @@ export async function runEvalJob(params: EvalParams, ctx: JobContext<'eval'>): P
   for (const key of ['model', 'data', 'template'] as const) {
     if (typeof params[key] !== 'string' || params[key] === '') throw new UserError(`--${key} is required`);
   }
+  const warnings = checkEvalPredictions(params);
   const prompt = await loadPromptFile(params.template);
   if (prompt.task !== 'classification') throw new UserError(`ptune eval scores classification prompts; ${params.template} is a generation prompt`);
   if (prompt.shots > 0 && !params.shotsFrom) throw new UserError(`${params.template} uses ${prompt.shots} shot(s) per label: pass --train FILE to draw them from`);
   ctx.progress({ type: 'status', message: `loading model ${params.model}` });
   const engine = await ctx.engine(params.model);
-  const warnings: string[] = [];
   const soft = params.soft ? loadSoftFor(engine, params.soft, warnings) : undefined;
   const maxLength = params.maxLength ?? engine.info.maxPositions;
   if (maxLength > engine.info.maxPositions) throw new UserError(`--max-length ${maxLength} exceeds the ${engine.info.maxPositions} positions of ${params.model}`);
@@ -49,4 +50,17 @@ export async function runEvalJob(params: EvalParams, ctx: JobContext<'eval'>): P
     predictions: params.predictions,
     warnings,
   };
+}
+
+/** The checks of --predictions against the job's inputs (the CLI runs them too, before starting the worker). */
+export function checkEvalPredictions(params: EvalParams): string[] {
+  if (!params.predictions) return [];
+  const inputs: (PathArgument | undefined)[] = [
+    { flag: '--model', path: params.model },
+    { flag: '--data', path: params.data },
+    { flag: '--template', path: params.template },
+    params.soft ? { flag: '--soft', path: params.soft } : undefined,
+    params.shotsFrom ? { flag: '--train', path: params.shotsFrom } : undefined,
+  ];
+  return checkPredictionsOutput(params.predictions, inputs);
 }

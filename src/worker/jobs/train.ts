@@ -7,9 +7,9 @@ import * as path from 'path';
 import { ENGINE_VERSION } from '../../engine/version';
 import { UserError } from '../../engine/errors';
 import { drawShots, loadPromptFile } from '../../prompts';
-import { checkOutputFolder, saveAdapter } from '../../tuning/adapter';
+import { saveAdapter } from '../../tuning/adapter';
 import { initSoftPrompt, type InitSpec } from '../../tuning/init';
-import { resolveTrainOptions, lossFor, trainerConfig } from '../../tuning/train-options';
+import { checkTrainOutput, resolveTrainOptions, lossFor, trainerConfig } from '../../tuning/train-options';
 import { trainSoftPrompt, type Checkpoint, type TrainOutcome } from '../../tuning/trainer';
 import type { TrainParams, TrainResult } from '../protocol';
 import type { JobContext } from './context';
@@ -22,7 +22,7 @@ export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>)
   }
   const options = resolveTrainOptions(params);
   const out = path.resolve(params.out);
-  checkOutputFolder(out, params.overwrite ?? false);
+  const warnings: string[] = checkTrainOutput(params, options);
   const prompt = await loadPromptFile(params.template);
   const loss = lossFor(options, prompt.task);
   if (loss === 'verbalizer' && prompt.task !== 'classification') {
@@ -32,7 +32,6 @@ export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>)
 
   ctx.progress({ type: 'status', message: `loading model ${params.model}` });
   const engine = await ctx.engine(params.model);
-  const warnings: string[] = [];
   const instruction = instructionText(prompt);
   const initSpec: InitSpec = options.init ?? defaultInitSpec(prompt);
   if (!options.init && !instruction) warnings.push(`${params.template} has no instruction text to initialise from; using --init vocab`);
