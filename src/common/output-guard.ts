@@ -39,13 +39,15 @@ export function isWithin(outer: string, inner: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
+/** Receives a sentence for the user (a repair that was made). */
+export type Note = (sentence: string) => void;
+
 /**
  * Throws a UserError naming the flag when `output` may not be written because of where it is (see the file
- * comment); first repairs what an interrupted earlier write to it left (returning those notes). Writes
- * nothing else.
+ * comment); first repairs what an interrupted earlier write to it left, telling `note`. Writes nothing else.
  */
-export function checkOutputPlace(output: PathArgument, inputs: readonly (PathArgument | undefined)[]): string[] {
-  const notes = recoverInterruptedWrites(output.path);
+export function checkOutputPlace(output: PathArgument, inputs: readonly (PathArgument | undefined)[], note: Note): void {
+  recoverInterruptedWrites(output.path).forEach(note);
   const out = realPath(output.path);
   const shown = `${output.flag} ${output.path}`;
   if (path.parse(out).root === out) throw new UserError(`${shown} is a filesystem root; choose a new folder for the output`);
@@ -62,5 +64,4 @@ export function checkOutputPlace(output: PathArgument, inputs: readonly (PathArg
     if (real === out) throw new UserError(`${shown} is also the input ${input.flag} ${input.path}; writing it would destroy that input: choose another path`);
     if (isWithin(out, real)) throw new UserError(`${shown} holds the input ${input.flag} ${input.path}; replacing it would delete that input: choose another path`);
   }
-  return notes;
 }

@@ -9,7 +9,7 @@ import { predictIndex } from '../prompts/predict';
 import { classificationMetrics, softmax, type ClassificationMetrics } from './metrics';
 import * as fs from 'fs';
 import { writeFileAtomic } from '../common/atomic-write';
-import { checkOutputPlace, type PathArgument } from '../common/output-guard';
+import { checkOutputPlace, type Note, type PathArgument } from '../common/output-guard';
 
 /** One example to classify: its scored form, the candidate labels (in continuation order) and the gold label. */
 export interface EvalItem {
@@ -138,19 +138,18 @@ export function isPredictionsFile(file: string): boolean {
 
 /**
  * Checks `--predictions FILE` before any model work: not an input (checkOutputPlace), not a folder, and
- * only ever replacing a predictions file written earlier. Returns notes on repaired leftovers.
+ * only ever replacing a predictions file written earlier. Repairs of an interrupted earlier write go to `note`.
  */
-export function checkPredictionsOutput(file: string, inputs: readonly (PathArgument | undefined)[]): string[] {
-  const notes = checkOutputPlace({ flag: '--predictions', path: file }, inputs);
+export function checkPredictionsOutput(file: string, inputs: readonly (PathArgument | undefined)[], note: Note): void {
+  checkOutputPlace({ flag: '--predictions', path: file }, inputs, note);
   let stat: fs.Stats;
   try {
     stat = fs.statSync(file);
   } catch {
-    return notes;
+    return;
   }
   if (stat.isDirectory()) throw new UserError(`--predictions ${file} is a folder; give the path of a file to write`);
   if (!isPredictionsFile(file)) throw new UserError(`--predictions ${file} exists and is not a predictions file written by ptune; it is never overwritten: choose another file`);
-  return notes;
 }
 
 /** Writes the predictions as JSON Lines, atomically (temporary file, then rename). */

@@ -60,7 +60,7 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
         command: ['ptune', ...argv].map(shellQuote).join(' '),
       };
       // Before the model loads: a bad --out costs nothing.
-      for (const note of checkBenchOutput(params)) line(io.stderr, `ptune: warning: ${note}`);
+      checkBenchOutput(params, (note) => line(io.stderr, `ptune: warning: ${note}`));
       const result = await withClient(io, threadsFrom(o), async (client) => {
         const sink = createProgressSink(io.stderr as OutStream & NodeJS.WritableStream);
         try {

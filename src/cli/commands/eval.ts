@@ -36,7 +36,7 @@ export function registerEval(program: Command, io: CliIo): void {
         skipInvalid: o.skipInvalid === true,
       };
       // Before the model loads: a bad --predictions path costs nothing.
-      for (const note of checkEvalPredictions(params)) warn(io, note);
+      checkEvalPredictions(params, (note) => warn(io, note));
       const result = await withClient(io, threadsFrom(o), (client) => runEval(client, params, io));
       printEvalResult(io, result, o.json === true);
     });

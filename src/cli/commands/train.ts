@@ -36,7 +36,7 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
         skipInvalid: o.skipInvalid === true,
       };
       // Check options and --out here too, so that mistakes cost no model load.
-      for (const note of checkTrainOutput(params, resolveTrainOptions(params))) warn(io, note);
+      checkTrainOutput(params, resolveTrainOptions(params), (note) => warn(io, note));
       const result = await withClient(io, threadsFrom(o), (client) => runTrain(client, params, io));
       printTrainResult(io, result, o.json === true);
       setExit(trainExitCode(result));

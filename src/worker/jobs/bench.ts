@@ -4,14 +4,14 @@ import { UserError } from '../../engine/errors';
 import { runBenchmark } from '../../bench/run';
 import type { BenchParams, BenchResult } from '../protocol';
 import type { JobContext } from './context';
-import { checkOutputPlace, type PathArgument } from '../../common/output-guard';
+import { checkOutputPlace, type Note, type PathArgument } from '../../common/output-guard';
 import { checkReportFolder } from '../../bench/report/write';
 
 export async function runBenchJob(params: BenchParams, ctx: JobContext<'bench'>): Promise<BenchResult> {
   for (const key of ['model', 'data', 'out'] as const) {
     if (typeof params[key] !== 'string' || params[key] === '') throw new UserError(`--${key} is required`);
   }
-  for (const note of checkBenchOutput(params)) ctx.progress({ type: 'log', line: `ptune: warning: ${note}` });
+  checkBenchOutput(params, (note) => ctx.progress({ type: 'log', line: `ptune: warning: ${note}` }));
   ctx.progress({ type: 'status', message: `loading model ${params.model}` });
   const engine = await ctx.engine(params.model);
   return runBenchmark({
@@ -40,7 +40,7 @@ export async function runBenchJob(params: BenchParams, ctx: JobContext<'bench'>)
 }
 
 /** The checks of --out and --cache-dir against the benchmark's inputs (the CLI runs them too, before starting the worker). */
-export function checkBenchOutput(params: BenchParams): string[] {
+export function checkBenchOutput(params: BenchParams, note: Note): void {
   const inputs: (PathArgument | undefined)[] = [
     { flag: '--model', path: params.model },
     { flag: '--data', path: params.data },
@@ -49,11 +49,10 @@ export function checkBenchOutput(params: BenchParams): string[] {
     ...(params.hard ?? []).map((file) => ({ flag: '--hard', path: file })),
     ...(params.soft ?? []).map((dir) => ({ flag: '--soft', path: dir })),
   ];
-  const notes = checkOutputPlace({ flag: '--out', path: params.out }, inputs);
+  checkOutputPlace({ flag: '--out', path: params.out }, inputs, note);
   checkReportFolder(params.out);
   if (params.cacheDir) {
-    notes.push(...checkOutputPlace({ flag: '--cache-dir', path: params.cacheDir }, inputs));
+    checkOutputPlace({ flag: '--cache-dir', path: params.cacheDir }, inputs, note);
     if (fs.existsSync(params.cacheDir) && !fs.statSync(params.cacheDir).isDirectory()) throw new UserError(`--cache-dir ${params.cacheDir} is a file, not a folder`);
   }
-  return notes;
 }

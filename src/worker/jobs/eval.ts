@@ -6,7 +6,7 @@ import { UserError } from '../../engine/errors';
 import { checkPredictionsOutput, evaluate, writePredictions, type EvalItem } from '../../eval/evaluate';
 import { drawShots, loadPromptFile } from '../../prompts';
 import type { EvalJobResult, EvalParams } from '../protocol';
-import type { PathArgument } from '../../common/output-guard';
+import type { Note, PathArgument } from '../../common/output-guard';
 import type { JobContext } from './context';
 import { buildExamples, readRows } from './examples';
 import { loadSoftFor } from './soft';
@@ -15,7 +15,8 @@ export async function runEvalJob(params: EvalParams, ctx: JobContext<'eval'>): P
   for (const key of ['model', 'data', 'template'] as const) {
     if (typeof params[key] !== 'string' || params[key] === '') throw new UserError(`--${key} is required`);
   }
-  const warnings = checkEvalPredictions(params);
+  const warnings: string[] = [];
+  checkEvalPredictions(params, (note) => warnings.push(note));
   const prompt = await loadPromptFile(params.template);
   if (prompt.task !== 'classification') throw new UserError(`ptune eval scores classification prompts; ${params.template} is a generation prompt`);
   if (prompt.shots > 0 && !params.shotsFrom) throw new UserError(`${params.template} uses ${prompt.shots} shot(s) per label: pass --train FILE to draw them from`);
@@ -53,8 +54,8 @@ export async function runEvalJob(params: EvalParams, ctx: JobContext<'eval'>): P
 }
 
 /** The checks of --predictions against the job's inputs (the CLI runs them too, before starting the worker). */
-export function checkEvalPredictions(params: EvalParams): string[] {
-  if (!params.predictions) return [];
+export function checkEvalPredictions(params: EvalParams, note: Note): void {
+  if (!params.predictions) return;
   const inputs: (PathArgument | undefined)[] = [
     { flag: '--model', path: params.model },
     { flag: '--data', path: params.data },
@@ -62,5 +63,5 @@ export function checkEvalPredictions(params: EvalParams): string[] {
     params.soft ? { flag: '--soft', path: params.soft } : undefined,
     params.shotsFrom ? { flag: '--train', path: params.shotsFrom } : undefined,
   ];
-  return checkPredictionsOutput(params.predictions, inputs);
+  checkPredictionsOutput(params.predictions, inputs, note);
 }

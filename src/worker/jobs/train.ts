@@ -22,7 +22,8 @@ export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>)
   }
   const options = resolveTrainOptions(params);
   const out = path.resolve(params.out);
-  const warnings: string[] = checkTrainOutput(params, options);
+  const warnings: string[] = [];
+  checkTrainOutput(params, options, (note) => warnings.push(note));
   const prompt = await loadPromptFile(params.template);
   const loss = lossFor(options, prompt.task);
   if (loss === 'verbalizer' && prompt.task !== 'classification') {
