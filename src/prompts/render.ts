@@ -2,7 +2,7 @@
 import { UserError } from '../engine/errors';
 import { createRng, shuffled } from '../data/random';
 import type { Row } from '../data/types';
-import { renderBody } from './template';
+import { DEFAULT_RENDER_LIMITS, renderBody, type RenderLimits } from './template';
 import type { PromptFile } from './types';
 
 /** Separates few-shot examples from each other and from the query. */
@@ -46,9 +46,14 @@ export function goldContinuation(prompt: PromptFile, row: Row): string {
   return entry.continuation;
 }
 
-/** The body rendered for `row` with the marker rendered as `marker`. */
-function renderQuery(prompt: PromptFile, row: Row, marker: string): string {
-  return renderBody(prompt.body, variablesFor(prompt, row, marker));
+/** The body rendered for `row` with the marker rendered as `marker`; a failure names the prompt file. */
+function renderQuery(prompt: PromptFile, row: Row, marker: string, limits: RenderLimits = DEFAULT_RENDER_LIMITS): string {
+  const variables = variablesFor(prompt, row, marker);
+  try {
+    return renderBody(prompt.body, variables, limits);
+  } catch (e) {
+    throw new UserError(`${prompt.file}: ${(e as Error).message}`, prompt.file);
+  }
 }
 
 /** One few-shot example: the body rendered for the row (no soft prompt) followed by its gold continuation. */
@@ -61,14 +66,14 @@ export function renderShot(prompt: PromptFile, row: Row): string {
  * line, then the body rendered for the row. Rendering follows Jinja defaults: one trailing newline of the
  * body is dropped.
  */
-export function renderPrompt(prompt: PromptFile, row: Row, shotsRows: readonly Row[] = []): RenderedPrompt {
-  const shotsText = shotsRows.map((shot) => renderShot(prompt, shot) + SHOT_SEPARATOR).join('');
+export function renderPrompt(prompt: PromptFile, row: Row, shotsRows: readonly Row[] = [], limits: RenderLimits = DEFAULT_RENDER_LIMITS): RenderedPrompt {
+  const shotsText = shotsRows.map((shot) => renderQuery(prompt, shot, '', limits) + goldContinuation(prompt, shot) + SHOT_SEPARATOR).join('');
   if (prompt.softPromptText !== undefined) {
-    if (prompt.softPrompt === 'prefix') return { text: prompt.softPromptText + shotsText + renderQuery(prompt, row, '') };
-    return { text: shotsText + renderQuery(prompt, row, prompt.softPromptText) };
+    if (prompt.softPrompt === 'prefix') return { text: prompt.softPromptText + shotsText + renderQuery(prompt, row, '', limits) };
+    return { text: shotsText + renderQuery(prompt, row, prompt.softPromptText, limits) };
   }
-  if (prompt.softPrompt === 'prefix') return { text: shotsText + renderQuery(prompt, row, '') };
-  const query = renderQuery(prompt, row, MARKER);
+  if (prompt.softPrompt === 'prefix') return { text: shotsText + renderQuery(prompt, row, '', limits) };
+  const query = renderQuery(prompt, row, MARKER, limits);
   const at = query.indexOf(MARKER);
   if (at < 0) throw new UserError(`${prompt.file}: {{ soft_prompt }} was not rendered for this row (is it inside an if or a loop?)`, prompt.file);
   if (query.indexOf(MARKER, at + 1) >= 0) throw new UserError(`${prompt.file}: {{ soft_prompt }} was rendered more than once (is it inside a loop?)`, prompt.file);

@@ -8,6 +8,9 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { renderPrompt, type PromptFile } from '../../prompts';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../../prompts/template';
+
+const PREVIEW_RENDER_LIMITS: RenderLimits = { ...DEFAULT_RENDER_LIMITS, maxMillis: 250 };
 import type { Config } from '../config';
 import type { PromptDiagnostics } from '../language/diagnostics';
 import { displayPath, isPromptDocument, type DocumentAnalysis } from '../language/promptDocuments';
@@ -147,7 +150,8 @@ export class PromptPreviewController implements vscode.Disposable {
       return state;
     }
     try {
-      state.rendered = renderPrompt(prompt, row).text;
+      // On the extension host's own thread: a tighter time bound than the worker's, so a bad template cannot freeze the editor.
+      state.rendered = renderPrompt(prompt, row, [], PREVIEW_RENDER_LIMITS).text;
     } catch (error) {
       state.note = errorMessage(error);
     }

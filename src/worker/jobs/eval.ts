@@ -28,7 +28,7 @@ export async function runEvalJob(params: EvalParams, ctx: JobContext<'eval'>): P
   const reading = { skipInvalid: params.skipInvalid, warnings };
   const shots = params.shotsFrom ? drawShots(prompt, (await readRows(prompt, params.shotsFrom, { ...reading, flag: '--train' })).rows) : undefined;
   const data = await readRows(prompt, params.data, { ...reading, limit: params.limit, seed: params.seed ?? 0, flag: '--data' });
-  const built = buildExamples(prompt, data, engine.tokenizer, { maxLength, numVirtual: soft?.numVirtual ?? 0, shots, flag: '--data' });
+  const built = await buildExamples(prompt, data, engine.tokenizer, { maxLength, numVirtual: soft?.numVirtual ?? 0, shots, flag: '--data', signal: ctx.signal });
   if (built.truncatedRows > 0) warnings.push(`${built.truncatedRows} row${built.truncatedRows === 1 ? '' : 's'} cut from the left to fit ${maxLength} tokens`);
   const items: EvalItem[] = built.items.map((i) => ({ example: i.example, labels: i.labels, goldLabel: i.goldLabel as string }));
   const result = await evaluate(engine, items, {

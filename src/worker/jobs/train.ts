@@ -47,8 +47,8 @@ export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>)
   const reading = { skipInvalid: params.skipInvalid, warnings };
   const trainRows = await readRows(prompt, params.train, { ...reading, limit: options.limit, seed: options.seed, flag: '--train' });
   const shots = prompt.shots > 0 ? drawShots(prompt, trainRows.rows) : undefined;
-  const train = buildExamples(prompt, trainRows, engine.tokenizer, { maxLength, numVirtual, shots, flag: '--train' });
-  const dev = params.eval ? await loadExamples(prompt, params.eval, engine.tokenizer, { ...reading, maxLength, numVirtual, shots, limit: options.evalLimit, seed: options.seed, flag: '--eval' }) : undefined;
+  const train = await buildExamples(prompt, trainRows, engine.tokenizer, { maxLength, numVirtual, shots, flag: '--train', signal: ctx.signal });
+  const dev = params.eval ? await loadExamples(prompt, params.eval, engine.tokenizer, { ...reading, maxLength, numVirtual, shots, limit: options.evalLimit, seed: options.seed, flag: '--eval', signal: ctx.signal }) : undefined;
   const truncatedRows = train.truncatedRows + (dev?.truncatedRows ?? 0);
   if (truncatedRows > 0) warnings.push(`${truncatedRows} row${truncatedRows === 1 ? '' : 's'} cut from the left to fit ${maxLength} tokens (${train.truncatedRows} train${dev ? `, ${dev.truncatedRows} eval` : ''})`);
 
