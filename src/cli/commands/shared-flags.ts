@@ -1,5 +1,7 @@
 /** Flags several commands share: --skip-invalid where data files are read, --threads and --json on every model command. */
+import * as os from 'os';
 import type { Command } from 'commander';
+import { UserError } from '../../engine/errors';
 import { numberFlag } from '../options';
 
 export function addSkipInvalidFlag(cmd: Command): Command {
@@ -13,6 +15,9 @@ export function addRunFlags(cmd: Command): Command {
     .option('--json', 'print one JSON object as the last stdout line');
 }
 
-export function threadsFrom(o: Record<string, unknown>): number | undefined {
-  return numberFlag('--threads', o.threads as string | undefined, { integer: true, positive: true });
+/** --threads, at most one per core: more only makes onnxruntime's threads wait on each other (999 turned a 2-row eval into a minute). */
+export function threadsFrom(o: Record<string, unknown>, cores = os.availableParallelism()): number | undefined {
+  const threads = numberFlag('--threads', o.threads as string | undefined, { integer: true, positive: true });
+  if (threads !== undefined && threads > cores) throw new UserError(`--threads ${threads} is more than the ${cores} cores of this machine: use 1 to ${cores}`);
+  return threads;
 }
