@@ -97,3 +97,29 @@ describe('prompts: bounded rendering and template errors (issue 12, items 5 and 
     }
   });
 });
+
+describe('prompts: a verbalizer continuation that tokenizes to nothing (issue 12, item 12)', () => {
+  it('names the prompt file, the label and the reason', async () => {
+    const { buildScoredExample } = await import('../../src/prompts');
+    const { CharTokenizer } = await import('./fake-tokenizer');
+    // Like tokenizers whose normalizer strips whitespace: "  " becomes no tokens.
+    class Stripping extends CharTokenizer {
+      override encode(text: string): number[] {
+        return super.encode(text.trim());
+      }
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ptune-verbalizer-'));
+    try {
+      const file = path.join(dir, 'blank.prompt');
+      fs.writeFileSync(file, ['---', 'name: t', 'task: classification', 'inputs: [text]', 'labels:', '  negative: " no"', '  neutral: "  "', '---', 'Text: {{ text }}', ''].join('\n'));
+      const prompt = await loadPromptFile(file);
+      assert.throws(() => buildScoredExample(prompt, { text: 'x', label: 'negative' }, new Stripping()), {
+        name: 'UserError',
+        message: `${file}: the continuation of label "neutral" ("  ") tokenizes to no tokens with this model's tokenizer (whitespace or characters it drops), so the label could never be scored: give it visible text, e.g. " neutral"`,
+      });
+      assert.strictEqual(buildScoredExample(prompt, { text: 'x', label: 'negative' }, new CharTokenizer()).example.continuations[1].length, 2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
