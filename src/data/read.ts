@@ -16,7 +16,8 @@ async function checkReadable(file: string): Promise<void> {
   } catch {
     throw new UserError(`${file}: dataset file not found`, file);
   }
-  if (!info.isFile()) throw new UserError(`${file}: not a file`, file);
+  if (info.isDirectory()) throw new UserError(`${file} is a folder, not a dataset file (give a .jsonl, .json, .csv or .tsv file)`, file);
+  if (!info.isFile()) throw new UserError(`${file}: not a regular file (give a .jsonl, .json, .csv or .tsv file)`, file);
 }
 
 function checkOptions(file: string, options: ReadOptions): void {
@@ -73,9 +74,9 @@ class RowCollector {
  * is kept (file order), holding at most `limit` rows in memory.
  */
 export async function readDataset(file: string, options: ReadOptions = {}, stream: StreamOptions = {}): Promise<Dataset> {
+  await checkReadable(file);
   const format = resolveFormat(file, options.format);
   checkOptions(file, options);
-  await checkReadable(file);
   const collector = new RowCollector(options.limit, options.seed ?? 0);
   const skipped: SkippedRow[] = [];
   const reject = (line: number, message: string): void => {
@@ -119,8 +120,8 @@ export async function readDataset(file: string, options: ReadOptions = {}, strea
 
 /** Counts the records of a dataset file without loading it (see `countRecords` for what counts as one). */
 export async function countRows(file: string, options: { format?: DatasetFormat } = {}, stream: StreamOptions = {}): Promise<number> {
-  const format = resolveFormat(file, options.format);
   await checkReadable(file);
+  const format = resolveFormat(file, options.format);
   try {
     return await countRecords(file, format, stream);
   } catch (e) {
