@@ -193,6 +193,7 @@ export function loadAdapter(dir: string, expect?: AdapterExpectation): LoadedAda
   if (tensor.shape.length !== 2 || rows !== numVirtual || cols !== tokenDim) {
     throw new UserError(`${weightsFile}: "${PROMPT_TENSOR_NAME}" has shape [${tensor.shape.join(', ')}], but ${ADAPTER_CONFIG_FILE} says [${numVirtual}, ${tokenDim}]`, weightsFile);
   }
+  checkFinite(tensor.data, cols, weightsFile);
   const base = typeof raw.base_model_name_or_path === 'string' ? raw.base_model_name_or_path : undefined;
   const warnings: string[] = [];
   if (expect) {
@@ -218,6 +219,24 @@ export function loadAdapter(dir: string, expect?: AdapterExpectation): LoadedAda
     record,
     warnings,
   };
+}
+
+/** A NaN or infinite value would make every score NaN, and evaluation silently predict the first label. */
+function checkFinite(data: ArrayLike<number>, cols: number, file: string): void {
+  let bad = 0;
+  let first = -1;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      bad++;
+      if (first < 0) first = i;
+    }
+  }
+  if (bad === 0) return;
+  throw new UserError(
+    `${file}: tensor "${PROMPT_TENSOR_NAME}" holds ${bad} NaN or infinite value${bad === 1 ? '' : 's'} (the first, ${data[first]}, at [${Math.floor(first / cols)}, ${first % cols}]); ` +
+      'the soft prompt is broken (saved from a diverged run?): retrain it',
+    file,
+  );
 }
 
 function positiveInteger(value: unknown, field: string, file: string): number {

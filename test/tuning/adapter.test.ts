@@ -63,6 +63,21 @@ describe('tuning/adapter (PEFT prompt-tuning folders)', () => {
     assert.deepStrictEqual(fs.readdirSync(path.dirname(dir)), ['adapter']);
   });
 
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    it(`an adapter tensor holding ${bad} is an error naming the file and the tensor (issue 12, item 8)`, () => {
+      const dir = tmpdir();
+      const values = Float32Array.from({ length: 3 * 4 }, (_, i) => Math.sin(i));
+      values[6] = bad;
+      fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'PROMPT_TUNING', num_virtual_tokens: 3, token_dim: 4 }));
+      const weights = path.join(dir, 'adapter_model.safetensors');
+      fs.writeFileSync(weights, handMadeSafetensors('prompt_embeddings', [3, 4], values));
+      assert.throws(() => loadAdapter(dir), {
+        name: 'UserError',
+        message: `${weights}: tensor "prompt_embeddings" holds 1 NaN or infinite value (the first, ${bad}, at [1, 2]); the soft prompt is broken (saved from a diverged run?): retrain it`,
+      });
+    });
+  }
+
   it('loads a PEFT-layout folder written by someone else (no ptune record)', () => {
     const dir = tmpdir();
     const values = Float32Array.from({ length: 3 * 4 }, (_, i) => Math.sin(i));
