@@ -24,6 +24,8 @@ export interface EvalOptions {
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** What non-finite scores are blamed on in the message; default "the model" (and "or the soft prompt"). */
+  scoredBy?: string;
 }
 
 export interface Prediction {
@@ -58,7 +60,8 @@ export async function evaluate(engine: ModelEngine, items: readonly EvalItem[], 
       const bad = row.find((v) => !Number.isFinite(v));
       // A NaN score would silently predict the first label; the metrics would look plausible and be wrong.
       if (bad !== undefined) {
-        throw new UserError(`evaluation stopped: the score of example ${start + k + 1} is ${bad}, not a finite number; the model${options.soft ? ' or the soft prompt' : ''} holds NaN or infinite values (or overflows)`);
+        const scoredBy = options.scoredBy ?? `the model${options.soft ? ' or the soft prompt' : ''}`;
+        throw new UserError(`evaluation stopped: the score of example ${start + k + 1} is ${bad}, not a finite number; ${scoredBy} holds NaN or infinite values (or overflows)`);
       }
     });
     scores.push(...batchScores);

@@ -34,6 +34,7 @@ export async function runEvalJob(params: EvalParams, ctx: JobContext<'eval'>): P
   const result = await evaluate(engine, items, {
     soft,
     signal: ctx.signal,
+    scoredBy: `the model ${params.model}${params.soft ? ` or the soft prompt ${params.soft}` : ''}`,
     onProgress: (done, total) => ctx.progress({ type: 'eval', done, total }),
   });
   if (params.predictions) writePredictions(params.predictions, result);
