@@ -48,7 +48,7 @@ async function runTrain(client: WorkerClient, params: TrainParams, io: CliIo): P
   try {
     return await runCancellable(io, client, 'train', params, {
       onProgress: (p) => progress.onProgress(p),
-      onInterrupt: () => line(io.stderr, '\nptune: cancelling; the last checkpoint is kept (press Ctrl-C again to quit at once)'),
+      onInterrupt: () => line(io.stderr, '\nptune: cancelling; the last checkpoint past the start is kept, else --out stays as it was (press Ctrl-C again to quit at once)'),
     });
   } finally {
     progress.close();
