@@ -26,6 +26,8 @@ export interface EvalOptions {
   signal?: AbortSignal;
   /** What non-finite scores are blamed on in the message; default "the model" (and "or the soft prompt"). */
   scoredBy?: string;
+  /** How messages name item `i`, e.g. its file and line; default "example i+1". */
+  itemName?: (index: number) => string;
 }
 
 export interface Prediction {
@@ -61,7 +63,8 @@ export async function evaluate(engine: ModelEngine, items: readonly EvalItem[], 
       // A NaN score would silently predict the first label; the metrics would look plausible and be wrong.
       if (bad !== undefined) {
         const scoredBy = options.scoredBy ?? `the model${options.soft ? ' or the soft prompt' : ''}`;
-        throw new UserError(`evaluation stopped: the score of example ${start + k + 1} is ${bad}, not a finite number; ${scoredBy} holds NaN or infinite values (or overflows)`);
+        const item = options.itemName?.(start + k) ?? `example ${start + k + 1}`;
+        throw new UserError(`evaluation stopped: the score of ${item} is ${bad}, not a finite number; ${scoredBy} holds NaN or infinite values (or overflows)`);
       }
     });
     scores.push(...batchScores);

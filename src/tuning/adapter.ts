@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ModelInfo, SoftPrompt } from '../engine/api';
-import { replaceFolderAtomic } from '../common/atomic-write';
+import { recoverInterruptedWrites, replaceFolderAtomic } from '../common/atomic-write';
 import { UserError } from '../engine/errors';
 import { readSafetensors, writeSafetensors } from '../engine/models/safetensors';
 
@@ -161,6 +161,8 @@ export interface AdapterExpectation {
 
 /** Reads a PEFT prompt-tuning adapter folder; every problem is a UserError naming the folder or file. */
 export function loadAdapter(dir: string, expect?: AdapterExpectation): LoadedAdapter {
+  // A save killed between its two renames left the adapter aside: put it back before reading.
+  if (!fs.existsSync(dir)) recoverInterruptedWrites(dir);
   if (!fs.existsSync(dir)) throw new UserError(`soft prompt folder ${dir} does not exist`, dir);
   if (!fs.statSync(dir).isDirectory()) throw new UserError(`soft prompt ${dir} is a file; expected a PEFT adapter folder holding ${ADAPTER_CONFIG_FILE} and ${ADAPTER_WEIGHTS_FILE}`, dir);
   const configFile = path.join(dir, ADAPTER_CONFIG_FILE);

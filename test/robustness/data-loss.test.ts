@@ -190,6 +190,17 @@ describe('robustness: nothing the user had is lost (ptune as a child process)', 
         if (point === 'old-moved-aside') assert.match(notes[0], /adapter was restored from \.adapter\.old-\d+-\d+-[a-z0-9]+, left by a save that was interrupted$/);
       });
     }
+    it('killed between the renames of an adapter save: reading it as --soft restores it first', () => {
+      const root = fs.mkdtempSync(path.join(dir, 'kill-'));
+      const target = path.join(root, 'adapter');
+      fs.cpSync(adapter, target, { recursive: true });
+      const before = fingerprint([target]);
+      assert.strictEqual(spawnSync(process.execPath, ['-e', script(target, 'old-moved-aside')]).signal, 'SIGKILL');
+      const r = ptuneSync(['eval', '--model', model, '--data', fx.dev, '--template', fx.template, '--soft', target]);
+      assert.strictEqual(r.code, 0, r.stderr);
+      assert.deepStrictEqual(fingerprint([target]), before);
+      assert.deepStrictEqual(fs.readdirSync(root), ['adapter']);
+    });
     it('killed between the renames of an adapter save: the next ptune command restores it byte-identical and says so', () => {
       const root = fs.mkdtempSync(path.join(dir, 'kill-'));
       const target = path.join(root, 'adapter');

@@ -109,7 +109,7 @@ describe('robustness: hostile inputs through the CLI (one clear message, nothing
     { what: '--virtual-tokens beyond the model\'s positions (item 6)', args: () => trainArgs(path.join(dir, 'vt-out'), '--virtual-tokens', '100000000'), message: /^--virtual-tokens: 100000000 virtual tokens do not fit the 128 positions of the model \S+model/, notWritten: () => [path.join(dir, 'vt-out')] },
     { what: 'eval --soft with a NaN in the adapter (item 8)', args: () => evalArgs('--soft', files.nanAdapter), message: /^\S+nan-adapter\/adapter_model\.safetensors: tensor "prompt_embeddings" holds 1 NaN or infinite value/ },
     { what: 'train --init adapter: with a NaN in the adapter (item 8)', args: () => trainArgs(path.join(dir, 'nan-out'), '--init', `adapter:${files.nanAdapter}`), message: /^\S+nan-adapter\/adapter_model\.safetensors: tensor "prompt_embeddings" holds 1 NaN/, notWritten: () => [path.join(dir, 'nan-out')] },
-    { what: 'a model that scores NaN (item 8, evaluation)', args: () => ['eval', '--model', files.nanModel, '--data', fx.dev, '--template', fx.template], message: /^evaluation stopped: the score of example 1 is NaN, not a finite number; the model \S+nan-model holds NaN or infinite values/ },
+    { what: 'a model that scores NaN (item 8, evaluation)', args: () => ['eval', '--model', files.nanModel, '--data', fx.dev, '--template', fx.template], message: /^evaluation stopped: the score of the row at \S+dev\.jsonl:1 is NaN, not a finite number; the model \S+nan-model holds NaN or infinite values/ },
   ];
 
   for (const c of cases) {

@@ -35,6 +35,7 @@ export async function runEvalJob(params: EvalParams, ctx: JobContext<'eval'>): P
     soft,
     signal: ctx.signal,
     scoredBy: `the model ${params.model}${params.soft ? ` or the soft prompt ${params.soft}` : ''}`,
+    itemName: (i) => `the row at ${data.file}:${built.items[i].line}`,
     onProgress: (done, total) => ctx.progress({ type: 'eval', done, total }),
   });
   if (params.predictions) writePredictions(params.predictions, result);
