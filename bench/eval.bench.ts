@@ -35,7 +35,7 @@ async function main(): Promise<void> {
         const reading = { skipInvalid: false, warnings: [] as string[] };
         const shots = prompt.shots > 0 ? drawShots(prompt, (await readRows(prompt, train, { ...reading, flag: '--train' })).rows) : undefined;
         const rows = await readRows(prompt, dev, { ...reading, flag: '--data' });
-        const items = buildExamples(prompt, rows, engine.tokenizer, { maxLength: engine.info.maxPositions, numVirtual: 0, shots, flag: '--data' }).items.map((i) => ({ ...i, goldLabel: i.goldLabel! }));
+        const items = (await buildExamples(prompt, rows, engine.tokenizer, { maxLength: engine.info.maxPositions, numVirtual: 0, shots, flag: '--data' })).items.map((i) => ({ ...i, goldLabel: i.goldLabel! }));
         await evaluate(engine, items);
         const rates: number[] = [];
         let accuracy = 0;

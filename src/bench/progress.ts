@@ -3,6 +3,7 @@
  * when the stream is a TTY, plain lines otherwise (logs, CI). The CLI picks one with createProgressSink.
  */
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { terminalSafe } from '../common/terminal';
 
 export interface BenchProgress {
   /** What is being done, e.g. "evaluate hard:sentiment", "tune seed 0". */
@@ -45,11 +46,11 @@ export class LineProgress implements ProgressSink {
     if (quarter === this.lastQuarter) return;
     this.lastQuarter = quarter;
     const detail = event.detail ? ` (${event.detail})` : '';
-    this.out.write(`${event.task}: ${event.done}/${event.total}${detail}\n`);
+    this.out.write(terminalSafe(`${event.task}: ${event.done}/${event.total}${detail}`) + '\n');
   }
 
   log(line: string): void {
-    this.out.write(`${line}\n`);
+    this.out.write(`${terminalSafe(line)}\n`);
   }
 
   close(): void {}
@@ -77,7 +78,7 @@ export class BarProgress implements ProgressSink {
   }
 
   update(event: BenchProgress): void {
-    const payload = { task: event.task, detail: event.detail ? ` · ${event.detail}` : '' };
+    const payload = { task: terminalSafe(event.task), detail: event.detail ? ` · ${terminalSafe(event.detail)}` : '' };
     if (event.task !== this.task || !this.bar) {
       this.bar?.update(this.bar.getTotal());
       this.bar?.stop();
@@ -89,7 +90,8 @@ export class BarProgress implements ProgressSink {
     }
   }
 
-  log(line: string): void {
+  log(text: string): void {
+    const line = terminalSafe(text);
     if (!this.bar || this.closed) {
       this.stream.write(`${line}\n`);
       return;

@@ -11,9 +11,9 @@ import type { ModelEngine, SoftPrompt } from '../engine/api';
 import { UserError } from '../engine/errors';
 import { ENGINE_VERSION } from '../engine/version';
 import { evaluate, metricsFromScores, commonLabels, writePredictions, type EvalItem } from '../eval/evaluate';
-import { loadPromptFile, readDatasetForPrompt, type PromptFile } from '../prompts';
+import { loadPromptFile, parsePromptFile, readDatasetForPrompt, type PromptFile } from '../prompts';
 import { projectSoftPrompt, type ProjectionMetric } from '../projection';
-import { loadAdapter, saveAdapter } from '../tuning/adapter';
+import { loadAdapter, saveAdapter, TRAINING_RECORD_FILE } from '../tuning/adapter';
 import { resolveTrainOptions } from '../tuning/train-options';
 import type { TuningParams } from '../worker/protocol';
 import { DEFAULT_CACHE_FOLDER, fingerprint, float32ToBase64, hashModelFolder, ResultCache, sha256 } from './cache';
@@ -44,8 +44,8 @@ export interface BenchmarkOptions {
   /** PEFT prompt-tuning adapter folders to evaluate. */
   softAdapters: string[];
   /**
-   * The prompt file soft prompts are tuned and evaluated with. Default: for a given adapter, the template its
-   * training record names; otherwise the first hard prompt.
+   * The prompt file soft prompts are tuned and evaluated with. Default: for a given adapter, the prompt text
+   * its training record holds (prompt.source); otherwise the first hard prompt.
    */
   template?: string;
   tune?: boolean;
@@ -181,15 +181,19 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     const adapter = loadAdapter(dir, { hiddenSize: engine.info.hiddenSize, modelName: engine.info.nameOrPath });
     adapter.warnings.forEach(log);
     const record = readTrainingRecord(adapter.record);
-    const templateFile = options.template ?? record.promptFile ?? defaultTemplate;
-    if (!templateFile) throw new UserError(`soft prompt ${dir}: no prompt file to evaluate it with; pass --template (or a --hard prompt)`, dir);
+    // The prompt the adapter was trained with comes from the text its record holds, never from the path it
+    // names: that path is from another machine, or any file at all.
+    const recordFile = path.join(dir, TRAINING_RECORD_FILE);
+    const trainedWith = options.template === undefined && record.promptSource !== undefined ? parsePromptFile(record.promptSource, `${recordFile}#prompt.source`) : undefined;
+    const templateFile = options.template ?? defaultTemplate;
+    if (!trainedWith && !templateFile) throw new UserError(`soft prompt ${dir}: no prompt file to evaluate it with; pass --template (or a --hard prompt)`, dir);
     const seconds = record.seconds ?? 0;
     candidates.push({
       id: uniqueId(`soft:${path.basename(path.resolve(dir))}`),
       kind: 'soft',
       name: path.basename(path.resolve(dir)),
       source: dir,
-      prompt: await promptAt(templateFile),
+      prompt: trainedWith ?? (await promptAt(templateFile!)),
       soft: adapter.soft,
       tuningSeconds: seconds,
       ...(record.curve ? { trainingCurve: record.curve } : {}),
@@ -376,15 +380,15 @@ async function evaluateCandidate(
  * The parts of an adapter's ptune_training.json (as `ptune train` writes it) the benchmark uses: the prompt
  * file it was trained with and how long training took. Adapters from PEFT have no record.
  */
-function readTrainingRecord(record: Record<string, unknown> | undefined): { promptFile?: string; seconds?: number; curve?: PromptResult['trainingCurve'] } {
-  const prompt = record?.prompt as { file?: unknown } | undefined;
+function readTrainingRecord(record: Record<string, unknown> | undefined): { promptSource?: string; seconds?: number; curve?: PromptResult['trainingCurve'] } {
+  const prompt = record?.prompt as { source?: unknown } | undefined;
   const timings = record?.timings as { seconds?: unknown } | undefined;
   const isPoint = (p: unknown): p is { step: number; loss: number; accuracy?: number } =>
     typeof p === 'object' && p !== null && Number.isInteger((p as { step?: unknown }).step) && Number.isFinite((p as { loss?: unknown }).loss);
   const curve = Array.isArray(record?.curve) && record.curve.every(isPoint) ? record.curve : undefined;
   const evals = Array.isArray(record?.evals) ? record.evals.filter(isPoint) : [];
   return {
-    promptFile: typeof prompt?.file === 'string' ? prompt.file : undefined,
+    promptSource: typeof prompt?.source === 'string' ? prompt.source : undefined,
     seconds: typeof timings?.seconds === 'number' ? timings.seconds : undefined,
     curve: curve && curve.length > 0 ? reportCurve(curve, evals) : undefined,
   };

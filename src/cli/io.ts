@@ -2,6 +2,7 @@
 import type { RunOptions, WorkerClientOptions } from '../worker/client';
 import { WorkerClient } from '../worker/client';
 import type { JobKind, JobParams, JobResult } from '../worker/protocol';
+import { terminalSafe } from '../common/terminal';
 
 export interface OutStream {
   write(text: string): unknown;
@@ -58,8 +59,9 @@ export async function runCancellable<K extends JobKind>(
   }
 }
 
+/** Writes one line; control characters from data are shown escaped (see terminalSafe). */
 export function line(stream: OutStream, text = ''): void {
-  stream.write(`${text}\n`);
+  stream.write(`${terminalSafe(text)}\n`);
 }
 
 export function warn(io: CliIo, text: string): void {

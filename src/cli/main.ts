@@ -18,6 +18,7 @@ import { registerGenerate } from './commands/generate';
 import { registerProject } from './commands/project';
 import { registerTrain } from './commands/train';
 import { line, type CliIo } from './io';
+import { terminalSafe } from '../common/terminal';
 import { packageRoot } from './package-root';
 
 function packageVersion(): string {
@@ -29,8 +30,8 @@ export function buildProgram(io: CliIo, argv: readonly string[], setExit: (code:
     .description('Prompt Tuning Studio: hard prompts, soft prompts (prompt tuning) and benchmarks on local models')
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      writeOut: (text) => io.stdout.write(terminalSafe(text)),
+      writeErr: (text) => io.stderr.write(terminalSafe(text)),
       outputError: (text, write) => write(text.replace(/^error: /, 'ptune: ')),
     })
     .version(packageVersion(), '-V, --version', 'print the version')

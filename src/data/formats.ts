@@ -23,7 +23,7 @@ export function resolveFormat(file: string, format?: string): DatasetFormat {
   if (found === undefined) {
     throw new UserError(
       `${file}: cannot tell the dataset format from the extension "${path.extname(file)}"; ` +
-        `use .jsonl, .json, .csv or .tsv, or pass the format (${DATASET_FORMATS.join(', ')})`,
+        'the file name must end in .jsonl (or .ndjson), .json, .csv or .tsv (or .tab): rename it, or save a copy with one of those endings',
       file,
     );
   }

@@ -1,14 +1,29 @@
 import { createReadStream } from 'node:fs';
 
-/** Called for each line: its text (no line break, BOM removed from line 1), or undefined if not valid UTF-8. */
-export type LineHandler = (text: string | undefined, line: number) => void;
+/**
+ * Called for each line: its text (no line break, BOM removed from line 1), or undefined with `problem` saying
+ * why it could not be read (not valid UTF-8, or longer than MAX_LINE_BYTES).
+ */
+export type LineHandler = (text: string | undefined, line: number, problem?: string) => void;
 
 export interface StreamOptions {
   /** Bytes read at a time; small values exercise chunk boundaries in tests. Default 1 MiB. */
   chunkSize?: number;
+  /** Longest line read, in bytes; default MAX_LINE_BYTES (tests lower it). */
+  maxLineBytes?: number;
 }
 
 const DEFAULT_CHUNK = 1 << 20;
+/** A longer line is reported, not read: holding it would cost memory without bound (and V8 strings end near 512 M characters). */
+export const MAX_LINE_BYTES = 64 << 20;
+
+export function lineTooLong(maxLineBytes: number): string {
+  return `the line is longer than ${formatBytes(maxLineBytes)}, the longest line read (is the file really one record per line?)`;
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1 << 20 && bytes % (1 << 20) === 0 ? `${bytes >> 20} MiB` : `${bytes} bytes`;
+}
 const NEWLINE = 0x0a;
 
 /**
@@ -45,31 +60,77 @@ export async function forEachLine(file: string, onLine: LineHandler, options: St
       } catch {
         decoded = undefined;
       }
-      emit(decoded);
+      if (decoded === undefined) emit(undefined, 'the line is not valid UTF-8');
+      else emit(decoded);
       start = end + 1;
     }
   };
 
-  const emit = (part: string | undefined): void => {
+  const emit = (part: string | undefined, problem?: string): void => {
     if (part !== undefined) {
       if (part.endsWith('\r')) part = part.slice(0, -1);
       if (line === 1 && part.charCodeAt(0) === 0xfeff) part = part.slice(1);
     }
-    onLine(part, line++);
+    onLine(part, line++, problem);
   };
 
+  // While a line is too long, its bytes are dropped until its end, then it is reported once.
+  const maxLine = options.maxLineBytes ?? MAX_LINE_BYTES;
+  let pendingBytes = 0;
+  let skipping = false;
   const stream = createReadStream(file, { highWaterMark: options.chunkSize ?? DEFAULT_CHUNK });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  for await (const whole of stream as AsyncIterable<Buffer>) {
+    let chunk = whole;
+    if (skipping) {
+      const nl = chunk.indexOf(NEWLINE);
+      if (nl < 0) continue;
+      emit(undefined, lineTooLong(maxLine));
+      skipping = false;
+      chunk = chunk.subarray(nl + 1);
+    }
     const lastNewline = chunk.lastIndexOf(NEWLINE);
     if (lastNewline < 0) {
       pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes > maxLine) {
+        skipping = true;
+        pending = [];
+        pendingBytes = 0;
+      }
       continue;
     }
     const head = chunk.subarray(0, lastNewline + 1);
-    emitBlock(pending.length > 0 ? Buffer.concat([...pending, head]) : head);
+    // The first line of `head` continues the pending bytes; it may be the one that is too long.
+    const firstNewline = head.indexOf(NEWLINE);
+    if (pendingBytes + firstNewline > maxLine) {
+      emit(undefined, lineTooLong(maxLine));
+      pending = [];
+      emitLines(head.subarray(firstNewline + 1));
+    } else emitLines(pending.length > 0 ? Buffer.concat([...pending, head]) : head);
     pending = lastNewline + 1 < chunk.length ? [chunk.subarray(lastNewline + 1)] : [];
+    pendingBytes = pending.length > 0 ? pending[0].length : 0;
+    if (pendingBytes > maxLine) {
+      skipping = true;
+      pending = [];
+      pendingBytes = 0;
+    }
   }
-  if (pending.length > 0) emitBlock(Buffer.concat(pending));
+  if (skipping) emit(undefined, lineTooLong(maxLine));
+  else if (pending.length > 0) emitBlock(Buffer.concat(pending));
+
+  /** Whole lines; any of them longer than the limit is reported instead of decoded. */
+  function emitLines(block: Buffer): void {
+    if (block.length === 0) return;
+    if (block.length <= maxLine) return emitBlock(block);
+    let start = 0;
+    while (start < block.length) {
+      const nl = block.indexOf(NEWLINE, start);
+      const end = nl < 0 ? block.length : nl + 1;
+      if (end - start - 1 > maxLine) emit(undefined, lineTooLong(maxLine));
+      else emitBlock(block.subarray(start, end));
+      start = end;
+    }
+  }
 }
 
 function isBlankByte(b: number): boolean {

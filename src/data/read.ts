@@ -16,10 +16,17 @@ async function checkReadable(file: string): Promise<void> {
   } catch {
     throw new UserError(`${file}: dataset file not found`, file);
   }
-  if (!info.isFile()) throw new UserError(`${file}: not a file`, file);
+  if (info.isDirectory()) throw new UserError(`${file} is a folder, not a dataset file (give a .jsonl, .json, .csv or .tsv file)`, file);
+  if (!info.isFile()) throw new UserError(`${file}: not a regular file (give a .jsonl, .json, .csv or .tsv file)`, file);
 }
 
+/** Thrown from inside the record stream to stop reading once `head` rows are in. */
+class EnoughRows extends Error {}
+
 function checkOptions(file: string, options: ReadOptions): void {
+  if (options.head !== undefined && (!Number.isInteger(options.head) || options.head < 1 || options.limit !== undefined)) {
+    throw new UserError(`head must be a positive whole number, without limit; got ${options.head}`, file);
+  }
   if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
     throw new UserError(`limit must be a positive whole number, got ${options.limit}`, file);
   }
@@ -73,11 +80,12 @@ class RowCollector {
  * is kept (file order), holding at most `limit` rows in memory.
  */
 export async function readDataset(file: string, options: ReadOptions = {}, stream: StreamOptions = {}): Promise<Dataset> {
+  await checkReadable(file);
   const format = resolveFormat(file, options.format);
   checkOptions(file, options);
-  await checkReadable(file);
   const collector = new RowCollector(options.limit, options.seed ?? 0);
   const skipped: SkippedRow[] = [];
+  let partial = false;
   const reject = (line: number, message: string): void => {
     if (!options.skipInvalid) throw new UserError(`${file}:${line}: ${message}`, file);
     skipped.push({ line, message });
@@ -87,16 +95,20 @@ export async function readDataset(file: string, options: ReadOptions = {}, strea
       file,
       format,
       (record) => {
-        if ('error' in record) return reject(record.line, record.error);
-        const result = toRow(record.value, options);
-        if ('error' in result) return reject(record.line, result.error);
-        collector.add(result.row, record.line);
+        if ('error' in record) reject(record.line, record.error);
+        else {
+          const result = toRow(record.value, options);
+          if ('error' in result) reject(record.line, result.error);
+          else collector.add(result.row, record.line);
+        }
+        if (options.head !== undefined && collector.seen + skipped.length >= options.head) throw new EnoughRows();
       },
       stream,
     );
   } catch (e) {
-    if (e instanceof StructureError) throw new UserError(`${file}:${e.line}: ${e.message}`, file);
-    throw e;
+    if (e instanceof EnoughRows) partial = true;
+    else if (e instanceof StructureError) throw new UserError(`${file}:${e.line}: ${e.message}`, file);
+    else throw e;
   }
   if (collector.seen === 0) {
     const why = skipped.length > 0 ? `all ${skipped.length} rows are invalid (first: line ${skipped[0].line}: ${skipped[0].message})` : 'no data rows';
@@ -114,13 +126,14 @@ export async function readDataset(file: string, options: ReadOptions = {}, strea
     skipped,
     validRows: collector.seen,
     columns: [...columns].sort(),
+    ...(partial ? { partial } : {}),
   };
 }
 
 /** Counts the records of a dataset file without loading it (see `countRecords` for what counts as one). */
 export async function countRows(file: string, options: { format?: DatasetFormat } = {}, stream: StreamOptions = {}): Promise<number> {
-  const format = resolveFormat(file, options.format);
   await checkReadable(file);
+  const format = resolveFormat(file, options.format);
   try {
     return await countRecords(file, format, stream);
   } catch (e) {

@@ -36,8 +36,8 @@ export async function forEachRecord(
     case 'jsonl':
       return forEachLine(
         file,
-        (text, line) => {
-          if (text === undefined) onRecord({ line, error: 'the line is not valid UTF-8' });
+        (text, line, problem) => {
+          if (text === undefined) onRecord({ line, error: problem ?? 'the line is not valid UTF-8' });
           else if (text.trim() !== '') onRecord(parseJson(text, line, true));
         },
         options,

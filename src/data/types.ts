@@ -23,6 +23,11 @@ export interface ReadOptions {
   limit?: number;
   /** Seed for `limit` sampling; default 0. */
   seed?: number;
+  /**
+   * Read only the first this many records (valid or skipped) and stop: the rest of the file is never read
+   * (previews of files of any size). Not combined with `limit`.
+   */
+  head?: number;
 }
 
 export interface SkippedRow {
@@ -41,8 +46,10 @@ export interface Dataset {
   /** sha256 (hex) of the canonical JSON of exactly `rows`; see `rowsHash`. */
   hash: string;
   skipped: SkippedRow[];
-  /** Valid rows in the file before `limit` sampling. */
+  /** Valid rows in the file before `limit` sampling (with `head`: the rows read). */
   validRows: number;
+  /** True when the read stopped at `head` records (the file may hold more). */
+  partial?: boolean;
   /** Columns present in the rows (union, sorted). */
   columns: string[];
 }

@@ -7,7 +7,9 @@ import type { ModelEngine, ScoredExample, SoftPrompt } from '../engine/api';
 import { UserError } from '../engine/errors';
 import { predictIndex } from '../prompts/predict';
 import { classificationMetrics, softmax, type ClassificationMetrics } from './metrics';
+import * as fs from 'fs';
 import { writeFileAtomic } from '../common/atomic-write';
+import { checkOutputPlace, type Note, type PathArgument } from '../common/output-guard';
 
 /** One example to classify: its scored form, the candidate labels (in continuation order) and the gold label. */
 export interface EvalItem {
@@ -22,6 +24,10 @@ export interface EvalOptions {
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /** What non-finite scores are blamed on in the message; default "the model" (and "or the soft prompt"). */
+  scoredBy?: string;
+  /** How messages name item `i`, e.g. its file and line; default "example i+1". */
+  itemName?: (index: number) => string;
 }
 
 export interface Prediction {
@@ -52,6 +58,15 @@ export async function evaluate(engine: ModelEngine, items: readonly EvalItem[], 
     const batch = items.slice(start, start + batchSize);
     const batchScores = await engine.score(batch.map((item) => item.example), options.soft);
     if (batchScores.length !== batch.length) throw new Error(`engine returned ${batchScores.length} scores for ${batch.length} examples`);
+    batchScores.forEach((row, k) => {
+      const bad = row.find((v) => !Number.isFinite(v));
+      // A NaN score would silently predict the first label; the metrics would look plausible and be wrong.
+      if (bad !== undefined) {
+        const scoredBy = options.scoredBy ?? `the model${options.soft ? ' or the soft prompt' : ''}`;
+        const item = options.itemName?.(start + k) ?? `example ${start + k + 1}`;
+        throw new UserError(`evaluation stopped: the score of ${item} is ${bad}, not a finite number; ${scoredBy} holds NaN or infinite values (or overflows)`);
+      }
+    });
     scores.push(...batchScores);
     options.onProgress?.(scores.length, items.length);
   }
@@ -108,6 +123,39 @@ export function predictionLines(result: Pick<EvalResult, 'labels' | 'predictions
       probabilities: Object.fromEntries(result.labels.map((label, k) => [label, probabilities[k]])),
     });
   });
+}
+
+/** True for a file writePredictions (or writeGenerationPredictions) wrote: empty, or its first line is such a record. */
+export function isPredictionsFile(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    if (n === 0) return true;
+    const first = head.subarray(0, n).toString('utf8').split('\n', 1)[0];
+    const record = JSON.parse(first) as Record<string, unknown>;
+    return typeof record === 'object' && record !== null && record.index === 0 && ('predicted' in record || 'output' in record);
+  } catch {
+    return false;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Checks `--predictions FILE` before any model work: not an input (checkOutputPlace), not a folder, and
+ * only ever replacing a predictions file written earlier. Repairs of an interrupted earlier write go to `note`.
+ */
+export function checkPredictionsOutput(file: string, inputs: readonly (PathArgument | undefined)[], note: Note): void {
+  checkOutputPlace({ flag: '--predictions', path: file }, inputs, note);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    return;
+  }
+  if (stat.isDirectory()) throw new UserError(`--predictions ${file} is a folder; give the path of a file to write`);
+  if (!isPredictionsFile(file)) throw new UserError(`--predictions ${file} exists and is not a predictions file written by ptune; it is never overwritten: choose another file`);
 }
 
 /** Writes the predictions as JSON Lines, atomically (temporary file, then rename). */

@@ -52,7 +52,8 @@ export class Config {
   /** onnxruntime threads for the worker; 0 means all cores. */
   get threads(): number {
     const value = this.raw.get<number>('threads', 0);
-    return Number.isInteger(value) && value > 0 ? value : os.availableParallelism();
+    // More threads than cores only slows onnxruntime down (issue 12, item 6).
+    return Number.isInteger(value) && value > 0 ? Math.min(value, os.availableParallelism()) : os.availableParallelism();
   }
 
   /** Where the worker runs models (`promptTuning.device`); an unknown value is the default. */

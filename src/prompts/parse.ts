@@ -263,6 +263,10 @@ function analyze(rawText: string, file: string): Analysis {
         out.error('a label must be plain text', keyAt);
         continue;
       }
+      if (label.trim() === '') {
+        out.error(`a label must not be empty or blank (got ${JSON.stringify(label)}): rows could not be told apart from rows with no label`, keyAt);
+        continue;
+      }
       const value = pair.value;
       if (isEmpty(value)) {
         out.error(`label "${label}" has no continuation; write the text to score, e.g. ${label}: " ${label}"`, keyAt);

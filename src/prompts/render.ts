@@ -4,7 +4,7 @@ import { createRng, shuffled } from '../data/random';
 import type { Row } from '../data/types';
 import type { ChatTemplateInfo } from '../engine/chat-template';
 import { applyChatTemplate, type ChatMessage } from './chat';
-import { renderBody } from './template';
+import { DEFAULT_RENDER_LIMITS, renderBody, type RenderLimits } from './template';
 import type { PromptFile } from './types';
 
 /** Separates few-shot examples from each other and from the query. */
@@ -48,14 +48,19 @@ export function goldContinuation(prompt: PromptFile, row: Row): string {
   return entry.continuation;
 }
 
-/** The body rendered for `row` with the marker rendered as `marker`. */
-function renderQuery(prompt: PromptFile, row: Row, marker: string): string {
-  return renderBody(prompt.body, variablesFor(prompt, row, marker));
+/** The body rendered for `row` with the marker rendered as `marker`; a failure names the prompt file. */
+function renderQuery(prompt: PromptFile, row: Row, marker: string, limits: RenderLimits = DEFAULT_RENDER_LIMITS): string {
+  const variables = variablesFor(prompt, row, marker);
+  try {
+    return renderBody(prompt.body, variables, limits);
+  } catch (e) {
+    throw new UserError(`${prompt.file}: ${(e as Error).message}`, prompt.file);
+  }
 }
 
 /** One few-shot example: the body rendered for the row (no soft prompt) followed by its gold continuation. */
-export function renderShot(prompt: PromptFile, row: Row): string {
-  return renderQuery(prompt, row, '') + goldContinuation(prompt, row);
+export function renderShot(prompt: PromptFile, row: Row, limits: RenderLimits = DEFAULT_RENDER_LIMITS): string {
+  return renderQuery(prompt, row, '', limits) + goldContinuation(prompt, row);
 }
 
 /**
@@ -63,15 +68,15 @@ export function renderShot(prompt: PromptFile, row: Row): string {
  * line, then the body rendered for the row. Rendering follows Jinja defaults: one trailing newline of the
  * body is dropped.
  */
-export function renderPrompt(prompt: PromptFile, row: Row, shotsRows: readonly Row[] = [], chatTemplate?: ChatTemplateInfo): RenderedPrompt {
-  if (prompt.format === 'chat') return renderChatPrompt(prompt, row, shotsRows, chatTemplate);
-  const shotsText = shotsRows.map((shot) => renderShot(prompt, shot) + SHOT_SEPARATOR).join('');
+export function renderPrompt(prompt: PromptFile, row: Row, shotsRows: readonly Row[] = [], chatTemplate?: ChatTemplateInfo, limits: RenderLimits = DEFAULT_RENDER_LIMITS): RenderedPrompt {
+  if (prompt.format === 'chat') return renderChatPrompt(prompt, row, shotsRows, chatTemplate, limits);
+  const shotsText = shotsRows.map((shot) => renderShot(prompt, shot, limits) + SHOT_SEPARATOR).join('');
   if (prompt.softPromptText !== undefined) {
-    if (prompt.softPrompt === 'prefix') return { text: prompt.softPromptText + shotsText + renderQuery(prompt, row, '') };
-    return { text: shotsText + renderQuery(prompt, row, prompt.softPromptText) };
+    if (prompt.softPrompt === 'prefix') return { text: prompt.softPromptText + shotsText + renderQuery(prompt, row, '', limits) };
+    return { text: shotsText + renderQuery(prompt, row, prompt.softPromptText, limits) };
   }
-  if (prompt.softPrompt === 'prefix') return { text: shotsText + renderQuery(prompt, row, '') };
-  const query = renderQuery(prompt, row, MARKER);
+  if (prompt.softPrompt === 'prefix') return { text: shotsText + renderQuery(prompt, row, '', limits) };
+  const query = renderQuery(prompt, row, MARKER, limits);
   const at = query.indexOf(MARKER);
   if (at < 0) throw new UserError(`${prompt.file}: {{ soft_prompt }} was not rendered for this row (is it inside an if or a loop?)`, prompt.file);
   if (query.indexOf(MARKER, at + 1) >= 0) throw new UserError(`${prompt.file}: {{ soft_prompt }} was rendered more than once (is it inside a loop?)`, prompt.file);
@@ -83,9 +88,9 @@ export function renderPrompt(prompt: PromptFile, row: Row, shotsRows: readonly R
  * the leading system messages: the body's other messages rendered for the shot, then an assistant message
  * with its gold continuation (trimmed). The marker renders as `marker`.
  */
-export function chatMessages(prompt: PromptFile, row: Row, shotsRows: readonly Row[] = [], marker = ''): ChatMessage[] {
+export function chatMessages(prompt: PromptFile, row: Row, shotsRows: readonly Row[] = [], marker = '', limits: RenderLimits = DEFAULT_RENDER_LIMITS): ChatMessage[] {
   const sources = prompt.messages ?? [];
-  const render = (r: Row, m: string) => sources.map((s) => ({ role: s.role, content: renderBody(s.content, variablesFor(prompt, r, m)).trim() }));
+  const render = (r: Row, m: string) => sources.map((s) => ({ role: s.role, content: renderBody(s.content, variablesFor(prompt, r, m), limits).trim() }));
   const query = render(row, marker);
   const leading = query.findIndex((m) => m.role !== 'system');
   const system = query.slice(0, leading < 0 ? query.length : leading);
@@ -100,14 +105,15 @@ export function chatMessages(prompt: PromptFile, row: Row, shotsRows: readonly R
  * A chat prompt through the model's chat template (add_generation_prompt: true). The template usually puts
  * the BOS token in the text itself, so callers encode this text without adding special tokens.
  */
-function renderChatPrompt(prompt: PromptFile, row: Row, shotsRows: readonly Row[], chatTemplate: ChatTemplateInfo | undefined): RenderedPrompt {
+function renderChatPrompt(prompt: PromptFile, row: Row, shotsRows: readonly Row[], chatTemplate: ChatTemplateInfo | undefined, limits: RenderLimits): RenderedPrompt {
   const options = { templateName: prompt.chatTemplate, kwargs: prompt.chatTemplateKwargs, promptFile: prompt.file };
+  const messages = (marker: string) => chatMessages(prompt, row, shotsRows, marker, limits);
   if (prompt.softPromptText !== undefined) {
-    if (prompt.softPrompt === 'prefix') return { text: prompt.softPromptText + applyChatTemplate(chatTemplate, chatMessages(prompt, row, shotsRows), options) };
-    return { text: applyChatTemplate(chatTemplate, chatMessages(prompt, row, shotsRows, prompt.softPromptText), options) };
+    if (prompt.softPrompt === 'prefix') return { text: prompt.softPromptText + applyChatTemplate(chatTemplate, messages(''), options) };
+    return { text: applyChatTemplate(chatTemplate, messages(prompt.softPromptText), options) };
   }
-  if (prompt.softPrompt === 'prefix') return { text: applyChatTemplate(chatTemplate, chatMessages(prompt, row, shotsRows), options) };
-  const text = applyChatTemplate(chatTemplate, chatMessages(prompt, row, shotsRows, MARKER), options);
+  if (prompt.softPrompt === 'prefix') return { text: applyChatTemplate(chatTemplate, messages(''), options) };
+  const text = applyChatTemplate(chatTemplate, messages(MARKER), options);
   const at = text.indexOf(MARKER);
   if (at < 0 || text.indexOf(MARKER, at + 1) >= 0) {
     throw new UserError(`${prompt.file}: {{ soft_prompt }} must come out exactly once in the chat template's text (is it inside an if or a loop, or does the template drop that message?)`, prompt.file);

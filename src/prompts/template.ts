@@ -3,7 +3,8 @@
  * templates), and static checks with positions, which that library does not report: unclosed tags, block
  * structure, per-tag syntax, and the free variables the body reads.
  */
-import { Template, parse, tokenize } from '@huggingface/jinja';
+import { Environment, Interpreter, Template, parse, tokenize } from '@huggingface/jinja';
+import { UserError } from '../engine/errors';
 
 /** A problem at [start, end) of the body. */
 export interface BodyProblem {
@@ -325,15 +326,99 @@ export function analyzeBody(body: string, lineOf: (offset: number) => number = b
   return { problems, tags: scanned.tags, uses, unlocated };
 }
 
+/**
+ * What one rendering may cost. A template is a program: `{% for i in range(100000000) %}` would otherwise
+ * run for minutes and grow gigabytes. Documented in docs/prompt-format.md ("Limits").
+ */
+export interface RenderLimits {
+  /** Longest text any expression, block or the whole body may produce, in characters. */
+  maxChars: number;
+  /** Evaluation steps (each expression, statement and loop iteration evaluated counts one). */
+  maxSteps: number;
+  /** Longest list `range()` may build. */
+  maxRange: number;
+  /** Wall-clock bound, in milliseconds, for machines where steps are slow. */
+  maxMillis: number;
+}
+
+export const DEFAULT_RENDER_LIMITS: Readonly<RenderLimits> = { maxChars: 1_000_000, maxSteps: 100_000, maxRange: 100_000, maxMillis: 1_000 };
+
+/** Throws past the limits; counts steps in `evaluate`, the one method every node goes through. */
+class BoundedInterpreter extends Interpreter {
+  private steps = 0;
+  private readonly deadline: number;
+
+  constructor(env: Environment, private readonly limits: RenderLimits) {
+    super(env);
+    this.deadline = performance.now() + limits.maxMillis;
+  }
+
+  override evaluate(...args: Parameters<Interpreter['evaluate']>): ReturnType<Interpreter['evaluate']> {
+    const { limits } = this;
+    if (++this.steps > limits.maxSteps) throw new UserError(`the template took more than ${limits.maxSteps.toLocaleString('en-US')} evaluation steps (a loop that is too long?)`);
+    if ((this.steps & 1023) === 0 && performance.now() > this.deadline) throw new UserError(`the template took longer than ${limits.maxMillis} ms to render (a loop that is too long?)`);
+    const value = super.evaluate(...args);
+    if (value.type === 'StringValue' && (value.value as string).length > limits.maxChars) {
+      throw new UserError(`the template produced more than ${limits.maxChars.toLocaleString('en-US')} characters`);
+    }
+    return value;
+  }
+}
+
+const strftimeTemplate = new Template('{{ strftime_now(format) }}');
+
+/** The globals @huggingface/jinja's Template sets (setupGlobals), with range() bounded and raise_exception a user error. */
+function boundedEnvironment(variables: Record<string, unknown>, limits: RenderLimits): Environment {
+  const env = new Environment();
+  const globals: Record<string, unknown> = {
+    false: false,
+    true: true,
+    none: null,
+    False: false,
+    True: true,
+    None: null,
+    raise_exception: (message: unknown) => {
+      throw new UserError(`the template raised an error: ${String(message)}`);
+    },
+    range: (start: number, stop?: number, step = 1) => {
+      const [from, to] = stop === undefined ? [0, start] : [start, stop];
+      if (step === 0) throw new UserError('range() step must not be zero');
+      const length = Math.max(0, Math.ceil((to - from) / step));
+      if (!(length <= limits.maxRange)) throw new UserError(`range() of ${Number.isFinite(length) ? length.toLocaleString('en-US') : length} numbers is longer than the limit of ${limits.maxRange.toLocaleString('en-US')}`);
+      return Array.from({ length }, (_, i) => from + i * step);
+    },
+    // The library's own strftime_now, reached through a template of its own.
+    strftime_now: (format: unknown) => strftimeTemplate.render({ format }),
+  };
+  for (const [name, value] of Object.entries({ ...globals, ...variables })) env.set(name, value);
+  return env;
+}
+
+/** A message for an error thrown while rendering: the library's own, or what a JavaScript limit means here. */
+function renderFailure(e: unknown, limits: RenderLimits): UserError {
+  if (e instanceof UserError) return e;
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return new UserError('the template nests too deeply (macros or loops calling themselves?)');
+  if (e instanceof RangeError && /string length/i.test(e.message)) return new UserError(`the template produced more than ${limits.maxChars.toLocaleString('en-US')} characters`);
+  return new UserError(`the template failed: ${e instanceof Error ? e.message : String(e)}`);
+}
+
 const cache = new Map<string, Template>();
 
-/** Renders a body with Jinja defaults (a single trailing newline is dropped, undefined variables are empty). */
-export function renderBody(body: string, variables: Record<string, unknown>): string {
-  let template = cache.get(body);
-  if (!template) {
-    template = new Template(body);
-    if (cache.size > 64) cache.clear();
-    cache.set(body, template);
+/**
+ * Renders a body with Jinja defaults (a single trailing newline is dropped, undefined variables are empty),
+ * within `limits`. Every failure is a UserError saying what went wrong in the template (callers add the file).
+ */
+export function renderBody(body: string, variables: Record<string, unknown>, limits: RenderLimits = DEFAULT_RENDER_LIMITS): string {
+  try {
+    let template = cache.get(body);
+    if (!template) {
+      template = new Template(body);
+      if (cache.size > 64) cache.clear();
+      cache.set(body, template);
+    }
+    const result = new BoundedInterpreter(boundedEnvironment(variables, limits), limits).run(template.parsed);
+    return result.value as string;
+  } catch (e) {
+    throw renderFailure(e, limits);
   }
-  return template.render(variables);
 }

@@ -67,6 +67,15 @@ function continuationsFor(prompt: PromptFile, row: Row, tokenizer: TextTokenizer
     return { continuations: [ids], gold: 0 };
   }
   const continuations = prompt.labels.map((l) => encodePlain(tokenizer, l.continuation));
+  continuations.forEach((ids, i) => {
+    if (ids.length > 0) return;
+    const { label, continuation } = prompt.labels[i];
+    throw new UserError(
+      `${prompt.file}: the continuation of label "${label}" (${JSON.stringify(continuation)}) tokenizes to no tokens with this model's tokenizer ` +
+        `(whitespace or characters it drops), so the label could never be scored: give it visible text, e.g. " ${label.trim() || 'yes'}"`,
+      prompt.file,
+    );
+  });
   const label = row[prompt.labelColumn];
   if (label === undefined) return { continuations };
   const gold = prompt.labels.findIndex((l) => l.label === label);

@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ModelInfo, SoftPrompt } from '../engine/api';
-import { replaceFolderAtomic } from '../common/atomic-write';
+import { recoverInterruptedWrites, replaceFolderAtomic } from '../common/atomic-write';
 import { UserError } from '../engine/errors';
 import { readSafetensors, writeSafetensors } from '../engine/models/safetensors';
 
@@ -78,23 +78,37 @@ export function isAdapterFolder(dir: string): boolean {
   }
 }
 
+/** True when `dir` is an adapter folder this tool wrote: a prompt-tuning adapter with ptune's training record. */
+export function isTrainedAdapterFolder(dir: string): boolean {
+  if (!isAdapterFolder(dir)) return false;
+  try {
+    const record = JSON.parse(fs.readFileSync(path.join(dir, TRAINING_RECORD_FILE), 'utf8')) as { tool?: unknown };
+    return record.tool === 'ptune';
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Checks that training may write its adapter to `dir`: it must not exist, be empty, or already be an
- * adapter folder; anything else is refused unless `overwrite`. Throws a UserError; writes nothing.
+ * Checks that training may write its adapter to `dir`: it must not exist or be an empty folder; an adapter
+ * folder this tool trained is replaced only with `overwrite`; anything else (a file, a folder of other
+ * files, a PEFT adapter trained elsewhere) is never replaced. Throws a UserError; writes nothing. Where
+ * `dir` is (not an input of the command, not the home directory…) is checkOutputPlace's business.
  */
-export function checkOutputFolder(dir: string, overwrite: boolean): void {
+export function checkOutputFolder(dir: string, overwrite: boolean, flag = '--out'): void {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dir);
   } catch {
     return;
   }
-  if (!stat.isDirectory()) {
+  if (!stat.isDirectory()) throw new UserError(`${flag} ${dir} is a file, not a folder; choose a folder path for the adapter`);
+  if (fs.readdirSync(dir).length === 0) return;
+  if (isTrainedAdapterFolder(dir)) {
     if (overwrite) return;
-    throw new UserError(`--out ${dir} exists and is a file, not an adapter folder; choose another folder or pass --overwrite to replace it`);
+    throw new UserError(`${flag} ${dir} already holds a trained soft prompt; pass --overwrite to replace it (it stays as it is until the new run saves a checkpoint past its start), or choose another folder`);
   }
-  if (overwrite || isAdapterFolder(dir) || fs.readdirSync(dir).length === 0) return;
-  throw new UserError(`--out ${dir} exists and is not a soft-prompt adapter folder (no ${ADAPTER_CONFIG_FILE} with peft_type PROMPT_TUNING); choose another folder or pass --overwrite to replace its contents`);
+  throw new UserError(`${flag} ${dir} exists and is not a soft-prompt folder trained by ptune (${ADAPTER_CONFIG_FILE} with peft_type PROMPT_TUNING and ${TRAINING_RECORD_FILE}); --overwrite only replaces ptune's own adapter folders: choose another folder`);
 }
 
 export interface SaveAdapterInput {
@@ -147,6 +161,8 @@ export interface AdapterExpectation {
 
 /** Reads a PEFT prompt-tuning adapter folder; every problem is a UserError naming the folder or file. */
 export function loadAdapter(dir: string, expect?: AdapterExpectation): LoadedAdapter {
+  // A save killed between its two renames left the adapter aside: put it back before reading.
+  if (!fs.existsSync(dir)) recoverInterruptedWrites(dir);
   if (!fs.existsSync(dir)) throw new UserError(`soft prompt folder ${dir} does not exist`, dir);
   if (!fs.statSync(dir).isDirectory()) throw new UserError(`soft prompt ${dir} is a file; expected a PEFT adapter folder holding ${ADAPTER_CONFIG_FILE} and ${ADAPTER_WEIGHTS_FILE}`, dir);
   const configFile = path.join(dir, ADAPTER_CONFIG_FILE);

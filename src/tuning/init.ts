@@ -52,6 +52,16 @@ export interface InitResult {
   warnings: string[];
 }
 
+/**
+ * Virtual tokens take positions from the model's window, and the prompt and its answer need at least one
+ * each; anything more is refused here, before memory is allocated for them.
+ */
+export function checkVirtualTokens(numVirtual: number, info: Pick<ModelEngine['info'], 'maxPositions' | 'dir'>, source: string): void {
+  if (numVirtual > info.maxPositions - 2) {
+    throw new UserError(`${source}: ${numVirtual} virtual tokens do not fit the ${info.maxPositions} positions of the model ${info.dir} (the prompt and its answer need room too): use at most ${Math.max(0, info.maxPositions - 2)}`);
+  }
+}
+
 export function initSoftPrompt(spec: InitSpec, ctx: InitContext): InitResult {
   const hiddenSize = ctx.engine.info.hiddenSize;
   if (spec.kind === 'adapter') {
@@ -59,12 +69,14 @@ export function initSoftPrompt(spec: InitSpec, ctx: InitContext): InitResult {
     if (ctx.numVirtual !== undefined && ctx.numVirtual !== loaded.soft.numVirtual) {
       throw new UserError(`--virtual-tokens ${ctx.numVirtual} does not match the ${loaded.soft.numVirtual} virtual tokens of --init adapter:${spec.dir}; leave --virtual-tokens out to continue with ${loaded.soft.numVirtual}`);
     }
+    checkVirtualTokens(loaded.soft.numVirtual, ctx.engine.info, `--init adapter:${spec.dir}`);
     const init = loaded.config.prompt_tuning_init;
     const initText = loaded.config.prompt_tuning_init_text ?? undefined;
     return { soft: loaded.soft, origin: { init, initText }, description: `adapter: ${spec.dir}`, warnings: loaded.warnings };
   }
   const numVirtual = ctx.numVirtual ?? DEFAULT_VIRTUAL_TOKENS;
   if (!Number.isInteger(numVirtual) || numVirtual < 1) throw new UserError(`--virtual-tokens must be a positive integer, got ${numVirtual}`);
+  checkVirtualTokens(numVirtual, ctx.engine.info, '--virtual-tokens');
   const data = new Float32Array(numVirtual * hiddenSize);
   const rng = createRng(ctx.seed);
   switch (spec.kind) {

@@ -5,7 +5,9 @@
 import type { LossKind } from '../engine/api';
 import { UserError } from '../engine/errors';
 import type { PromptFile } from '../prompts';
-import type { TuningParams } from '../worker/protocol';
+import type { TrainParams, TuningParams } from '../worker/protocol';
+import { checkOutputPlace, type Note } from '../common/output-guard';
+import { checkOutputFolder } from './adapter';
 import { parseInitSpec, type InitSpec } from './init';
 import { DEFAULT_LEARNING_RATES, parseOptimizerName, type OptimizerName } from './optimizers';
 import { parseScheduleName } from './schedule';
@@ -63,6 +65,22 @@ export function resolveTrainOptions(p: Omit<TuningParams, 'eval'>): TrainOptions
     limit: integer('--limit', p.limit, 1),
     evalLimit: integer('--eval-limit', p.evalLimit, 1),
   };
+}
+
+/**
+ * Checks `--out` before anything is loaded: not an input of the run (model, data, prompt file, init
+ * adapter) nor a folder holding one, and not something other than ptune's own adapter (see
+ * checkOutputFolder). Repairs of an interrupted earlier save go to `note`.
+ */
+export function checkTrainOutput(p: Pick<TrainParams, 'model' | 'train' | 'eval' | 'template' | 'out' | 'overwrite'>, options: Pick<TrainOptions, 'init'>, note: Note): void {
+  checkOutputPlace({ flag: '--out', path: p.out }, [
+    { flag: '--model', path: p.model },
+    { flag: '--train', path: p.train },
+    p.eval === undefined ? undefined : { flag: '--eval', path: p.eval },
+    { flag: '--template', path: p.template },
+    options.init?.kind === 'adapter' ? { flag: '--init adapter:', path: options.init.dir } : undefined,
+  ], note);
+  checkOutputFolder(p.out, p.overwrite ?? false);
 }
 
 /** The loss to train with: the one given, else verbalizer for classification prompts and lm for generation. */

@@ -4,7 +4,10 @@
  * cooperative cancellation. Only the soft prompt changes; the model is frozen inside the engine.
  *
  * Checkpoints are handed to `onCheckpoint` (which writes the adapter atomically), so the folder on disk
- * always holds the last good prompt: the best on the dev set, or without a dev set the latest one.
+ * always holds the last good prompt: the best on the dev set, or without a dev set the latest one. The
+ * untrained start (step 0) is handed over only when the run ends (completed or stopped early) with nothing
+ * later: a run cancelled, diverged or killed before its first real checkpoint writes nothing, so whatever
+ * was at the output (a previously trained adapter, say) stays as it was.
  */
 import type { LossKind, ModelEngine, ScoredExample, SoftPrompt } from '../engine/api';
 import { batchStream, isClassification } from './batching';
@@ -172,10 +175,17 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
     return (trainSeconds / done) * (totalSteps - done) + evalsLeft * meanEval;
   };
 
+  // True while `saved` is the step-0 checkpoint, not yet handed to onCheckpoint.
+  let heldBack = false;
+  const handOver = async (c: Checkpoint) => {
+    heldBack = false;
+    await input.onCheckpoint?.(c);
+    input.onProgress?.({ type: 'checkpoint', step: c.step, reason: c.reason });
+  };
   const checkpoint = async (data: Float32Array, atStep: number, reason: CheckpointReason, point?: EvalPoint) => {
     saved = { soft: asSoft(Float32Array.from(data)), step: atStep, reason, eval: point };
-    await input.onCheckpoint?.(saved);
-    input.onProgress?.({ type: 'checkpoint', step: atStep, reason });
+    if (atStep === 0) heldBack = true;
+    else await handOver(saved);
   };
 
   /** Evaluates on the dev set (or, without one, just checkpoints); returns false when cancelled. */
@@ -270,10 +280,14 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
     // Without a dev set the newest good prompt is the one whose loss was last finite.
     await checkpoint(lastGood, lastGoodStep, 'last-good');
   }
+  if (heldBack && saved) {
+    if (stopReason === 'completed' || stopReason === 'early-stopped') await handOver(saved);
+    else saved = undefined;
+  }
   if (stopReason === 'cancelled') {
     stopMessage = saved ? `cancelled at step ${step}; the checkpoint of step ${saved.step} is kept` : `cancelled at step ${step} before the first checkpoint; nothing was saved`;
   }
-  if (stopReason === 'diverged' && saved) stopMessage += `; kept the checkpoint of step ${saved.step}`;
+  if (stopReason === 'diverged') stopMessage += saved ? `; kept the checkpoint of step ${saved.step}` : '; nothing was saved';
   const soft = saved?.soft ?? asSoft(Float32Array.from(input.init.data));
   let finalLoss: number | undefined;
   if (stopReason !== 'cancelled' && firstBatch.length > 0) {

@@ -163,15 +163,18 @@ describe('cli: ptune', function () {
       const r = await ptune([...base(), '--out', path.join(dir, 'x'), '--optimizer', 'lion']);
       assert.deepStrictEqual([r.code, r.stderr], [1, 'ptune: unknown optimizer "lion": use one of adamw, adafactor, sgd\n']);
     });
-    it('an --out that is not an adapter folder is refused unless --overwrite', async () => {
+    it('an --out that is not an adapter folder ptune trained is refused, even with --overwrite', async () => {
       const out = path.join(dir, 'taken');
       fs.mkdirSync(out);
       fs.writeFileSync(path.join(out, 'keep.txt'), 'x');
       const r = await ptune([...base(), '--out', out, '--steps', '1']);
       assert.strictEqual(r.code, 1);
-      assert.match(r.stderr, /^ptune: --out .*taken exists and is not a soft-prompt adapter folder .*pass --overwrite to replace its contents\n$/);
+      assert.match(r.stderr, /^ptune: --out .*taken exists and is not a soft-prompt folder trained by ptune .*--overwrite only replaces ptune's own adapter folders: choose another folder\n$/);
       assert.deepStrictEqual(fs.readdirSync(out), ['keep.txt']);
-      assert.strictEqual((await ptune([...base(), '--out', out, '--steps', '1', '--overwrite'])).code, 0);
+      const again = await ptune([...base(), '--out', out, '--steps', '1', '--overwrite']);
+      assert.strictEqual(again.code, 1);
+      assert.strictEqual(again.stderr, r.stderr);
+      assert.deepStrictEqual(fs.readdirSync(out), ['keep.txt']);
     });
     it('a user error from inside the worker prints one line without a stack', async () => {
       const r = await ptune(['eval', '--model', model, '--data', path.join(dir, 'nope.jsonl'), '--template', fx.template]);
@@ -205,7 +208,7 @@ describe('cli: ptune', function () {
     assert.strictEqual(j.soft.steps, 4);
     assert.strictEqual(j.soft.out, out);
     assert.ok(fs.existsSync(path.join(out, 'adapter_model.safetensors')));
-    const table = await ptune(['demo', '--model', model, '--train', fx.train, '--eval', fx.dev, '--template', fx.template, '--steps', '2', '--out', out]);
+    const table = await ptune(['demo', '--model', model, '--train', fx.train, '--eval', fx.dev, '--template', fx.template, '--steps', '2', '--out', `${out}-2`]);
     assert.match(table.stdout, /\nhard prompt +\d+\.\d% +\d\.\d{3} +— +/);
     assert.match(table.stdout, /\nsoft prompt \(2 steps\) +\d+\.\d% +\d\.\d{3} +/);
   });

@@ -101,7 +101,10 @@ describe('datasets: JSONL', () => {
   it('reports missing files and unknown extensions', async () => {
     await rejectsWith(readDataset(`${tmp.dir}/nope.jsonl`), `${tmp.dir}/nope.jsonl: dataset file not found`);
     const txt = tmp.write('data.txt', 'x');
-    await rejectsWith(readDataset(txt), `${txt}: cannot tell the dataset format from the extension ".txt"; use .jsonl, .json, .csv or .tsv, or pass the format (jsonl, json, csv, tsv)`);
+    // No --format flag exists, so the message must not suggest passing one (issue 12, item 15).
+    await rejectsWith(readDataset(txt), `${txt}: cannot tell the dataset format from the extension ".txt"; the file name must end in .jsonl (or .ndjson), .json, .csv or .tsv (or .tab): rename it, or save a copy with one of those endings`);
+    // A folder is named as such, not as a file with the extension "" (item 15).
+    await rejectsWith(readDataset(tmp.dir), `${tmp.dir} is a folder, not a dataset file (give a .jsonl, .json, .csv or .tsv file)`);
     const asJsonl = await readDataset(tmp.write('data.log', '{"a": "b"}\n'), { format: 'jsonl' });
     assert.deepEqual(asJsonl.rows, [{ a: 'b' }]);
   });

@@ -59,10 +59,10 @@ describe('eval/evaluate', () => {
     assert.deepStrictEqual(tuned.predictions.map((p) => p.logProbs), await engine.score(data.map((d) => d.example), soft));
   });
 
-  it('breaks ties towards the first label and never predicts a NaN score', async () => {
+  it('breaks ties towards the first label', async () => {
     class FixedScores extends FakeEngine {
       override async score(examples: ScoredExample[]): Promise<number[][]> {
-        return examples.map((_, i) => [[-1, -1], [NaN, -5], [-3, -2]][i]);
+        return examples.map((_, i) => [[-1, -1], [-7, -5], [-3, -2]][i]);
       }
     }
     const engine = new FixedScores();
@@ -70,6 +70,21 @@ describe('eval/evaluate', () => {
     assert.deepStrictEqual(result.predictions.map((p) => p.predicted), ['negative', 'positive', 'positive']);
     assert.strictEqual(result.accuracy, 1);
   });
+
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    it(`stops with a message when the model produces a ${bad} score (item 8: no silent "accuracy 33%")`, async () => {
+      class BrokenModel extends FakeEngine {
+        override async score(examples: ScoredExample[]): Promise<number[][]> {
+          return examples.map((_, i) => (i === 1 ? [bad, -5] : [-1, -2]));
+        }
+      }
+      const engine = new BrokenModel();
+      await assert.rejects(evaluate(engine, items(engine, ['a', 'b', 'c'], ['negative', 'positive', 'positive'])), {
+        name: 'UserError',
+        message: `evaluation stopped: the score of example 2 is ${bad}, not a finite number; the model holds NaN or infinite values (or overflows)`,
+      });
+    });
+  }
 
   it('stops between batches when the signal is aborted', async () => {
     const engine = new FakeEngine();

@@ -184,6 +184,13 @@ const cases: Case[] = [
     message: 'the continuation of "negative" is empty',
   },
   {
+    name: 'an empty label (issue 12, item 15)',
+    text: file('inputs: [text]\nlabels:\n  "": " bad"\n  positive: " good"\n'),
+    line: 4,
+    column: 3,
+    message: 'a label must not be empty or blank (got ""): rows could not be told apart from rows with no label',
+  },
+  {
     name: 'duplicate continuations',
     text: file('inputs: [text]\nlabels:\n  negative: " good"\n  positive: " good"\n'),
     line: 5,

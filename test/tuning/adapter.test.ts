@@ -63,6 +63,21 @@ describe('tuning/adapter (PEFT prompt-tuning folders)', () => {
     assert.deepStrictEqual(fs.readdirSync(path.dirname(dir)), ['adapter']);
   });
 
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    it(`an adapter tensor holding ${bad} is an error naming the file and the tensor (issue 12, item 8)`, () => {
+      const dir = tmpdir();
+      const values = Float32Array.from({ length: 3 * 4 }, (_, i) => Math.sin(i));
+      values[6] = bad;
+      fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'PROMPT_TUNING', num_virtual_tokens: 3, token_dim: 4 }));
+      const weights = path.join(dir, 'adapter_model.safetensors');
+      fs.writeFileSync(weights, handMadeSafetensors('prompt_embeddings', [3, 4], values));
+      assert.throws(() => loadAdapter(dir), {
+        name: 'UserError',
+        message: `${weights}: tensor "prompt_embeddings" holds ${bad} at index 6 (flat) of shape [3,4]; weights must be finite`,
+      });
+    });
+  }
+
   it('loads a PEFT-layout folder written by someone else (no ptune record)', () => {
     const dir = tmpdir();
     const values = Float32Array.from({ length: 3 * 4 }, (_, i) => Math.sin(i));
@@ -107,25 +122,27 @@ describe('tuning/adapter (PEFT prompt-tuning folders)', () => {
     assert.throws(() => loadAdapter(dir), { message: `${path.join(dir, 'adapter_model.safetensors')}: "prompt_embeddings" has shape [2, 4], but adapter_config.json says [3, 4]` });
   });
 
-  it('an existing --out folder that is not an adapter is refused unless --overwrite; nothing is written', () => {
+  it('--out: new or empty folders are fine; ptune\'s own adapter only with --overwrite; anything else never (item 2)', () => {
     const root = tmpdir();
     const other = path.join(root, 'src');
     fs.mkdirSync(other);
     fs.writeFileSync(path.join(other, 'main.ts'), 'keep me');
-    assert.throws(() => checkOutputFolder(other, false), {
-      name: 'UserError',
-      message: `--out ${other} exists and is not a soft-prompt adapter folder (no adapter_config.json with peft_type PROMPT_TUNING); choose another folder or pass --overwrite to replace its contents`,
-    });
+    const foreign = `--out ${other} exists and is not a soft-prompt folder trained by ptune (adapter_config.json with peft_type PROMPT_TUNING and ptune_training.json); --overwrite only replaces ptune's own adapter folders: choose another folder`;
+    for (const overwrite of [false, true]) assert.throws(() => checkOutputFolder(other, overwrite), { name: 'UserError', message: foreign });
     assert.deepStrictEqual(fs.readdirSync(other), ['main.ts']);
-    checkOutputFolder(other, true);
     checkOutputFolder(path.join(root, 'new'), false);
     fs.mkdirSync(path.join(root, 'empty'));
     checkOutputFolder(path.join(root, 'empty'), false);
-    const adapter = path.join(root, 'adapter');
-    saveAdapter(adapter, { info, soft: softPrompt(), origin: { init: 'RANDOM' } });
-    checkOutputFolder(adapter, false);
+    // A PEFT adapter without ptune's record (trained elsewhere) is never replaced.
+    const peft = path.join(root, 'peft');
+    saveAdapter(peft, { info, soft: softPrompt(), origin: { init: 'RANDOM' } });
+    assert.throws(() => checkOutputFolder(peft, true), /is not a soft-prompt folder trained by ptune/);
+    const trained = path.join(root, 'trained');
+    saveAdapter(trained, { info, soft: softPrompt(), origin: { init: 'RANDOM' }, record: { tool: 'ptune' } });
+    assert.throws(() => checkOutputFolder(trained, false), { name: 'UserError', message: `--out ${trained} already holds a trained soft prompt; pass --overwrite to replace it (it stays as it is until the new run saves a checkpoint past its start), or choose another folder` });
+    checkOutputFolder(trained, true);
     fs.writeFileSync(path.join(root, 'file'), 'x');
-    assert.throws(() => checkOutputFolder(path.join(root, 'file'), false), /exists and is a file/);
+    for (const overwrite of [false, true]) assert.throws(() => checkOutputFolder(path.join(root, 'file'), overwrite), /is a file, not a folder/);
   });
 
   it('a save that fails part-way leaves the previous adapter untouched and no temp folder', () => {

@@ -50,7 +50,8 @@ describe('tuning/trainer', () => {
     assert.strictEqual(out.savedStep, out.bestEval!.step);
     // Kept by dev loss (the default): no evaluation has a lower one.
     assert.ok(out.evals.every((e) => e.loss >= out.bestEval!.loss));
-    assert.strictEqual(checkpoints[0].step, 0);
+    // The untrained start is never handed over when a later checkpoint exists.
+    assert.ok(checkpoints.length > 0 && checkpoints.every((c) => c.step > 0), JSON.stringify(checkpoints.map((c) => c.step)));
     const steps = progress.filter((p) => p.type === 'step');
     assert.deepStrictEqual(steps.map((p) => p.step), [...Array(12).keys()].map((i) => i + 1));
     assert.ok(steps.every((p) => p.type === 'step' && p.totalSteps === 12 && p.lr === 0.1 && p.etaSeconds >= 0 && p.examplesPerSecond > 0));
@@ -94,19 +95,56 @@ describe('tuning/trainer', () => {
     });
     assert.strictEqual(out.stopReason, 'cancelled');
     assert.strictEqual(out.steps, 5);
-    assert.deepStrictEqual(checkpoints.map((c) => c.step), [0, 2, 4]);
+    assert.deepStrictEqual(checkpoints.map((c) => c.step), [2, 4]);
     assert.strictEqual(out.savedStep, 4);
     assert.strictEqual(out.stopMessage, 'cancelled at step 5; the checkpoint of step 4 is kept');
     assert.strictEqual(out.finalLoss, undefined);
   });
 
-  it('stops on NaN with a clear message and keeps the last good prompt (lr 1e6)', async () => {
+  it('cancelled before its first real checkpoint, it hands over nothing (the output stays as it was)', async () => {
+    const controller = new AbortController();
+    const checkpoints: Checkpoint[] = [];
+    const out = await trainSoftPrompt({
+      engine, init: init(), train, dev, config: { ...base, evalEvery: 4 }, signal: controller.signal,
+      onCheckpoint: (c) => void checkpoints.push(c),
+      onProgress: (p) => { if (p.type === 'step' && p.step === 3) controller.abort(); },
+    });
+    assert.strictEqual(out.stopReason, 'cancelled');
+    assert.deepStrictEqual(checkpoints, []);
+    assert.strictEqual(out.stopMessage, 'cancelled at step 3 before the first checkpoint; nothing was saved');
+  });
+
+  it('a completed run whose dev loss never beats the start hands over the start once, at the end', async () => {
+    // Dev evaluations get worse with every call, so the step-0 evaluation stays the best.
+    class Worsening extends FakeEngine {
+      calls = 0;
+      override async loss(examples: ScoredExample[], soft: SoftPrompt | undefined, kind: 'lm' | 'verbalizer') {
+        const r = await super.loss(examples, soft, kind);
+        const extra = examples === dev || examples.every((e) => dev.includes(e)) ? ++this.calls : 0;
+        return { ...r, loss: r.loss + extra, perExample: r.perExample.map((l) => l + extra) };
+      }
+    }
+    const worsening = new Worsening({ hiddenSize: 6, seed: 3 });
+    const order: string[] = [];
+    const checkpoints: Checkpoint[] = [];
+    const out = await trainSoftPrompt({
+      engine: worsening, init: init(), train, dev, config: { ...base, steps: 2, epochs: undefined, evalEvery: 1 },
+      onCheckpoint: (c) => void (checkpoints.push(c), order.push('checkpoint')),
+      onProgress: (p) => void (p.type === 'step' && order.push('step')),
+    });
+    assert.strictEqual(out.stopReason, 'completed');
+    assert.strictEqual(out.bestEval!.step, 0);
+    assert.deepStrictEqual(checkpoints.map((c) => [c.step, c.reason]), [[0, 'initial']]);
+    assert.deepStrictEqual(order, ['step', 'step', 'checkpoint']);
+  });
+
+  it('stops on NaN with a clear message; with only the untrained start to keep, it saves nothing (lr 1e6)', async () => {
     const checkpoints: Checkpoint[] = [];
     const out = await trainSoftPrompt({ engine, init: init(), train, config: { ...base, lr: 1e6, evalEvery: 100 }, onCheckpoint: (c) => void checkpoints.push(c) });
     assert.strictEqual(out.stopReason, 'diverged');
     // Step 1 blew the prompt up to ~1e6; its loss (computed at step 2) is NaN, so the last good prompt is the initial one.
-    assert.strictEqual(out.stopMessage, 'training diverged at step 2: the loss became NaN; the learning rate 1000000 is probably too high (try a smaller --lr, --clip 1, or --warmup); kept the checkpoint of step 0');
-    assert.deepStrictEqual(checkpoints.map((c) => [c.step, c.reason]), [[0, 'initial']]);
+    assert.strictEqual(out.stopMessage, 'training diverged at step 2: the loss became NaN; the learning rate 1000000 is probably too high (try a smaller --lr, --clip 1, or --warmup); nothing was saved');
+    assert.deepStrictEqual(checkpoints, []);
     assert.deepStrictEqual(out.soft.data, init().data);
     assert.ok(Number.isFinite(out.finalLoss!));
   });

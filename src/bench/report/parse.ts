@@ -6,6 +6,24 @@ import * as fs from 'fs';
 import { UserError } from '../../engine/errors';
 import { REPORT_SCHEMA_VERSION, type BenchReport } from './schema';
 
+/** Bytes of a file looksLikeReport reads: report.json starts with these two fields. */
+const REPORT_SNIFF_BYTES = 400;
+
+/** True when `file` starts like a report.json; reads only its first bytes (the file may be huge). */
+export function looksLikeReport(file: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const bytes = Buffer.alloc(REPORT_SNIFF_BYTES);
+    const head = bytes.subarray(0, fs.readSync(fd, bytes, 0, bytes.length, 0)).toString('utf8');
+    return /"schemaVersion"\s*:/.test(head) && /"engineVersion"\s*:/.test(head);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
 export function readReport(file: string): BenchReport {
   let text: string;
   try {

@@ -9,6 +9,7 @@ import { line, runCancellable, withClient, type CliIo, type OutStream } from '..
 import { textTable } from '../table';
 import { addRunFlags, addSkipInvalidFlag, runFrom } from './shared-flags';
 import { addTuningFlags, tuningFrom } from './tuning-flags';
+import { checkBenchOutput } from '../../worker/jobs/bench';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -58,6 +59,8 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
               },
         command: ['ptune', ...argv].map(shellQuote).join(' '),
       };
+      // Before the model loads: a bad --out costs nothing.
+      checkBenchOutput(params, (note) => line(io.stderr, `ptune: warning: ${note}`));
       const result = await withClient(io, runFrom(o), async (client) => {
         const sink = createProgressSink(io.stderr as OutStream & NodeJS.WritableStream);
         try {

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { WorkerClient } from '../../worker/client';
 import type { EvalJobResult, EvalParams } from '../../worker/protocol';
 import { numberFlag } from '../options';
+import { checkEvalPredictions } from '../../worker/jobs/eval';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { textTable } from '../table';
 import { addRunFlags, addSkipInvalidFlag, runFrom } from './shared-flags';
@@ -34,6 +35,8 @@ export function registerEval(program: Command, io: CliIo): void {
         maxLength: numberFlag('--max-length', o.maxLength as string | undefined, { integer: true, positive: true }),
         skipInvalid: o.skipInvalid === true,
       };
+      // Before the model loads: a bad --predictions path costs nothing.
+      checkEvalPredictions(params, (note) => warn(io, note));
       const result = await withClient(io, runFrom(o), (client) => runEval(client, params, io));
       printEvalResult(io, result, o.json === true);
     });

@@ -1,5 +1,7 @@
 /** Flags several commands share: --skip-invalid where data files are read, --threads and --json on every model command. */
+import * as os from 'os';
 import type { Command } from 'commander';
+import { UserError } from '../../engine/errors';
 import { numberFlag } from '../options';
 import { DEFAULT_DEVICE, DEVICES, checkDeviceAvailable, parseDevice } from '../../engine/runtime/device';
 import type { RunSettings } from '../io';
@@ -16,9 +18,16 @@ export function addRunFlags(cmd: Command): Command {
     .option('--json', 'print one JSON object as the last stdout line');
 }
 
+/** --threads, at most one per core: more only makes onnxruntime's threads wait on each other (999 turned a 2-row eval into a minute). */
+export function threadsFrom(o: Record<string, unknown>, cores = os.availableParallelism()): number | undefined {
+  const threads = numberFlag('--threads', o.threads as string | undefined, { integer: true, positive: true });
+  if (threads !== undefined && threads > cores) throw new UserError(`--threads ${threads} is more than the ${cores} cores of this machine: use 1 to ${cores}`);
+  return threads;
+}
+
 /** The worker settings of --threads and --device; an unavailable device is a UserError here, before any work. */
 export function runFrom(o: Record<string, unknown>): RunSettings {
   const device = o.device === undefined ? DEFAULT_DEVICE : parseDevice(o.device as string);
   checkDeviceAvailable(device);
-  return { threads: numberFlag('--threads', o.threads as string | undefined, { integer: true, positive: true }), device };
+  return { threads: threadsFrom(o), device };
 }

@@ -1,7 +1,6 @@
 /** `ptune train`: tune a soft prompt and save it as a PEFT prompt-tuning adapter folder. */
 import type { Command } from 'commander';
-import { resolveTrainOptions } from '../../tuning/train-options';
-import { checkOutputFolder } from '../../tuning/adapter';
+import { checkTrainOutput, resolveTrainOptions } from '../../tuning/train-options';
 import type { WorkerClient } from '../../worker/client';
 import type { TrainParams, TrainResult } from '../../worker/protocol';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
@@ -24,7 +23,7 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
     .requiredOption('--train <file>', 'training data (JSONL, JSON, CSV or TSV)')
     .requiredOption('--template <file>', '.prompt file (template, verbalizer, soft-prompt position)')
     .requiredOption('--out <dir>', 'adapter folder to write');
-  addTuningFlags(cmd).option('--overwrite', 'replace an --out folder that is not an adapter folder');
+  addTuningFlags(cmd).option('--overwrite', 'replace a soft prompt ptune trained earlier at --out (kept until the new run saves a checkpoint past its start)');
   addRunFlags(addSkipInvalidFlag(cmd))
     .action(async (o: Record<string, unknown>) => {
       const params: TrainParams = {
@@ -37,8 +36,7 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
         skipInvalid: o.skipInvalid === true,
       };
       // Check options and --out here too, so that mistakes cost no model load.
-      resolveTrainOptions(params);
-      checkOutputFolder(params.out, params.overwrite ?? false);
+      checkTrainOutput(params, resolveTrainOptions(params), (note) => warn(io, note));
       const result = await withClient(io, runFrom(o), (client) => runTrain(client, params, io));
       printTrainResult(io, result, o.json === true);
       setExit(trainExitCode(result));
@@ -50,7 +48,7 @@ async function runTrain(client: WorkerClient, params: TrainParams, io: CliIo): P
   try {
     return await runCancellable(io, client, 'train', params, {
       onProgress: (p) => progress.onProgress(p),
-      onInterrupt: () => line(io.stderr, '\nptune: cancelling; the last checkpoint is kept (press Ctrl-C again to quit at once)'),
+      onInterrupt: () => line(io.stderr, '\nptune: cancelling; the last checkpoint past the start is kept, else --out stays as it was (press Ctrl-C again to quit at once)'),
     });
   } finally {
     progress.close();

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readReport } from '../../bench/report/parse';
+import { looksLikeReport, readReport } from '../../bench/report/parse';
 import type { Ctx } from '../ctx';
 import { displayPath } from '../language/promptDocuments';
 import { pickDataset, requireModel } from './pickers';
@@ -83,14 +83,5 @@ export function restoreLastReport(ctx: Ctx): void {
     ctx.store.update({ benchmark: { file: displayPath(file), report: readReport(file) } });
   } catch (error) {
     ctx.output.warn(`could not reopen the last report ${file}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
-function looksLikeReport(file: string): boolean {
-  try {
-    const head = fs.readFileSync(file, 'utf8').slice(0, 400);
-    return /"schemaVersion"\s*:/.test(head) && /"engineVersion"\s*:/.test(head);
-  } catch {
-    return false;
   }
 }

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { TRAINING_RECORD_FILE } from '../../tuning/adapter';
+import { checkOutputPlace } from '../../common/output-guard';
 import type { Ctx } from '../ctx';
 import { displayPath } from '../language/promptDocuments';
 import { hardPromptFile } from './hardPromptFile';
@@ -64,6 +65,13 @@ export async function saveAsPrompt(ctx: Ctx): Promise<void> {
   const suggested = vscode.Uri.file(path.join(templateFile ? path.dirname(templateFile) : ctx.outputRoot, `${name}.prompt`));
   const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { Prompt: ['prompt'] }, title: 'Save the projection as a prompt file' });
   if (!target) return;
+  try {
+    // The save dialog's own "replace?" is not enough: the prompt it was trained with, or the adapter, is never the target.
+    checkOutputPlace({ flag: 'Save as', path: target.fsPath }, [templateFile ? { flag: 'the prompt file', path: templateFile } : undefined, { flag: 'the soft prompt', path: shownAdapter }], (note) => ctx.output.warn(note));
+  } catch (error) {
+    void vscode.window.showErrorMessage(error instanceof Error ? error.message : String(error));
+    return;
+  }
   await vscode.workspace.fs.writeFile(target, Buffer.from(text, 'utf8'));
   await vscode.window.showTextDocument(target);
 }

@@ -35,6 +35,9 @@ export interface DocumentAnalysis {
   datasetError?: string;
 }
 
+/** Rows the editor reads from a dataset for completions, checks and the preview. */
+export const PREVIEW_ROWS = 1000;
+
 export class PromptDocuments {
   private readonly datasetCache = new Map<string, { stamp: string; data: Promise<Dataset> }>();
 
@@ -50,13 +53,17 @@ export class PromptDocuments {
     return chosen.dev ?? chosen.train;
   }
 
-  /** Reads a dataset (all columns, bad rows skipped), reusing the last read while the file is unchanged. */
+  /**
+   * Reads the first PREVIEW_ROWS records of a dataset (all columns, bad rows skipped), reusing the last read
+   * while the file is unchanged. Never the whole file: this runs on the extension host, and datasets can be
+   * hundreds of megabytes (the CLI and the worker read them whole, streaming).
+   */
   async dataset(file: string): Promise<Dataset> {
     const stat = await fs.stat(file);
     const stamp = `${stat.mtimeMs}:${stat.size}`;
     const cached = this.datasetCache.get(file);
     if (cached?.stamp === stamp) return cached.data;
-    const data = readDataset(file, { skipInvalid: true });
+    const data = readDataset(file, { skipInvalid: true, head: PREVIEW_ROWS });
     this.datasetCache.set(file, { stamp, data });
     data.catch(() => this.datasetCache.delete(file));
     return data;

@@ -8,6 +8,9 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { chatMessages, renderPrompt, type PromptFile } from '../../prompts';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../../prompts/template';
+
+const PREVIEW_RENDER_LIMITS: RenderLimits = { ...DEFAULT_RENDER_LIMITS, maxMillis: 250 };
 import type { Config } from '../config';
 import type { PromptDiagnostics } from '../language/diagnostics';
 import { displayPath, isPromptDocument, type DocumentAnalysis } from '../language/promptDocuments';
@@ -147,8 +150,12 @@ export class PromptPreviewController implements vscode.Disposable {
       return state;
     }
     try {
-      // A chat prompt's final text needs the model's chat template; the editor shows its messages.
-      state.rendered = prompt.format === 'chat' ? chatMessages(prompt, row).map((m) => `${m.role}:\n${m.content}`).join('\n\n') : renderPrompt(prompt, row).text;
+      // On the extension host's own thread: a tighter time bound than the worker's, so a bad template cannot
+      // freeze the editor. A chat prompt's final text needs the model's chat template; the editor shows its messages.
+      state.rendered =
+        prompt.format === 'chat'
+          ? chatMessages(prompt, row, [], '', PREVIEW_RENDER_LIMITS).map((m) => `${m.role}:\n${m.content}`).join('\n\n')
+          : renderPrompt(prompt, row, [], undefined, PREVIEW_RENDER_LIMITS).text;
     } catch (error) {
       state.note = errorMessage(error);
     }

@@ -23,6 +23,8 @@ export interface LoadExamplesOptions {
   /** Skip invalid rows instead of stopping at the first; a line saying which goes to `warnings`. */
   skipInvalid?: boolean;
   warnings?: string[];
+  /** Checked between slices of work (see buildExamples). */
+  signal?: AbortSignal;
 }
 
 export interface LoadedExample {
@@ -56,11 +58,29 @@ export async function loadExamples(prompt: PromptFile, file: string, tokenizer: 
   return buildExamples(prompt, await readRows(prompt, file, options), tokenizer, options);
 }
 
-export function buildExamples(prompt: PromptFile, dataset: Dataset, tokenizer: TextTokenizer, options: Omit<LoadExamplesOptions, 'limit' | 'seed' | 'skipInvalid' | 'warnings'>): LoadedExamples {
+/** How long rendering and tokenizing may hold the worker's thread before letting other jobs' messages (a cancel) through. */
+const SLICE_MS = 20;
+
+/**
+ * Renders and tokenizes every row. Works in slices of about SLICE_MS, yielding between them, so that a
+ * cancel (of this job or of another one in the same worker) is seen within a slice and one template render.
+ */
+export async function buildExamples(prompt: PromptFile, dataset: Dataset, tokenizer: TextTokenizer, options: Omit<LoadExamplesOptions, 'limit' | 'seed' | 'skipInvalid' | 'warnings'>): Promise<LoadedExamples> {
   const file = dataset.file;
   let truncatedRows = 0;
-  const items = dataset.rows.map((row, i): LoadedExample => {
-    const line = dataset.lines[i];
+  const items: LoadedExample[] = [];
+  let sliceStart = performance.now();
+  for (let i = 0; i < dataset.rows.length; i++) {
+    if (performance.now() - sliceStart > SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      options.signal?.throwIfAborted();
+      sliceStart = performance.now();
+    }
+    items.push(buildOne(dataset.rows[i], dataset.lines[i]));
+  }
+  return { dataset, items, truncatedRows };
+
+  function buildOne(row: Row, line: number): LoadedExample {
     try {
       const built = buildScoredExample(prompt, row, tokenizer, { maxLength: options.maxLength, numVirtual: options.numVirtual, shots: options.shots });
       if (built.example.gold === undefined) {
@@ -73,6 +93,5 @@ export function buildExamples(prompt: PromptFile, dataset: Dataset, tokenizer: T
       if (isUserError(e)) throw new UserError(`${file}:${line}: ${e.message}`, file);
       throw e;
     }
-  });
-  return { dataset, items, truncatedRows };
+  }
 }

@@ -9,9 +9,9 @@ import { ENGINE_VERSION } from '../../engine/version';
 import { UserError } from '../../engine/errors';
 import type { LossKind, ModelEngine } from '../../engine/api';
 import { drawShots, loadPromptFile, type PromptFile } from '../../prompts';
-import { checkOutputFolder, saveAdapter } from '../../tuning/adapter';
+import { saveAdapter } from '../../tuning/adapter';
 import { initSoftPrompt, type InitResult, type InitSpec } from '../../tuning/init';
-import { resolveTrainOptions, lossFor, trainerConfig, type TrainOptions } from '../../tuning/train-options';
+import { checkTrainOutput, resolveTrainOptions, lossFor, trainerConfig, type TrainOptions } from '../../tuning/train-options';
 import { trainSoftPrompt, type Checkpoint, type TrainerConfig, type TrainOutcome } from '../../tuning/trainer';
 import type { TrainParams, TrainResult } from '../protocol';
 import type { JobContext } from './context';
@@ -38,12 +38,17 @@ export interface PreparedTraining {
  * Checks the options (before the model loads), loads the model, draws the initial soft prompt and builds the
  * training and dev examples. `checkOut` checks the output folder before anything is loaded.
  */
-export async function prepareTraining(params: Omit<TrainParams, 'out'>, ctx: Pick<JobContext<'train'>, 'progress' | 'engine'>, checkOut: () => void): Promise<PreparedTraining> {
+export async function prepareTraining(
+  params: Omit<TrainParams, 'out'>,
+  ctx: Pick<JobContext<'train'>, 'progress' | 'engine' | 'signal'>,
+  checkOut: (options: TrainOptions, note: (message: string) => void) => void,
+): Promise<PreparedTraining> {
   for (const key of ['model', 'train', 'template'] as const) {
     if (typeof params[key] !== 'string' || params[key] === '') throw new UserError(`--${key} is required`);
   }
   const options = resolveTrainOptions(params);
-  checkOut();
+  const warnings: string[] = [];
+  checkOut(options, (note) => warnings.push(note));
   const prompt = await loadPromptFile(params.template);
   const loss = lossFor(options, prompt.task);
   if (loss === 'verbalizer' && prompt.task !== 'classification') {
@@ -53,7 +58,6 @@ export async function prepareTraining(params: Omit<TrainParams, 'out'>, ctx: Pic
 
   ctx.progress({ type: 'status', message: `loading model ${params.model}` });
   const engine = await ctx.engine(params.model);
-  const warnings: string[] = [];
   const instruction = instructionText(prompt);
   const initSpec: InitSpec = options.init ?? defaultInitSpec(prompt);
   if (!options.init && !instruction) warnings.push(`${params.template} has no instruction text to initialise from; using --init vocab`);
@@ -68,8 +72,8 @@ export async function prepareTraining(params: Omit<TrainParams, 'out'>, ctx: Pic
   const reading = { skipInvalid: params.skipInvalid, warnings };
   const trainRows = await readRows(prompt, params.train, { ...reading, limit: options.limit, seed: options.seed, flag: '--train' });
   const shots = prompt.shots > 0 ? drawShots(prompt, trainRows.rows) : undefined;
-  const train = buildExamples(prompt, trainRows, engine.tokenizer, { maxLength, numVirtual, shots, flag: '--train' });
-  const dev = params.eval ? await loadExamples(prompt, params.eval, engine.tokenizer, { ...reading, maxLength, numVirtual, shots, limit: options.evalLimit, seed: options.seed, flag: '--eval' }) : undefined;
+  const train = await buildExamples(prompt, trainRows, engine.tokenizer, { maxLength, numVirtual, shots, flag: '--train', signal: ctx.signal });
+  const dev = params.eval ? await loadExamples(prompt, params.eval, engine.tokenizer, { ...reading, maxLength, numVirtual, shots, limit: options.evalLimit, seed: options.seed, flag: '--eval', signal: ctx.signal }) : undefined;
   const unreachable = unreachableExamples(train.items.map((i) => i.example), numVirtual, engine.info.softPromptReach);
   if (unreachable > 0) {
     warnings.push(
@@ -105,7 +109,7 @@ export function baseRecord(params: Omit<TrainParams, 'out'>, p: PreparedTraining
 export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>): Promise<TrainResult> {
   if (typeof params.out !== 'string' || params.out === '') throw new UserError('--out is required');
   const out = path.resolve(params.out);
-  const prepared = await prepareTraining(params, ctx, () => checkOutputFolder(out, params.overwrite ?? false));
+  const prepared = await prepareTraining(params, ctx, (options, note) => checkTrainOutput(params, options, note));
   const { engine, init, train, dev, loss, truncatedRows, warnings, config } = prepared;
   // Kept up to date from progress events, so every checkpoint's record has the curve up to it.
   const curveSoFar: { step: number; loss: number; lr: number }[] = [];
