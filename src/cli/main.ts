@@ -13,8 +13,10 @@ import { JobCancelledError } from '../worker/client';
 import { registerBench } from './commands/bench';
 import { registerDemo } from './commands/demo';
 import { registerEval } from './commands/eval';
+import { registerModels } from './commands/models';
 import { registerProject } from './commands/project';
 import { registerTrain } from './commands/train';
+import { DownloadCancelledError } from '../hub/http';
 import { line, type CliIo } from './io';
 import { packageRoot } from './package-root';
 
@@ -38,6 +40,7 @@ export function buildProgram(io: CliIo, argv: readonly string[], setExit: (code:
   registerBench(program, io, argv);
   registerProject(program, io);
   registerDemo(program, io, setExit);
+  registerModels(program, io);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError(`(run ptune ${command.name()} --help)`);
   return program;
 }
@@ -60,7 +63,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 export function reportError(e: unknown, io: CliIo): number {
   if (e instanceof CommanderError) return e.exitCode;
-  if (e instanceof JobCancelledError) {
+  if (e instanceof JobCancelledError || e instanceof DownloadCancelledError) {
     line(io.stderr, 'ptune: cancelled');
     return 130;
   }

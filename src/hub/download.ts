@@ -375,7 +375,11 @@ export async function ensureModel(id: HubModelId, options: DownloadOptions): Pro
   const plan = planFiles(id.repo, info.siblings.map((s) => s.rfilename));
   const metas: FileMeta[] = [];
   const headAll = async (files: string[]) => {
-    const found = await Promise.all(files.map((file) => fileMetadata({ ...ctx, file }, commit, signal)));
+    // allSettled: no request is still running when the first failure is reported.
+    const settled = await Promise.allSettled(files.map((file) => fileMetadata({ ...ctx, file }, commit, signal)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const found = settled.map((r) => (r as PromiseFulfilledResult<FileMeta>).value);
     for (const m of found) {
       if (m.commit !== commit) throw new UserError(`${display}: ${m.file} answered for commit ${m.commit}, not ${commit}; the repo changed during the download, run again`);
     }

@@ -151,6 +151,7 @@ describe('hub: downloads into the Python huggingface_hub cache layout', function
     const cdn = hub.requests.filter((r) => r.server === 'cdn');
     assert.ok(cdn.length > 0);
     assert.ok(cdn.every((r) => r.authorization === undefined), 'no Authorization to the CDN');
+    assert.deepStrictEqual(hub.requests.slice(firstRun).filter((r) => r.server === 'hub' && r.authorization !== 'Bearer hf_secret'), []);
     assert.ok(hub.requests.slice(firstRun).filter((r) => r.server === 'hub').every((r) => r.authorization === 'Bearer hf_secret'));
   });
 

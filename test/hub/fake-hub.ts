@@ -138,7 +138,9 @@ export class FakeHub {
         return LFS.test(rfilename) ? { rfilename, size: bytes.length, lfs: { sha256: sha256(bytes), size: bytes.length, pointerSize: 134 } } : { rfilename, size: bytes.length, blobId: gitBlobSha1(bytes) };
       });
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ id: name, sha: commit, siblings, gated: repo.gated ? 'manual' : false, private: false, cardData: repo.license ? { license: repo.license } : undefined }));
+      const configText = repo.commits[commit]['config.json'];
+      const config = configText === undefined ? undefined : { model_type: (JSON.parse(String(configText)) as { model_type?: string }).model_type };
+      res.end(JSON.stringify({ id: name, sha: commit, siblings, gated: repo.gated ? 'manual' : false, private: false, config, cardData: repo.license ? { license: repo.license } : undefined }));
       return;
     }
     if (parts[0] === 'api' && parts[1] === 'resolve-cache' && parts[2] === 'models') {

@@ -7,6 +7,7 @@ import type { BenchParams, BenchResult } from '../../worker/protocol';
 import { choiceFlag, numberFlag } from '../options';
 import { line, runCancellable, withClient, type CliIo, type OutStream } from '../io';
 import { textTable } from '../table';
+import { resolveModelForCli } from '../hub-progress';
 import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
 import { addTuningFlags, tuningFrom } from './tuning-flags';
 
@@ -16,7 +17,7 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
   const cmd = program
     .command('bench')
     .description('benchmark hard prompts against soft prompts on one labelled test set')
-    .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
+    .requiredOption('--model <dir|id>', 'model folder, or Hugging Face id owner/name[@revision] (downloaded into the HF cache)')
     .requiredOption('--data <file>', 'labelled test data')
     .option('--train <file>', 'training data (for --tune and few-shot prompts)')
     .option('--hard <file>', '.prompt file to evaluate (repeatable)', collect, [])
@@ -58,6 +59,8 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
               },
         command: ['ptune', ...argv].map(shellQuote).join(' '),
       };
+      // After the flags are checked, so that a mistake costs no download: a hub id becomes its cached folder.
+      params.model = await resolveModelForCli(params.model, io);
       const result = await withClient(io, threadsFrom(o), async (client) => {
         const sink = createProgressSink(io.stderr as OutStream & NodeJS.WritableStream);
         try {

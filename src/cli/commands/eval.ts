@@ -5,13 +5,14 @@ import type { EvalJobResult, EvalParams } from '../../worker/protocol';
 import { numberFlag } from '../options';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { textTable } from '../table';
+import { resolveModelForCli } from '../hub-progress';
 import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
 
 export function registerEval(program: Command, io: CliIo): void {
   const cmd = program
     .command('eval')
     .description('evaluate a classification prompt (and optionally a soft prompt) on a labelled dataset')
-    .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
+    .requiredOption('--model <dir|id>', 'model folder, or Hugging Face id owner/name[@revision] (downloaded into the HF cache)')
     .requiredOption('--data <file>', 'labelled data (JSONL, JSON, CSV or TSV)')
     .requiredOption('--template <file>', '.prompt file')
     .option('--soft <dir>', 'soft prompt (PEFT prompt-tuning adapter folder)')
@@ -34,6 +35,8 @@ export function registerEval(program: Command, io: CliIo): void {
         maxLength: numberFlag('--max-length', o.maxLength as string | undefined, { integer: true, positive: true }),
         skipInvalid: o.skipInvalid === true,
       };
+      // After the flags are checked, so that a mistake costs no download: a hub id becomes its cached folder.
+      params.model = await resolveModelForCli(params.model, io);
       const result = await withClient(io, threadsFrom(o), (client) => runEval(client, params, io));
       printEvalResult(io, result, o.json === true);
     });

@@ -4,13 +4,14 @@ import { formatProjection, PROJECTION_METRICS } from '../../projection';
 import type { ProjectParams } from '../../worker/protocol';
 import { choiceFlag, numberFlag } from '../options';
 import { line, warn, withClient, type CliIo } from '../io';
+import { resolveModelForCli } from '../hub-progress';
 import { addRunFlags, threadsFrom } from './shared-flags';
 
 export function registerProject(program: Command, io: CliIo): void {
   const cmd = program
     .command('project')
     .description('show the vocabulary tokens nearest to each virtual token of a soft prompt')
-    .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
+    .requiredOption('--model <dir|id>', 'model folder, or Hugging Face id owner/name[@revision] (downloaded into the HF cache)')
     .requiredOption('--soft <dir>', 'soft prompt (PEFT prompt-tuning adapter folder)')
     .option('--top-k <n>', 'nearest tokens per virtual token (default 5)')
     .option('--metric <name>', 'cosine | l2 | dot (default cosine)');
@@ -24,6 +25,8 @@ export function registerProject(program: Command, io: CliIo): void {
         // The terminal table shows no map; --json includes it for scripts and plots.
         map: o.json === true,
       };
+      // After the flags are checked, so that a mistake costs no download: a hub id becomes its cached folder.
+      params.model = await resolveModelForCli(params.model, io);
       const result = await withClient(io, threadsFrom(o), (client) => client.run('project', params).result);
       for (const w of result.warnings) warn(io, w);
       if (o.json === true) {

@@ -6,6 +6,7 @@ import type { WorkerClient } from '../../worker/client';
 import type { TrainParams, TrainResult } from '../../worker/protocol';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { duration, trainProgressReporter } from '../progress';
+import { resolveModelForCli } from '../hub-progress';
 import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
 import { addTuningFlags, tuningFrom } from './tuning-flags';
 
@@ -20,7 +21,7 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
   const cmd = program
     .command('train')
     .description('tune a soft prompt on a labelled dataset and save it as a PEFT prompt-tuning adapter')
-    .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
+    .requiredOption('--model <dir|id>', 'model folder, or Hugging Face id owner/name[@revision] (downloaded into the HF cache)')
     .requiredOption('--train <file>', 'training data (JSONL, JSON, CSV or TSV)')
     .requiredOption('--template <file>', '.prompt file (template, verbalizer, soft-prompt position)')
     .requiredOption('--out <dir>', 'adapter folder to write');
@@ -39,6 +40,8 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
       // Check options and --out here too, so that mistakes cost no model load.
       resolveTrainOptions(params);
       checkOutputFolder(params.out, params.overwrite ?? false);
+      // After the flags are checked, so that a mistake costs no download: a hub id becomes its cached folder.
+      params.model = await resolveModelForCli(params.model, io);
       const result = await withClient(io, threadsFrom(o), (client) => runTrain(client, params, io));
       printTrainResult(io, result, o.json === true);
       setExit(trainExitCode(result));
