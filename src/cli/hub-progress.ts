@@ -1,5 +1,5 @@
 /** Resolving a `--model` value for the CLI: hub ids download into the shared cache with progress on stderr. */
-import { createProgressSink } from '../bench/progress';
+import { createProgressSink, type ProgressSink } from '../bench/progress';
 import { formatBytes, type DownloadProgress } from '../hub/download';
 import { resolveModel } from '../hub/resolve';
 import type { CliIo, OutStream } from './io';
@@ -7,7 +7,9 @@ import { duration } from './progress';
 
 /** A byte-progress reporter: a bar on a terminal, a line per quarter otherwise; at most ten updates a second. */
 export function downloadProgressReporter(stream: OutStream, task: string): { onProgress(p: DownloadProgress): void; onMessage(text: string): void; close(): void } {
-  const sink = createProgressSink(stream as OutStream & NodeJS.WritableStream);
+  // Created on the first event: a folder or a cached model writes nothing (not even a terminal's cursor codes).
+  let created: ProgressSink | undefined;
+  const sink = () => (created ??= createProgressSink(stream as OutStream & NodeJS.WritableStream));
   let last = 0;
   return {
     onProgress(p) {
@@ -15,10 +17,10 @@ export function downloadProgressReporter(stream: OutStream, task: string): { onP
       if (now - last < 100 && p.receivedBytes < p.totalBytes) return;
       last = now;
       const mb = (n: number) => Math.round(n / 1e5) / 10;
-      sink.update({ task: `${task} (MB)`, done: mb(p.receivedBytes), total: mb(p.totalBytes), detail: `${formatBytes(p.bytesPerSecond)}/s · ETA ${duration(p.etaSeconds)} · ${p.filesDone}/${p.filesTotal} files` });
+      sink().update({ task: `${task} (MB)`, done: mb(p.receivedBytes), total: mb(p.totalBytes), detail: `${formatBytes(p.bytesPerSecond)}/s · ETA ${duration(p.etaSeconds)} · ${p.filesDone}/${p.filesTotal} files` });
     },
-    onMessage: (text) => sink.log(text),
-    close: () => sink.close(),
+    onMessage: (text) => sink().log(text),
+    close: () => created?.close(),
   };
 }
 
