@@ -388,7 +388,9 @@ export async function ensureModel(id: HubModelId, options: DownloadOptions): Pro
   };
   const download = async (files: FileMeta[], meter: ProgressMeter) => {
     checkFreeSpace(folder, files.filter((m) => !fs.existsSync(blobPath(folder, m.etag))).reduce((s, m) => s + m.size, 0));
-    await runPool(files.map((m) => (s: AbortSignal) => downloadBlob(m, folder, ctx, meter, s)), options.concurrency ?? 4, signal);
+    // Files with the same content share one blob: fetch it once (two writers on one .incomplete would corrupt it).
+    const byEtag = [...new Map(files.map((m) => [m.etag, m])).values()];
+    await runPool(byEtag.map((m) => (s: AbortSignal) => downloadBlob(m, folder, ctx, meter, s)), options.concurrency ?? 4, signal);
   };
   const first = await headAll(plan.metadata);
   let weights: string[];
@@ -408,7 +410,7 @@ export async function ensureModel(id: HubModelId, options: DownloadOptions): Pro
     weights = plan.weights;
   }
   await headAll(weights);
-  const meter = new ProgressMeter(metas, options.onProgress);
+  const meter = new ProgressMeter([...new Map(metas.map((m) => [m.etag, m])).values()], options.onProgress);
   options.onMessage?.(`downloading ${display} (${metas.length} files, ${formatBytes(meter.total)}) into ${folder}`);
   await download(metas, meter);
   // Only now, with every blob complete and verified, does the snapshot appear.

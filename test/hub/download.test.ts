@@ -51,7 +51,7 @@ describe('hub: downloads into the Python huggingface_hub cache layout', function
     assert.strictEqual(got.commit, MAIN);
     assert.strictEqual(got.fromCache, false);
     assert.strictEqual(fs.readFileSync(path.join(folder, 'refs', 'main'), 'utf8'), MAIN, 'refs/main holds the sha without a newline');
-    const expected = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json'];
+    const expected = ['config.json', 'generation_config.json', 'model.safetensors', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'];
     assert.deepStrictEqual(fs.readdirSync(got.path).sort(), expected);
     for (const file of expected) {
       const content = Buffer.from(files()[file]);
@@ -61,9 +61,11 @@ describe('hub: downloads into the Python huggingface_hub cache layout', function
       assert.strictEqual(fs.readlinkSync(pointer), path.join('..', '..', 'blobs', etag), `${file} links relatively to its blob`);
       assert.deepStrictEqual(fs.readFileSync(path.join(folder, 'blobs', etag)), content);
     }
-    assert.deepStrictEqual(fs.readdirSync(path.join(folder, 'blobs')).filter((f) => f.endsWith('.incomplete')), []);
+    assert.strictEqual(fs.readdirSync(path.join(folder, 'blobs')).length, expected.length - 1, 'the two identical files share one blob, and no .incomplete is left');
     for (const file of NEVER_NEEDED) assert.deepStrictEqual(hub.requestsFor(file), [], `${file} is never requested`);
-    const total = expected.reduce((s, f) => s + Buffer.from(files()[f]).length, 0);
+    // Bytes over distinct blobs: the shared one comes down once.
+    const distinct = new Map(expected.map((f) => { const b = Buffer.from(files()[f]); return [sha256(b), b.length] as const; }));
+    const total = [...distinct.values()].reduce((s, n) => s + n, 0);
     const last = progress[progress.length - 1];
     assert.strictEqual(last.totalBytes, total);
     assert.strictEqual(last.receivedBytes, total);
@@ -77,8 +79,10 @@ describe('hub: downloads into the Python huggingface_hub cache layout', function
     assert.strictEqual(again.fromCache, true);
   });
 
-  it('downloads the index and every shard it lists', async () => {
+  it('downloads the index and every shard it lists, the shards in parallel', async () => {
+    hub.cdnDelayMs = 150;
     const got = await ensureModel(parseHubId('tiny/sharded'), { settings: hubSettings(env) });
+    assert.strictEqual(hub.maxCdnInFlight, 2, 'both shards were in flight at once');
     assert.deepStrictEqual(fs.readdirSync(got.path).filter((f) => f.includes('safetensors')).sort(), ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', 'model.safetensors.index.json']);
     for (const f of ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']) {
       assert.deepStrictEqual(fs.readFileSync(path.join(got.path, f)), hub.repos['tiny/sharded'].commits[MAIN][f]);
@@ -251,7 +255,7 @@ describe('hub: downloads into the Python huggingface_hub cache layout', function
     assert.strictEqual(info.f32Bytes, 4 * info.parameters!);
     assert.strictEqual(info.gated, false);
     const weights = hub.repos['tiny/sharded'].commits[MAIN];
-    assert.strictEqual(info.downloadBytes, ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'model.safetensors.index.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'].reduce((s, f) => s + Buffer.from(weights[f]).length, 0));
+    assert.strictEqual(info.downloadBytes, ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'model.safetensors.index.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'].reduce((s, f) => s + Buffer.from(weights[f]).length, 0));
     const cdn = hub.requests.filter((r) => r.server === 'cdn');
     assert.ok(cdn.length === 4 && cdn.every((r) => /^bytes=\d+-\d+$/.test(r.range ?? '')), 'only header ranges');
     assert.ok(!fs.existsSync(path.join(cache, 'models--tiny--sharded')), 'nothing downloaded');

@@ -70,6 +70,11 @@ export class FakeHub {
   readonly dropAfter = new Map<string, number>();
   /** "repo/file" listed in the repo's siblings but answered 404 EntryNotFound by resolve (a repo that changed). */
   readonly missingOnResolve = new Set<string>();
+  /** Milliseconds the CDN waits before answering a GET, so that parallel downloads overlap. */
+  cdnDelayMs = 0;
+  /** The most CDN GETs in flight at once. */
+  maxCdnInFlight = 0;
+  private cdnInFlight = 0;
   private hub!: http.Server;
   private cdn!: http.Server;
   /** sha256 → content, what the CDN serves. */
@@ -185,6 +190,13 @@ export class FakeHub {
 
   private serveCdn(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.record('cdn', req);
+    if (req.method !== 'GET' || this.cdnDelayMs === 0) return this.answerCdn(req, res);
+    this.maxCdnInFlight = Math.max(this.maxCdnInFlight, ++this.cdnInFlight);
+    res.on('close', () => this.cdnInFlight--);
+    setTimeout(() => this.answerCdn(req, res), this.cdnDelayMs);
+  }
+
+  private answerCdn(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', this.cdnOrigin);
     const bytes = this.blobs.get(url.pathname.split('/').pop() ?? '');
     if (!bytes) {
@@ -221,6 +233,8 @@ export function tinyRepoFiles(options: { modelType?: string; width?: number; sha
     'generation_config.json': '{"bos_token_id": 0}',
     'tokenizer.json': JSON.stringify({ version: '1.0', model: { type: 'BPE', vocab: { a: 0, b: 1 } } }),
     'tokenizer_config.json': '{}',
+    // The same bytes as tokenizer_config.json: two snapshot files, one blob.
+    'special_tokens_map.json': '{}',
     'README.md': '# tiny',
     'pytorch_model.bin': Buffer.alloc(1000, 1),
     'model.gguf': Buffer.alloc(1000, 2),
