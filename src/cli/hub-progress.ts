@@ -17,7 +17,7 @@ export function downloadProgressReporter(stream: OutStream, task: string): { onP
       if (now - last < 100 && p.receivedBytes < p.totalBytes) return;
       last = now;
       const mb = (n: number) => Math.round(n / 1e5) / 10;
-      sink().update({ task: `${task} (MB)`, done: mb(p.receivedBytes), total: mb(p.totalBytes), detail: `${formatBytes(p.bytesPerSecond)}/s · ETA ${duration(p.etaSeconds)} · ${p.filesDone}/${p.filesTotal} files` });
+      sink().update({ task: `${task} (MB)`, done: mb(p.receivedBytes), total: mb(p.totalBytes), detail: [p.bytesPerSecond > 0 ? `${formatBytes(p.bytesPerSecond)}/s · ETA ${duration(p.etaSeconds)}` : '', `${p.filesDone}/${p.filesTotal} files`].filter(Boolean).join(' · ') });
     },
     onMessage: (text) => sink().log(text),
     close: () => created?.close(),

@@ -177,12 +177,19 @@ class ProgressMeter {
     this.startBytes += bytes;
   }
 
+  /** A file is complete (downloaded and verified, or already there). */
+  finished(file: string, bytes: number): void {
+    this.filesDone++;
+    this.set(file, bytes);
+  }
+
   set(file: string, bytes: number): void {
     this.received.set(file, bytes);
     if (!this.onProgress) return;
     const elapsed = (Date.now() - this.started) / 1000;
     const received = this.sum;
-    const speed = elapsed > 0 ? (received - this.startBytes) / elapsed : 0;
+    // No speed (and no ETA) from the first fraction of a second: it would be noise.
+    const speed = elapsed >= 0.5 ? (received - this.startBytes) / elapsed : 0;
     this.onProgress({
       file, receivedBytes: received, totalBytes: this.total, filesDone: this.filesDone, filesTotal: this.files.length,
       bytesPerSecond: speed, etaSeconds: speed > 0 ? (this.total - received) / speed : Infinity,
@@ -208,6 +215,7 @@ async function downloadBlob(meta: FileMeta, folder: string, ctx: ErrorContext, m
   const blob = blobPath(folder, meta.etag);
   if (fs.existsSync(blob)) {
     meter.resumed(meta.file, meta.size);
+    meter.finished(meta.file, meta.size);
     return;
   }
   const incomplete = `${blob}.incomplete`;
@@ -288,7 +296,7 @@ async function downloadBlob(meta: FileMeta, folder: string, ctx: ErrorContext, m
     throw new UserError(`${ctx.repo}: ${meta.file} is corrupt (its sha256 is not the ${meta.etag} the hub announced); removed, run again to download it anew`);
   }
   fs.renameSync(incomplete, blob);
-  meter.filesDone++;
+  meter.finished(meta.file, meta.size);
 }
 
 /** Runs `tasks` at most `limit` at a time; the first failure aborts the rest and is rethrown once all have stopped. */
@@ -333,7 +341,7 @@ function checkFreeSpace(folder: string, bytes: number): void {
 }
 
 export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
+  if (n < 1000) return `${Math.round(n)} B`;
   const units = ['kB', 'MB', 'GB', 'TB'];
   let v = n / 1000;
   let i = 0;
@@ -410,8 +418,9 @@ export async function ensureModel(id: HubModelId, options: DownloadOptions): Pro
     weights = plan.weights;
   }
   await headAll(weights);
-  const meter = new ProgressMeter([...new Map(metas.map((m) => [m.etag, m])).values()], options.onProgress);
-  options.onMessage?.(`downloading ${display} (${metas.length} files, ${formatBytes(meter.total)}) into ${folder}`);
+  const blobs = [...new Map(metas.map((m) => [m.etag, m])).values()];
+  const meter = new ProgressMeter(blobs, options.onProgress);
+  options.onMessage?.(`downloading ${display} (${blobs.length} files, ${formatBytes(meter.total)}) into ${folder}`);
   await download(metas, meter);
   // Only now, with every blob complete and verified, does the snapshot appear.
   for (const m of metas) linkSnapshotFile(blobPath(folder, m.etag), path.join(snapshot, ...m.file.split('/')));

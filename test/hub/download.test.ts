@@ -70,6 +70,7 @@ describe('hub: downloads into the Python huggingface_hub cache layout', function
     assert.strictEqual(last.totalBytes, total);
     assert.strictEqual(last.receivedBytes, total);
     assert.ok(progress.length >= 5);
+    assert.deepStrictEqual([last.filesDone, last.filesTotal], [5, 5], 'six files, five distinct blobs, all done');
     assert.ok(progress.every((p, i) => i === 0 || p.receivedBytes >= progress[i - 1].receivedBytes), 'progress never goes back');
 
     const before = hub.requests.length;
@@ -177,6 +178,10 @@ describe('hub: downloads into the Python huggingface_hub cache layout', function
     await assert.rejects(ensureModel(parseHubId('tiny/no-config'), { settings }), (e: Error) => e.name === 'UserError' && /has no config\.json/.test(e.message));
     assert.deepStrictEqual(hub.requestsFor('pytorch_model.bin'), []);
     for (const repo of ['tiny/gpt', 'nobody/nothing']) assert.ok(!fs.existsSync(path.join(repoFolder(cache, repo), 'snapshots')));
+  });
+
+  it('an id the hub does not know may have been meant as a folder: the message says neither exists', async () => {
+    await assert.rejects(resolveModel('models/gpt2', { env, base: cache }), (e: Error) => e.name === 'UserError' && e.message.startsWith('models/gpt2 was not found on http://127.0.0.1:') && e.message.endsWith(`; and there is no folder ${path.join(cache, 'models', 'gpt2')}`));
   });
 
   it('malformed ids are one message; an existing folder wins over an id', () => {
