@@ -32,12 +32,28 @@ export interface RecordedRequest {
 
 const LFS = /\.(safetensors|bin|gguf|onnx|h5|msgpack)$/;
 
+const digests = new WeakMap<Buffer, Map<string, string>>();
+
+/** Hashes memoised per buffer: the server answers many requests for the same (possibly large) file. */
+function memo(content: Buffer, kind: string, compute: () => string): string {
+  let known = digests.get(content);
+  if (!known) digests.set(content, (known = new Map()));
+  let value = known.get(kind);
+  if (value === undefined) known.set(kind, (value = compute()));
+  return value;
+}
+
 export function gitBlobSha1(content: Buffer): string {
-  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+  return memo(content, 'sha1', () => createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex'));
 }
 
 export function sha256(content: Buffer): string {
-  return createHash('sha256').update(content).digest('hex');
+  return memo(content, 'sha256', () => createHash('sha256').update(content).digest('hex'));
+}
+
+/** File contents as bytes, without copying a Buffer. */
+function bytesOf(content: Buffer | string): Buffer {
+  return typeof content === 'string' ? Buffer.from(content) : content;
 }
 
 /** A safetensors file of F32 tensors filled with a pattern. */
@@ -138,7 +154,7 @@ export class FakeHub {
       if (!commit) return this.fail(res, 404, 'RevisionNotFound', `Invalid rev id: ${parts[5]}`);
       const blobs = url.searchParams.get('blobs') === 'true';
       const siblings = Object.entries(repo.commits[commit]).map(([rfilename, content]) => {
-        const bytes = Buffer.from(content);
+        const bytes = bytesOf(content);
         if (!blobs) return { rfilename };
         return LFS.test(rfilename) ? { rfilename, size: bytes.length, lfs: { sha256: sha256(bytes), size: bytes.length, pointerSize: 134 } } : { rfilename, size: bytes.length, blobId: gitBlobSha1(bytes) };
       });
@@ -154,7 +170,7 @@ export class FakeHub {
       const file = parts.slice(6).join('/');
       const content = this.repos[name]?.commits[commit]?.[file];
       if (content === undefined) return this.fail(res, 404, 'EntryNotFound', 'not found');
-      const bytes = Buffer.from(content);
+      const bytes = bytesOf(content);
       res.writeHead(200, { ETag: `"${gitBlobSha1(bytes)}"`, 'X-Repo-Commit': commit, 'Content-Length': bytes.length, 'Content-Type': 'text/plain' });
       res.end(req.method === 'HEAD' ? undefined : bytes);
       return;
@@ -169,7 +185,7 @@ export class FakeHub {
       const file = parts.slice(4).join('/');
       const content = this.missingOnResolve.has(`${name}/${file}`) ? undefined : repo.commits[commit][file];
       if (content === undefined) return this.fail(res, 404, 'EntryNotFound', 'Entry not found', commit);
-      const bytes = Buffer.from(content);
+      const bytes = bytesOf(content);
       if (LFS.test(file)) {
         const hash = sha256(bytes);
         this.blobs.set(hash, bytes);
