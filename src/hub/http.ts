@@ -1,6 +1,6 @@
 /**
  * HTTP to the hub on Node's http/https, with huggingface_hub's rules: the token goes only to the endpoint's
- * own host (never to the CDN a large file redirects to), metadata requests follow only relative redirects
+ * own host (never to the CDN a large file redirects to), metadata requests follow redirects on the hub
  * (the 307 to a resolve-cache path) and stop at one to another host (the 302 to the CDN), and errors are
  * read from `X-Error-Code` (utils/_http.py hf_raise_for_status).
  */
@@ -77,8 +77,9 @@ function isRedirect(status: number): boolean {
 }
 
 /**
- * Sends `method` to `url`, following redirects: every one when `followAll`, else only relative ones (as
- * huggingface_hub's HEAD does, so that the CDN location and the metadata on the redirect stay visible).
+ * Sends `method` to `url`, following redirects: every one when `followAll`, else only those that stay on
+ * the same origin (as huggingface_hub's HEAD does, so that the CDN location and the metadata on the
+ * redirect stay visible).
  * Authorization is recomputed for each hop, so it never reaches another host.
  */
 export async function requestFollowing(method: string, url: string, settings: HubSettings, options: { followAll: boolean; extraHeaders?: Record<string, string>; signal?: AbortSignal }): Promise<HubResponse> {
@@ -87,14 +88,15 @@ export async function requestFollowing(method: string, url: string, settings: Hu
     const res = await request(method, current, headersFor(current, settings, options.extraHeaders), options.signal);
     const location = header(res.headers, 'location');
     if (!isRedirect(res.status) || !location) return res;
-    const relative = !/^[a-z][a-z0-9+.-]*:/i.test(location) && !location.startsWith('//');
-    if (!relative && !options.followAll) return res;
+    const target = new URL(location, current);
+    // Metadata requests stay on the hub: a redirect elsewhere (the CDN) carries the file's metadata itself.
+    if (!options.followAll && target.origin !== new URL(current).origin) return res;
     if (hop >= MAX_REDIRECTS) {
       res.body.resume();
       throw new UserError(`${url}: more than ${MAX_REDIRECTS} redirects`);
     }
     res.body.resume();
-    current = new URL(location, current).toString();
+    current = target.toString();
   }
 }
 

@@ -7,7 +7,7 @@
  *        LFS files (*.safetensors, *.bin, *.gguf, *.onnx): 302 to a second server (the "CDN", another port) carrying
  *                           X-Linked-Etag (sha256), X-Linked-Size, X-Repo-Commit
  *   errors with X-Error-Code: RepoNotFound (401), GatedRepo (403), RevisionNotFound (404), EntryNotFound (404)
- * The CDN honours Range (206) and can drop a connection part-way through a file once. Every request is recorded.
+ * The CDN (on 127.0.0.2, else another port of 127.0.0.1) honours Range (206) and can drop a connection part-way through a file once. Every request is recorded.
  */
 import { createHash } from 'node:crypto';
 import * as http from 'node:http';
@@ -103,13 +103,20 @@ export class FakeHub {
   }
 
   get cdnOrigin(): string {
-    return `http://127.0.0.1:${(this.cdn.address() as AddressInfo).port}`;
+    const { address, port } = this.cdn.address() as AddressInfo;
+    return `http://${address}:${port}`;
   }
 
   async start(): Promise<this> {
     this.hub = http.createServer((req, res) => this.serveHub(req, res));
     this.cdn = http.createServer((req, res) => this.serveCdn(req, res));
-    await Promise.all([this.hub, this.cdn].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+    await new Promise<void>((r) => this.hub.listen(0, '127.0.0.1', r));
+    // The CDN on another loopback address, so that it is another host by name as well as by port (as the real
+    // CDN is); where only 127.0.0.1 exists (macOS), another port of it.
+    await new Promise<void>((resolve, reject) => {
+      this.cdn.once('error', (e: NodeJS.ErrnoException) => (e.code === 'EADDRNOTAVAIL' ? this.cdn.listen(0, '127.0.0.1', resolve) : reject(e)));
+      this.cdn.listen(0, '127.0.0.2', resolve);
+    });
     return this;
   }
 
