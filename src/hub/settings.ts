@@ -42,11 +42,13 @@ export function hubCacheDir(env: Env): string {
   return given ? expandUser(given) : path.join(hfHome(env), 'hub');
 }
 
-/** $HF_TOKEN (or the older HUGGING_FACE_HUB_TOKEN), else the token file ($HF_TOKEN_PATH, else $HF_HOME/token); blank means none. */
+/**
+ * $HF_TOKEN (or the older HUGGING_FACE_HUB_TOKEN), else the token file ($HF_TOKEN_PATH, else $HF_HOME/token),
+ * as huggingface_hub's get_token: a blank variable falls through to the file.
+ */
 export function hubToken(env: Env): string | undefined {
-  const fromEnv = (env.HF_TOKEN ?? env.HUGGING_FACE_HUB_TOKEN)?.trim();
+  const fromEnv = (env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN)?.trim();
   if (fromEnv) return fromEnv;
-  if (fromEnv === '') return undefined;
   const file = env.HF_TOKEN_PATH ? expandUser(env.HF_TOKEN_PATH) : path.join(hfHome(env), 'token');
   try {
     return fs.readFileSync(file, 'utf8').trim() || undefined;
