@@ -80,7 +80,7 @@ describe('cli: ptune models download | list | info against a loopback hub', func
     }
   });
 
-  it('--model takes a hub id: downloaded before the job is sent, then used from the cache with no request', async () => {
+  it('--model and PTUNE_MODEL take a hub id: downloaded before the job is sent, then used from the cache with no request', async () => {
     const fx = writeFixture(path.join(dir, 'data'));
     const first = await ptune(['eval', '--model', 'tiny/gpt', '--data', fx.dev, '--template', fx.template, '--json'], env);
     const snapshot = path.join(env.HF_HUB_CACHE, 'models--tiny--gpt', 'snapshots', MAIN);
@@ -91,6 +91,13 @@ describe('cli: ptune models download | list | info against a loopback hub', func
     const second = await ptune(['eval', '--model', 'tiny/gpt', '--data', fx.dev, '--template', fx.template, '--json'], env);
     assert.strictEqual(second.code, 0, second.stderr);
     assert.strictEqual(hub.requests.length, before);
+    // PTUNE_MODEL stands in for --model, hub id included.
+    const fromEnv = await ptune(['eval', '--data', fx.dev, '--template', fx.template, '--json'], { ...env, PTUNE_MODEL: 'tiny/gpt' });
+    assert.strictEqual(fromEnv.code, 0, fromEnv.stderr);
+    assert.strictEqual(hub.requests.length, before);
+    const neither = await ptune(['eval', '--data', fx.dev, '--template', fx.template], env);
+    assert.strictEqual(neither.code, 1);
+    assert.strictEqual(neither.stderr, "ptune: required option '--model <dir|id>' not specified (or set PTUNE_MODEL)\n");
     // A malformed id is caught before anything runs.
     const bad = await ptune(['eval', '--model', 'my model', '--data', fx.dev, '--template', fx.template], env);
     assert.strictEqual(bad.code, 1);

@@ -8,7 +8,7 @@ import { choiceFlag, numberFlag } from '../options';
 import { line, runCancellable, withClient, type CliIo, type OutStream } from '../io';
 import { textTable } from '../table';
 import { resolveModelForCli } from '../hub-progress';
-import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
+import { addRunFlags, addSkipInvalidFlag, MODEL_FLAG, MODEL_HELP, modelFrom, threadsFrom } from './shared-flags';
 import { addTuningFlags, tuningFrom } from './tuning-flags';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -17,7 +17,7 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
   const cmd = program
     .command('bench')
     .description('benchmark hard prompts against soft prompts on one labelled test set')
-    .requiredOption('--model <dir|id>', 'model folder, or Hugging Face id owner/name[@revision] (downloaded into the HF cache)')
+    .option(MODEL_FLAG, MODEL_HELP)
     .requiredOption('--data <file>', 'labelled test data')
     .option('--train <file>', 'training data (for --tune and few-shot prompts)')
     .option('--hard <file>', '.prompt file to evaluate (repeatable)', collect, [])
@@ -36,7 +36,7 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
   addRunFlags(addSkipInvalidFlag(cmd))
     .action(async (o: Record<string, unknown>) => {
       const params: BenchParams = {
-        model: o.model as string,
+        model: modelFrom(o, io),
         data: o.data as string,
         train: o.train as string | undefined,
         hard: o.hard as string[],

@@ -6,13 +6,13 @@ import { numberFlag } from '../options';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { textTable } from '../table';
 import { resolveModelForCli } from '../hub-progress';
-import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
+import { addRunFlags, addSkipInvalidFlag, MODEL_FLAG, MODEL_HELP, modelFrom, threadsFrom } from './shared-flags';
 
 export function registerEval(program: Command, io: CliIo): void {
   const cmd = program
     .command('eval')
     .description('evaluate a classification prompt (and optionally a soft prompt) on a labelled dataset')
-    .requiredOption('--model <dir|id>', 'model folder, or Hugging Face id owner/name[@revision] (downloaded into the HF cache)')
+    .option(MODEL_FLAG, MODEL_HELP)
     .requiredOption('--data <file>', 'labelled data (JSONL, JSON, CSV or TSV)')
     .requiredOption('--template <file>', '.prompt file')
     .option('--soft <dir>', 'soft prompt (PEFT prompt-tuning adapter folder)')
@@ -24,7 +24,7 @@ export function registerEval(program: Command, io: CliIo): void {
   addRunFlags(addSkipInvalidFlag(cmd))
     .action(async (o: Record<string, unknown>) => {
       const params: EvalParams = {
-        model: o.model as string,
+        model: modelFrom(o, io),
         data: o.data as string,
         template: o.template as string,
         soft: o.soft as string | undefined,

@@ -5,20 +5,20 @@ import type { ProjectParams } from '../../worker/protocol';
 import { choiceFlag, numberFlag } from '../options';
 import { line, warn, withClient, type CliIo } from '../io';
 import { resolveModelForCli } from '../hub-progress';
-import { addRunFlags, threadsFrom } from './shared-flags';
+import { addRunFlags, MODEL_FLAG, MODEL_HELP, modelFrom, threadsFrom } from './shared-flags';
 
 export function registerProject(program: Command, io: CliIo): void {
   const cmd = program
     .command('project')
     .description('show the vocabulary tokens nearest to each virtual token of a soft prompt')
-    .requiredOption('--model <dir|id>', 'model folder, or Hugging Face id owner/name[@revision] (downloaded into the HF cache)')
+    .option(MODEL_FLAG, MODEL_HELP)
     .requiredOption('--soft <dir>', 'soft prompt (PEFT prompt-tuning adapter folder)')
     .option('--top-k <n>', 'nearest tokens per virtual token (default 5)')
     .option('--metric <name>', 'cosine | l2 | dot (default cosine)');
   addRunFlags(cmd)
     .action(async (o: Record<string, unknown>) => {
       const params: ProjectParams = {
-        model: o.model as string,
+        model: modelFrom(o, io),
         soft: o.soft as string,
         topK: numberFlag('--top-k', o.topK as string | undefined, { integer: true, positive: true }) ?? 5,
         metric: choiceFlag('--metric', o.metric as string | undefined, PROJECTION_METRICS) ?? 'cosine',

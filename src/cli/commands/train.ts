@@ -7,7 +7,7 @@ import type { TrainParams, TrainResult } from '../../worker/protocol';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { duration, trainProgressReporter } from '../progress';
 import { resolveModelForCli } from '../hub-progress';
-import { addRunFlags, addSkipInvalidFlag, threadsFrom } from './shared-flags';
+import { addRunFlags, addSkipInvalidFlag, MODEL_FLAG, MODEL_HELP, modelFrom, threadsFrom } from './shared-flags';
 import { addTuningFlags, tuningFrom } from './tuning-flags';
 
 /** Exit codes: 0 done (or stopped early on the dev set), 1 diverged or failed, 130 cancelled. */
@@ -21,7 +21,7 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
   const cmd = program
     .command('train')
     .description('tune a soft prompt on a labelled dataset and save it as a PEFT prompt-tuning adapter')
-    .requiredOption('--model <dir|id>', 'model folder, or Hugging Face id owner/name[@revision] (downloaded into the HF cache)')
+    .option(MODEL_FLAG, MODEL_HELP)
     .requiredOption('--train <file>', 'training data (JSONL, JSON, CSV or TSV)')
     .requiredOption('--template <file>', '.prompt file (template, verbalizer, soft-prompt position)')
     .requiredOption('--out <dir>', 'adapter folder to write');
@@ -30,7 +30,7 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
     .action(async (o: Record<string, unknown>) => {
       const params: TrainParams = {
         ...tuningFrom(o),
-        model: o.model as string,
+        model: modelFrom(o, io),
         train: o.train as string,
         template: o.template as string,
         out: o.out as string,
