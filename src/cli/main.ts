@@ -15,8 +15,10 @@ import { registerDemo } from './commands/demo';
 import { registerEval } from './commands/eval';
 import { registerExportPeft } from './commands/export-peft';
 import { registerGenerate } from './commands/generate';
+import { registerModels } from './commands/models';
 import { registerProject } from './commands/project';
 import { registerTrain } from './commands/train';
+import { DownloadCancelledError } from '../hub/http';
 import { line, type CliIo } from './io';
 import { terminalSafe } from '../common/terminal';
 import { packageRoot } from './package-root';
@@ -43,6 +45,7 @@ export function buildProgram(io: CliIo, argv: readonly string[], setExit: (code:
   registerGenerate(program, io);
   registerDemo(program, io, setExit);
   registerExportPeft(program, io);
+  registerModels(program, io);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError(`(run ptune ${command.name()} --help)`);
   return program;
 }
@@ -65,7 +68,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
 export function reportError(e: unknown, io: CliIo): number {
   if (e instanceof CommanderError) return e.exitCode;
-  if (e instanceof JobCancelledError) {
+  if (e instanceof JobCancelledError || e instanceof DownloadCancelledError) {
     line(io.stderr, 'ptune: cancelled');
     return 130;
   }

@@ -3,6 +3,9 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { DEFAULT_DEVICE, DEVICES, type Device } from '../engine/runtime/device';
+import { findCachedModel } from '../hub/cache';
+import { classifyModel, type HubModelId } from '../hub/model-id';
+import { hubCacheDir } from '../hub/settings';
 
 export const SECTION = 'promptTuning';
 
@@ -32,15 +35,41 @@ export class Config {
     return this.raw.get<string>('model', '').trim();
   }
 
-  /** The model folder as an absolute path, or undefined when none is set. */
+  /**
+   * The model folder as an absolute path, or undefined when none is set. A hub id resolves to its snapshot
+   * in the Hugging Face cache (undefined until it is downloaded).
+   */
   get modelDir(): string | undefined {
     const value = this.modelSetting;
-    return value === '' ? undefined : resolveAgainstWorkspace(expandHome(value));
+    if (value === '') return undefined;
+    const hub = this.modelHubId;
+    if (hub) return findCachedModel(hubCacheDir(process.env), hub)?.path;
+    return resolveAgainstWorkspace(expandHome(value));
   }
 
-  async setModel(dir: string): Promise<void> {
-    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await this.raw.update('model', dir, target);
+  /** The setting as a Hugging Face id, when it is one (and no folder of that name exists in the workspace). */
+  get modelHubId(): HubModelId | undefined {
+    const value = this.modelSetting;
+    if (value === '') return undefined;
+    try {
+      const ref = classifyModel(value, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd());
+      return ref.kind === 'hub' ? ref.id : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The model's name for the status bar and views: the hub id, or the folder's name. */
+  get modelLabel(): string | undefined {
+    const value = this.modelSetting;
+    if (value === '') return undefined;
+    return this.modelHubId ? value : path.basename(resolveAgainstWorkspace(expandHome(value)));
+  }
+
+  /** Stores the setting (a hub id, or a folder as settingValue shapes it): in the workspace when one is open, unless `target` says otherwise. */
+  async setModel(value: string, target?: vscode.ConfigurationTarget): Promise<void> {
+    const where = target ?? (vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+    await this.raw.update('model', value, where);
   }
 
   /** Where benchmark result caches and scratch copies of unsaved prompts go. */

@@ -4,7 +4,6 @@ import { handleWebviewMessage, registerCommands } from './commands';
 import { Config } from './config';
 import { Ctx } from './ctx';
 import { restoreLastReport } from './flows/benchmark';
-import { modelName } from './flows/model';
 import { registerCodeLens } from './language/codeLens';
 import { registerCompletion } from './language/completion';
 import { PROMPT_LANGUAGE_ID } from './language/promptDocuments';
@@ -27,10 +26,10 @@ export function activate(context: vscode.ExtensionContext): void {
   modelItem.command = 'promptTuning.selectModel';
 
   const showModel = () => {
-    const name = modelName(ctx.config.modelDir);
+    const name = ctx.config.modelLabel;
     ctx.store.update({ model: { name } });
     modelItem.text = `$(hubot) ${name ?? 'No model'}`;
-    modelItem.tooltip = ctx.config.modelDir ? `Prompt Tuning model: ${ctx.config.modelDir}\nClick to change` : 'Select a model for Prompt Tuning';
+    modelItem.tooltip = name ? `Prompt Tuning model: ${ctx.config.modelSetting}${ctx.config.modelDir ? `\n${ctx.config.modelDir}` : ' (not downloaded yet)'}\nClick to change` : 'Select a model for Prompt Tuning';
   };
   showModel();
   const lastTraining = ctx.state.lastTraining;

@@ -3,7 +3,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { resolveDemoModel } from '../../src/cli/commands/demo';
+import { DEFAULT_HUB_DEMO_MODEL, resolveDemoModel } from '../../src/cli/commands/demo';
 import type { CliIo } from '../../src/cli/io';
 import { run } from '../../src/cli/main';
 import { loadAdapter } from '../../src/tuning/adapter';
@@ -243,13 +243,13 @@ describe('cli: ptune', function () {
     assert.match(mismatch.stderr, /^ptune: soft prompt .*adapter belongs to another model: its vectors have 6 dimensions/);
   });
 
-  it('demo model: --model, else PTUNE_MODEL, else ../shared/models/imdb-gpt2-small, else instructions', () => {
+  it('demo model: --model, else PTUNE_MODEL, else ../shared/models/imdb-gpt2-small, else the hub default', () => {
     const root = path.join(dir, 'root');
     const pkg = path.join(root, 'pkg');
     fs.mkdirSync(pkg, { recursive: true });
     assert.strictEqual(resolveDemoModel('m', { PTUNE_MODEL: 'e' }, pkg), 'm');
     assert.strictEqual(resolveDemoModel(undefined, { PTUNE_MODEL: 'e' }, pkg), 'e');
-    assert.throws(() => resolveDemoModel(undefined, {}, pkg), (e: Error) => e.name === 'UserError' && /npm run demo -- --model \/path\/to\/gpt2/.test(e.message) && /PTUNE_MODEL=/.test(e.message));
+    assert.strictEqual(resolveDemoModel(undefined, {}, pkg), DEFAULT_HUB_DEMO_MODEL);
     const shared = path.join(root, 'shared', 'models', 'imdb-gpt2-small');
     fs.mkdirSync(shared, { recursive: true });
     fs.writeFileSync(path.join(shared, 'config.json'), '{}');

@@ -7,7 +7,8 @@ import type { BenchParams, BenchResult } from '../../worker/protocol';
 import { choiceFlag, numberFlag } from '../options';
 import { line, runCancellable, withClient, type CliIo, type OutStream } from '../io';
 import { textTable } from '../table';
-import { addRunFlags, addSkipInvalidFlag, runFrom } from './shared-flags';
+import { resolveModelForCli } from '../hub-progress';
+import { addRunFlags, addSkipInvalidFlag, MODEL_FLAG, MODEL_HELP, modelFrom, runFrom } from './shared-flags';
 import { addTuningFlags, tuningFrom } from './tuning-flags';
 import { checkBenchOutput } from '../../worker/jobs/bench';
 
@@ -17,7 +18,7 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
   const cmd = program
     .command('bench')
     .description('benchmark hard prompts against soft prompts on one labelled test set')
-    .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
+    .option(MODEL_FLAG, MODEL_HELP)
     .requiredOption('--data <file>', 'labelled test data')
     .option('--train <file>', 'training data (for --tune and few-shot prompts)')
     .option('--hard <file>', '.prompt file to evaluate (repeatable)', collect, [])
@@ -36,7 +37,7 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
   addRunFlags(addSkipInvalidFlag(cmd))
     .action(async (o: Record<string, unknown>) => {
       const params: BenchParams = {
-        model: o.model as string,
+        model: modelFrom(o, io),
         data: o.data as string,
         train: o.train as string | undefined,
         hard: o.hard as string[],
@@ -61,7 +62,10 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
       };
       // Before the model loads: a bad --out costs nothing.
       checkBenchOutput(params, (note) => line(io.stderr, `ptune: warning: ${note}`));
-      const result = await withClient(io, runFrom(o), async (client) => {
+      const settings = runFrom(o); // --threads and --device are flags too: checked before any download
+      // After the flags are checked, so that a mistake costs no download: a hub id becomes its cached folder.
+      params.model = await resolveModelForCli(params.model, io);
+      const result = await withClient(io, settings, async (client) => {
         const sink = createProgressSink(io.stderr as OutStream & NodeJS.WritableStream);
         try {
           return await runCancellable(io, client, 'bench', params, {

@@ -16,6 +16,7 @@ import { packageRoot } from '../package-root';
 import { duration, trainProgressReporter } from '../progress';
 import { textTable } from '../table';
 import { runEval } from './eval';
+import { resolveModelForCli } from '../hub-progress';
 import { addRunFlags, addSkipInvalidFlag, runFrom } from './shared-flags';
 
 export const DEMO_STEPS = 60;
@@ -23,29 +24,23 @@ export const DEMO_STEPS = 60;
 export const DEMO_LR = 0.03;
 export const DEFAULT_DEMO_MODEL = path.join('..', 'shared', 'models', 'imdb-gpt2-small');
 
-/** --model, else $PTUNE_MODEL, else ../shared/models/imdb-gpt2-small beside the package when it exists. */
+/** Downloaded when there is no --model, no $PTUNE_MODEL and no ../shared model: small (135 M parameters, 270 MB), not gated, a llama. */
+export const DEFAULT_HUB_DEMO_MODEL = 'HuggingFaceTB/SmolLM2-135M';
+
+/** --model, else $PTUNE_MODEL, else ../shared/models/imdb-gpt2-small beside the package when it exists, else the hub default. */
 export function resolveDemoModel(given: string | undefined, env: Record<string, string | undefined>, root: string): string {
   if (given) return given;
   if (env.PTUNE_MODEL) return env.PTUNE_MODEL;
   const shared = path.resolve(root, DEFAULT_DEMO_MODEL);
   if (fs.existsSync(path.join(shared, 'config.json'))) return shared;
-  throw new UserError(
-    [
-      'the demo needs a model. Point it at a Hugging Face GPT-2 folder (config.json, model.safetensors, tokenizer.json), either',
-      '  npm run demo -- --model /path/to/gpt2',
-      'or',
-      '  PTUNE_MODEL=/path/to/gpt2 npm run demo',
-      'For example, with Python\'s huggingface_hub installed: huggingface-cli download openai-community/gpt2 --local-dir models/gpt2',
-      '(then --model models/gpt2). distilgpt2 and other GPT-2-family checkpoints work too.',
-    ].join('\n'),
-  );
+  return DEFAULT_HUB_DEMO_MODEL;
 }
 
 export function registerDemo(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const cmd = program
     .command('demo')
     .description('train a soft prompt on the example reviews and compare it with the hand-written prompt')
-    .option('--model <dir>', `GPT-2 checkpoint folder (default: $PTUNE_MODEL, else ${DEFAULT_DEMO_MODEL})`)
+    .option('--model <dir|id>', `model folder or Hugging Face id owner/name[@revision] (default: $PTUNE_MODEL, else ${DEFAULT_DEMO_MODEL} when it exists, else ${DEFAULT_HUB_DEMO_MODEL})`)
     .option('--train <file>', 'training data (default examples/data/reviews-train.jsonl)')
     .option('--eval <file>', 'evaluation data (default examples/data/reviews-dev.jsonl)')
     .option('--template <file>', 'prompt file (default examples/reviews.prompt)')
@@ -56,26 +51,32 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
   addRunFlags(addSkipInvalidFlag(cmd))
     .action(async (o: Record<string, unknown>) => {
       const root = packageRoot();
-      const model = resolveDemoModel(o.model as string | undefined, io.env, root);
+      const modelArg = resolveDemoModel(o.model as string | undefined, io.env, root);
       const train = (o.train as string | undefined) ?? path.join(root, 'examples', 'data', 'reviews-train.jsonl');
       const evalFile = (o.eval as string | undefined) ?? path.join(root, 'examples', 'data', 'reviews-dev.jsonl');
       const template = (o.template as string | undefined) ?? path.join(root, 'examples', 'reviews.prompt');
       const out = (o.out as string | undefined) ?? path.join(os.tmpdir(), 'ptune-demo-soft-prompt');
       if (o.out !== undefined) checkOutputFolder(out, false);
       const skipInvalid = o.skipInvalid === true;
+      const numbers = {
+        steps: numberFlag('--steps', o.steps as string | undefined, { integer: true, positive: true }) ?? DEMO_STEPS,
+        lr: numberFlag('--lr', o.lr as string | undefined, { positive: true }) ?? DEMO_LR,
+        seed: numberFlag('--seed', o.seed as string | undefined, { integer: true, min: 0 }),
+      };
+      // After the flags are checked, so that a mistake costs no download: a hub id (--model, $PTUNE_MODEL or the default) becomes its cached folder.
+      const settings = runFrom(o); // --threads and --device are flags too: checked before any download
+      const model = await resolveModelForCli(modelArg, io, o.model ? '--model' : io.env.PTUNE_MODEL ? 'PTUNE_MODEL' : 'the demo model');
       const trainParams: TrainParams = {
         model,
         train,
         template,
         out,
-        steps: numberFlag('--steps', o.steps as string | undefined, { integer: true, positive: true }) ?? DEMO_STEPS,
-        lr: numberFlag('--lr', o.lr as string | undefined, { positive: true }) ?? DEMO_LR,
-        seed: numberFlag('--seed', o.seed as string | undefined, { integer: true, min: 0 }),
+        ...numbers,
         // The default folder is the demo's own scratch space.
         overwrite: o.out === undefined,
         skipInvalid,
       };
-      const { hard, trained, soft } = await withClient(io, runFrom(o), async (client) => {
+      const { hard, trained, soft } = await withClient(io, settings, async (client) => {
         line(io.stderr, `model: ${model}`);
         const hard = await runEval(client, { model, data: evalFile, template, skipInvalid }, io, 'hard prompt');
         for (const w of hard.warnings) warn(io, w);

@@ -6,13 +6,14 @@ import { numberFlag } from '../options';
 import { checkEvalPredictions } from '../../worker/jobs/eval';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { textTable } from '../table';
-import { addRunFlags, addSkipInvalidFlag, runFrom } from './shared-flags';
+import { resolveModelForCli } from '../hub-progress';
+import { addRunFlags, addSkipInvalidFlag, MODEL_FLAG, MODEL_HELP, modelFrom, runFrom } from './shared-flags';
 
 export function registerEval(program: Command, io: CliIo): void {
   const cmd = program
     .command('eval')
     .description('evaluate a classification or generation prompt (and optionally a soft prompt) on a labelled dataset')
-    .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
+    .option(MODEL_FLAG, MODEL_HELP)
     .requiredOption('--data <file>', 'labelled data (JSONL, JSON, CSV or TSV)')
     .requiredOption('--template <file>', '.prompt file')
     .option('--soft <dir>', 'soft prompt (PEFT prompt-tuning adapter folder)')
@@ -24,7 +25,7 @@ export function registerEval(program: Command, io: CliIo): void {
   addRunFlags(addSkipInvalidFlag(cmd))
     .action(async (o: Record<string, unknown>) => {
       const params: EvalParams = {
-        model: o.model as string,
+        model: modelFrom(o, io),
         data: o.data as string,
         template: o.template as string,
         soft: o.soft as string | undefined,
@@ -37,7 +38,10 @@ export function registerEval(program: Command, io: CliIo): void {
       };
       // Before the model loads: a bad --predictions path costs nothing.
       checkEvalPredictions(params, (note) => warn(io, note));
-      const result = await withClient(io, runFrom(o), (client) => runEval(client, params, io));
+      const settings = runFrom(o); // --threads and --device are flags too: checked before any download
+      // After the flags are checked, so that a mistake costs no download: a hub id becomes its cached folder.
+      params.model = await resolveModelForCli(params.model, io);
+      const result = await withClient(io, settings, (client) => runEval(client, params, io));
       printEvalResult(io, result, o.json === true);
     });
 }

@@ -4,14 +4,15 @@ import { checkExportFolder } from '../../export/peft-export';
 import { resolveTrainOptions } from '../../tuning/train-options';
 import type { ExportPeftParams } from '../../worker/protocol';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
-import { addRunFlags, addSkipInvalidFlag, runFrom } from './shared-flags';
+import { resolveModelForCli } from '../hub-progress';
+import { addRunFlags, addSkipInvalidFlag, MODEL_FLAG, MODEL_HELP, modelFrom, runFrom } from './shared-flags';
 import { addTuningFlags, tuningFrom } from './tuning-flags';
 
 export function registerExportPeft(program: Command, io: CliIo): void {
   const cmd = program
     .command('export-peft')
     .description('write the soft-prompt training `ptune train` would run as a Python project (transformers + PEFT + accelerate) for a GPU or a cluster')
-    .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder (tokenizes the rows and draws the initial prompt)')
+    .option(MODEL_FLAG, `${MODEL_HELP} (tokenizes the rows and draws the initial prompt)`)
     .requiredOption('--train <file>', 'training data (JSONL, JSON, CSV or TSV)')
     .requiredOption('--template <file>', '.prompt file (template, verbalizer; the soft prompt must be a prefix)')
     .requiredOption('--out <dir>', 'project folder to write (train.py, data/, README.md, …)');
@@ -19,7 +20,7 @@ export function registerExportPeft(program: Command, io: CliIo): void {
   addRunFlags(addSkipInvalidFlag(cmd)).action(async (o: Record<string, unknown>) => {
     const params: ExportPeftParams = {
       ...tuningFrom(o),
-      model: o.model as string,
+      model: modelFrom(o, io),
       train: o.train as string,
       template: o.template as string,
       out: o.out as string,
@@ -29,7 +30,10 @@ export function registerExportPeft(program: Command, io: CliIo): void {
     // Check options and --out here too, so that mistakes cost no model load.
     resolveTrainOptions(params);
     checkExportFolder(params.out, params.overwrite ?? false);
-    const r = await withClient(io, runFrom(o), (client) => runCancellable(io, client, 'exportPeft', params, { onProgress: (p) => line(io.stderr, `ptune: ${p.message}`) }));
+    const settings = runFrom(o); // --threads and --device are flags too: checked before any download
+    // After the flags are checked, so that a mistake costs no download: a hub id becomes its cached folder.
+    params.model = await resolveModelForCli(params.model, io);
+    const r = await withClient(io, settings, (client) => runCancellable(io, client, 'exportPeft', params, { onProgress: (p) => line(io.stderr, `ptune: ${p.message}`) }));
     for (const w of r.warnings) warn(io, w);
     if (o.json === true) {
       line(io.stdout, JSON.stringify(r));

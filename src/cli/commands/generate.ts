@@ -5,7 +5,8 @@ import { FLAG_NAMES, checkSampling, type SamplingRequest } from '../../generatio
 import type { GenerateParams, GenerateResult } from '../../worker/protocol';
 import { numberFlag } from '../options';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
-import { addRunFlags, runFrom } from './shared-flags';
+import { resolveModelForCli } from '../hub-progress';
+import { addRunFlags, MODEL_FLAG, MODEL_HELP, modelFrom, runFrom } from './shared-flags';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -24,7 +25,7 @@ export function registerGenerate(program: Command, io: CliIo): void {
   const cmd = program
     .command('generate')
     .description('generate text from a prompt file for one row or typed inputs, streamed as it is produced')
-    .requiredOption('--model <dir>', 'Hugging Face checkpoint folder')
+    .option(MODEL_FLAG, MODEL_HELP)
     .requiredOption('--template <file>', '.prompt file')
     .option('--soft <dir>', 'soft prompt (PEFT prompt-tuning adapter folder)')
     .option('--input <key=value>', 'a value for one of the prompt\'s inputs (repeatable)', collect, [])
@@ -52,7 +53,7 @@ export function registerGenerate(program: Command, io: CliIo): void {
     };
     for (const key of Object.keys(sampling) as (keyof SamplingRequest)[]) if (sampling[key] === undefined) delete sampling[key];
     const params: GenerateParams = {
-      model: o.model as string,
+      model: modelFrom(o, io),
       template: o.template as string,
       soft: o.soft as string | undefined,
       maxNewTokens: num(FLAG_NAMES.maxNewTokens, 'maxNewTokens', true),
@@ -70,7 +71,10 @@ export function registerGenerate(program: Command, io: CliIo): void {
     } else params.row = inputsToRow(inputs);
 
     let streamed = '';
-    const result: GenerateResult = await withClient(io, runFrom(o), (client) =>
+    const settings = runFrom(o); // --threads and --device are flags too: checked before any download
+    // After the flags are checked, so that a mistake costs no download: a hub id becomes its cached folder.
+    params.model = await resolveModelForCli(params.model, io);
+    const result: GenerateResult = await withClient(io, settings, (client) =>
       runCancellable(io, client, 'generate', params, {
         onProgress: (p) => {
           streamed += p.text;

@@ -5,7 +5,8 @@ import type { WorkerClient } from '../../worker/client';
 import type { TrainParams, TrainResult } from '../../worker/protocol';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { duration, trainProgressReporter } from '../progress';
-import { addRunFlags, addSkipInvalidFlag, runFrom } from './shared-flags';
+import { resolveModelForCli } from '../hub-progress';
+import { addRunFlags, addSkipInvalidFlag, MODEL_FLAG, MODEL_HELP, modelFrom, runFrom } from './shared-flags';
 import { addTuningFlags, tuningFrom } from './tuning-flags';
 
 /** Exit codes: 0 done (or stopped early on the dev set), 1 diverged or failed, 130 cancelled. */
@@ -19,7 +20,7 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
   const cmd = program
     .command('train')
     .description('tune a soft prompt on a labelled dataset and save it as a PEFT prompt-tuning adapter')
-    .requiredOption('--model <dir>', 'Hugging Face GPT-2 checkpoint folder')
+    .option(MODEL_FLAG, MODEL_HELP)
     .requiredOption('--train <file>', 'training data (JSONL, JSON, CSV or TSV)')
     .requiredOption('--template <file>', '.prompt file (template, verbalizer, soft-prompt position)')
     .requiredOption('--out <dir>', 'adapter folder to write');
@@ -28,7 +29,7 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
     .action(async (o: Record<string, unknown>) => {
       const params: TrainParams = {
         ...tuningFrom(o),
-        model: o.model as string,
+        model: modelFrom(o, io),
         train: o.train as string,
         template: o.template as string,
         out: o.out as string,
@@ -37,7 +38,10 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
       };
       // Check options and --out here too, so that mistakes cost no model load.
       checkTrainOutput(params, resolveTrainOptions(params), (note) => warn(io, note));
-      const result = await withClient(io, runFrom(o), (client) => runTrain(client, params, io));
+      const settings = runFrom(o); // --threads and --device are flags too: checked before any download
+      // After the flags are checked, so that a mistake costs no download: a hub id becomes its cached folder.
+      params.model = await resolveModelForCli(params.model, io);
+      const result = await withClient(io, settings, (client) => runTrain(client, params, io));
       printTrainResult(io, result, o.json === true);
       setExit(trainExitCode(result));
     });

@@ -1,47 +1,181 @@
-/** Select Model: a Hugging Face checkpoint folder (config.json, tokenizer.json, weights). */
+/**
+ * Select Model: one quick pick of the models in the Hugging Face cache, model folders in the workspace,
+ * curated small models (downloaded with a cancellable progress notification), a hub id, or a folder.
+ * The model_type is checked when a model is chosen, not when the first job fails.
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isUserError, UserError } from '../../engine/errors';
+import { findCachedModel, scanCache } from '../../hub/cache';
+import { CURATED_MODELS } from '../../hub/curated';
+import { ensureModel, fetchRepoInfo, formatBytes, type DownloadProgress } from '../../hub/download';
+import { DownloadCancelledError } from '../../hub/http';
+import { hubIdProblem, parseHubId } from '../../hub/model-id';
+import { unsupportedReason } from '../../hub/model-types';
+import { hubSettings, type HubSettings } from '../../hub/settings';
 import type { Ctx } from '../ctx';
-import { displayPath } from '../language/promptDocuments';
+import { buildModelItems, settingValue, type ModelChoice, type ModelItem } from './modelItems';
+
+function workspaceRoot(): string | undefined {
+  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+}
+
+function readModelType(dir: string): string | undefined {
+  try {
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { model_type?: unknown };
+    return typeof config.model_type === 'string' ? config.model_type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function workspaceModelFolders(ctx: Ctx): Promise<Array<{ dir: string; modelType?: string }>> {
+  const dirs = new Set<string>();
+  const last = ctx.state.lastModel;
+  if (last && !last.includes(`${path.sep}snapshots${path.sep}`)) dirs.add(last);
+  const current = ctx.config.modelHubId ? undefined : ctx.config.modelDir;
+  if (current) dirs.add(current);
+  for (const f of await vscode.workspace.findFiles('**/config.json', '**/node_modules/**', 200)) dirs.add(path.dirname(f.fsPath));
+  return [...dirs].filter(isModelFolder).map((dir) => ({ dir, modelType: readModelType(dir) }));
+}
 
 export async function selectModel(ctx: Ctx): Promise<string | undefined> {
-  const candidates = new Set<string>();
-  const current = ctx.config.modelDir;
-  if (current) candidates.add(current);
-  const last = ctx.state.lastModel;
-  if (last) candidates.add(last);
-  for (const f of await vscode.workspace.findFiles('**/config.json', '**/node_modules/**', 200)) {
-    if (isModelFolder(path.dirname(f.fsPath))) candidates.add(path.dirname(f.fsPath));
-  }
-  type Item = vscode.QuickPickItem & { dir?: string };
-  const items: Item[] = [...candidates].filter(isModelFolder).map((dir) => ({
-    label: path.basename(dir), description: displayPath(dir), detail: dir === current ? 'selected' : undefined, dir,
+  const settings = hubSettings(process.env);
+  const items = buildModelItems({
+    cached: scanCache(settings.cacheDir),
+    curated: CURATED_MODELS,
+    folders: await workspaceModelFolders(ctx),
+    current: ctx.config.modelSetting || undefined,
+    workspaceRoot: workspaceRoot(),
+  });
+  type Pick = vscode.QuickPickItem & { item: ModelItem };
+  const picks: Pick[] = items.map((item) => ({
+    label: item.label, description: item.description, detail: item.detail, picked: item.picked, item,
+    kind: item.separator ? vscode.QuickPickItemKind.Separator : vscode.QuickPickItemKind.Default,
   }));
-  items.push({ label: '$(folder-opened) Choose a model folder…' });
-  const picked = items.length === 1 ? items[0] : await vscode.window.showQuickPick(items, { title: 'Select Model', placeHolder: 'A Hugging Face checkpoint folder' });
-  if (!picked) return undefined;
-  let dir = picked.dir;
-  if (!dir) {
+  const picked = await vscode.window.showQuickPick(picks, { title: 'Select Model', placeHolder: 'A model from the Hugging Face cache or hub, or a checkpoint folder', matchOnDescription: true });
+  const choice = picked?.item.choice;
+  if (!choice) return undefined;
+  try {
+    return await useChoice(ctx, choice, settings);
+  } catch (e) {
+    if (e instanceof DownloadCancelledError) return undefined;
+    void vscode.window.showErrorMessage(isUserError(e) ? e.message : `Select Model failed: ${(e as Error).message}`);
+    if (!isUserError(e)) ctx.output.error(e as Error);
+    return undefined;
+  }
+}
+
+async function useChoice(ctx: Ctx, choice: ModelChoice, settings: HubSettings): Promise<string | undefined> {
+  if (choice.kind === 'enter-id') {
+    const id = await vscode.window.showInputBox({
+      title: 'Hugging Face model id', prompt: 'owner/name, optionally @revision (a branch, tag or commit)', placeHolder: 'HuggingFaceTB/SmolLM2-135M',
+      validateInput: (text) => (text.trim() === '' ? undefined : hubIdProblem(text.trim())),
+    });
+    if (!id?.trim()) return undefined;
+    return useHubModel(ctx, id.trim(), settings);
+  }
+  if (choice.kind === 'browse') {
     const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Select Model', title: 'Model folder (config.json, tokenizer.json, model.safetensors)' });
-    dir = chosen?.[0]?.fsPath;
+    const dir = chosen?.[0]?.fsPath;
     if (!dir) return undefined;
     if (!isModelFolder(dir)) {
       void vscode.window.showErrorMessage(`${dir} is not a model folder: it needs config.json and tokenizer.json (a Hugging Face checkpoint).`);
       return undefined;
     }
+    return useFolder(ctx, dir);
   }
-  await ctx.config.setModel(dir);
+  if (choice.unsupported) {
+    void vscode.window.showErrorMessage(`${choice.kind === 'hub' ? choice.id : choice.dir}: ${choice.unsupported}.`);
+    return undefined;
+  }
+  return choice.kind === 'hub' ? useHubModel(ctx, choice.id, settings) : useFolder(ctx, choice.dir);
+}
+
+async function useFolder(ctx: Ctx, dir: string): Promise<string | undefined> {
+  const reason = unsupportedReason(readModelType(dir));
+  if (reason) {
+    void vscode.window.showErrorMessage(`${dir}: ${reason}.`);
+    return undefined;
+  }
+  const { value, absolute } = settingValue({ kind: 'folder', dir }, workspaceRoot());
+  let target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  if (absolute && target === vscode.ConfigurationTarget.Workspace) {
+    // An absolute path in shared workspace settings breaks for everyone else: ask first.
+    const answer = await vscode.window.showWarningMessage(
+      `${dir} is outside the workspace. Where should the model setting go?`, { modal: true },
+      'User settings', 'Workspace settings (absolute path)',
+    );
+    if (!answer) return undefined;
+    if (answer === 'User settings') target = vscode.ConfigurationTarget.Global;
+  }
+  await ctx.config.setModel(value, target);
   await ctx.state.setLastModel(dir);
   ctx.output.info(`model: ${dir}`);
   return dir;
 }
 
-export function isModelFolder(dir: string): boolean {
-  return fs.existsSync(path.join(dir, 'config.json')) && fs.existsSync(path.join(dir, 'tokenizer.json'));
+/** A hub id: from the cache, else its type checked with the hub and downloaded with a progress notification. */
+async function useHubModel(ctx: Ctx, text: string, settings: HubSettings): Promise<string | undefined> {
+  const id = parseHubId(text);
+  const dir = findCachedModel(settings.cacheDir, id)?.path ?? (await downloadModel(ctx, text, settings));
+  if (!dir) return undefined;
+  const reason = unsupportedReason(readModelType(dir));
+  if (reason) {
+    void vscode.window.showErrorMessage(`${text}: ${reason}.`);
+    return undefined;
+  }
+  await ctx.config.setModel(settingValue({ kind: 'hub', id: text }, workspaceRoot()).value);
+  await ctx.state.setLastModel(dir);
+  ctx.output.info(`model: ${text} (${dir})`);
+  return dir;
 }
 
-/** The model's display name for the views and status bar. */
-export function modelName(dir: string | undefined): string | undefined {
-  return dir ? path.basename(dir) : undefined;
+function progressMessage(p: DownloadProgress): string {
+  const eta = Number.isFinite(p.etaSeconds) ? ` · ${p.etaSeconds < 60 ? `${Math.ceil(p.etaSeconds)} s` : `${Math.ceil(p.etaSeconds / 60)} min`} left` : '';
+  return `${formatBytes(p.receivedBytes)} of ${formatBytes(p.totalBytes)} · ${formatBytes(p.bytesPerSecond)}/s${eta}`;
+}
+
+/** Downloads `text` into the shared cache with a cancellable notification; undefined when cancelled. */
+export async function downloadModel(ctx: Ctx, text: string, settings: HubSettings = hubSettings(process.env)): Promise<string | undefined> {
+  const id = parseHubId(text);
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Downloading ${text}`, cancellable: true }, async (progress, token) => {
+    const controller = new AbortController();
+    token.onCancellationRequested(() => controller.abort());
+    // Checked before the weights come down: the API tells the model_type.
+    if (!settings.offline) {
+      const info = await fetchRepoInfo(id, settings, controller.signal);
+      const reason = info.config?.model_type !== undefined ? unsupportedReason(info.config.model_type) : undefined;
+      if (reason) throw new UserError(`${text}: ${reason}; nothing was downloaded.`);
+    }
+    let reported = 0;
+    let lastReport = 0;
+    try {
+      const got = await ensureModel(id, {
+        settings, signal: controller.signal,
+        onMessage: (m) => ctx.output.info(m),
+        onProgress: (p) => {
+          const now = Date.now();
+          if (now - lastReport < 250 && p.receivedBytes < p.totalBytes) return;
+          lastReport = now;
+          const percent = p.totalBytes > 0 ? (100 * p.receivedBytes) / p.totalBytes : 100;
+          progress.report({ increment: percent - reported, message: progressMessage(p) });
+          reported = percent;
+        },
+      });
+      ctx.output.info(`${text}: ${got.fromCache ? 'in the cache' : 'downloaded'} (${got.path})`);
+      return got.path;
+    } catch (e) {
+      if (e instanceof DownloadCancelledError) {
+        ctx.output.info(`${text}: download cancelled; the part downloaded is kept and resumes next time`);
+        return undefined;
+      }
+      throw e;
+    }
+  });
+}
+
+export function isModelFolder(dir: string): boolean {
+  return fs.existsSync(path.join(dir, 'config.json')) && fs.existsSync(path.join(dir, 'tokenizer.json'));
 }

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { displayPath, isPromptDocument } from '../language/promptDocuments';
 import type { PromptDatasets } from '../state';
-import { selectModel } from './model';
+import { downloadModel, selectModel } from './model';
 
 const DATA_GLOB = '**/*.{jsonl,ndjson,json,csv,tsv}';
 const DATA_EXCLUDE = '{**/node_modules/**,**/.vscode/**,**/package.json,**/package-lock.json,**/tsconfig*.json,**/adapter_config.json,**/ptune_training.json,**/report.json,**/predictions*.jsonl}';
@@ -64,12 +64,25 @@ export async function pickDataset(ctx: Ctx, promptFile: string, role: keyof Prom
   return file;
 }
 
-/** The selected model folder; asks the user to select one when none is set. */
+/** The selected model folder; downloads a hub id that is not cached yet, or asks the user to select a model. */
 export async function requireModel(ctx: Ctx): Promise<string | undefined> {
   const dir = ctx.config.modelDir;
   if (dir && fs.existsSync(path.join(dir, 'config.json'))) return dir;
+  const setting = ctx.config.modelSetting;
+  if (ctx.config.modelHubId) {
+    const choice = await vscode.window.showWarningMessage(`The model ${setting} is not downloaded yet.`, 'Download', 'Select Model');
+    if (choice === 'Download') {
+      try {
+        return await downloadModel(ctx, setting);
+      } catch (e) {
+        void vscode.window.showErrorMessage((e as Error).message);
+        return undefined;
+      }
+    }
+    return choice ? selectModel(ctx) : undefined;
+  }
   const problem = dir ? `The model folder ${dir} has no config.json.` : 'No model is selected.';
-  const choice = await vscode.window.showWarningMessage(`${problem} Select a model folder to continue.`, 'Select Model');
+  const choice = await vscode.window.showWarningMessage(`${problem} Select a model to continue.`, 'Select Model');
   return choice ? selectModel(ctx) : undefined;
 }
 
