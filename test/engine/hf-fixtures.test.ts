@@ -22,7 +22,14 @@ interface Expected {
 }
 
 /** Variants the engine does not match yet, with the reason (the test stays, skipped, until the engine is fixed). */
-const KNOWN_MISMATCHES: Record<string, string> = {};
+const KNOWN_MISMATCHES: Record<string, string> = {
+  // transformers' _compute_longrope_parameters: `factor = rope_parameters_dict.get("factor")`, and only when it is
+  // None `factor = config.max_position_embeddings / original_max_position_embeddings`; the factor sets the attention
+  // scaling √(1 + ln factor / ln original). rope.ts uses max / original whenever original_max_position_embeddings is
+  // at the top level (every Phi-3 config), so it scales by √(1 + ln 4 / ln 16) where transformers uses ln 2.
+  'phi3-longrope-explicit-factor':
+    'rope.ts ignores an explicit longrope rope_scaling.factor when original_max_position_embeddings is at the top level (transformers uses the explicit factor; max abs difference 3.35)',
+};
 
 /** A parsed config.json; the edits below reach into its nested objects (rope_parameters). */
 type Config = Record<string, any>;
@@ -58,6 +65,10 @@ const FEATURES: Record<string, Record<string, (c: Config) => void>> = {
     'short factors up to original_max_position_embeddings': (c) => (c.rope_parameters.short_factor = c.rope_parameters.long_factor),
     'the longrope attention factor': (c) => (c.rope_parameters.attention_factor = 1),
   },
+  'phi3-longrope-explicit-factor': {
+    'the explicit longrope factor (2, not 64 / 16)': (c) => delete c.rope_parameters.factor,
+    'long factors past original_max_position_embeddings': (c) => (c.rope_parameters.long_factor = c.rope_parameters.short_factor),
+  },
   'gemma3-linear-global-softcap': {
     'linear RoPE scaling on the global layers': (c) => (c.rope_parameters.full_attention.factor = 1),
     'final logit soft-capping': (c) => (c.final_logit_softcapping = null),
@@ -66,6 +77,53 @@ const FEATURES: Record<string, Record<string, (c: Config) => void>> = {
     'the window edge (q − k < window)': (c) => (c.sliding_window = 5),
   },
 };
+
+/**
+ * The same settings in the form configs had before transformers 5 (what most Hub checkpoints still carry):
+ * rope_theta and rope_scaling at the top level (Phi-3: `type: "longrope"`, original_max_position_embeddings only at
+ * the top level), Gemma 3's rope_local_base_freq and sliding_window_pattern, Qwen2 without layer_types (derived from
+ * max_window_layers). transformers 5.18 reads each to the same logits as the saved form (checked when the fixtures
+ * were made); so must the engine.
+ */
+function toLegacyForm(c: Config): void {
+  const rp = c.rope_parameters;
+  delete c.rope_parameters;
+  if (rp.full_attention) {
+    const { rope_theta: globalTheta, ...globalScaling } = rp.full_attention;
+    c.rope_theta = globalTheta;
+    c.rope_local_base_freq = rp.sliding_attention.rope_theta;
+    c.rope_scaling = globalScaling.rope_type === 'default' ? null : globalScaling;
+    // Layer i is global when (i + 1) % pattern == 0.
+    const pattern = c.layer_types.indexOf('full_attention') + 1;
+    assert.deepEqual(c.layer_types, c.layer_types.map((_: string, i: number) => ((i + 1) % pattern ? 'sliding_attention' : 'full_attention')));
+    delete c.layer_types;
+    c.sliding_window_pattern = pattern;
+  } else {
+    const { rope_theta, partial_rotary_factor: _keptAtTopLevel, ...scaling } = rp;
+    c.rope_theta = rope_theta;
+    if (c.model_type === 'phi3') {
+      delete scaling.original_max_position_embeddings;
+      scaling.type = scaling.rope_type;
+      delete scaling.rope_type;
+    }
+    c.rope_scaling = (scaling.rope_type ?? scaling.type) === 'default' ? null : scaling;
+  }
+  if (c.model_type === 'qwen2') delete c.layer_types;
+}
+
+/** A copy of a fixture folder with config.json edited, for the duration of `body`. */
+async function withConfig(variant: string, edit: (c: Config) => unknown, body: (dir: string) => Promise<void>): Promise<void> {
+  const tmp = mkdtempSync(join(tmpdir(), 'hf-fixture-'));
+  try {
+    for (const f of readdirSync(join(FIXTURES, variant))) copyFileSync(join(FIXTURES, variant, f), join(tmp, f));
+    const config = JSON.parse(readFileSync(join(FIXTURES, variant, 'config.json'), 'utf8')) as Config;
+    edit(config);
+    writeFileSync(join(tmp, 'config.json'), JSON.stringify(config));
+    await body(tmp);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
 
 /** The largest |engine − transformers| over every recorded logit, each run as one `logits` call (one padded batch). */
 async function maxDifference(dir: string, expected: Expected): Promise<{ maxDiff: number; compared: number }> {
@@ -113,11 +171,10 @@ describe('logits parity with Hugging Face transformers on configuration variants
   for (const variant of variants) {
     const reason = KNOWN_MISMATCHES[variant];
     const title = `${variant}: full-vocabulary logits of the last positions within ${TOLERANCE} of transformers`;
-    if (reason) {
-      it.skip(`${title} — SKIPPED, engine mismatch: ${reason}`);
-      continue;
-    }
-    it(title, async function () {
+    // A known mismatch keeps its tests, skipped, with the reason in the title.
+    const parity = reason ? it.skip : it;
+    const skipped = reason ? ` — SKIPPED, engine mismatch: ${reason}` : '';
+    parity(title + skipped, async function () {
       const expected = readExpected(variant);
       const { maxDiff, compared } = await maxDifference(join(FIXTURES, variant), expected);
       console.log(`      ${variant}: max abs logit difference vs transformers ${expected.made_by.transformers} ${maxDiff.toExponential(2)} (${compared} logits)`);
@@ -128,20 +185,23 @@ describe('logits parity with Hugging Face transformers on configuration variants
       const features = FEATURES[variant];
       assert.ok(features, `${variant}: list what the fixture exercises in FEATURES`);
       const expected = readExpected(variant);
-      const tmp = mkdtempSync(join(tmpdir(), 'hf-fixture-'));
-      try {
-        for (const f of readdirSync(join(FIXTURES, variant))) copyFileSync(join(FIXTURES, variant, f), join(tmp, f));
-        const original = readFileSync(join(FIXTURES, variant, 'config.json'), 'utf8');
-        for (const [feature, ignore] of Object.entries(features)) {
-          const config = JSON.parse(original) as Config;
-          ignore(config);
-          writeFileSync(join(tmp, 'config.json'), JSON.stringify(config));
-          const { maxDiff } = await maxDifference(tmp, expected);
+      for (const [feature, ignore] of Object.entries(features)) {
+        await withConfig(variant, ignore, async (dir) => {
+          const { maxDiff } = await maxDifference(dir, expected);
           assert.ok(maxDiff > 100 * TOLERANCE, `${variant}: ignoring ${feature} changes the logits by only ${maxDiff}`);
-        }
-      } finally {
-        rmSync(tmp, { recursive: true, force: true });
+        });
       }
+    });
+
+    parity(`${variant}: the pre-transformers-5 config form (rope_theta, rope_scaling, …) gives the same logits${skipped}`, async function () {
+      const expected = readExpected(variant);
+      await withConfig(variant, toLegacyForm, async (dir) => {
+        const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Config;
+        assert.equal(config.rope_parameters, undefined);
+        const { maxDiff } = await maxDifference(dir, expected);
+        console.log(`      ${variant}, pre-5 config form: max abs logit difference ${maxDiff.toExponential(2)}`);
+        assert.ok(maxDiff <= TOLERANCE, `${variant} (pre-5 config form): max abs difference ${maxDiff}`);
+      });
     });
   }
 });
