@@ -25,24 +25,8 @@ interface Expected {
  * Variants the engine does not match yet, with the reason (the tests stay, skipped, until the engine is fixed), and
  * whether the pre-transformers-5 config form of the same settings fails too.
  */
-const KNOWN_MISMATCHES: Record<string, { reason: string; legacyFormToo: boolean }> = {
-  // transformers' _compute_longrope_parameters: `factor = rope_parameters_dict.get("factor")`, and only when it is
-  // None `factor = config.max_position_embeddings / original_max_position_embeddings`; the factor sets the attention
-  // scaling √(1 + ln factor / ln original). rope.ts uses max / original whenever original_max_position_embeddings is
-  // at the top level (every Phi-3 config), so it scales by √(1 + ln 4 / ln 16) where transformers uses ln 2.
-  'phi3-longrope-explicit-factor': {
-    reason: 'rope.ts ignores an explicit longrope rope_scaling.factor when original_max_position_embeddings is at the top level (transformers uses the explicit factor; max abs difference 3.35)',
-    legacyFormToo: true,
-  },
-  // Phi3Config.convert_rope_params_to_dict: `rope_parameters.setdefault("partial_rotary_factor", kwargs.get(...))`, and
-  // _compute_*_parameters read `rope_parameters_dict.get("partial_rotary_factor", 1.0)`: a config whose factor is only
-  // inside rope_parameters (what save_pretrained writes when it was given there) rotates part of each head.
-  'phi3-partial-in-rope-parameters': {
-    reason: 'phi3.ts reads partial_rotary_factor only at the top level, so rope_parameters.partial_rotary_factor (transformers 5 form) is ignored and whole heads are rotated (max abs difference 6.95)',
-    // The old form states it at the top level, which the engine reads.
-    legacyFormToo: false,
-  },
-};
+/** Variants where the engine differs from transformers, skipped with the reason in the title (none at present). */
+const KNOWN_MISMATCHES: Record<string, { reason: string; legacyFormToo: boolean }> = {};
 
 /** A parsed config.json; the edits below reach into its nested objects (rope_parameters). */
 type Config = Record<string, any>;

@@ -65,9 +65,10 @@ export function ropeSpec(
         }
         return v as number[];
       };
-      // Phi-3 keeps original_max_position_embeddings at the top level and derives the factor from it.
+      // Phi-3 keeps original_max_position_embeddings at the top level, and transformers gives that one priority. As in
+      // its _compute_longrope_parameters, an explicit factor wins; without one it is max_position_embeddings / original.
       const originalMax = typeof c.raw.original_max_position_embeddings === 'number' ? c.raw.original_max_position_embeddings : num('original_max_position_embeddings');
-      const factor = typeof c.raw.original_max_position_embeddings === 'number' ? opts.maxPositions / originalMax : typeof s?.factor === 'number' ? s.factor : 1;
+      const factor = typeof s?.factor === 'number' ? s.factor : opts.maxPositions / originalMax;
       const attentionScaling = typeof s?.attention_factor === 'number' ? s.attention_factor : factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(originalMax));
       const scaled = (fs: number[]) => Float32Array.from(base, (f, i) => Math.fround(1 / Math.fround(fs[i] * Math.fround(1 / f))));
       return { name, rotaryDim, invFreq: scaled(factors('short_factor')), attentionScaling, longrope: { longInvFreq: scaled(factors('long_factor')), originalMax } };
