@@ -22,7 +22,7 @@ export async function freePort() {
  * @param {{ bin: string, runDir: string, vsix: string, workspace: string, log: (m: string) => void }} options
  * @returns {Promise<{ url: string, stop: () => Promise<void>, logFile: string }>}
  */
-export async function startCodeServer({ bin, runDir, vsix, workspace, log }) {
+export async function startCodeServer({ bin, runDir, vsix, workspace, log, env: extraEnv = {} }) {
   const port = await freePort();
   const dirs = {
     home: path.join(runDir, 'home'), userData: path.join(runDir, 'user-data'), extensions: path.join(runDir, 'extensions'),
@@ -48,6 +48,7 @@ export async function startCodeServer({ bin, runDir, vsix, workspace, log }) {
   fs.writeFileSync(config, `auth: none\nbind-addr: 127.0.0.1:${port}\ncert: false\n`);
   const env = {
     ...process.env,
+    ...extraEnv,
     HOME: dirs.home, XDG_CONFIG_HOME: dirs.xdgConfig, XDG_DATA_HOME: dirs.xdgData, XDG_CACHE_HOME: dirs.xdgCache,
     // The extension gallery points at a closed loopback port: nothing tries the marketplace.
     EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item', resourceUrlTemplate: 'http://127.0.0.1:9/res' }),

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startCodeServer } from './codeServer.mjs';
-import { PROMPT, scenarios, XSS_TEXT } from './scenarios.mjs';
+import { HUB_MODEL_ID, PROMPT, scenarios, XSS_TEXT } from './scenarios.mjs';
 import { Workbench } from './workbench.mjs';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -61,6 +61,7 @@ for (const file of fs.readdirSync(out)) if (OWN_RESULT.test(file)) fs.rmSync(pat
 const results = [];
 let server;
 let browser;
+let hub;
 // Ctrl-C or a CI timeout: still stop the code-server process group.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
@@ -69,7 +70,12 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 try {
-  server = await startCodeServer({ bin: codeServerBin, runDir, vsix, workspace, log });
+  hub = await startLoopbackHub();
+  server = await startCodeServer({
+    bin: codeServerBin, runDir, vsix, workspace, log,
+    // The extension reads the hub settings from its environment, as Python's huggingface_hub does.
+    env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: path.join(runDir, 'hf-cache'), HF_TOKEN: '' },
+  });
   const profile = path.join(runDir, 'chromium');
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
@@ -127,6 +133,7 @@ try {
 } finally {
   await browser?.close().catch(() => undefined);
   await server?.stop();
+  await hub?.stop();
   if (server && results.some((r) => !r.ok)) {
     const tail = fs.readFileSync(server.logFile, 'utf8').split('\n').slice(-40).join('\n');
     console.log(`--- code-server log (last lines) ---\n${tail}`);
@@ -172,6 +179,25 @@ function makeWorkspace(ws) {
     'promptTuning.training.evalEvery': 2,
     'promptTuning.training.evalLimit': 8,
   }, null, 2));
+}
+
+/**
+ * A Hugging Face hub on loopback (the unit tests' fake hub, with the real URL layout and headers), serving the
+ * shared tiny Llama as HUB_MODEL_ID; the CDN waits a little per file so the progress notification is seen.
+ */
+async function startLoopbackHub() {
+  const { FakeHub, commitSha } = (await import(path.join(repo, 'out', 'test', 'hub', 'fake-hub.js'))).default;
+  const source = path.join(shared, 'models', 'tiny-llama');
+  const files = Object.fromEntries(
+    ['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'model.safetensors']
+      .map((f) => [f, fs.readFileSync(path.join(source, f))]),
+  );
+  const commit = commitSha('e2e');
+  const fake = new FakeHub({ [HUB_MODEL_ID]: { refs: { main: commit }, commits: { [commit]: files } } });
+  fake.cdnDelayMs = 1500;
+  await fake.start();
+  log(`loopback hub ${fake.endpoint} serving ${HUB_MODEL_ID}`);
+  return fake;
 }
 
 /** A real report.json from `ptune bench` on a few SST-2 rows, for the "open a benchmark report" scenario. */

@@ -5,6 +5,8 @@ import { sleep } from './codeServer.mjs';
 
 export const PROMPT = 'examples/sst2-overall.prompt';
 export const XSS_TEXT = '<img src=x onerror=alert(1)>';
+/** The model the loopback hub serves (the shared tiny Llama), for the Select Model scenario. */
+export const HUB_MODEL_ID = 'ptune-e2e/tiny-llama';
 
 /** @typedef {{ wb: import('./workbench.mjs').Workbench, out: string, log: (m: string) => void }} Env */
 
@@ -163,6 +165,28 @@ export const scenarios = [
       if (r + g + b > 3 * 80) throw new Error(`the Studio background ${background} is not dark`);
       log(`Studio background in the dark theme: ${background}`);
       await wb.screenshot(path.join(out, '08-dark-theme-training.png'));
+    },
+  },
+  {
+    name: 'Select Model: a Hugging Face id downloads from the (loopback) hub with progress, then ▶ Test runs on it',
+    async run({ wb, out, log }) {
+      await wb.openFile(PROMPT);
+      await wb.runCommand('Prompt Tuning: Select Model');
+      await wb.answerQuickPick('Select Model', 'Enter a Hugging Face id');
+      await wb.answerInputBox('Hugging Face model id', HUB_MODEL_ID);
+      const notification = wb.page.locator('.notification-toast', { hasText: `Downloading ${HUB_MODEL_ID}` });
+      await notification.first().waitFor({ timeout: 60_000 });
+      log('download progress notification shown');
+      await wb.screenshot(path.join(out, '09-hub-download-progress.png'));
+      await wb.until('the status bar to show the hub model', () => wb.page.locator('.statusbar-item', { hasText: 'tiny-llama' }).count(), (n) => n > 0, { timeout: 120_000 });
+      // The result on imdb-gpt2-small from the first scenario is still shown: wait for the new model's.
+      const before = new Set(await wb.inlineDecorations());
+      // The dataset chosen in the first scenario is remembered: ▶ Test asks for the row only.
+      await wb.clickCodeLens('▶ Test', 'sst2-overall.prompt');
+      await wb.answerQuickPick('Test sst2-overall.prompt on');
+      const result = await wb.waitForInlineDecoration((t) => t.startsWith('→') && !before.has(t), { timeout: 180_000 });
+      log(`inline result on ${HUB_MODEL_ID}: ${result}`);
+      await wb.screenshot(path.join(out, '10-hub-model-test.png'));
     },
   },
 ];

@@ -108,6 +108,14 @@ export class Workbench {
     await sleep(300);
   }
 
+  /** Answers an input box (a quick input with no list) whose title contains `titleIncludes` with `value`. */
+  async answerInputBox(titleIncludes, value, { timeout = 60_000 } = {}) {
+    await this.until(`an input box titled "${titleIncludes}"`, () => this.quickInputTitle(), (t) => t !== undefined && t.includes(titleIncludes), { timeout, interval: 200 });
+    await this.page.locator(`${QUICK_INPUT} input`).first().fill(value);
+    await this.page.keyboard.press('Enter');
+    await sleep(300);
+  }
+
   /** The title of the quick input on screen, or undefined when none is visible. */
   async quickInputTitle() {
     if (!(await this.quickInputVisible())) return undefined;
