@@ -137,7 +137,8 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
-function readModelType(dir: string): string | undefined {
+/** config.json's model_type in a model folder, or undefined when it cannot be read. */
+export function readModelType(dir: string): string | undefined {
   try {
     const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { model_type?: unknown };
     return typeof config.model_type === 'string' ? config.model_type : undefined;

@@ -12,6 +12,7 @@ import type { SoftPrompt } from '../../src/engine/api';
 import { Engine } from '../../src/engine/engine';
 import { mulberry } from '../helpers/random';
 import { sharedPath } from '../helpers/shared';
+import { loadReferenceModel } from '../helpers/transformers-js';
 import { TINY_FAMILY_CONFIGS, writeTinyFamily } from '../helpers/tiny-family';
 import { writeTinyGpt2 } from '../helpers/tiny-model';
 
@@ -109,9 +110,8 @@ describe('on the shared models: decoding and greedy generation', function () {
       for (const p of ids) ours.push(await engine.generate(p, maxNew));
       await engine.dispose();
 
-      const { AutoModelForCausalLM, Tensor, env } = await import('@huggingface/transformers');
-      env.allowRemoteModels = false;
-      const model = await AutoModelForCausalLM.from_pretrained(dir, { local_files_only: true, dtype: 'fp32' });
+      const { Tensor } = await import('@huggingface/transformers');
+      const model = await loadReferenceModel(dir);
       for (const [i, p] of ids.entries()) {
         const input = new Tensor('int64', BigInt64Array.from(p, BigInt), [1, p.length]);
         const out = (await model.generate({ input_ids: input, attention_mask: new Tensor('int64', new BigInt64Array(p.length).fill(1n), [1, p.length]), max_new_tokens: maxNew, do_sample: false })) as { data: BigInt64Array };

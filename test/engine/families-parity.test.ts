@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import { Engine } from '../../src/engine/engine';
 import { sharedPath } from '../helpers/shared';
+import { maxLogitDifference } from '../helpers/transformers-js';
 
 const SENTENCES = [
   'A',
@@ -46,31 +47,13 @@ describe('logits parity with Transformers.js on the shared tiny models of every 
       const V = engine.info.vocabSize;
       await engine.dispose();
 
-      const { AutoModelForCausalLM, AutoTokenizer, Tensor, env } = await import('@huggingface/transformers');
-      env.allowRemoteModels = false;
+      const { AutoTokenizer } = await import('@huggingface/transformers');
       const reference = await AutoTokenizer.from_pretrained(dir, { local_files_only: true });
       for (const [i, s] of SENTENCES.entries()) {
         assert.deepEqual(Array.from(reference.encode(s)), ids[i], `tokenizer(text) of sentence ${i + 1}`);
       }
       assert.equal(ids[0][0] === 8191, m.addsBos, m.addsBos ? 'a BOS leads the prompt' : 'no special token is added');
-      const model = await AutoModelForCausalLM.from_pretrained(dir, { local_files_only: true, dtype: 'fp32' });
-      let maxDiff = 0;
-      for (let start = 0; start < ids.length; start += 4) {
-        const batch = ids.slice(start, start + 4);
-        const T = Math.max(...batch.map((s) => s.length));
-        const input = new BigInt64Array(batch.length * T);
-        const mask = new BigInt64Array(batch.length * T);
-        batch.forEach((s, b) => s.forEach((id, t) => ((input[b * T + t] = BigInt(id)), (mask[b * T + t] = 1n))));
-        const out = await model({ input_ids: new Tensor('int64', input, [batch.length, T]), attention_mask: new Tensor('int64', mask, [batch.length, T]) });
-        const theirs = out.logits.data as Float32Array;
-        batch.forEach((s, b) => {
-          const mine = ours[start + b];
-          for (let t = 0; t < s.length; t++) {
-            for (let v = 0; v < V; v++) maxDiff = Math.max(maxDiff, Math.abs(mine[t * V + v] - theirs[(b * T + t) * V + v]));
-          }
-        });
-      }
-      await model.dispose();
+      const maxDiff = await maxLogitDifference(dir, ids, ours, V, 4);
       console.log(`      ${m.name}: max abs logit difference vs Transformers.js ${maxDiff.toExponential(2)}`);
       assert.ok(maxDiff <= 1e-4, `max abs difference ${maxDiff}`);
     });

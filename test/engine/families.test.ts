@@ -13,6 +13,7 @@ import { Engine } from '../../src/engine/engine';
 import { encodeSafetensors, readSafetensors } from '../../src/engine/models/safetensors';
 import { SUPPORTED_MODEL_TYPES } from '../../src/engine/models/index';
 import { unreachableExamples } from '../../src/worker/jobs/train';
+import { checkSoftPromptGradient } from '../helpers/finite-differences';
 import { mulberry } from '../helpers/random';
 import { TINY_FAMILY_CONFIGS, writeTinyFamily } from '../helpers/tiny-family';
 
@@ -47,21 +48,7 @@ describe('model families: whole-model soft-prompt gradient vs finite differences
           { promptIds: tok.encode('a much longer prompt here, to slide'), continuations: conts, gold: 1, softPromptAt: 2 },
           { promptIds: tok.encode('hi'), continuations: conts, gold: 1 },
         ];
-        const soft = randomSoft(2, m.hidden, 21);
-        const base = Float64Array.from(soft.data);
-        const { grad } = await engine.lossInternal(examples, soft, kind, true, base);
-        const h = 1e-6;
-        for (let i = 0; i < base.length; i++) {
-          const plus = base.slice();
-          const minus = base.slice();
-          plus[i] += h;
-          minus[i] -= h;
-          const lp = (await engine.lossInternal(examples, soft, kind, false, plus)).loss;
-          const lm = (await engine.lossInternal(examples, soft, kind, false, minus)).loss;
-          const numeric = (lp - lm) / (2 * h);
-          assert.ok(Math.abs(numeric - grad![i]) <= 1e-6 * Math.max(1, Math.abs(numeric)), `d/dsoft[${i}]: analytic ${grad![i]} vs numeric ${numeric}`);
-        }
-        assert.ok(grad!.some((g) => Math.abs(g) > 1e-4), 'the gradient is not trivially zero');
+        await checkSoftPromptGradient(engine, examples, randomSoft(2, m.hidden, 21), kind);
         await engine.dispose();
       });
     }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../src/engine/engine';
 import { sharedPath } from '../helpers/shared';
+import { maxLogitDifference } from '../helpers/transformers-js';
 
 const HANDWRITTEN = [
   'A',
@@ -34,27 +35,7 @@ describe('logits parity with Transformers.js on imdb-gpt2-small', function () {
     const ours = await engine.logits(ids);
     await engine.dispose();
 
-    const { AutoModelForCausalLM, Tensor, env } = await import('@huggingface/transformers');
-    env.allowRemoteModels = false;
-    const model = await AutoModelForCausalLM.from_pretrained(dir, { local_files_only: true, dtype: 'fp32' });
-    const V = 8192;
-    let maxDiff = 0;
-    for (let start = 0; start < ids.length; start += 6) {
-      const batch = ids.slice(start, start + 6);
-      const T = Math.max(...batch.map((s) => s.length));
-      const input = new BigInt64Array(batch.length * T);
-      const mask = new BigInt64Array(batch.length * T);
-      batch.forEach((s, b) => s.forEach((id, t) => ((input[b * T + t] = BigInt(id)), (mask[b * T + t] = 1n))));
-      const out = await model({ input_ids: new Tensor('int64', input, [batch.length, T]), attention_mask: new Tensor('int64', mask, [batch.length, T]) });
-      const theirs = out.logits.data as Float32Array;
-      batch.forEach((s, b) => {
-        const mine = ours[start + b];
-        for (let t = 0; t < s.length; t++) {
-          for (let v = 0; v < V; v++) maxDiff = Math.max(maxDiff, Math.abs(mine[t * V + v] - theirs[(b * T + t) * V + v]));
-        }
-      });
-    }
-    await model.dispose();
+    const maxDiff = await maxLogitDifference(dir, ids, ours, 8192, 6);
     console.log(`      max abs logit difference vs Transformers.js: ${maxDiff.toExponential(2)}`);
     assert.ok(maxDiff <= 1e-4, `max abs difference ${maxDiff}`);
   });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isUserError, UserError } from '../../engine/errors';
-import { findCachedModel, scanCache } from '../../hub/cache';
+import { findCachedModel, readModelType, scanCache } from '../../hub/cache';
 import { CURATED_MODELS } from '../../hub/curated';
 import { ensureModel, fetchRepoInfo, formatBytes, type DownloadProgress } from '../../hub/download';
 import { DownloadCancelledError } from '../../hub/http';
@@ -19,15 +19,6 @@ import { buildModelItems, settingValue, type ModelChoice, type ModelItem } from 
 
 function workspaceRoot(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-}
-
-function readModelType(dir: string): string | undefined {
-  try {
-    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { model_type?: unknown };
-    return typeof config.model_type === 'string' ? config.model_type : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function workspaceModelFolders(ctx: Ctx): Promise<Array<{ dir: string; modelType?: string }>> {
