@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { UserError } from '../../src/engine/errors';
 import { resolveSampling, type ModelGenerationConfig } from '../../src/generation/config';
 import { describeGeneration } from '../../src/extension/flows/describe';
+import { GenerationStream } from '../../src/extension/flows/generationStream';
 import { GENERATION_SETTINGS, samplingFromSettings } from '../../src/extension/generationSettings';
 import { INLINE_MAX_CHARS, oneLine, quotedExcerpt } from '../../src/extension/language/inlineText';
+import type { GenerationViewState } from '../../src/extension/views/protocol';
+import type { GenerateResult } from '../../src/worker/protocol';
 
 describe('inline text', () => {
   it('quotes a short text whole, escapes and all', () => {
@@ -117,6 +120,60 @@ describe('promptTuning.generation.* settings → sampling request', () => {
     for (const key of declared) {
       assert.equal(properties[key].default, null, key);
       assert.ok(properties[key].type.includes('null'), key);
+    }
+  });
+});
+
+describe('GenerationStream (what ▶ Test draws while a generation streams)', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const result = (text: string, tokens: number): GenerateResult => ({
+    text, ids: Array.from({ length: tokens }, (_, i) => i), finishReason: 'stop', tokensPerSecond: 12.5, timeToFirstTokenMs: 80,
+    promptTokens: 9, maxNewTokens: 40, warnings: [],
+    sampling: { temperature: 0.7, topK: 50, topP: 1, minP: 0, repetitionPenalty: 1, seed: 3 },
+  });
+  const start = (redrawMs = 40) => {
+    const draws: GenerationViewState[] = [];
+    const stream = new GenerationStream({ file: 'story.prompt', source: 'row 2' }, (v) => draws.push(v), redrawMs);
+    stream.started('job-1');
+    return { stream, draws };
+  };
+
+  it('draws the start at once, then at most one redraw per interval with all the text so far', async () => {
+    const { stream, draws } = start();
+    assert.deepEqual(draws, [{ jobId: 'job-1', file: 'story.prompt', source: 'row 2', text: '', tokens: 0, status: 'running' }]);
+    for (const [i, piece] of ['Once', ' upon', ' a', ' time'].entries()) stream.text(piece, i + 1);
+    assert.equal(draws.length, 1, 'pieces arriving together are not drawn one by one');
+    await sleep(100);
+    assert.equal(draws.length, 2);
+    assert.deepEqual({ text: draws[1].text, tokens: draws[1].tokens, status: draws[1].status }, { text: 'Once upon a time', tokens: 4, status: 'running' });
+    stream.text(',', 5);
+    await sleep(100);
+    assert.equal(draws.length, 3);
+    assert.equal(draws[2].text, 'Once upon a time,');
+  });
+
+  it('ends with the result\'s text (cut before a stop string) and its figures, and no late redraw', async () => {
+    const { stream, draws } = start();
+    stream.text('Hello.\nUs', 3);
+    stream.done(result('Hello.', 3));
+    const last = draws.at(-1)!;
+    assert.equal(last.status, 'done');
+    assert.equal(last.text, 'Hello.');
+    assert.equal(last.message, '3 tokens (sampled, seed 3; stop string) · 12.5 tokens/s · first token 80 ms');
+    const count = draws.length;
+    await sleep(100);
+    assert.equal(draws.length, count, 'the pending redraw was dropped');
+  });
+
+  it('keeps the partial text of a cancelled or failed generation, marked so', async () => {
+    for (const how of ['cancelled', 'failed'] as const) {
+      const { stream, draws } = start();
+      stream.text('The film', 2);
+      stream.stopped(how, how === 'failed' ? 'out of memory' : undefined);
+      stream.text(' was', 3); // a piece still in flight changes nothing
+      await sleep(100);
+      assert.deepEqual(draws.at(-1), { jobId: 'job-1', file: 'story.prompt', source: 'row 2', text: 'The film', tokens: 2, status: how, message: how === 'failed' ? 'out of memory' : undefined });
+      assert.equal(draws.length, 2);
     }
   });
 });

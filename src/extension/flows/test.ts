@@ -4,14 +4,12 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { CancelledError, errorMessage } from '../jobs';
 import { displayPath } from '../language/promptDocuments';
-import type { GenerationViewState } from '../views/protocol';
 import { promptRow } from '../views/promptPreview';
-import { describeEval, describeGenerateResult, describeGeneration, describeTest } from './describe';
+import { describeEval, describeGeneration, describeTest } from './describe';
+import { GenerationStream } from './generationStream';
 import { pickDataset } from './pickers';
 import { prepare, type Runnable } from './runnable';
 
-/** How often a streaming answer is redrawn (inline and in the webviews); tokens can arrive far faster. */
-const STREAM_REDRAW_MS = 100;
 /** Counts generation tests, so an older one still streaming does not overwrite a newer one's output. */
 let generationRuns = 0;
 
@@ -81,11 +79,7 @@ async function testGeneration(ctx: Ctx, { document, analysis, model }: Runnable,
     // The inline result describes the text as it was; after an edit it is gone and stays gone.
     const version = document.version;
     const run = ++generationRuns;
-    let view: GenerationViewState = { jobId: '', file: displayPath(file), source: input.source, text: '', tokens: 0, status: 'running' };
-    let timer: NodeJS.Timeout | undefined;
-    const publish = () => {
-      clearTimeout(timer);
-      timer = undefined;
+    const stream = new GenerationStream({ file: displayPath(file), source: input.source }, (view) => {
       if (view.jobId === '' || run !== generationRuns) return;
       ctx.store.update({ generation: view });
       if (document.version !== version) return;
@@ -95,33 +89,26 @@ async function testGeneration(ctx: Ctx, { document, analysis, model }: Runnable,
       }
       const { inline, detail } = describeGeneration(view);
       ctx.inline.show(document.uri, line, inline, detail);
-    };
+    });
     ctx.sidePanel.reveal();
     try {
       const result = await ctx.jobs.run('generate', { model, template: file, row: input.row, sampling, shotsFrom }, {
         title,
         long: true,
-        onStart: (jobId) => {
-          view = { ...view, jobId };
-          publish();
-        },
-        onProgress: (p) => {
-          view = { ...view, text: view.text + p.text, tokens: p.tokens };
-          timer ??= setTimeout(publish, STREAM_REDRAW_MS);
-        },
+        onStart: (jobId) => stream.started(jobId),
+        onProgress: (p) => stream.text(p.text, p.tokens),
         // No `describe`: a described progress event republishes the job list (all of the UI state) on every token.
       });
-      // The result's text is authoritative (a stop string may cut what was streamed only at the end).
-      view = { ...view, text: result.text, tokens: result.ids.length, status: 'done', message: describeGenerateResult(result) };
-      publish();
-      ctx.output.info(`${title} on ${input.source} ${JSON.stringify(pickColumns(input.row, prompt.inputs))}\n${view.message}\n${result.text}`);
+      stream.done(result);
+      ctx.output.info(`${title} on ${input.source} ${JSON.stringify(pickColumns(input.row, prompt.inputs))}\n${stream.state.message}\n${result.text}`);
       for (const warning of result.warnings) ctx.output.warn(`${title}: ${warning}`);
     } catch (error) {
-      const cancelled = error instanceof CancelledError;
-      view = { ...view, status: cancelled ? 'cancelled' : 'failed', message: cancelled ? undefined : errorMessage(error) };
-      publish();
-      if (cancelled) ctx.output.info(`${title}: cancelled after ${view.tokens} tokens; the text so far:\n${view.text}`);
-      else throw error;
+      if (!(error instanceof CancelledError)) {
+        stream.stopped('failed', errorMessage(error));
+        throw error;
+      }
+      stream.stopped('cancelled');
+      ctx.output.info(`${title}: cancelled after ${stream.state.tokens} tokens; the text so far:\n${stream.state.text}`);
     }
   } catch (error) {
     report(ctx, title, error);
