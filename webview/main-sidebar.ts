@@ -26,7 +26,9 @@ const memo = new SliceMemo();
 function render(state: UiState): void {
   modelLine.render(state.model);
   jobList.render(state.jobs);
-  if (memo.changed('prompt', state.prompt)) prompt.render(state.prompt);
+  const promptChanged = memo.changed('prompt', state.prompt);
+  if (promptChanged) prompt.render(state.prompt);
+  if (memo.changed('generation', state.generation) || promptChanged) prompt.renderGeneration(state.generation);
 }
 
 onHostMessage((message) => {

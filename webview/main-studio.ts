@@ -45,7 +45,9 @@ const memo = new SliceMemo();
 function render(state: UiState): void {
   modelLine.render(state.model);
   jobList.render(state.jobs);
-  if (memo.changed('prompt', state.prompt)) views.prompt.render(state.prompt);
+  const promptChanged = memo.changed('prompt', state.prompt);
+  if (promptChanged) views.prompt.render(state.prompt);
+  if (memo.changed('generation', state.generation) || promptChanged) views.prompt.renderGeneration(state.generation);
   const trainingJob = state.jobs.find((j) => j.id === state.training?.jobId);
   if (memo.changed('training', [state.training, trainingJob?.id])) views.training.render(state.training, trainingJob?.id);
   if (memo.changed('projection', state.projection)) views.projection.render(state.projection);

@@ -2,10 +2,12 @@
 import * as path from 'node:path';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
+import type { SamplingRequest } from '../generation/config';
 import { DEFAULT_DEVICE, DEVICES, type Device } from '../engine/runtime/device';
 import { findCachedModel } from '../hub/cache';
 import { classifyModel, type HubModelId } from '../hub/model-id';
 import { hubCacheDir } from '../hub/settings';
+import { samplingFromSettings } from './generationSettings';
 
 export const SECTION = 'promptTuning';
 
@@ -115,6 +117,14 @@ export class Config {
       evalLimit: positiveInt('training.evalLimit'),
       seed: Number.isInteger(seed) ? seed : 0,
     };
+  }
+
+  /**
+   * Sampling for ▶ Test on generation prompts: the settings that are set; the rest follow the model's
+   * generation_config.json. Throws a UserError naming a setting whose value is out of range.
+   */
+  get generationSampling(): SamplingRequest {
+    return samplingFromSettings((key) => this.raw.get(key));
   }
 
   /** Fires when any setting that the worker depends on changes. */

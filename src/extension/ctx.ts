@@ -8,6 +8,7 @@ import { InlineResults } from './language/inlineResults';
 import { PromptDocuments } from './language/promptDocuments';
 import { PersistentState } from './state';
 import { PromptPreviewController } from './views/promptPreview';
+import type { SidePanelProvider } from './views/sidePanel';
 import type { StudioPanel } from './views/studioPanel';
 import { UiStore } from './views/uiStore';
 
@@ -23,6 +24,7 @@ export class Ctx implements vscode.Disposable {
   readonly preview: PromptPreviewController;
   /** Set by activate() once the webview hosts exist. */
   studio!: StudioPanel;
+  sidePanel!: SidePanelProvider;
 
   constructor(readonly extension: vscode.ExtensionContext) {
     this.config = new Config(extension.globalStorageUri);

@@ -21,6 +21,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   ctx.studio = new StudioPanel(deps);
   const sidePanel = new SidePanelProvider(deps);
+  ctx.sidePanel = sidePanel;
   const modelItem = vscode.window.createStatusBarItem('promptTuning.model', vscode.StatusBarAlignment.Right, 100);
   modelItem.name = 'Prompt Tuning model';
   modelItem.command = 'promptTuning.selectModel';

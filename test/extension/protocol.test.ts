@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { isHostMessage, parseWebviewMessage, WEBVIEW_COMMANDS } from '../../src/extension/views/protocol';
+import { isGenerationViewState, isHostMessage, parseWebviewMessage, WEBVIEW_COMMANDS, type GenerationViewState } from '../../src/extension/views/protocol';
 
 describe('webview protocol: parseWebviewMessage', () => {
   it('accepts every well-formed message and returns it unchanged', () => {
@@ -45,5 +45,39 @@ describe('webview protocol: isHostMessage', () => {
     assert.equal(isHostMessage({ type: 'notice', text: 'hello' }), false);
     assert.equal(isHostMessage({ type: 'other' }), false);
     assert.equal(isHostMessage('state'), false);
+  });
+});
+
+describe('webview protocol: the streamed generation', () => {
+  const running: GenerationViewState = { jobId: 'job-7', file: 'examples/story.prompt', source: 'row 3', text: 'Once <img src=x onerror=alert(1)>', tokens: 9, status: 'running' };
+
+  it('accepts a well-formed generation slice in every state', () => {
+    for (const status of ['running', 'done', 'cancelled', 'failed'] as const) {
+      assert.equal(isGenerationViewState({ ...running, status }), true, status);
+      assert.equal(isHostMessage({ type: 'state', state: { model: {}, jobs: [], generation: { ...running, status, message: 'why' } } }), true, status);
+    }
+  });
+
+  it('rejects a state message whose generation slice is malformed', () => {
+    const invalid: unknown[] = [
+      null, 'text', [], {},
+      { ...running, status: 'paused' },
+      { ...running, text: 42 },
+      { ...running, text: undefined },
+      { ...running, tokens: -1 },
+      { ...running, tokens: 1.5 },
+      { ...running, tokens: '9' },
+      { ...running, jobId: undefined },
+      { ...running, message: 3 },
+      { ...running, html: '<b>x</b>' },
+    ];
+    for (const generation of invalid) {
+      assert.equal(isGenerationViewState(generation), false, JSON.stringify(generation));
+      assert.equal(isHostMessage({ type: 'state', state: { model: {}, jobs: [], generation } }), false, JSON.stringify(generation));
+    }
+  });
+
+  it('lets the panel cancel the generation by its job id', () => {
+    assert.deepEqual(parseWebviewMessage({ type: 'cancelJob', id: running.jobId }), { type: 'cancelJob', id: 'job-7' });
   });
 });

@@ -1,13 +1,19 @@
-/** Prompt editor view: the rendered prompt for a chosen dataset row, its token boundaries and count, and validation messages. */
-import type { DiagnosticItem, PromptViewState, TokenPiece } from '../../src/extension/views/protocol';
+/**
+ * Prompt editor view: the rendered prompt for a chosen dataset row, its token boundaries and count, validation
+ * messages, and the answer of ▶ Test on a generation prompt as it streams.
+ */
+import type { DiagnosticItem, GenerationViewState, PromptViewState, TokenPiece } from '../../src/extension/views/protocol';
 import { button, el, replaceChildren } from '../lib/dom';
 import { visibleWhitespace } from '../lib/format';
 import { post } from '../lib/host';
 
 export class PromptView {
   readonly root = el('section', { class: 'view prompt-view', attrs: { 'data-view': 'prompt' } });
+  private readonly output = new GenerationOutput();
+  private file: string | undefined;
 
   render(state: PromptViewState | undefined): void {
+    this.file = state?.file;
     if (!state?.file) {
       replaceChildren(this.root, el('p', { class: 'empty' }, 'Open a .prompt file to preview it here.'));
       return;
@@ -20,6 +26,7 @@ export class PromptView {
       state.rendered === undefined
         ? el('p', { class: 'note' }, state.note ?? 'The prompt could not be rendered.')
         : el('pre', { class: 'rendered', attrs: { id: 'rendered-prompt' } }, state.rendered),
+      this.output.root,
       el('h3', {}, 'Tokens ', el('vscode-badge', { attrs: { id: 'token-count' } }, state.tokenCount ?? '–')),
       state.tokens ? tokenStrip(state.tokens) : el('p', { class: 'note' }, state.note ?? 'Select a model to see token boundaries.'),
       el('h3', {}, 'Validation'),
@@ -28,6 +35,11 @@ export class PromptView {
         button('▶ Test', () => post({ type: 'runCommand', command: 'promptTuning.testPrompt' })),
         button('▶ Run on dataset', () => post({ type: 'runCommand', command: 'promptTuning.runOnDataset' }), { secondary: true })),
     );
+  }
+
+  /** Updates the streamed answer in place (the rest of the view is not rebuilt for each new piece of text). */
+  renderGeneration(generation: GenerationViewState | undefined): void {
+    this.output.render(generation?.file === this.file ? generation : undefined);
   }
 
   private rowPicker(state: PromptViewState): HTMLElement {
@@ -71,4 +83,38 @@ function diagnosticList(diagnostics: DiagnosticItem[]): HTMLElement {
   return el('ul', { class: 'diagnostics', attrs: { id: 'diagnostics' } },
     ...diagnostics.map((d) => el('li', { class: d.severity },
       el('span', { class: 'where' }, `${d.line + 1}:${d.column + 1}`), ' ', d.message)));
+}
+
+/** The generated text (model output: set as textContent only), where it stands, and Cancel while it runs. */
+class GenerationOutput {
+  private readonly heading = el('h3', {}, 'Generated');
+  private readonly status = el('span', { class: 'muted', attrs: { id: 'generation-status' } });
+  private readonly text = el('pre', { class: 'rendered generated', attrs: { id: 'generated-text', 'aria-live': 'polite' } });
+  private readonly cancel = button('Cancel', () => {
+    if (this.jobId) post({ type: 'cancelJob', id: this.jobId });
+  }, { secondary: true, id: 'cancel-generation' });
+  private jobId: string | undefined;
+  readonly root = el('div', { class: 'generation', attrs: { id: 'generation' } },
+    this.heading, el('div', { class: 'generation-status' }, this.status, this.cancel), this.text);
+
+  constructor() {
+    this.root.hidden = true;
+  }
+
+  render(generation: GenerationViewState | undefined): void {
+    this.root.hidden = generation === undefined;
+    if (!generation) return;
+    this.jobId = generation.status === 'running' ? generation.jobId : undefined;
+    this.cancel.hidden = generation.status !== 'running';
+    this.heading.textContent = `Generated for ${generation.source}`;
+    const tokens = `${generation.tokens} token${generation.tokens === 1 ? '' : 's'}`;
+    this.status.textContent = {
+      running: `generating… ${tokens}`,
+      done: generation.message ?? tokens,
+      cancelled: `cancelled after ${tokens}`,
+      failed: `failed${generation.message ? `: ${generation.message}` : ''}`,
+    }[generation.status];
+    this.root.dataset.status = generation.status;
+    this.text.textContent = generation.text;
+  }
 }

@@ -1,6 +1,8 @@
 /** Plain-text descriptions of test and evaluation results, for the inline decoration and the output channel. */
 import * as path from 'node:path';
-import type { EvalJobResult, TestPromptResult } from '../../worker/protocol';
+import type { EvalJobResult, GenerateResult, TestPromptResult } from '../../worker/protocol';
+import { INLINE_MAX_CHARS, quotedExcerpt } from '../language/inlineText';
+import type { GenerationViewState } from '../views/protocol';
 
 export function describeTest(result: TestPromptResult): { inline: string; detail: string } {
   if (result.task === 'generation') {
@@ -33,4 +35,29 @@ export function describeEval(result: EvalJobResult, data: string): { inline: str
     ...result.warnings.map((w) => `warning: ${w}`),
   ];
   return { inline, detail: lines.join('\n') };
+}
+
+/** One line on a finished generation: tokens, decoding, why it stopped, speed. */
+export function describeGenerateResult(result: GenerateResult): string {
+  const how = result.sampling.temperature === 0 ? 'greedy' : `sampled, seed ${result.sampling.seed}`;
+  const why = { eos: 'end of sequence', stop: 'stop string', length: `max_new_tokens ${result.maxNewTokens}`, context: 'model context full' }[result.finishReason];
+  return `${result.ids.length} tokens (${how}; ${why}) · ${result.tokensPerSecond.toFixed(1)} tokens/s · first token ${result.timeToFirstTokenMs.toFixed(0)} ms`;
+}
+
+/**
+ * A generation as it streams: the inline line (the quoted beginning of the text, cut to fit, and where it
+ * stands) and the full text for the hover and the output channel.
+ */
+export function describeGeneration(g: Pick<GenerationViewState, 'text' | 'tokens' | 'status' | 'message'>, max = INLINE_MAX_CHARS): { inline: string; detail: string } {
+  const tokens = `${g.tokens} token${g.tokens === 1 ? '' : 's'}`;
+  const suffix = {
+    running: ` · generating… ${tokens}`,
+    done: ` · ${tokens}`,
+    cancelled: ` · cancelled after ${tokens}`,
+    failed: ' · failed',
+  }[g.status];
+  const prefix = '→ ';
+  const inline = `${prefix}${quotedExcerpt(g.text, max - prefix.length - suffix.length)}${suffix}`;
+  const state = { running: `generating (${tokens} so far)`, done: g.message ?? `generated ${tokens}`, cancelled: `cancelled after ${tokens}; the text so far`, failed: `failed after ${tokens}${g.message ? `: ${g.message}` : ''}` }[g.status];
+  return { inline, detail: `${state}\n${g.text}` };
 }

@@ -3,18 +3,25 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { CancelledError, errorMessage } from '../jobs';
+import { displayPath } from '../language/promptDocuments';
 import { promptRow } from '../views/promptPreview';
-import { describeEval, describeTest } from './describe';
+import { describeEval, describeGeneration, describeTest } from './describe';
+import { GenerationStream } from './generationStream';
 import { pickDataset } from './pickers';
 import { prepare, type Runnable } from './runnable';
+
+/** Counts generation tests, so an older one still streaming does not overwrite a newer one's output. */
+let generationRuns = 0;
 
 export async function testPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const runnable = await prepare(ctx, uri);
   if (!runnable) return;
   const { document, model } = runnable;
-  const row = await pickInput(ctx, runnable);
-  if (!row) return;
+  const input = await pickInput(ctx, runnable);
+  if (!input) return;
   const prompt = runnable.analysis.prompt;
+  if (prompt.task === 'generation') return testGeneration(ctx, runnable, input);
+  const { row } = input;
   const name = path.basename(document.uri.fsPath);
   try {
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Testing ${name}` },
@@ -50,10 +57,74 @@ export async function runOnDataset(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   }
 }
 
-/** A dataset row (the one the prompt view shows first) or typed text for each input column. */
-async function pickInput(ctx: Ctx, { document, analysis }: Runnable): Promise<Record<string, string> | undefined> {
+/**
+ * ▶ Test on a generation prompt: the `generate` job for the chosen input, its text streamed into the inline
+ * result and the prompt view (which has Cancel). Sampling: the promptTuning.generation.* settings, else the
+ * model's generation_config.json; max_new_tokens from the prompt file. A cancelled answer stays, marked so.
+ */
+async function testGeneration(ctx: Ctx, { document, analysis, model }: Runnable, input: PickedInput): Promise<void> {
   const prompt = analysis.prompt;
-  type Item = vscode.QuickPickItem & { row?: Record<string, string>; action?: 'type' | 'dataset' };
+  const file = document.uri.fsPath;
+  const name = path.basename(file);
+  const title = `Test ${name}`;
+  let shotsFrom: string | undefined;
+  try {
+    const sampling = ctx.config.generationSampling;
+    if (prompt.shots > 0) {
+      const train = await pickDataset(ctx, file, 'train');
+      if (!train) return;
+      shotsFrom = train;
+    }
+    const line = (await ctx.diagnostics.analysis(document)).lastBodyLine ?? document.lineCount - 1;
+    // The inline result describes the text as it was; after an edit it is gone and stays gone.
+    const version = document.version;
+    const run = ++generationRuns;
+    const stream = new GenerationStream({ file: displayPath(file), source: input.source }, (view) => {
+      if (view.jobId === '' || run !== generationRuns) return;
+      ctx.store.update({ generation: view });
+      if (document.version !== version) return;
+      if (view.status === 'failed' && view.text === '') {
+        ctx.inline.clear(document.uri); // the error message says it all
+        return;
+      }
+      const { inline, detail } = describeGeneration(view);
+      ctx.inline.show(document.uri, line, inline, detail);
+    });
+    ctx.sidePanel.reveal();
+    try {
+      const result = await ctx.jobs.run('generate', { model, template: file, row: input.row, sampling, shotsFrom }, {
+        title,
+        long: true,
+        onStart: (jobId) => stream.started(jobId),
+        onProgress: (p) => stream.text(p.text, p.tokens),
+        // No `describe`: a described progress event republishes the job list (all of the UI state) on every token.
+      });
+      stream.done(result);
+      ctx.output.info(`${title} on ${input.source} ${JSON.stringify(pickColumns(input.row, prompt.inputs))}\n${stream.state.message}\n${result.text}`);
+      for (const warning of result.warnings) ctx.output.warn(`${title}: ${warning}`);
+    } catch (error) {
+      if (!(error instanceof CancelledError)) {
+        stream.stopped('failed', errorMessage(error));
+        throw error;
+      }
+      stream.stopped('cancelled');
+      ctx.output.info(`${title}: cancelled after ${stream.state.tokens} tokens; the text so far:\n${stream.state.text}`);
+    }
+  } catch (error) {
+    report(ctx, title, error);
+  }
+}
+
+interface PickedInput {
+  row: Record<string, string>;
+  /** Where the row came from, in words ("row 3", "typed input"). */
+  source: string;
+}
+
+/** A dataset row (the one the prompt view shows first) or typed text for each input column. */
+async function pickInput(ctx: Ctx, { document, analysis }: Runnable): Promise<PickedInput | undefined> {
+  const prompt = analysis.prompt;
+  type Item = vscode.QuickPickItem & { row?: PickedInput; action?: 'type' | 'dataset' };
   const typeItem: Item = { label: '$(edit) Type an input…', action: 'type', description: prompt.inputs.join(', ') };
   const rows = analysis.dataset?.rows ?? [];
   const items: Item[] = [];
@@ -68,7 +139,7 @@ async function pickInput(ctx: Ctx, { document, analysis }: Runnable): Promise<Re
         label: truncate(prompt.inputs.map((c) => row[c] ?? '').join(' · '), 120),
         description: prompt.task === 'classification' ? row[prompt.labelColumn] : undefined,
         detail: `row ${i}`,
-        row,
+        row: { row, source: `row ${i}` },
       };
     };
     items.push(rowItem(order[0]), typeItem, ...order.slice(1).map(rowItem));
@@ -87,7 +158,7 @@ async function pickInput(ctx: Ctx, { document, analysis }: Runnable): Promise<Re
     if (value === undefined) return undefined;
     row[column] = value;
   }
-  return row;
+  return { row, source: 'typed input' };
 }
 
 export function report(ctx: Ctx, what: string, error: unknown): void {

@@ -4,6 +4,7 @@
  * since it no longer describes the text.
  */
 import * as vscode from 'vscode';
+import { oneLine } from './inlineText';
 
 interface InlineResult {
   line: number;
@@ -60,9 +61,4 @@ export class InlineResults implements vscode.Disposable {
     for (const s of this.subscriptions) s.dispose();
     this.decoration.dispose();
   }
-}
-
-function oneLine(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

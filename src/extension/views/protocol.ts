@@ -47,7 +47,8 @@ export interface SeriesPoint {
   value: number;
 }
 
-export type JobStatus = 'running' | 'done' | 'cancelled' | 'failed';
+export const JOB_STATUSES = ['running', 'done', 'cancelled', 'failed'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export interface TrainingViewState {
   /** The worker job behind this run (Cancel targets it while it is running). */
@@ -108,6 +109,22 @@ export interface BenchmarkViewState {
   report: unknown;
 }
 
+/** The answer of ▶ Test on a generation prompt, growing while the `generate` job streams it. */
+export interface GenerationViewState {
+  /** The worker job (Cancel targets it while it runs). */
+  jobId: string;
+  /** The prompt file, as the prompt view names it (the output shows with that file only). */
+  file: string;
+  /** Which input it answers, e.g. "row 3" or "typed input". */
+  source: string;
+  /** The generated text so far: model output, shown as text only. */
+  text: string;
+  tokens: number;
+  status: JobStatus;
+  /** Speed and finish reason when done; the error when failed. */
+  message?: string;
+}
+
 export interface JobSummary {
   id: string;
   title: string;
@@ -129,6 +146,7 @@ export interface UiState {
   training?: TrainingViewState;
   projection?: ProjectionViewState;
   benchmark?: BenchmarkViewState;
+  generation?: GenerationViewState;
   /** The view the Studio should switch to; a new `seq` means a new request. */
   focus?: { view: ViewName; seq: number };
 }
@@ -206,5 +224,16 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
 
 /** Validates a message from the extension (the webview side's guard; the host is trusted, but shapes drift). */
 export function isHostMessage(raw: unknown): raw is HostMessage {
-  return isRecord(raw) && raw.type === 'state' && isRecord(raw.state) && isRecord(raw.state.model) && Array.isArray(raw.state.jobs);
+  return isRecord(raw) && raw.type === 'state' && isRecord(raw.state) && isRecord(raw.state.model) && Array.isArray(raw.state.jobs) &&
+    (raw.state.generation === undefined || isGenerationViewState(raw.state.generation));
+}
+
+/** The generation slice, checked field by field: its text is model output and goes into the DOM (as text). */
+export function isGenerationViewState(raw: unknown): raw is GenerationViewState {
+  return isRecord(raw) &&
+    hasOnlyKeys(raw, ['jobId', 'file', 'source', 'text', 'tokens', 'status', 'message']) &&
+    typeof raw.jobId === 'string' && typeof raw.file === 'string' && typeof raw.source === 'string' && typeof raw.text === 'string' &&
+    typeof raw.tokens === 'number' && Number.isSafeInteger(raw.tokens) && raw.tokens >= 0 &&
+    oneOf(JOB_STATUSES, raw.status) &&
+    (raw.message === undefined || typeof raw.message === 'string');
 }
