@@ -168,6 +168,28 @@ export const scenarios = [
     },
   },
   {
+    name: '▶ Test on a generation prompt streams the answer inline and in the side panel',
+    async run({ wb, out, log }) {
+      const file = 'review-verdict.prompt';
+      await wb.openFile(`examples/${file}`);
+      await wb.clickCodeLens('▶ Test', file);
+      await wb.until(`the quick pick "Test ${file} on"`, () => wb.quickInputTitle(), (t) => t?.includes(`Test ${file} on`), { timeout: 60_000, interval: 200 });
+      const chooseDataset = await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Choose a dataset' }).count();
+      if (chooseDataset > 0) {
+        await wb.answerQuickPick(`Test ${file} on`, 'Choose a dataset');
+        await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
+      }
+      await wb.answerQuickPick(`Test ${file} on`);
+      // While it streams the inline result says "generating…"; at the end it counts the tokens. (CSS content escapes the quotes.)
+      const result = await wb.waitForInlineDecoration((t) => /^→ .* · \d+ tokens?$/.test(t), { timeout: 180_000 });
+      log(`inline result: ${result}`);
+      const sidebar = await wb.webview('sidebar');
+      const text = await wb.until('the answer in the side panel', () => sidebar.locator('#generated-text').textContent(), (t) => (t ?? '').trim().length > 0, { timeout: 60_000 });
+      log(`side panel answer: ${JSON.stringify(text.slice(0, 80))}`);
+      await wb.screenshot(path.join(out, '09-generation-streamed.png'));
+    },
+  },
+  {
     name: 'Select Model: a Hugging Face id downloads from the (loopback) hub with progress, then ▶ Test runs on it',
     async run({ wb, out, log }) {
       await wb.openFile(PROMPT);
@@ -177,7 +199,7 @@ export const scenarios = [
       const notification = wb.page.locator('.notification-toast', { hasText: `Downloading ${HUB_MODEL_ID}` });
       await notification.first().waitFor({ timeout: 60_000 });
       log('download progress notification shown');
-      await wb.screenshot(path.join(out, '09-hub-download-progress.png'));
+      await wb.screenshot(path.join(out, '10-hub-download-progress.png'));
       await wb.until('the status bar to show the hub model', () => wb.page.locator('.statusbar-item', { hasText: 'tiny-llama' }).count(), (n) => n > 0, { timeout: 120_000 });
       // The result on imdb-gpt2-small from the first scenario is still shown: wait for the new model's.
       const before = new Set(await wb.inlineDecorations());
@@ -186,7 +208,7 @@ export const scenarios = [
       await wb.answerQuickPick('Test sst2-overall.prompt on');
       const result = await wb.waitForInlineDecoration((t) => t.startsWith('→') && !before.has(t), { timeout: 180_000 });
       log(`inline result on ${HUB_MODEL_ID}: ${result}`);
-      await wb.screenshot(path.join(out, '10-hub-model-test.png'));
+      await wb.screenshot(path.join(out, '11-hub-model-test.png'));
     },
   },
 ];
