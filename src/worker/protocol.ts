@@ -366,7 +366,8 @@ export interface DiscoverResult {
   warnings: string[];
 }
 
-export type DiscoverJobProgress = PezProgress | { type: 'status'; message: string };
+/** PEZ progress; each evaluation also carries the evaluated prompt's decoded text. */
+export type DiscoverJobProgress = Exclude<PezProgress, { type: 'eval' }> | (Extract<PezProgress, { type: 'eval' }> & { text: string }) | { type: 'status'; message: string };
 
 /** Every job kind with its parameter, result and progress types. */
 export interface JobMap {

@@ -60,8 +60,8 @@ export function registerDiscover(program: Command, io: CliIo, setExit: (code: nu
       result = await withClient(io, settings, (client) =>
         runCancellable(io, client, 'discover', params, {
           onProgress: (p) => {
-            if (p.type === 'eval' && p.isBest) line(io.stderr, `step ${p.step}: new best hard prompt, ${p.on} loss ${p.loss.toFixed(4)}`);
             progress.onProgress(p);
+            if (p.type === 'eval' && p.isBest) line(io.stderr, `  best so far (${p.on} loss): ${JSON.stringify(p.text)}`);
           },
           onInterrupt: () => line(io.stderr, '\nptune: cancelling; nothing is written (press Ctrl-C again to quit at once)'),
         }),

@@ -117,7 +117,7 @@ export async function runDiscoverJob(params: DiscoverParams, ctx: JobContext<'di
     excludeIds,
     signal: ctx.signal,
     threads: ctx.threads,
-    onProgress: (p) => ctx.progress(p),
+    onProgress: (p) => ctx.progress(p.type === 'eval' ? { ...p, text: engine.tokenizer.decode(p.ids) } : p),
   });
   const out = path.resolve(params.out);
   const base = {
