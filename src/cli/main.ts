@@ -12,6 +12,7 @@ import { isUserError } from '../engine/errors';
 import { JobCancelledError } from '../worker/client';
 import { registerBench } from './commands/bench';
 import { registerDemo } from './commands/demo';
+import { registerDiscover } from './commands/discover';
 import { registerEval } from './commands/eval';
 import { registerExportPeft } from './commands/export-peft';
 import { registerGenerate } from './commands/generate';
@@ -45,6 +46,7 @@ export function buildProgram(io: CliIo, argv: readonly string[], setExit: (code:
   registerGenerate(program, io);
   registerDemo(program, io, setExit);
   registerExportPeft(program, io);
+  registerDiscover(program, io, setExit);
   registerModels(program, io);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError(`(run ptune ${command.name()} --help)`);
   return program;

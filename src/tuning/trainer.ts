@@ -317,7 +317,7 @@ function isBetter(a: EvalPoint, b: EvalPoint, by: KeepBestBy): boolean {
 }
 
 /** Dev loss (and verbalizer accuracy); undefined when cancelled. */
-async function evaluateDev(engine: ModelEngine, dev: readonly ScoredExample[], soft: SoftPrompt, kind: LossKind, step: number, signal?: AbortSignal): Promise<EvalPoint | undefined> {
+export async function evaluateDev(engine: ModelEngine, dev: readonly ScoredExample[], soft: SoftPrompt, kind: LossKind, step: number, signal?: AbortSignal): Promise<EvalPoint | undefined> {
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < dev.length; start += EVAL_CHUNK) {

@@ -17,6 +17,7 @@ import type { BenchProgress } from '../bench/progress';
 import type { PerClassMetrics } from '../eval/metrics';
 import type { ProjectionMetric, ProjectionResult } from '../projection';
 import type { EvalPoint, StopReason, TrainProgress } from '../tuning/trainer';
+import type { PezProgress, PezStopReason } from '../tuning/pez';
 
 /** Options of `ptune train` (issue 4): model, train, template and out are required; the rest default as documented. */
 export interface TrainParams {
@@ -312,6 +313,62 @@ export interface ProjectParams {
 export type ProjectResult = ProjectionResult & { warnings: string[] };
 export type ProjectJobProgress = { type: 'status'; message: string };
 
+/** `ptune discover`: PEZ hard-prompt discovery on a classification prompt file, written as a new .prompt file. */
+export interface DiscoverParams {
+  model: string;
+  train: string;
+  template: string;
+  /** The .prompt file to write. */
+  out: string;
+  /** Dev set: picks the best projected prompt and is where both prompts' accuracy is reported. */
+  eval?: string;
+  /** Hard-prompt length in tokens; default PEZ_DEFAULTS.tokens. */
+  tokens?: number;
+  steps?: number;
+  lr?: number;
+  seed?: number;
+  batchSize?: number;
+  evalEvery?: number;
+  /** text | vocab | random; default as `ptune train` (text from the prompt's instruction). */
+  init?: string;
+  limit?: number;
+  evalLimit?: number;
+  maxLength?: number;
+  skipInvalid?: boolean;
+}
+
+export interface DiscoverResult {
+  /** The .prompt file (absolute); written only when `saved`. */
+  out: string;
+  saved: boolean;
+  /** The discovered token ids, their decoded text and each id's piece. */
+  ids: number[];
+  text: string;
+  pieces: string[];
+  selectedOn: 'dev' | 'train';
+  bestLoss: number;
+  bestStep: number;
+  /** The initial prompt's projection (step 0): its loss and text. */
+  initialLoss: number;
+  initialText: string;
+  steps: number;
+  totalSteps: number;
+  seconds: number;
+  stopReason: PezStopReason;
+  stopMessage?: string;
+  /**
+   * How the written text tokenizes: `roundTrip` when the text alone encodes back to `ids`; `rowsDiffering`
+   * counts evaluation rows whose prompt ids (text in place, re-tokenized) differ from what discovery scored.
+   */
+  retokenized: { roundTrip: boolean; reencodedIds: number[]; rowsDiffering: number; rows: number } | null;
+  /** Accuracy of the written file and of the template on the same rows (the dev set, else the training rows). */
+  accuracy: { on: 'dev' | 'train'; file: string; n: number; template: number; discovered: number } | null;
+  warnings: string[];
+}
+
+/** PEZ progress; each evaluation also carries the evaluated prompt's decoded text. */
+export type DiscoverJobProgress = Exclude<PezProgress, { type: 'eval' }> | (Extract<PezProgress, { type: 'eval' }> & { text: string }) | { type: 'status'; message: string };
+
 /** Every job kind with its parameter, result and progress types. */
 export interface JobMap {
   train: { params: TrainParams; result: TrainResult; progress: TrainJobProgress };
@@ -322,6 +379,7 @@ export interface JobMap {
   testPrompt: { params: TestPromptParams; result: TestPromptResult; progress: never };
   generate: { params: GenerateParams; result: GenerateResult; progress: GenerateJobProgress };
   exportPeft: { params: ExportPeftParams; result: ExportPeftResult; progress: { type: 'status'; message: string } };
+  discover: { params: DiscoverParams; result: DiscoverResult; progress: DiscoverJobProgress };
 }
 
 export type JobKind = keyof JobMap;
@@ -329,7 +387,7 @@ export type JobParams<K extends JobKind> = JobMap[K]['params'];
 export type JobResult<K extends JobKind> = JobMap[K]['result'];
 export type JobProgress<K extends JobKind> = JobMap[K]['progress'];
 
-export const JOB_KINDS: readonly JobKind[] = ['train', 'eval', 'bench', 'project', 'preview', 'testPrompt', 'generate', 'exportPeft'];
+export const JOB_KINDS: readonly JobKind[] = ['train', 'eval', 'bench', 'project', 'preview', 'testPrompt', 'generate', 'exportPeft', 'discover'];
 
 export type ToWorker =
   | { [K in JobKind]: { type: 'start'; id: string; kind: K; params: JobParams<K> } }[JobKind]

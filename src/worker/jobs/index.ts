@@ -12,5 +12,6 @@ export const jobHandlers: JobHandlers = {
   preview: async (params, ctx) => (await import('./interactive')).runPreviewJob(params, ctx),
   testPrompt: async (params, ctx) => (await import('./interactive')).runTestPromptJob(params, ctx),
   generate: async (params, ctx) => (await import('./generate')).runGenerateJob(params, ctx),
+  discover: async (params, ctx) => (await import('./discover')).runDiscoverJob(params, ctx),
   exportPeft: async (params, ctx) => (await import('../../export/peft-export')).runExportPeftJob(params, ctx),
 };
