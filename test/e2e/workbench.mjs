@@ -43,7 +43,8 @@ export class Workbench {
     const opened = await this.throughPalette(relativePath, 20, async () => {
       await row.waitFor({ timeout: 3_000 });
       await this.page.keyboard.press('Enter');
-      await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+      // .first(): with several editor groups, each can show the file as its active tab.
+      await this.page.locator('.tabs-container .tab.active', { hasText: name }).first().waitFor({ timeout: 15_000 });
     });
     if (!opened) throw new Error(`could not open ${relativePath}`);
   }
