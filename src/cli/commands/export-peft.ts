@@ -5,8 +5,8 @@ import { resolveTrainOptions } from '../../tuning/train-options';
 import type { ExportPeftParams } from '../../worker/protocol';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { resolveModelForCli } from '../hub-progress';
-import { addRunFlags, addSkipInvalidFlag, MODEL_FLAG, MODEL_HELP, modelFrom, runFrom } from './shared-flags';
-import { addTuningFlags, tuningFrom } from './tuning-flags';
+import { addRunFlags, addSkipInvalidFlag, MODEL_FLAG, MODEL_HELP, runFrom } from './shared-flags';
+import { addTuningFlags, trainParamsFrom } from './tuning-flags';
 
 export function registerExportPeft(program: Command, io: CliIo): void {
   const cmd = program
@@ -18,15 +18,7 @@ export function registerExportPeft(program: Command, io: CliIo): void {
     .requiredOption('--out <dir>', 'project folder to write (train.py, data/, README.md, …)');
   addTuningFlags(cmd).option('--overwrite', 'replace an --out folder that is not an earlier export');
   addRunFlags(addSkipInvalidFlag(cmd)).action(async (o: Record<string, unknown>) => {
-    const params: ExportPeftParams = {
-      ...tuningFrom(o),
-      model: modelFrom(o, io),
-      train: o.train as string,
-      template: o.template as string,
-      out: o.out as string,
-      overwrite: o.overwrite === true,
-      skipInvalid: o.skipInvalid === true,
-    };
+    const params: ExportPeftParams = trainParamsFrom(o, io);
     // Check options and --out here too, so that mistakes cost no model load.
     resolveTrainOptions(params);
     checkExportFolder(params.out, params.overwrite ?? false);

@@ -6,8 +6,8 @@ import type { TrainParams, TrainResult } from '../../worker/protocol';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
 import { duration, trainProgressReporter } from '../progress';
 import { resolveModelForCli } from '../hub-progress';
-import { addRunFlags, addSkipInvalidFlag, MODEL_FLAG, MODEL_HELP, modelFrom, runFrom } from './shared-flags';
-import { addTuningFlags, tuningFrom } from './tuning-flags';
+import { addRunFlags, addSkipInvalidFlag, MODEL_FLAG, MODEL_HELP, runFrom } from './shared-flags';
+import { addTuningFlags, trainParamsFrom } from './tuning-flags';
 
 /** Exit codes: 0 done (or stopped early on the dev set), 1 diverged or failed, 130 cancelled. */
 export function trainExitCode(result: TrainResult): number {
@@ -27,15 +27,7 @@ export function registerTrain(program: Command, io: CliIo, setExit: (code: numbe
   addTuningFlags(cmd).option('--overwrite', 'replace a soft prompt ptune trained earlier at --out (kept until the new run saves a checkpoint past its start)');
   addRunFlags(addSkipInvalidFlag(cmd))
     .action(async (o: Record<string, unknown>) => {
-      const params: TrainParams = {
-        ...tuningFrom(o),
-        model: modelFrom(o, io),
-        train: o.train as string,
-        template: o.template as string,
-        out: o.out as string,
-        overwrite: o.overwrite === true,
-        skipInvalid: o.skipInvalid === true,
-      };
+      const params: TrainParams = trainParamsFrom(o, io);
       // Check options and --out here too, so that mistakes cost no model load.
       checkTrainOutput(params, resolveTrainOptions(params), (note) => warn(io, note));
       const settings = runFrom(o); // --threads and --device are flags too: checked before any download

@@ -1,7 +1,9 @@
 /** The tuning flags `ptune train`, `ptune bench --tune` and `ptune demo` share, and their conversion to TrainParams. */
 import type { Command } from 'commander';
 import type { LossKind } from '../../engine/api';
-import type { TuningParams } from '../../worker/protocol';
+import type { TrainParams, TuningParams } from '../../worker/protocol';
+import type { CliIo } from '../io';
+import { modelFrom } from './shared-flags';
 import { choiceFlag, numberFlag } from '../options';
 
 /** `limitFlag`: the name of the training-sample flag (`ptune bench` keeps --limit for the evaluation rows). */
@@ -58,5 +60,18 @@ export function tuningFrom(o: Record<string, unknown>, limitFlag: '--limit' | '-
     keepBest: s('keepBest'),
     limit: numberFlag(limitFlag, s(limitFlag === '--limit' ? 'limit' : 'trainLimit'), { integer: true, positive: true }),
     evalLimit: numberFlag('--eval-limit', s('evalLimit'), { integer: true, positive: true }),
+  };
+}
+
+/** The parameters of a training run from `ptune train`'s flags; `ptune export-peft` takes the same run. */
+export function trainParamsFrom(o: Record<string, unknown>, io: CliIo): TrainParams {
+  return {
+    ...tuningFrom(o),
+    model: modelFrom(o, io),
+    train: o.train as string,
+    template: o.template as string,
+    out: o.out as string,
+    overwrite: o.overwrite === true,
+    skipInvalid: o.skipInvalid === true,
   };
 }
