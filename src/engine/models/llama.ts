@@ -62,6 +62,19 @@ export function slidingWindow(c: ConfigReader): number | undefined {
   return c.has('sliding_window') ? c.size('sliding_window', 'positions') : undefined;
 }
 
+/** The fields every Llama-like config names the same way; families add their own switches. */
+export function llamaLikeCommon(c: ConfigReader, modelType: string, defaultEps: number): Pick<LlamaLike, 'modelType' | 'dims' | 'intermediateSize' | 'eps' | 'activation' | 'tied'> {
+  const { intermediateSize, ...dims } = llamaDims(c);
+  return {
+    modelType,
+    dims,
+    intermediateSize,
+    eps: c.positive('rms_norm_eps', defaultEps),
+    activation: gatedActivation(c, 'hidden_act', 'silu'),
+    tied: c.bool('tie_word_embeddings', false),
+  };
+}
+
 export function llamaLikeArch(c: ConfigReader, m: LlamaLike, opts: { partialRotaryFactor?: number } = {}): ModelArch {
   const { hiddenSize: H, numLayers, numHeads, numKeyValueHeads: kv, headDim: hd, vocabSize: V } = m.dims;
   const I = m.intermediateSize;
@@ -133,21 +146,16 @@ export function llamaLikeArch(c: ConfigReader, m: LlamaLike, opts: { partialRota
 }
 
 function describeLlama(c: ConfigReader, modelType: string, window: number | undefined): ModelArch {
-  const { intermediateSize, ...dims } = llamaDims(c);
+  const common = llamaLikeCommon(c, modelType, 1e-6);
   const attentionBias = c.bool('attention_bias', false);
   return llamaLikeArch(c, {
-    modelType,
-    dims,
-    intermediateSize,
-    eps: c.positive('rms_norm_eps', 1e-6),
-    activation: gatedActivation(c, 'hidden_act', 'silu'),
-    tied: c.bool('tie_word_embeddings', false),
+    ...common,
     qkvBias: attentionBias,
     outBias: attentionBias,
     mlpBias: c.bool('mlp_bias', false),
     qkNorm: false,
     fused: false,
-    slidingLayers: new Array(dims.numLayers).fill(window !== undefined),
+    slidingLayers: new Array(common.dims.numLayers).fill(window !== undefined),
     slidingWindow: window,
   });
 }

@@ -5,14 +5,14 @@
  */
 import { UserError } from '../errors';
 import type { ModelFamily } from './family';
-import { gatedActivation, llamaDims, llamaLikeArch, slidingWindow } from './llama';
+import { llamaLikeArch, llamaLikeCommon, slidingWindow } from './llama';
 import { ropeParameters } from './rope';
 
 export const phi3: ModelFamily = {
   modelTypes: ['phi3'],
   name: 'Phi-3 / Phi-4-mini',
   describe(c) {
-    const { intermediateSize, ...dims } = llamaDims(c);
+    const common = llamaLikeCommon(c, 'phi3', 1e-5);
     const window = slidingWindow(c);
     // transformers 5 keeps partial_rotary_factor inside rope_parameters (and saves no top-level key when it was given
     // there); that one wins, as rope_parameters.setdefault(...) does in Phi3Config.convert_rope_params_to_dict.
@@ -25,18 +25,13 @@ export const phi3: ModelFamily = {
     return llamaLikeArch(
       c,
       {
-        modelType: 'phi3',
-        dims,
-        intermediateSize,
-        eps: c.positive('rms_norm_eps', 1e-5),
-        activation: gatedActivation(c, 'hidden_act', 'silu'),
-        tied: c.bool('tie_word_embeddings', false),
+        ...common,
         qkvBias: false,
         outBias: false,
         mlpBias: false,
         qkNorm: false,
         fused: true,
-        slidingLayers: new Array(dims.numLayers).fill(window !== undefined),
+        slidingLayers: new Array(common.dims.numLayers).fill(window !== undefined),
         slidingWindow: window,
       },
       { partialRotaryFactor },

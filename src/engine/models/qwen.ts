@@ -6,7 +6,7 @@
  */
 import type { ConfigReader } from './config';
 import type { ModelFamily } from './family';
-import { gatedActivation, llamaDims, llamaLikeArch, slidingWindow } from './llama';
+import { llamaLikeArch, llamaLikeCommon, slidingWindow } from './llama';
 
 function slidingLayers(c: ConfigReader, numLayers: number): { slidingLayers: boolean[]; slidingWindow?: number } {
   const window = c.bool('use_sliding_window', false) ? slidingWindow(c) : undefined;
@@ -19,21 +19,16 @@ function slidingLayers(c: ConfigReader, numLayers: number): { slidingLayers: boo
 }
 
 function describeQwen(c: ConfigReader, modelType: 'qwen2' | 'qwen3') {
-  const { intermediateSize, ...dims } = llamaDims(c);
+  const common = llamaLikeCommon(c, modelType, 1e-6);
   const attentionBias = modelType === 'qwen2' ? true : c.bool('attention_bias', false);
   return llamaLikeArch(c, {
-    modelType,
-    dims,
-    intermediateSize,
-    eps: c.positive('rms_norm_eps', 1e-6),
-    activation: gatedActivation(c, 'hidden_act', 'silu'),
-    tied: c.bool('tie_word_embeddings', false),
+    ...common,
     qkvBias: attentionBias,
     outBias: modelType === 'qwen3' && attentionBias,
     mlpBias: false,
     qkNorm: modelType === 'qwen3',
     fused: false,
-    ...slidingLayers(c, dims.numLayers),
+    ...slidingLayers(c, common.dims.numLayers),
   });
 }
 
