@@ -7,15 +7,10 @@
 import { strict as assert } from 'node:assert';
 import { Engine } from '../../src/engine/engine';
 import { sharedPath } from '../helpers/shared';
-import { maxLogitDifference } from '../helpers/transformers-js';
+import { HANDWRITTEN_SENTENCES, maxLogitDifference } from '../helpers/transformers-js';
 
 const SENTENCES = [
-  'A',
-  'The movie was',
-  'I watched this film last night and',
-  'Worst. Film. Ever.',
-  'This is one of those films that stays with you for days, long after the credits roll and the lights come up.',
-  'Ünïcödé and emoji 🎬 survive tokenization',
+  ...HANDWRITTEN_SENTENCES,
   'a gem',
   'an overlong , tedious and thoroughly unpleasant two hours that never finds its footing .',
   'the acting is terrible , the plot is thin , and the ending is worse',

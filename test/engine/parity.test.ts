@@ -7,16 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../src/engine/engine';
 import { sharedPath } from '../helpers/shared';
-import { maxLogitDifference } from '../helpers/transformers-js';
+import { HANDWRITTEN_SENTENCES, maxLogitDifference } from '../helpers/transformers-js';
 
-const HANDWRITTEN = [
-  'A',
-  'The movie was',
-  'I watched this film last night and',
-  'Worst. Film. Ever.',
-  'This is one of those films that stays with you for days, long after the credits roll and the lights come up.',
-  'Ünïcödé and emoji 🎬 survive tokenization',
-];
 
 describe('logits parity with Transformers.js on imdb-gpt2-small', function () {
   this.timeout(300_000);
@@ -25,7 +17,7 @@ describe('logits parity with Transformers.js on imdb-gpt2-small', function () {
     const dir = sharedPath(this, 'models/imdb-gpt2-small');
     const sst2 = sharedPath(this, 'datasets/sst2/dev.jsonl');
     const sentences = [
-      ...HANDWRITTEN,
+      ...HANDWRITTEN_SENTENCES,
       ...readFileSync(sst2, 'utf8').trim().split('\n').slice(0, 18).map((l) => JSON.parse(l).text as string),
     ];
     assert.ok(sentences.length >= 20);

@@ -1,8 +1,8 @@
 import * as assert from 'assert';
+import { userErrorMessage } from '../helpers/user-error';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isUserError } from '../../src/engine/errors';
 import { GenerationCancelled, checkSampling, decode, cachedLogits, processedLogits, readGenerationConfig, resolveSampling, scanStops, softmax, TokenSampler, type NextTokenLogits, type SamplingSettings } from '../../src/generation';
 import { FakeEngine } from '../helpers/fake-engine';
 
@@ -147,25 +147,16 @@ describe('generation: decode loop', () => {
 });
 
 describe('generation: settings', () => {
-  const msg = (f: () => unknown): string => {
-    try {
-      f();
-    } catch (e) {
-      assert.ok(isUserError(e), String(e));
-      return (e as Error).message;
-    }
-    assert.fail('expected a UserError');
-  };
 
   it('bad values get one message naming the flag', () => {
-    assert.match(msg(() => checkSampling({ temperature: -0.1 })), /^--temperature must be a number ≥ 0/);
-    assert.match(msg(() => checkSampling({ topP: 0 })), /^--top-p must be a number in \(0, 1\]/);
-    assert.match(msg(() => checkSampling({ topP: 1.5 })), /^--top-p /);
-    assert.match(msg(() => checkSampling({ minP: 2 })), /^--min-p /);
-    assert.match(msg(() => checkSampling({ topK: 1.5 })), /^--top-k must be a whole number/);
-    assert.match(msg(() => checkSampling({ repetitionPenalty: 0 })), /^--repetition-penalty must be a number > 0/);
-    assert.match(msg(() => checkSampling({ maxNewTokens: 0 })), /^--max-new-tokens /);
-    assert.match(msg(() => checkSampling({ stop: ['ok', ''] })), /^--stop must be a non-empty string, got ""/);
+    assert.match(userErrorMessage(() => checkSampling({ temperature: -0.1 })), /^--temperature must be a number ≥ 0/);
+    assert.match(userErrorMessage(() => checkSampling({ topP: 0 })), /^--top-p must be a number in \(0, 1\]/);
+    assert.match(userErrorMessage(() => checkSampling({ topP: 1.5 })), /^--top-p /);
+    assert.match(userErrorMessage(() => checkSampling({ minP: 2 })), /^--min-p /);
+    assert.match(userErrorMessage(() => checkSampling({ topK: 1.5 })), /^--top-k must be a whole number/);
+    assert.match(userErrorMessage(() => checkSampling({ repetitionPenalty: 0 })), /^--repetition-penalty must be a number > 0/);
+    assert.match(userErrorMessage(() => checkSampling({ maxNewTokens: 0 })), /^--max-new-tokens /);
+    assert.match(userErrorMessage(() => checkSampling({ stop: ['ok', ''] })), /^--stop must be a non-empty string, got ""/);
   });
 
   describe('generation_config.json', () => {
@@ -191,7 +182,7 @@ describe('generation: settings', () => {
 
     it('a bad value in the file names the file and key', () => {
       writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ top_p: 3 }));
-      assert.match(msg(() => readGenerationConfig(dir, { eosTokenId: undefined })), /generation_config\.json: top_p must be a number in \(0, 1\]/);
+      assert.match(userErrorMessage(() => readGenerationConfig(dir, { eosTokenId: undefined })), /generation_config\.json: top_p must be a number in \(0, 1\]/);
     });
   });
 });

@@ -1,6 +1,16 @@
 /** Transformers.js as the outside reference: a model folder's onnx/model.onnx, fp32, local files only. */
 import type { PreTrainedModel } from '@huggingface/transformers';
 
+/** Hand-written parity sentences: a single token, short and long text, punctuation, non-ASCII and emoji. */
+export const HANDWRITTEN_SENTENCES = [
+  'A',
+  'The movie was',
+  'I watched this film last night and',
+  'Worst. Film. Ever.',
+  'This is one of those films that stays with you for days, long after the credits roll and the lights come up.',
+  'Ünïcödé and emoji 🎬 survive tokenization',
+];
+
 export async function loadReferenceModel(dir: string): Promise<PreTrainedModel> {
   const { AutoModelForCausalLM, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;

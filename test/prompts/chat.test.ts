@@ -1,8 +1,8 @@
 import * as assert from 'assert';
+import { userErrorMessage } from '../helpers/user-error';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { isUserError } from '../../src/engine/errors';
 import { loadTokenizer } from '../../src/engine/tokenizer';
 import type { TextTokenizer } from '../../src/engine/api';
 import { buildScoredExample, checkPromptText, parsePromptFile, previewPrompt, renderPrompt, type ChatMessage } from '../../src/prompts';
@@ -30,15 +30,6 @@ const WITH_SYSTEM = prompt(
 const WITHOUT_SYSTEM = prompt('format: chat\ninputs: [text]\ntask: generation\ntarget_column: answer', 'user:\nReview: {{ text }}\n\nIs it positive?\n');
 const ROW = { text: 'A  "moving" film.\nTruly.', answer: 'yes' };
 
-function messageError(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(isUserError(e), String(e));
-    return (e as Error).message;
-  }
-  assert.fail('expected a UserError');
-}
 
 describe('prompts: chat prompts (format: chat)', function () {
   let qwen: TextTokenizer;
@@ -121,24 +112,24 @@ describe('prompts: chat prompts (format: chat)', function () {
 
   describe('bad input: one clear message', () => {
     it('a chat prompt on a model without a chat template', () => {
-      const message = messageError(() => buildScoredExample(WITH_SYSTEM, ROW, { ...qwen, chatTemplate: undefined }));
+      const message = userErrorMessage(() => buildScoredExample(WITH_SYSTEM, ROW, { ...qwen, chatTemplate: undefined }));
       assert.match(message, /^chat\.prompt: format: chat needs the model's chat template, and this model has none/);
     });
 
     it('an unknown role, with its line', () => {
-      const message = messageError(() => prompt('format: chat\ninputs: [text]\ntask: generation\ntarget_column: answer', 'user:\nhi {{ text }}\nnarrator:\nonce upon a time'));
+      const message = userErrorMessage(() => prompt('format: chat\ninputs: [text]\ntask: generation\ntarget_column: answer', 'user:\nhi {{ text }}\nnarrator:\nonce upon a time'));
       assert.match(message, /^chat\.prompt:9:1: unknown role "narrator:" \(a chat prompt's roles are system:, user:, assistant:\)/);
     });
 
     it('text before the first role line, and no user message', () => {
-      assert.match(messageError(() => prompt('format: chat\ninputs: [text]\ntask: generation\ntarget_column: answer', 'Hello {{ text }}\nuser:\nhi')), /chat\.prompt:7:1: a chat prompt's body starts with a role line/);
-      assert.match(messageError(() => prompt('format: chat\ninputs: [text]\ntask: generation\ntarget_column: answer', 'system:\n{{ text }}')), /needs a user: message/);
+      assert.match(userErrorMessage(() => prompt('format: chat\ninputs: [text]\ntask: generation\ntarget_column: answer', 'Hello {{ text }}\nuser:\nhi')), /chat\.prompt:7:1: a chat prompt's body starts with a role line/);
+      assert.match(userErrorMessage(() => prompt('format: chat\ninputs: [text]\ntask: generation\ntarget_column: answer', 'system:\n{{ text }}')), /needs a user: message/);
     });
 
     it('chat keys on a text prompt, and a named template the model does not have', () => {
-      assert.match(messageError(() => prompt('inputs: [text]\ntask: generation\ntarget_column: answer\nchat_template: tool_use', '{{ text }}')), /chat_template applies only to format: chat/);
+      assert.match(userErrorMessage(() => prompt('inputs: [text]\ntask: generation\ntarget_column: answer\nchat_template: tool_use', '{{ text }}')), /chat_template applies only to format: chat/);
       const p = prompt('format: chat\ninputs: [text]\ntask: generation\ntarget_column: answer\nchat_template: tool_use', 'user:\n{{ text }}');
-      assert.match(messageError(() => renderPrompt(p, ROW, [], qwen.chatTemplate)), /has a single chat template, not named ones/);
+      assert.match(userErrorMessage(() => renderPrompt(p, ROW, [], qwen.chatTemplate)), /has a single chat template, not named ones/);
     });
   });
 
