@@ -172,8 +172,8 @@ function makeWorkspace(ws) {
     'promptTuning.model': model,
     'promptTuning.cacheDirectory': path.join(runDir, 'cache'),
     'promptTuning.threads': Math.max(1, Math.min(4, os.availableParallelism())),
-    // A few small steps: the scenario cancels after the chart has moved.
-    'promptTuning.training.steps': 200,
+    // Small steps, more than the scenario waits for: it cancels after the chart has moved (200 steps could finish first).
+    'promptTuning.training.steps': 5000,
     'promptTuning.training.batchSize': 2,
     'promptTuning.training.virtualTokens': 4,
     'promptTuning.training.evalEvery': 2,
