@@ -20,7 +20,7 @@ type FloatArray = Float32Array | Float64Array;
 export interface DecodeCore {
   readonly arch: ModelArch;
   readonly float64: boolean;
-  weightFeeds(): Record<string, FloatArray>;
+  weightFeeds(): Record<string, HostArray>;
   /** Feeds of a right-padded batch at its bucket length (ids, positions, masks, RoPE, soft prompt). */
   batchFeeds(specs: SequenceSpec[], soft?: SoftPrompt): { feeds: Record<string, HostArray>; length: number };
   run(dims: HeadDims, feeds: Record<string, HostArray>): Promise<Record<string, HostArray>>;

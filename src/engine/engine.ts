@@ -10,6 +10,7 @@ import { buildHeadGraph, headKey, kvNames, ropeInputNames, type HeadDims } from 
 import { bucketLength, buildBatch, layoutLength, type CachedPrefix, type SequenceSpec } from './layout';
 import { assertCheckpointFits, loadCheckpoint, requireTensor } from './models/checkpoint';
 import type { ModelArch } from './models/family';
+import { DEFAULT_WEIGHT_FORMAT, nbitsSpec, QuantizedWeights, type WeightFormat } from './models/quantize';
 import { checkModelType, describeModel } from './models/index';
 import { ropeTables } from './models/rope';
 import { CompiledGraph, type HostArray, type SessionOptions } from './runtime/session';
@@ -31,6 +32,11 @@ export interface LoadOptions extends Pick<SessionOptions, 'device' | 'onPlacemen
    * results do not change (tested to 1e-4).
    */
   prefixCaching?: boolean;
+  /**
+   * How the frozen linear weights are held: float32 (default), or block-quantized to 8 or 4 bits
+   * (models/quantize.ts): about ½ or ¼ of the memory for evaluation, with a second quantized copy for training.
+   */
+  weights?: WeightFormat;
 }
 
 /** Below this many shared tokens a separate prefix run costs more than it saves. */
@@ -58,7 +64,7 @@ interface Plan {
 
 export class Engine implements ModelEngine {
   private readonly sessions = new Map<string, CachedSession>();
-  private readonly weightFeeds: Record<string, FloatArray> = {};
+  private readonly weightFeeds: Record<string, HostArray> = {};
   private runs = 0;
 
   private constructor(
@@ -67,8 +73,10 @@ export class Engine implements ModelEngine {
     readonly arch: ModelArch,
     private readonly weights: Map<string, Float32Array>,
     private readonly opts: LoadOptions,
+    private readonly quantized?: QuantizedWeights,
   ) {
     for (const [name, data] of weights) this.weightFeeds[name] = this.float64 ? Float64Array.from(data) : data;
+    if (quantized) Object.assign(this.weightFeeds, quantized.feeds);
   }
 
   private scaledEmbeddings?: Float32Array;
@@ -87,8 +95,11 @@ export class Engine implements ModelEngine {
     const arch = describeModel(ck.config, configFile);
     // Only the tensors the family reads count (a checkpoint may carry others, e.g. a vision tower).
     assertCheckpointFits(ck, arch.weightShapes.keys());
+    const spec = nbitsSpec(opts.weights ?? DEFAULT_WEIGHT_FORMAT);
+    if (spec && opts.dtype === 'float64') throw new Error('quantized weights run in float32 graphs only');
+    const quantized = spec ? new QuantizedWeights(arch, spec, (name) => requireTensor(ck, name, arch.weightShapes.get(name)!)) : undefined;
     const weights = new Map<string, Float32Array>();
-    for (const [name, shape] of arch.weightShapes) weights.set(name, requireTensor(ck, name, shape));
+    for (const [name, shape] of arch.weightShapes) if (!quantized?.names.has(name)) weights.set(name, requireTensor(ck, name, shape));
     const tokenizer = await loadTokenizer(dir);
     const d = arch.dims;
     if (tokenizer.vocabSize > d.vocabSize) {
@@ -107,7 +118,7 @@ export class Engine implements ModelEngine {
       softPromptReach: arch.allLayersSlide && arch.slidingWindow !== undefined ? d.numLayers * (arch.slidingWindow - 1) : undefined,
       nameOrPath: typeof ck.config._name_or_path === 'string' && ck.config._name_or_path ? ck.config._name_or_path : basename(dir),
     };
-    return new Engine(info, tokenizer, arch, weights, opts);
+    return new Engine(info, tokenizer, arch, weights, opts, quantized);
   }
 
   get runCount(): number {
@@ -427,12 +438,17 @@ export class Engine implements ModelEngine {
   }
 
   private async run(dims: HeadDims, feeds: Record<string, HostArray>): Promise<Record<string, HostArray>> {
+    if (dims.withGrad && this.quantized?.ensureTransposed()) {
+      // The first gradient: the transposed copies join every later run's feeds, and this one's.
+      Object.assign(this.weightFeeds, this.quantized.feeds);
+      Object.assign(feeds, this.quantized.feeds);
+    }
     const key = headKey(dims);
     let entry = this.sessions.get(key);
     if (entry) {
       this.sessions.delete(key); // re-insert: most recently used last
     } else {
-      entry = { session: CompiledGraph.create(buildHeadGraph(this.arch, dims, this.float64 ? 'float64' : 'float32'), { threads: this.opts.threads, device: this.opts.device, onPlacement: this.opts.onPlacement }), pending: 0, evicted: false };
+      entry = { session: CompiledGraph.create(buildHeadGraph(this.arch, dims, this.float64 ? 'float64' : 'float32', this.quantized), { threads: this.opts.threads, device: this.opts.device, onPlacement: this.opts.onPlacement }), pending: 0, evicted: false };
       if (this.sessions.size >= (this.opts.maxSessions ?? 12)) {
         const [oldestKey, oldest] = this.sessions.entries().next().value as [string, CachedSession];
         this.sessions.delete(oldestKey);

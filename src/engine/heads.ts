@@ -10,6 +10,7 @@ import { appendGradients } from './autodiff/backward';
 import { Graph, type FloatType, type Value } from './onnx/graph';
 import { softcap } from './models/blocks';
 import type { ModelArch } from './models/family';
+import type { NBitsSpec } from './onnx/quantized';
 
 export type HeadKind = 'logits' | 'rows' | 'restricted' | 'score' | 'lm' | 'verbalizer' | 'prefix';
 
@@ -49,7 +50,7 @@ export const kvNames = (kind: 'past' | 'present', layer: number) => ({ key: `${k
  * prompt spliced in by a token mask and a one-hot placement matmul (so it may sit anywhere in the sequence and
  * its gradient is a plain MatMul rule), masks and RoPE tables as inputs.
  */
-function buildTrunk(g: Graph, arch: ModelArch, d: HeadDims) {
+function buildTrunk(g: Graph, arch: ModelArch, d: HeadDims, quantized?: QuantizedGraphWeights) {
   const [B, T, nv, P] = [d.batch, d.length, d.numVirtual, d.past ?? 0];
   const { hiddenSize: H, numLayers, numKeyValueHeads: kv, headDim } = arch.dims;
   const ids = g.input('ids', [B, T], 'int64');
@@ -77,7 +78,9 @@ function buildTrunk(g: Graph, arch: ModelArch, d: HeadDims) {
     }),
   );
   const weights = new Map<string, Value>();
-  for (const [name, shape] of arch.weightShapes) weights.set(name, g.input(name, shape));
+  for (const [name, shape] of arch.weightShapes) {
+    weights.set(name, quantized?.names.has(name) ? g.quantizedPlaceholder(name, shape, quantized.spec) : g.input(name, shape));
+  }
   const w = (name: string) => {
     const v = weights.get(name);
     if (!v) throw new Error(`${arch.modelType}: the trunk reads ${name}, which is not among its weight shapes`);
@@ -94,10 +97,16 @@ function buildTrunk(g: Graph, arch: ModelArch, d: HeadDims) {
   return { hidden, head: w(arch.lmHead), soft };
 }
 
-export function buildHeadGraph(arch: ModelArch, d: HeadDims, float: FloatType): Graph {
+/** Which weights the graph reads quantized (models/quantize.ts), and how. */
+export interface QuantizedGraphWeights {
+  names: ReadonlySet<string>;
+  spec: NBitsSpec;
+}
+
+export function buildHeadGraph(arch: ModelArch, d: HeadDims, float: FloatType, quantized?: QuantizedGraphWeights): Graph {
   const g = new Graph(float);
   const V = arch.dims.vocabSize;
-  const { hidden, head, soft } = buildTrunk(g, arch, d);
+  const { hidden, head, soft } = buildTrunk(g, arch, d, quantized);
   // A shared prefix's keys and values only (outputs registered by the trunk's `present`).
   if (d.kind === 'prefix') return g;
   /** hidden rows · head columnsᵀ, soft-capped where the family caps its logits. */
