@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { SamplingRequest } from '../generation/config';
+import { DEFAULT_WEIGHT_FORMAT, WEIGHT_FORMATS, type WeightFormat } from '../engine/models/quantize';
 import { DEFAULT_DEVICE, DEVICES, type Device } from '../engine/runtime/device';
 import { findCachedModel } from '../hub/cache';
 import { classifyModel, type HubModelId } from '../hub/model-id';
@@ -93,6 +94,12 @@ export class Config {
     return (DEVICES as readonly string[]).includes(value) ? (value as Device) : DEFAULT_DEVICE;
   }
 
+  /** How the worker holds models' frozen linear weights (`promptTuning.weights`); an unknown value is the default. */
+  get weights(): WeightFormat {
+    const value = this.raw.get<string>('weights', DEFAULT_WEIGHT_FORMAT);
+    return (WEIGHT_FORMATS as readonly string[]).includes(value) ? (value as WeightFormat) : DEFAULT_WEIGHT_FORMAT;
+  }
+
   get training(): TrainingDefaults {
     const c = this.raw;
     const positiveInt = (key: string): number | undefined => {
@@ -129,7 +136,7 @@ export class Config {
 
   /** Fires when any setting that the worker depends on changes. */
   static affectsWorker(event: vscode.ConfigurationChangeEvent): boolean {
-    return ['model', 'cacheDirectory', 'threads', 'device'].some((key) => event.affectsConfiguration(`${SECTION}.${key}`));
+    return ['model', 'cacheDirectory', 'threads', 'device', 'weights'].some((key) => event.affectsConfiguration(`${SECTION}.${key}`));
   }
 }
 

@@ -10,6 +10,7 @@
  * caller's working directory (the worker shares the process's cwd).
  */
 import type { LossKind } from '../engine/api';
+import type { WeightFormat } from '../engine/models/quantize';
 import type { Device } from '../engine/runtime/device';
 import type { FinishReason, SamplingRequest, SamplingSettings } from '../generation';
 import type { BenchmarkResult, ProjectionOptions } from '../bench/run';
@@ -409,4 +410,6 @@ export interface WorkerConfig {
   engineModule?: string;
   /** Where models run (default cpu); see src/engine/runtime/device.ts. */
   device?: Device;
+  /** How the frozen linear weights are held (default f32); see src/engine/models/quantize.ts. */
+  weights?: WeightFormat;
 }
