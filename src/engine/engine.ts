@@ -10,7 +10,7 @@ import { buildHeadGraph, headKey, kvNames, ropeInputNames, type HeadDims } from 
 import { bucketLength, buildBatch, layoutLength, type CachedPrefix, type SequenceSpec } from './layout';
 import { assertCheckpointFits, loadCheckpoint, requireTensor } from './models/checkpoint';
 import type { ModelArch } from './models/family';
-import { DEFAULT_WEIGHT_FORMAT, nbitsSpec, QuantizedWeights, type WeightFormat } from './models/quantize';
+import { DEFAULT_WEIGHT_FORMAT, nbitsSpec, QuantizedWeights, storedBytesPerValue, type WeightFormat } from './models/quantize';
 import { checkModelType, describeModel } from './models/index';
 import { ropeTables } from './models/rope';
 import { CompiledGraph, type HostArray, type SessionOptions } from './runtime/session';
@@ -93,10 +93,11 @@ export class Engine implements ModelEngine {
     const configFile = `${dir}/config.json`;
     const ck = loadCheckpoint(dir, (raw) => void checkModelType(raw, configFile));
     const arch = describeModel(ck.config, configFile);
-    // Only the tensors the family reads count (a checkpoint may carry others, e.g. a vision tower).
-    assertCheckpointFits(ck, arch.weightShapes.keys());
-    const spec = nbitsSpec(opts.weights ?? DEFAULT_WEIGHT_FORMAT);
+    const format = opts.weights ?? DEFAULT_WEIGHT_FORMAT;
+    const spec = nbitsSpec(format);
     if (spec && opts.dtype === 'float64') throw new Error('quantized weights run in float32 graphs only');
+    // Only the tensors the family reads count (a checkpoint may carry others, e.g. a vision tower).
+    assertCheckpointFits(ck, arch.weightShapes.keys(), process.env, spec && { names: new Set(arch.linearWeights), bytesPerValue: storedBytesPerValue(spec), format });
     const quantized = spec ? new QuantizedWeights(arch, spec, (name) => requireTensor(ck, name, arch.weightShapes.get(name)!)) : undefined;
     const weights = new Map<string, Float32Array>();
     for (const [name, shape] of arch.weightShapes) if (!quantized?.names.has(name)) weights.set(name, requireTensor(ck, name, shape));

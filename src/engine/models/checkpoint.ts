@@ -130,12 +130,12 @@ export function requireTensor(ck: Checkpoint, name: string, shape: readonly numb
 }
 
 /** Bytes the float32 copies of the given tensors (default: every floating-point tensor) will take. */
-export function checkpointMemory(ck: Checkpoint, names?: Iterable<string>): number {
+export function checkpointMemory(ck: Checkpoint, names?: Iterable<string>, stored?: StoredSize): number {
   let bytes = 0;
   if (names) {
     for (const name of new Set(names)) {
       const t = ck.tensors.get(name);
-      if (t && FLOAT_DTYPES.has(t.dtype)) bytes += float32Bytes(t);
+      if (t && FLOAT_DTYPES.has(t.dtype)) bytes += (stored?.names.has(name) ? stored.bytesPerValue / 4 : 1) * float32Bytes(t);
     }
   } else {
     for (const t of ck.tensors.values()) if (FLOAT_DTYPES.has(t.dtype)) bytes += float32Bytes(t);
@@ -143,9 +143,17 @@ export function checkpointMemory(ck: Checkpoint, names?: Iterable<string>): numb
   return bytes;
 }
 
+/** Weights held in another format than float32 (quantized), and what each value then costs. */
+export interface StoredSize {
+  names: ReadonlySet<string>;
+  bytesPerValue: number;
+  /** For the message, e.g. "int8". */
+  format: string;
+}
+
 /** Refuses, before any tensor is read, a checkpoint whose float32 weights (those named, or all) cannot fit in memory. */
-export function assertCheckpointFits(ck: Checkpoint, names?: Iterable<string>, env: NodeJS.ProcessEnv = process.env): number {
-  const bytes = checkpointMemory(ck, names);
-  assertFits(bytes, `${ck.dir}: loading the weights as float32`, env);
+export function assertCheckpointFits(ck: Checkpoint, names?: Iterable<string>, env: NodeJS.ProcessEnv = process.env, stored?: StoredSize): number {
+  const bytes = checkpointMemory(ck, names, stored);
+  assertFits(bytes, `${ck.dir}: loading the weights as ${stored ? `float32 with the linear layers in ${stored.format}` : 'float32'}`, env);
   return bytes;
 }

@@ -18,6 +18,11 @@ export function nbitsSpec(format: WeightFormat): NBitsSpec | undefined {
   return bits ? { bits, blockSize: QUANT_BLOCK_SIZE } : undefined;
 }
 
+/** Memory per weight value of one quantized copy: the integer and its share of a float32 block scale. */
+export function storedBytesPerValue(spec: NBitsSpec): number {
+  return spec.bits / 8 + 4 / spec.blockSize;
+}
+
 export interface QuantizedMatrix {
   q: Uint8Array;
   scales: Float32Array;
