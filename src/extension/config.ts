@@ -81,11 +81,14 @@ export class Config {
     return value === '' ? path.join(this.globalStorage.fsPath, 'cache') : resolveAgainstWorkspace(expandHome(value));
   }
 
-  /** onnxruntime threads for the worker; 0 means all cores. */
-  get threads(): number {
+  /**
+   * onnxruntime threads for the worker; 0 (undefined here) leaves the choice to onnxruntime, which uses one
+   * thread per physical core, pinned: hyperthreads of the same core only contend for its vector units.
+   */
+  get threads(): number | undefined {
     const value = this.raw.get<number>('threads', 0);
     // More threads than cores only slows onnxruntime down (issue 12, item 6).
-    return Number.isInteger(value) && value > 0 ? Math.min(value, os.availableParallelism()) : os.availableParallelism();
+    return Number.isInteger(value) && value > 0 ? Math.min(value, os.availableParallelism()) : undefined;
   }
 
   /** Where the worker runs models (`promptTuning.device`); an unknown value is the default. */

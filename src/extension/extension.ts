@@ -60,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): void {
         ctx.preview.refresh();
       }
       // The worker's threads and device are fixed when it starts: start a fresh one for the next job, unless one is running.
-      if ((event.affectsConfiguration('promptTuning.threads') || event.affectsConfiguration('promptTuning.device')) && ctx.jobs.list.length === 0) void ctx.jobs.restartWorker();
+      if (['threads', 'device', 'weights'].some((key) => event.affectsConfiguration(`promptTuning.${key}`)) && ctx.jobs.list.length === 0) void ctx.jobs.restartWorker();
     }),
   );
 }

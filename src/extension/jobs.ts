@@ -43,7 +43,7 @@ export class Jobs implements vscode.Disposable {
 
   constructor(
     /** The worker's settings, read when a worker starts. */
-    private readonly workerSettings: () => { threads: number; device: Device; weights: WeightFormat },
+    private readonly workerSettings: () => { threads: number | undefined; device: Device; weights: WeightFormat },
     private readonly store: UiStore,
     private readonly output: vscode.LogOutputChannel,
   ) {
