@@ -66,7 +66,7 @@ export interface BenchmarkOptions {
   latencySample?: number;
   /** Nearest-token projection settings; false: do not project soft prompts. */
   projection?: ProjectionOptions | false;
-  /** onnxruntime threads for the projections' own sessions (the engine has its own setting); default all cores. */
+  /** onnxruntime threads for the projections' own sessions (the engine has its own setting); default one per physical core. */
   threads?: number;
   /** Recorded in the report, e.g. the command line. */
   command?: string;

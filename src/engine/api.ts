@@ -104,7 +104,7 @@ export interface DecoderOptions {
 }
 
 export interface EngineOptions {
-  /** onnxruntime intra-op threads; default: all cores. */
+  /** onnxruntime intra-op threads; default: one per physical core (onnxruntime's choice). */
   threads?: number;
 }
 

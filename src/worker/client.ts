@@ -26,7 +26,7 @@ import type { Device } from '../engine/runtime/device';
 import type { FromWorker, JobKind, JobParams, JobProgress, JobResult, ToWorker, WorkerConfig } from './protocol';
 
 export interface WorkerClientOptions {
-  /** onnxruntime intra-op threads per model run; default: all cores. */
+  /** onnxruntime intra-op threads per model run; default: one per physical core (onnxruntime's choice). */
   threads?: number;
   /** The compiled worker entry; default: worker.js beside this file. */
   workerPath?: string;

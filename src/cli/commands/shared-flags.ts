@@ -25,7 +25,7 @@ export function addSkipInvalidFlag(cmd: Command): Command {
 /** --threads, --device, --weights and --json, the last options of every command that runs the model. */
 export function addRunFlags(cmd: Command): Command {
   return cmd
-    .option('--threads <n>', 'CPU threads for the model (default: onnxruntime's, one per physical core)')
+    .option('--threads <n>', 'CPU threads for the model (default: one per physical core, as onnxruntime picks)')
     .option('--device <name>', `where the model runs: ${DEVICES.join(' | ')} (default ${DEFAULT_DEVICE}; see README "GPUs")`)
     .option('--weights <format>', `how the model's linear weights are held in memory: ${WEIGHT_FORMATS.join(' | ')} (default ${DEFAULT_WEIGHT_FORMAT}; see README "Quantized weights")`)
     .option('--json', 'print one JSON object as the last stdout line');
