@@ -98,7 +98,7 @@ export class Engine implements ModelEngine {
     if (spec && opts.dtype === 'float64') throw new Error('quantized weights run in float32 graphs only');
     // Only the tensors the family reads count (a checkpoint may carry others, e.g. a vision tower).
     assertCheckpointFits(ck, arch.weightShapes.keys(), process.env, spec && { names: new Set(arch.linearWeights), bytesPerValue: storedBytesPerValue(spec), format });
-    const quantized = spec ? new QuantizedWeights(arch, spec, (name) => requireTensor(ck, name, arch.weightShapes.get(name)!)) : undefined;
+    const quantized = spec ? new QuantizedWeights(arch, spec, (name, scratch) => requireTensor(ck, name, arch.weightShapes.get(name)!, scratch)) : undefined;
     const weights = new Map<string, Float32Array>();
     for (const [name, shape] of arch.weightShapes) if (!quantized?.names.has(name)) weights.set(name, requireTensor(ck, name, shape));
     const tokenizer = await loadTokenizer(dir);

@@ -117,7 +117,7 @@ export function hasTensor(ck: Checkpoint, name: string): boolean {
  * Reads the named tensor as float32, after checking its shape, or throws one clear error naming the file,
  * the tensor and the problem. Each call reads the file anew: keep the array when you need it twice.
  */
-export function requireTensor(ck: Checkpoint, name: string, shape: readonly number[]): Float32Array {
+export function requireTensor(ck: Checkpoint, name: string, shape: readonly number[], into?: Float32Array): Float32Array {
   const t = ck.tensors.get(name);
   if (!t) {
     const where = ck.index ?? ck.files[0];
@@ -126,7 +126,7 @@ export function requireTensor(ck: Checkpoint, name: string, shape: readonly numb
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
     throw new UserError(`${t.file}: tensor "${t.name}" has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`, t.file);
   }
-  return readTensorF32(t);
+  return readTensorF32(t, { into });
 }
 
 /** Bytes the float32 copies of the given tensors (default: every floating-point tensor) will take. */

@@ -95,7 +95,8 @@ export class QuantizedWeights {
   constructor(
     private readonly arch: ModelArch,
     readonly spec: NBitsSpec,
-    private readonly read: (name: string) => Float32Array,
+    /** Reads a weight as float32, into `scratch` when it is long enough. */
+    private readonly read: (name: string, scratch: Float32Array) => Float32Array,
   ) {
     this.names = new Set(arch.linearWeights);
     this.add(false);
@@ -110,11 +111,13 @@ export class QuantizedWeights {
   }
 
   private add(transposed: boolean): void {
+    // One float32 buffer serves every weight in turn: the load never holds more than one unquantized tensor.
+    const scratch = new Float32Array(Math.max(0, ...[...this.names].map((n) => this.arch.weightShapes.get(n)!.reduce((a, b) => a * b, 1))));
     for (const name of this.names) {
       const [rows, cols] = this.arch.weightShapes.get(name)!;
       // The forward copy is [out, in]: nn.Linear's own layout, GPT-2 Conv1D's transpose; the other copy is [in, out].
       const inOut = this.arch.linearLayout === 'in-out';
-      const m = quantizeBlocks(this.read(name), rows, cols, this.spec, inOut !== transposed);
+      const m = quantizeBlocks(this.read(name, scratch), rows, cols, this.spec, inOut !== transposed);
       const names = quantizedNames(name, transposed);
       this.feeds[names.q] = m.q;
       this.feeds[names.scales] = m.scales;
