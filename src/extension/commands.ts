@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { benchmark, openReport } from './flows/benchmark';
+import { downloadCudaProvider } from './flows/cudaProvider';
 import { exportForCluster } from './flows/export';
 import { selectModel } from './flows/model';
 import { copyHardPrompt, saveAsPrompt, showProjection } from './flows/projection';
@@ -21,6 +22,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'promptTuning.openReport': (uri) => openReport(ctx, asUri(uri)),
     'promptTuning.openStudio': () => ctx.studio.show('prompt'),
     'promptTuning.cancelJob': () => cancelJob(ctx),
+    'promptTuning.downloadCudaProvider': () => downloadCudaProvider(ctx),
   };
   return Object.entries(commands).map(([id, run]) => vscode.commands.registerCommand(id, run));
 }

@@ -4,6 +4,7 @@ import { handleWebviewMessage, registerCommands } from './commands';
 import { Config } from './config';
 import { Ctx } from './ctx';
 import { restoreLastReport } from './flows/benchmark';
+import { offerCudaProvider } from './flows/cudaProvider';
 import { registerCodeLens } from './language/codeLens';
 import { registerCompletion } from './language/completion';
 import { PROMPT_LANGUAGE_ID } from './language/promptDocuments';
@@ -44,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   updateModelItemVisibility();
 
+  const cudaOffer = { offered: false };
   context.subscriptions.push(
     ctx,
     ctx.studio,
@@ -61,8 +63,10 @@ export function activate(context: vscode.ExtensionContext): void {
       }
       // The worker's threads and device are fixed when it starts: start a fresh one for the next job, unless one is running.
       if (['threads', 'device', 'weights'].some((key) => event.affectsConfiguration(`promptTuning.${key}`)) && ctx.jobs.list.length === 0) void ctx.jobs.restartWorker();
+      if (event.affectsConfiguration('promptTuning.device')) void offerCudaProvider(ctx, cudaOffer);
     }),
   );
+  void offerCudaProvider(ctx, cudaOffer);
 }
 
 export function deactivate(): void {

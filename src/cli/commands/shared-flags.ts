@@ -5,6 +5,7 @@ import { UserError } from '../../engine/errors';
 import type { CliIo } from '../io';
 import { numberFlag } from '../options';
 import { DEFAULT_WEIGHT_FORMAT, WEIGHT_FORMATS, type WeightFormat } from '../../engine/models/quantize';
+import { cudaProviderPlan } from '../../hub/cuda-provider';
 import { DEFAULT_DEVICE, DEVICES, checkDeviceAvailable, parseDevice } from '../../engine/runtime/device';
 import type { RunSettings } from '../io';
 
@@ -50,6 +51,7 @@ export function weightsFrom(o: Record<string, unknown>): WeightFormat {
 export function runFrom(o: Record<string, unknown>): RunSettings {
   const device = o.device === undefined ? DEFAULT_DEVICE : parseDevice(o.device as string);
   const weights = weightsFrom(o);
-  checkDeviceAvailable(device);
+  // The CUDA provider's files may be missing: withClient fetches them before the worker starts.
+  checkDeviceAvailable(device, { cudaFetchable: cudaProviderPlan() !== undefined });
   return { threads: threadsFrom(o), device, weights };
 }
