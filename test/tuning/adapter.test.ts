@@ -114,7 +114,7 @@ describe('tuning/adapter (PEFT prompt-tuning folders)', () => {
     assert.throws(() => loadAdapter(path.join(dir, 'nope')), { message: `soft prompt folder ${path.join(dir, 'nope')} does not exist` });
     assert.throws(() => loadAdapter(dir), { message: `${dir} is not a soft-prompt adapter folder: adapter_config.json is missing` });
     fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA' }));
-    assert.throws(() => loadAdapter(dir), { message: `${path.join(dir, 'adapter_config.json')}: peft_type is "LORA", but only PROMPT_TUNING adapters (soft prompts) can be loaded` });
+    assert.throws(() => loadAdapter(dir), { message: `${path.join(dir, 'adapter_config.json')}: peft_type is "LORA", but only prompt-learning adapters (PROMPT_TUNING (prompt-tuning), P_TUNING (P-tuning), PREFIX_TUNING (prefix-tuning)) can be loaded` });
     fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'PROMPT_TUNING', num_virtual_tokens: 3, token_dim: 4 }));
     fs.writeFileSync(path.join(dir, 'adapter_model.bin'), 'pickle');
     assert.throws(() => loadAdapter(dir), /holds adapter_model\.bin \(PyTorch pickle\)/);
@@ -127,7 +127,7 @@ describe('tuning/adapter (PEFT prompt-tuning folders)', () => {
     const other = path.join(root, 'src');
     fs.mkdirSync(other);
     fs.writeFileSync(path.join(other, 'main.ts'), 'keep me');
-    const foreign = `--out ${other} exists and is not a soft-prompt folder trained by ptune (adapter_config.json with peft_type PROMPT_TUNING and ptune_training.json); --overwrite only replaces ptune's own adapter folders: choose another folder`;
+    const foreign = `--out ${other} exists and is not a soft-prompt folder trained by ptune (adapter_config.json with peft_type PROMPT_TUNING, P_TUNING, PREFIX_TUNING, and ptune_training.json); --overwrite only replaces ptune's own adapter folders: choose another folder`;
     for (const overwrite of [false, true]) assert.throws(() => checkOutputFolder(other, overwrite), { name: 'UserError', message: foreign });
     assert.deepStrictEqual(fs.readdirSync(other), ['main.ts']);
     checkOutputFolder(path.join(root, 'new'), false);
