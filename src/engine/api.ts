@@ -78,7 +78,8 @@ export interface ScoredExample {
   /**
    * Where the virtual tokens go, as an index into promptIds: 0 (default) is a prefix, as PEFT does;
    * k > 0 places them after the first k prompt tokens (the `{{ soft_prompt }}` marker of a prompt file).
-   * Position ids run 0,1,2,… over the whole sequence, virtual tokens included.
+   * Position ids run 0,1,2,… over the whole sequence, virtual tokens included. A PrefixPrompt ignores it: its
+   * keys/values always come first (positions 0..P−1 of every layer), as in PEFT.
    */
   softPromptAt?: number;
 }
