@@ -13,6 +13,7 @@ import { Engine } from '../../src/engine/engine';
 import { isUserError } from '../../src/engine/errors';
 import { checkSoftPromptGradient } from '../helpers/finite-differences';
 import { randomPrefix } from '../helpers/prefix';
+import { sharedPath } from '../helpers/shared';
 import { TINY_FAMILY_CONFIGS, writeTinyFamily } from '../helpers/tiny-family';
 import { writeTinyGpt2 } from '../helpers/tiny-model';
 
@@ -108,6 +109,31 @@ describe('prefix tuning: a prefix from real tokens equals those tokens in front'
       await engine.dispose();
     });
   }
+});
+
+describe('prefix tuning on a real model', function () {
+  this.timeout(120_000);
+  it('imdb-gpt2-small: a prefix of real words equals those words in front; its gradient flows to every layer', async function () {
+    const engine = await Engine.load(sharedPath(this, 'models/imdb-gpt2-small'), { threads: 2 });
+    const tok = engine.tokenizer;
+    const words = tok.encode('Review: a quiet, moving film.');
+    const text = tok.encode(' My rating: the movie is great');
+    const prefix = await engine.prefixFromTokens(words);
+    const V = engine.info.vocabSize;
+    const [withPrefix] = await engine.logits([text], prefix);
+    const [full] = await engine.logits([[...words, ...text]]);
+    let worst = 0;
+    for (let i = 0; i < text.length * V; i++) worst = Math.max(worst, Math.abs(withPrefix[i] - full[words.length * V + i]));
+    assert.ok(worst <= 1e-3, `max abs difference ${worst}`);
+    const { grad } = await engine.lossAndGrad([{ promptIds: text.slice(0, -1), continuations: [text.slice(-1)], gold: 0 }], prefix, 'lm');
+    const { numLayers: L, numKeyValueHeads: kv, headDim: hd } = engine.info;
+    for (let l = 0; l < L; l++) {
+      let norm = 0;
+      for (let p = 0; p < words.length; p++) for (let i = 0; i < 2 * kv * hd; i++) norm += Math.abs(grad[p * L * 2 * kv * hd + l * 2 * kv * hd + i]);
+      assert.ok(norm > 0, `layer ${l}: no gradient`);
+    }
+    await engine.dispose();
+  });
 });
 
 describe('prefix tuning: bad prefixes are one clear message', function () {

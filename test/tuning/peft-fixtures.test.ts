@@ -105,21 +105,22 @@ describe('PEFT-saved prompt-learning adapters give PEFT’s results here', funct
     }
   }
 
-  it('a prefix adapter saved here round-trips through the PEFT layout to the same logits', async () => {
-    const engine = await Engine.load(join(FIXTURES, 'llama-gqa', 'model'), { threads: 1 });
-    const theirs = loadAdapter(join(FIXTURES, 'llama-gqa', 'prefix'), expectAdapterFor(engine.info));
-    const mine = join(root, 'mine');
-    saveAdapter(mine, { info: engine.info, soft: theirs.soft, origin: { init: 'RANDOM' }, method: { type: 'prefix-tuning' } });
-    const reloaded = loadAdapter(mine, expectAdapterFor(engine.info));
-    const peftConfig = JSON.parse(readFileSync(join(FIXTURES, 'llama-gqa', 'prefix', 'adapter_config.json'), 'utf8'));
-    const ourConfig = JSON.parse(readFileSync(join(mine, 'adapter_config.json'), 'utf8'));
-    // Every field PEFT wrote, with PEFT's values (but the base model's name and PEFT's version stamp).
-    for (const [key, value] of Object.entries(peftConfig)) {
-      if (key === 'base_model_name_or_path' || key === 'peft_version') continue;
-      assert.deepEqual(ourConfig[key], value, key);
-    }
-    const want = (JSON.parse(readFileSync(join(FIXTURES, 'llama-gqa', 'expected.json'), 'utf8')) as Expected).adapters.prefix;
-    assert.ok((await worstDifference(engine, want.runs, reloaded.soft)) <= TOLERANCE);
-    await engine.dispose();
-  });
+  for (const [variant, method] of [['llama-gqa', 'prefix'], ['gpt2', 'prefix'], ['llama-gqa', 'p-tuning']] as const) {
+    it(`${variant}/${method} saved here: PEFT's config fields and values, and the same logits after a reload`, async () => {
+      const engine = await Engine.load(join(FIXTURES, variant, 'model'), { threads: 1 });
+      const theirs = loadAdapter(join(FIXTURES, variant, method), expectAdapterFor(engine.info));
+      const mine = join(root, `${variant}-${method}`);
+      saveAdapter(mine, { info: engine.info, soft: theirs.soft, origin: { init: 'RANDOM' }, method: theirs.method });
+      const reloaded = loadAdapter(mine, expectAdapterFor(engine.info));
+      const peftConfig = JSON.parse(readFileSync(join(FIXTURES, variant, method, 'adapter_config.json'), 'utf8'));
+      const ourConfig = JSON.parse(readFileSync(join(mine, 'adapter_config.json'), 'utf8'));
+      // Every field PEFT wrote, with PEFT's values (but the base model's name and PEFT's version stamp), and no other.
+      const skip = new Set(['base_model_name_or_path', 'peft_version']);
+      assert.deepEqual(Object.keys(ourConfig).filter((k) => !skip.has(k)), Object.keys(peftConfig).filter((k) => !skip.has(k)));
+      for (const [key, value] of Object.entries(peftConfig)) if (!skip.has(key)) assert.deepEqual(ourConfig[key], value, key);
+      const want = (JSON.parse(readFileSync(join(FIXTURES, variant, 'expected.json'), 'utf8')) as Expected).adapters[method];
+      assert.ok((await worstDifference(engine, want.runs, reloaded.soft)) <= TOLERANCE);
+      await engine.dispose();
+    });
+  }
 });
