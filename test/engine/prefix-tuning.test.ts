@@ -1,7 +1,7 @@
 /**
  * Prefix tuning (PEFT PREFIX_TUNING) in the engine: the gradient with respect to every element of the per-layer
  * keys/values against central finite differences in float64 (GPT-2, Llama with grouped-query attention,
- * Mistral's sliding window), a prefix computed from real tokens acts exactly like those tokens in front of the
+ * Mistral's sliding window, Gemma 3), a prefix computed from real tokens acts exactly like those tokens in front of the
  * text (positions, layout and every family's attention), and bad prefixes are one clear UserError.
  */
 import { strict as assert } from 'node:assert';
@@ -36,8 +36,9 @@ function tinyModel(family: string, seed: number, config: Record<string, unknown>
 
 describe('prefix tuning: gradient with respect to every prefix element vs finite differences (float64)', function () {
   this.timeout(300_000);
-  // GPT-2 (one key/value head per head), Llama with 4 heads on 2 key/value heads, Mistral (1 kv head, window 4).
-  for (const family of ['gpt2', 'llama', 'mistral']) {
+  // GPT-2 (one key/value head per head), Llama with 4 heads on 2 key/value heads, Mistral (1 kv head, window 4),
+  // Gemma 3 (sliding and global layers, soft-capped logits).
+  for (const family of ['gpt2', 'llama', 'mistral', 'gemma3_text']) {
     for (const kind of ['lm', 'verbalizer'] as const) {
       it(`${family}, ${kind} loss: padded batch, rows longer than the sliding window`, async () => {
         const m = tinyModel(family, 13);
