@@ -7,13 +7,13 @@
 import * as path from 'path';
 import { describeSkipped, readDataset } from '../data/read';
 import type { Dataset } from '../data/types';
-import type { ModelEngine, SoftPrompt } from '../engine/api';
+import { isPrefixPrompt, type ModelEngine, type PromptParams } from '../engine/api';
 import { UserError } from '../engine/errors';
 import { ENGINE_VERSION } from '../engine/version';
 import { evaluate, metricsFromScores, commonLabels, writePredictions, type EvalItem } from '../eval/evaluate';
 import { loadPromptFile, parsePromptFile, readDatasetForPrompt, type PromptFile } from '../prompts';
 import { projectSoftPrompt, type ProjectionMetric } from '../projection';
-import { loadAdapter, saveAdapter, TRAINING_RECORD_FILE } from '../tuning/adapter';
+import { expectAdapterFor, loadAdapter, saveAdapter, TRAINING_RECORD_FILE } from '../tuning/adapter';
 import { resolveTrainOptions } from '../tuning/train-options';
 import type { TuningParams } from '../worker/protocol';
 import { DEFAULT_CACHE_FOLDER, fingerprint, float32ToBase64, hashModelFolder, ResultCache, sha256 } from './cache';
@@ -103,7 +103,8 @@ interface Candidate {
   source: string;
   seed?: number;
   prompt: PromptFile;
-  soft?: SoftPrompt;
+  /** A soft prompt, or a prefix (prefix tuning). */
+  soft?: PromptParams;
   /** Real token ids at the soft-prompt position (projections). */
   softPromptIds?: number[];
   tuningSeconds: number;
@@ -178,7 +179,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
 
   const defaultTemplate = options.template ?? options.hardPrompts[0];
   for (const dir of options.softAdapters) {
-    const adapter = loadAdapter(dir, { hiddenSize: engine.info.hiddenSize, modelName: engine.info.nameOrPath });
+    const adapter = loadAdapter(dir, expectAdapterFor(engine.info));
     adapter.warnings.forEach(log);
     const record = readTrainingRecord(adapter.record);
     // The prompt the adapter was trained with comes from the text its record holds, never from the path it
@@ -259,10 +260,15 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   if (options.projection !== false) {
     const projectionOptions = { topK: options.projection?.topK ?? 1, metric: options.projection?.metric ?? 'cosine' };
     for (const soft of candidates.filter((c) => c.kind === 'soft')) {
+      const prompt = soft.soft!;
+      if (isPrefixPrompt(prompt)) {
+        log(`${soft.name}: no projection: a prefix-tuning prompt is keys and values inside every layer, with no input token to project to`);
+        continue;
+      }
       const key = { ...keyBase, soft: sha256(float32ToBase64(soft.soft!.data)), ...projectionOptions };
       let projected = cache.get<{ text: string; ids: number[] }>('projection', key);
       if (!projected) {
-        const result = await projectSoftPrompt(engine, soft.soft!, { ...projectionOptions, map: false, threads: options.threads });
+        const result = await projectSoftPrompt(engine, prompt, { ...projectionOptions, map: false, threads: options.threads });
         projected = { text: result.projectedText, ids: [...result.projectedIds] };
         cache.set('projection', key, projected);
       }
@@ -321,7 +327,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       ...(c.seed !== undefined ? { seed: c.seed } : {}),
       metrics: promptMetrics(scored, scored.predictions),
       promptLength: c.kind === 'soft' ? c.soft!.numVirtual : built.templateLength,
-      trainableParams: c.kind === 'soft' ? c.soft!.numVirtual * c.soft!.hiddenSize : 0,
+      trainableParams: c.kind === 'soft' ? c.soft!.data.length : 0,
       tuningSeconds: c.tuningSeconds,
       examplesPerSecond: evaluation.examplesPerSecond,
       latencyMs: evaluation.latencyMs,

@@ -4,7 +4,7 @@
  *  - rows: full-vocabulary logits at chosen rows (greedy decoding);
  *  - restricted: log-softmax over a chosen set of token ids at chosen rows (the head computes only those columns);
  *  - score / lm / verbalizer: the loss contract's summed continuation log-probs, and the two training losses
- *    with their gradient with respect to the soft prompt.
+ *    with their gradient with respect to the soft prompt, or to a shared past (prefix tuning's per-layer keys and values).
  */
 import { appendGradients } from './autodiff/backward';
 import { Graph, type FloatType, type Value } from './onnx/graph';
@@ -26,8 +26,10 @@ export interface HeadDims {
   /** restricted: number of token ids; verbalizer: labels per example. */
   tokens?: number;
   labels?: number;
-  /** Differentiate the loss with respect to the soft prompt. */
+  /** Differentiate the loss with respect to the soft prompt, or with `pastGrad` to the shared past. */
   withGrad?: boolean;
+  /** The gradient is taken with respect to every layer's past keys and values (`grad.<layer>.key` / `.value`). */
+  pastGrad?: boolean;
   /** Key/value slots of earlier positions every layer attends to first (a KV cache), 0 or absent: none. */
   past?: number;
   /** The past is one shared prefix ([1, kv, P, hd], seen by every row) rather than one per row. */
@@ -37,13 +39,13 @@ export interface HeadDims {
 }
 
 export function headKey(d: HeadDims): string {
-  return [d.kind, d.batch, d.length, d.numVirtual, d.rows, d.picks, d.items, d.tokens, d.labels, d.withGrad ? 'grad' : '', d.past ?? 0, d.pastShared ? 'shared' : '', d.presents ? 'kv' : ''].join('|');
+  return [d.kind, d.batch, d.length, d.numVirtual, d.rows, d.picks, d.items, d.tokens, d.labels, d.withGrad ? 'grad' : '', d.pastGrad ? 'pastGrad' : '', d.past ?? 0, d.pastShared ? 'shared' : '', d.presents ? 'kv' : ''].join('|');
 }
 
 /** Names of the graph inputs that carry RoPE tables. */
 export const ropeInputNames = (name: string) => ({ cos: `${name}.cos`, sin: `${name}.sin` });
-/** Names of a layer's past (input) and present (output) keys and values. */
-export const kvNames = (kind: 'past' | 'present', layer: number) => ({ key: `${kind}.${layer}.key`, value: `${kind}.${layer}.value` });
+/** Names of a layer's past (input), present (output) keys and values, and the loss's gradient with respect to the past. */
+export const kvNames = (kind: 'past' | 'present' | 'grad', layer: number) => ({ key: `${kind}.${layer}.key`, value: `${kind}.${layer}.value` });
 
 /**
  * The family's trunk behind the shared front: token embeddings (scaled where the family scales them), the soft
@@ -94,7 +96,7 @@ function buildTrunk(g: Graph, arch: ModelArch, d: HeadDims, quantized?: Quantize
     embedded = g.add(g.mul(embedded, g.input('tokenMask', [B, T, 1])), g.matmul(g.input('placement', [B, T, nv]), soft));
   }
   const hidden = arch.buildTrunk({ g, B, T, embedded, positions, causalMask, slidingMask, rope, past, present, w });
-  return { hidden, head: w(arch.lmHead), soft };
+  return { hidden, head: w(arch.lmHead), soft, past };
 }
 
 /** Which weights the graph reads quantized (models/quantize.ts), and how. */
@@ -106,7 +108,7 @@ export interface QuantizedGraphWeights {
 export function buildHeadGraph(arch: ModelArch, d: HeadDims, float: FloatType, quantized?: QuantizedGraphWeights): Graph {
   const g = new Graph(float);
   const V = arch.dims.vocabSize;
-  const { hidden, head, soft } = buildTrunk(g, arch, d, quantized);
+  const { hidden, head, soft, past } = buildTrunk(g, arch, d, quantized);
   // A shared prefix's keys and values only (outputs registered by the trunk's `present`).
   if (d.kind === 'prefix') return g;
   /** hidden rows · head columnsᵀ, soft-capped where the family caps its logits. */
@@ -150,7 +152,15 @@ export function buildHeadGraph(arch: ModelArch, d: HeadDims, float: FloatType, q
   }
   g.output(perExample, 'perExample');
   const loss = g.output(g.reduceMean(perExample, [0], false), 'loss');
-  if (d.withGrad) {
+  if (d.withGrad && d.pastGrad) {
+    if (!past || !d.pastShared) throw new Error('a past gradient needs a shared past');
+    const grads = appendGradients(g, loss, past.flatMap((p) => [p.key, p.value]));
+    past.forEach((_, l) => {
+      const names = kvNames('grad', l);
+      g.output(grads[2 * l], names.key);
+      g.output(grads[2 * l + 1], names.value);
+    });
+  } else if (d.withGrad) {
     if (!soft) throw new Error('a gradient needs a soft prompt');
     g.output(appendGradients(g, loss, [soft])[0], 'grad');
   }

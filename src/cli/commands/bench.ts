@@ -22,7 +22,7 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
     .requiredOption('--data <file>', 'labelled test data')
     .option('--train <file>', 'training data (for --tune and few-shot prompts)')
     .option('--hard <file>', '.prompt file to evaluate (repeatable)', collect, [])
-    .option('--soft <dir>', 'soft prompt adapter folder to evaluate (repeatable)', collect, [])
+    .option('--soft <dir>', 'soft prompt to evaluate: a PEFT prompt-tuning, P-tuning or prefix-tuning adapter folder (repeatable)', collect, [])
     .option('--template <file>', 'prompt file for soft prompts (default: the adapter\'s own, else the first --hard)')
     .option('--tune', 'tune a soft prompt per seed on --train and include it')
     .option('--seeds <n>', 'soft prompts to tune, seeds --seed, --seed+1, … (default 1)')
