@@ -28,8 +28,9 @@ export interface LoadOptions extends Pick<SessionOptions, 'device' | 'onPlacemen
   maxSessions?: number;
   /**
    * Compute the keys/values of the tokens every row of a batch starts with (the soft prompt, the instruction,
-   * few-shot demonstrations) once, and let every row attend to them (forward passes only). Default on;
-   * results do not change (tested to 1e-4).
+   * few-shot demonstrations) once, and let every row attend to them; in training, the rows' gradient with
+   * respect to those keys and values (summed over the rows) runs back through the prefix once. Default on;
+   * results and gradients do not change (tested to 1e-4).
    */
   prefixCaching?: boolean;
   /**
@@ -50,6 +51,8 @@ interface SharedPrefix {
   suffixes: SequenceSpec[];
   /** past.<layer>.key / .value: the prefix's keys and values, [1, kv, slots, hd]. */
   feeds: Record<string, HostArray>;
+  /** The prefix run itself (its head dimensions and feeds), which a gradient runs backwards (kind prefixVjp). */
+  run: { dims: HeadDims; feeds: Record<string, HostArray>; promptSlots: number; slots: number };
 }
 
 type FloatArray = Float32Array | Float64Array;
@@ -351,7 +354,7 @@ export class Engine implements ModelEngine {
   }
 
   private async runPlan(plan: Plan, prompt: PromptParams | undefined, dims: Partial<HeadDims>, extra: Record<string, HostArray> = {}, promptData?: FloatArray) {
-    const shared = !dims.withGrad && this.opts.prefixCaching !== false ? await this.sharedPrefix(plan, prompt, promptData) : undefined;
+    const shared = this.opts.prefixCaching !== false ? await this.sharedPrefix(plan, prompt, promptData) : undefined;
     const nv = shared ? 0 : layoutVirtual(prompt);
     const offset = shared?.consumed ?? 0;
     const { feeds, length: T, past } = shared ? this.batchFeeds(shared.suffixes, undefined, undefined, shared.prefix) : this.batchFeeds(plan.seqs, prompt, promptData);
@@ -361,9 +364,12 @@ export class Engine implements ModelEngine {
     const itemMatrix = new (this.float64 ? Float64Array : Float32Array)(plan.items.length * plan.picks.length);
     plan.items.forEach((picks, i) => picks.forEach((p) => (itemMatrix[i * plan.picks.length + p] = 1)));
     feeds.itemMatrix = itemMatrix;
-    return this.run(
+    // With a shared prefix, the rows' gradient is taken with respect to its keys and values (summed over the
+    // rows, as the past is broadcast to them), then run back through the prefix once (prefixVjp).
+    const r = await this.run(
       {
         ...dims,
+        pastGrad: shared && dims.withGrad ? true : dims.pastGrad,
         kind: dims.kind!,
         batch: plan.seqs.length,
         length: T,
@@ -375,6 +381,38 @@ export class Engine implements ModelEngine {
       },
       feeds,
     );
+    return shared && dims.withGrad ? { ...r, ...(await this.prefixBackward(shared, r)) } : r;
+  }
+
+  /**
+   * The gradients with respect to the prompt, given the rows' gradient with respect to the shared prefix's
+   * keys and values: `grad` for a soft prompt inside the prefix; `grad.<layer>.*` for a prefix prompt, whose
+   * slots the rows see directly and, through the prefix tokens, indirectly.
+   */
+  private async prefixBackward(shared: SharedPrefix, rows: Record<string, HostArray>): Promise<Record<string, HostArray>> {
+    const { promptSlots, slots } = shared.run;
+    const { numLayers, numKeyValueHeads: kv, headDim: hd } = this.arch.dims;
+    const upstream: Record<string, HostArray> = {};
+    const direct: Record<string, FloatArray> = {};
+    for (let l = 0; l < numLayers; l++) {
+      const [grad, up] = [kvNames('grad', l), kvNames('upstream', l)];
+      for (const part of ['key', 'value'] as const) {
+        const [own, tokens] = splitSlots(rows[grad[part]] as FloatArray, promptSlots, slots, kv, hd);
+        upstream[up[part]] = tokens;
+        direct[grad[part]] = own;
+      }
+    }
+    // The weights as they are now: the first gradient added the quantized weights' transposed copies.
+    const r = await this.run({ ...shared.run.dims, kind: 'prefixVjp', withGrad: true, pastGrad: promptSlots > 0 }, { ...shared.run.feeds, ...this.weightFeeds, ...upstream });
+    const out: Record<string, HostArray> = {};
+    if (r.grad) out.grad = r.grad;
+    if (promptSlots > 0) {
+      for (const [name, own] of Object.entries(direct)) {
+        const through = r[name] as FloatArray;
+        out[name] = own.map((x, i) => x + through[i]);
+      }
+    }
+    return out;
   }
 
   /** The last shared prefix's keys/values, reused while the prefix and the prompt stay the same. */
@@ -421,6 +459,7 @@ export class Engine implements ModelEngine {
 
     const { feeds, length: slots, past } = this.batchFeeds([prefixSpec], withPrompt ? prompt : undefined, promptData);
     const r = await this.run({ kind: 'prefix', batch: 1, length: slots, numVirtual: withVirtual ? nv : 0, ...past }, feeds);
+
     const { numLayers, numKeyValueHeads: kv, headDim: hd } = this.arch.dims;
     const pastFeeds: Record<string, HostArray> = {};
     for (let l = 0; l < numLayers; l++) {
@@ -430,7 +469,8 @@ export class Engine implements ModelEngine {
         pastFeeds[pastNames[part]] = prefixSlots ? concatSlots(feeds[pastNames[part]] as FloatArray, prefixSlots, own, slots, kv, hd) : own;
       }
     }
-    const shared = { prefix: { length: prefixSlots + P, slots: prefixSlots + slots }, consumed: P, feeds: pastFeeds };
+    const prefixDims: HeadDims = { kind: 'prefix', batch: 1, length: slots, numVirtual: withVirtual ? nv : 0, ...past };
+    const shared = { prefix: { length: prefixSlots + P, slots: prefixSlots + slots }, consumed: P, feeds: pastFeeds, run: { dims: prefixDims, feeds, promptSlots: prefixSlots, slots } };
     this.prefixKv = { key, soft: softNow, shared };
     return { ...shared, suffixes };
   }
@@ -598,6 +638,17 @@ interface CachedSession {
 }
 
 /** [1, kv, A, hd] then [1, kv, B, hd] → [1, kv, A + B, hd]. */
+/** The inverse of concatSlots: [1, kv, a + b, hd] → [1, kv, a, hd] and [1, kv, b, hd]. */
+function splitSlots(x: FloatArray, slotsA: number, slotsB: number, kv: number, hd: number): [FloatArray, FloatArray] {
+  const make = (n: number) => new (x instanceof Float64Array ? Float64Array : Float32Array)(n);
+  const [a, b] = [make(kv * slotsA * hd), make(kv * slotsB * hd)];
+  for (let h = 0; h < kv; h++) {
+    a.set(x.subarray(h * (slotsA + slotsB) * hd, (h * (slotsA + slotsB) + slotsA) * hd), h * slotsA * hd);
+    b.set(x.subarray((h * (slotsA + slotsB) + slotsA) * hd, (h + 1) * (slotsA + slotsB) * hd), h * slotsB * hd);
+  }
+  return [a, b];
+}
+
 function concatSlots(a: FloatArray, slotsA: number, b: FloatArray, slotsB: number, kv: number, hd: number): FloatArray {
   const out = new (a instanceof Float64Array ? Float64Array : Float32Array)(kv * (slotsA + slotsB) * hd);
   for (let h = 0; h < kv; h++) {
