@@ -85,7 +85,7 @@ export function initSoftPrompt(spec: InitSpec, ctx: InitContext): InitResult {
       return { soft: { numVirtual, hiddenSize, data }, origin: { init: 'RANDOM' }, description: 'random: uniform in [-0.5, 0.5]', warnings: [] };
     case 'vocab': {
       const pool = Math.min(VOCAB_INIT_POOL, ctx.engine.info.vocabSize);
-      const ids = sampleIds(rng, pool, numVirtual);
+      const ids = sampleVocabIds(rng, pool, numVirtual);
       ids.forEach((id, row) => copyRow(ctx.engine.embeddings, id, data, row, hiddenSize));
       return { soft: { numVirtual, hiddenSize, data }, origin: { init: 'SAMPLE_VOCAB' }, description: `vocab: ${numVirtual} rows of the ${pool} lowest token ids`, warnings: [] };
     }
@@ -104,7 +104,7 @@ export function initSoftPrompt(spec: InitSpec, ctx: InitContext): InitResult {
 }
 
 /** `count` distinct ids from [0, pool) (with repeats only when count > pool), in sampling order. */
-function sampleIds(rng: Rng, pool: number, count: number): number[] {
+export function sampleVocabIds(rng: Rng, pool: number, count: number): number[] {
   const ids: number[] = [];
   while (ids.length < count) {
     const all = Array.from({ length: pool }, (_, i) => i);
