@@ -1,7 +1,7 @@
 /**
- * Tuning one soft prompt per seed for the benchmark (the same trainer `ptune train` uses), cached by
- * everything that determines the result: model, engine, training and dev examples (token ids), the
- * resolved options, the seed and the initial soft prompt itself.
+ * Tuning one prompt per seed for the benchmark with the method of --method (the train use case `ptune train`
+ * runs), cached by everything that determines the result: model, engine, training and dev examples (token
+ * ids), the resolved options, the seed, the method's settings and its initial parameters themselves.
  */
 import type { Row } from '../data/types';
 import type { ModelEngine } from '../engine/api';
