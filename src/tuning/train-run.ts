@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import type { LossKind, ModelEngine, ModelInfo, SoftPrompt } from '../engine/api';
+import { UserError } from '../engine/errors';
 import type { PromptFile } from '../prompts';
 import { saveAdapter, type SaveAdapterInput } from './adapter';
 import type { InitSpec } from './init';
@@ -24,8 +25,19 @@ export interface TrainingSetup {
   warnings: string[];
 }
 
+/**
+ * Refuses a prompt file the method cannot train with: prefix tuning's keys/values come before the whole
+ * sequence (as PEFT's past key/values do), so a {{ soft_prompt }} marker inside the prompt has no meaning.
+ */
+export function checkMethodFitsPrompt(method: MethodName, prompt: Pick<PromptFile, 'file' | 'softPrompt'>): void {
+  if (method === 'prefix-tuning' && prompt.softPrompt === 'marker') {
+    throw new UserError(`${prompt.file}: prefix tuning puts its keys and values before the whole prompt, so the {{ soft_prompt }} marker has no place to go: use soft_prompt: prefix, or another --method`, prompt.file);
+  }
+}
+
 /** The method's starting parameters and the trainer's settings for `options` on `engine` (the model is loaded). */
 export async function setUpTraining(engine: ModelEngine, prompt: PromptFile, options: TrainOptions): Promise<TrainingSetup> {
+  checkMethodFitsPrompt(options.method, prompt);
   const instruction = instructionText(prompt);
   const warnings: string[] = [];
   // Without --init, start from the instruction text, or from vocabulary rows when there is none.

@@ -74,6 +74,13 @@ describe('cli: ptune train --method', function () {
     assert.ok(!fs.existsSync(out));
   });
 
+  it('prefix tuning with a {{ soft_prompt }} marker inside the prompt is refused before the model loads', async () => {
+    const marker = path.join(dir, 'marker.prompt');
+    fs.writeFileSync(marker, ['---', 'task: classification', 'inputs: [text]', 'label_column: label', 'labels:', '  negative: " no"', '  positive: " yes"', 'soft_prompt: marker', '---', 'Text: {{ text }} {{ soft_prompt }}Good?', ''].join('\n'));
+    const r = await ptune(['train', '--model', model, '--train', fx.train, '--template', marker, '--out', path.join(dir, 'y'), '--method', 'prefix-tuning']);
+    assert.deepStrictEqual([r.code, r.stderr], [1, `ptune: ${marker}: prefix tuning puts its keys and values before the whole prompt, so the {{ soft_prompt }} marker has no place to go: use soft_prompt: prefix, or another --method\n`]);
+  });
+
   it('export-peft exports prompt tuning only: another method is refused before anything is written', async () => {
     const out = path.join(dir, 'export');
     const r = await ptune(['export-peft', '--model', model, '--train', fx.train, '--template', fx.template, '--out', out, '--method', 'p-tuning']);

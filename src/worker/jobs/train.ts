@@ -10,7 +10,7 @@ import { UserError } from '../../engine/errors';
 import type { LossKind, ModelEngine } from '../../engine/api';
 import { drawShots, loadPromptFile, type PromptFile } from '../../prompts';
 import { checkTrainOutput, resolveTrainOptions, type TrainOptions } from '../../tuning/train-options';
-import { checkpointRecord, outcomeRecord, runTraining, saveTrainedAdapter, setUpTraining, startTrainingRecord, type TrainingSetup } from '../../tuning/train-run';
+import { checkMethodFitsPrompt, checkpointRecord, outcomeRecord, runTraining, saveTrainedAdapter, setUpTraining, startTrainingRecord, type TrainingSetup } from '../../tuning/train-run';
 import type { Checkpoint, TrainerConfig } from '../../tuning/trainer';
 import type { TrainingRecord, TrainingRecordWriter } from '../../tuning/training-record';
 import type { TrainParams, TrainResult } from '../protocol';
@@ -53,6 +53,7 @@ export async function prepareTraining(
     throw new UserError(`--loss verbalizer needs a classification prompt file (with labels); ${params.template} is a generation prompt: use --loss lm`);
   }
   if (prompt.softPromptText !== undefined) throw new UserError(`${params.template}: the prompt has its soft-prompt position filled with text; nothing to train`);
+  checkMethodFitsPrompt(options.method, prompt);
 
   ctx.progress({ type: 'status', message: `loading model ${params.model}` });
   const engine = await ctx.engine(params.model);
