@@ -81,7 +81,9 @@ export function parseTrainingRecord(raw: unknown, file: string): TrainingRecord 
   const fail = (field: string, expected: string, value: unknown): never => {
     throw new UserError(`${file}: ${field} must be ${expected}, got ${JSON.stringify(value)}`, file);
   };
-  const r = object(raw, 'the record', fail);
+  let r = object(raw, 'the record', fail);
+  // Exports made before `writtenBy` existed named their writer in `tool`.
+  if (r.tool === EXPORT_WRITER && r.writtenBy === undefined) r = { ...r, tool: 'ptune', writtenBy: EXPORT_WRITER };
   if (r.tool !== 'ptune') fail('tool', '"ptune" (a record ptune wrote)', r.tool);
   const formatVersion = r.formatVersion;
   if (!Number.isInteger(formatVersion) || (formatVersion as number) < 1) fail('formatVersion', 'a whole number ≥ 1', formatVersion);
@@ -112,6 +114,8 @@ export function parseTrainingRecord(raw: unknown, file: string): TrainingRecord 
   if (r.result !== undefined && typeof object(r.result, 'result', fail).stopReason !== 'string') fail('result.stopReason', 'a string', (r.result as { stopReason?: unknown }).stopReason);
   return { ...(r as unknown as TrainingRecord), method: methodRecord(r.method, fail), curve: curve as TrainingRecord['curve'], evals: evals as EvalPoint[] };
 }
+
+const EXPORT_WRITER: TrainingRecordWriter = 'ptune export-peft (train.py)';
 
 type Fail = (field: string, expected: string, value: unknown) => never;
 

@@ -73,6 +73,14 @@ describe('tuning/training-record', () => {
     assert.equal(read.writtenBy, undefined);
   });
 
+  it('exports made before `writtenBy` named their writer in `tool`; they read as ptune\'s', () => {
+    const old = JSON.parse(JSON.stringify(record)) as Record<string, unknown>;
+    old.tool = 'ptune export-peft (train.py)';
+    delete old.writtenBy;
+    const read = parseTrainingRecord(old, 'old.json');
+    assert.deepEqual([read.tool, read.writtenBy], ['ptune', 'ptune export-peft (train.py)']);
+  });
+
   const broken: [string, (r: Record<string, any>) => void, RegExp][] = [
     ['not ptune\'s', (r) => (r.tool = 'peft'), /^f\.json: tool must be "ptune" \(a record ptune wrote\), got "peft"$/],
     ['a newer format', (r) => (r.formatVersion = TRAINING_RECORD_FORMAT_VERSION + 1), /^f\.json: formatVersion 2 is newer than this ptune reads \(1\); update ptune$/],
