@@ -24,7 +24,7 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
     .option('--hard <file>', '.prompt file to evaluate (repeatable)', collect, [])
     .option('--soft <dir>', 'soft prompt to evaluate: a PEFT prompt-tuning, P-tuning or prefix-tuning adapter folder (repeatable)', collect, [])
     .option('--template <file>', 'prompt file for soft prompts (default: the adapter\'s own, else the first --hard)')
-    .option('--tune', 'tune a soft prompt per seed on --train and include it')
+    .option('--tune', 'tune a prompt per seed on --train (with --method) and include it')
     .option('--seeds <n>', 'soft prompts to tune, seeds --seed, --seed+1, … (default 1)')
     .option('--out <dir>', 'report folder (default ptune-bench)')
     .option('--no-cache', 'recompute every result (the cache is still refreshed)')
