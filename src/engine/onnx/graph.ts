@@ -92,10 +92,10 @@ export class Graph {
     return out;
   }
 
-  /** A constant tensor stored as an initializer (use for small data: indices, masks, scalars). */
-  constant(data: ArrayLike<number>, shape: readonly number[], dtype: DType = this.float): Value {
+  /** A constant tensor stored as an initializer (use for small data: indices, masks, scalars); `name` if it must have one. */
+  constant(data: ArrayLike<number>, shape: readonly number[], dtype: DType = this.float, name?: string): Value {
     if (data.length !== numel(shape)) throw new Error(`constant: ${data.length} values for shape [${shape}]`);
-    const v = this.register({ name: this.fresh('const'), shape: [...shape], dtype });
+    const v = this.register({ name: name ?? this.fresh('const'), shape: [...shape], dtype });
     const typed =
       dtype === 'float32' ? Float32Array.from(data)
       : dtype === 'float64' ? Float64Array.from(data)
