@@ -16,6 +16,7 @@ const top = el('div', { class: 'top-bar' }, modelLine.root, jobList.root);
 const shortcuts = el('div', { class: 'actions shortcuts' },
   button('Open Studio', () => post({ type: 'runCommand', command: 'promptTuning.openStudio' })),
   button('Train…', () => post({ type: 'runCommand', command: 'promptTuning.trainSoftPrompt' }), { secondary: true }),
+  button('Find a hard prompt…', () => post({ type: 'runCommand', command: 'promptTuning.findHardPrompt' }), { secondary: true }),
   button('Export for GPU cluster…', () => post({ type: 'runCommand', command: 'promptTuning.exportForCluster' }), { secondary: true }),
   button('Benchmark…', () => post({ type: 'runCommand', command: 'promptTuning.benchmark' }), { secondary: true }),
   button('Open report…', () => post({ type: 'runCommand', command: 'promptTuning.openReport' }), { secondary: true }));

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { benchmark, openReport } from './flows/benchmark';
 import { downloadCudaProvider } from './flows/cudaProvider';
+import { findHardPrompt } from './flows/discover';
 import { exportForCluster } from './flows/export';
 import { selectModel } from './flows/model';
 import { copyHardPrompt, saveAsPrompt, showProjection } from './flows/projection';
@@ -17,6 +18,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'promptTuning.runOnDataset': (uri) => runOnDataset(ctx, asUri(uri)),
     'promptTuning.trainSoftPrompt': (uri) => trainSoftPrompt(ctx, asUri(uri)),
     'promptTuning.exportForCluster': (uri) => exportForCluster(ctx, asUri(uri)),
+    'promptTuning.findHardPrompt': (uri) => findHardPrompt(ctx, asUri(uri)),
     'promptTuning.showProjection': (dir) => showProjection(ctx, typeof dir === 'string' ? dir : asUri(dir)?.fsPath),
     'promptTuning.benchmark': () => benchmark(ctx),
     'promptTuning.openReport': (uri) => openReport(ctx, asUri(uri)),

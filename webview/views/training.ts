@@ -13,6 +13,7 @@ export class TrainingView {
   readonly root = el('section', { class: 'view training-view', attrs: { 'data-view': 'training' } });
   private readonly empty = el('div', {}, el('p', { class: 'empty' }, 'No training yet.'),
     button('Train Soft Prompt…', () => post({ type: 'runCommand', command: 'promptTuning.trainSoftPrompt' })),
+    button('Find a Hard Prompt…', () => post({ type: 'runCommand', command: 'promptTuning.findHardPrompt' }), { secondary: true }),
     button('Export for a GPU cluster…', () => post({ type: 'runCommand', command: 'promptTuning.exportForCluster' }), { secondary: true }));
   private readonly title = el('span', {});
   private readonly status = el('vscode-badge', { class: 'status', attrs: { id: 'training-status' } });

@@ -160,6 +160,7 @@ export const WEBVIEW_COMMANDS = [
   'promptTuning.runOnDataset',
   'promptTuning.trainSoftPrompt',
   'promptTuning.exportForCluster',
+  'promptTuning.findHardPrompt',
   'promptTuning.showProjection',
   'promptTuning.benchmark',
   'promptTuning.openReport',

@@ -1,0 +1,56 @@
+/**
+ * Find a Hard Prompt…: PEZ hard-prompt discovery (`ptune discover`, the worker's discover job) from the editor.
+ * The prompt file's soft-prompt position is filled with real tokens found by gradient; the result is written as
+ * a new .prompt file beside the original (never over it), opened, and its accuracy reported next to the
+ * template's on the same rows.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { PEZ_DEFAULTS } from '../../tuning/pez';
+import type { Ctx } from '../ctx';
+import { CancelledError, errorMessage } from '../jobs';
+import { describeDiscovery, discoveredFileName } from './discoveryResult';
+import { pickDataset } from './pickers';
+import { prepare } from './runnable';
+
+export async function findHardPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
+  const runnable = await prepare(ctx, uri);
+  if (!runnable) return;
+  const { document, model } = runnable;
+  const promptFile = document.uri.fsPath;
+  const train = await pickDataset(ctx, promptFile, 'train');
+  if (!train) return;
+  const dev = ctx.state.datasetsFor(promptFile).dev ?? (await pickDataset(ctx, promptFile, 'dev', { optional: true })) ?? undefined;
+  const tokens = await vscode.window.showInputBox({
+    title: 'Find a Hard Prompt: length in tokens',
+    prompt: 'Tokens to discover in place of the soft prompt (PEZ: a continuous prompt trained through its nearest-token projection)',
+    value: String(PEZ_DEFAULTS.tokens),
+    validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 64 ? undefined : 'A whole number from 1 to 64'),
+  });
+  if (tokens === undefined) return;
+  const out = discoveredFileName(promptFile);
+  const title = `Find a hard prompt for ${path.basename(promptFile)}`;
+  try {
+    const result = await ctx.jobs.run('discover', { model, template: promptFile, train, eval: dev, out, tokens: Number(tokens), steps: PEZ_DEFAULTS.steps }, {
+      title,
+      long: true,
+      describe: (p) => {
+        if (p.type === 'step') return { message: `step ${p.step}/${p.totalSteps} · loss ${p.loss.toFixed(3)}`, fraction: p.step / p.totalSteps };
+        if (p.type === 'eval') return { message: `step ${p.step}: ${JSON.stringify(p.text)} · loss ${p.loss.toFixed(3)}${p.isBest ? ' (best)' : ''}` };
+        return { message: p.message };
+      },
+    });
+    for (const warning of result.warnings) ctx.output.warn(`${title}: ${warning}`);
+    const line = describeDiscovery(result);
+    ctx.output.info(`${title}: ${line}${result.saved ? ` → ${result.out}` : ''}`);
+    if (!result.saved) {
+      void vscode.window.showWarningMessage(line);
+      return;
+    }
+    await vscode.window.showTextDocument(vscode.Uri.file(result.out), { preview: false });
+    void vscode.window.showInformationMessage(line);
+  } catch (e) {
+    if (e instanceof CancelledError) return;
+    void vscode.window.showErrorMessage(`${title}: ${errorMessage(e)}`);
+  }
+}
