@@ -14,7 +14,7 @@ import type { Device } from '../engine/runtime/device';
 import type { FinishReason, SamplingRequest, SamplingSettings } from '../generation';
 import type { BenchmarkResult, ProjectionOptions } from '../bench/run';
 import type { BenchProgress } from '../bench/progress';
-import type { PerClassMetrics } from '../eval/metrics';
+import type { GenerationMetricMeans, PerClassMetrics } from '../eval/metrics';
 import type { ProjectionMetric, ProjectionResult } from '../projection';
 import type { EvalPoint, StopReason, TrainProgress } from '../tuning/trainer';
 import type { PezProgress, PezStopReason } from '../tuning/pez';
@@ -149,12 +149,7 @@ export interface EvalParams {
 }
 
 /** Means over the examples of a generation prompt's outputs (docs/prompt-format.md, Scoring). */
-export interface GenerationMetrics {
-  exactMatch: number;
-  contains: number;
-  tokenF1: number;
-  rougeL: number;
-}
+export type GenerationMetrics = GenerationMetricMeans;
 
 /**
  * Classification fills every field. A generation prompt fills `generation`, n, seconds, examplesPerSecond,
