@@ -4,6 +4,7 @@ import type { Ctx } from './ctx';
 import { benchmark, openReport } from './flows/benchmark';
 import { exportForCluster } from './flows/export';
 import { selectModel } from './flows/model';
+import { chooseShotsFile } from './flows/pickers';
 import { copyHardPrompt, saveAsPrompt, showProjection } from './flows/projection';
 import { runOnDataset, testPrompt } from './flows/test';
 import { trainSoftPrompt } from './flows/train';
@@ -21,6 +22,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'promptTuning.openReport': (uri) => openReport(ctx, asUri(uri)),
     'promptTuning.openStudio': () => ctx.studio.show('prompt'),
     'promptTuning.cancelJob': () => cancelJob(ctx),
+    'promptTuning.chooseShotsFile': (uri) => chooseShotsFile(ctx, asUri(uri)),
   };
   return Object.entries(commands).map(([id, run]) => vscode.commands.registerCommand(id, run));
 }

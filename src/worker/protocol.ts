@@ -214,6 +214,8 @@ export interface TestPromptParams {
   row: Record<string, string>;
   soft?: string;
   maxLength?: number;
+  /** Training file to draw the prompt's few-shot examples from (needed when the prompt has shots). */
+  shotsFrom?: string;
 }
 
 export type TestPromptResult =

@@ -40,6 +40,8 @@ export interface PromptViewState {
   diagnostics: DiagnosticItem[];
   /** Why the preview or tokenization is missing, in words. */
   note?: string;
+  /** A few-shot prompt: how many examples it draws and the training file they come from (undefined: not chosen yet). */
+  shots?: { count: number; file?: string };
 }
 
 export interface SeriesPoint {
@@ -165,6 +167,7 @@ export const WEBVIEW_COMMANDS = [
   'promptTuning.openReport',
   'promptTuning.openStudio',
   'promptTuning.cancelJob',
+  'promptTuning.chooseShotsFile',
 ] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
