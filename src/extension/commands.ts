@@ -5,6 +5,7 @@ import { benchmark, openReport } from './flows/benchmark';
 import { exportForCluster } from './flows/export';
 import { selectModel } from './flows/model';
 import { chooseShotsFile } from './flows/pickers';
+import { openPlayground, playgroundRow, playgroundRun, playgroundSoftPrompt } from './flows/playground';
 import { copyHardPrompt, saveAsPrompt, showProjection } from './flows/projection';
 import { runOnDataset, testPrompt } from './flows/test';
 import { trainSoftPrompt } from './flows/train';
@@ -23,6 +24,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'promptTuning.openStudio': () => ctx.studio.show('prompt'),
     'promptTuning.cancelJob': () => cancelJob(ctx),
     'promptTuning.chooseShotsFile': (uri) => chooseShotsFile(ctx, asUri(uri)),
+    'promptTuning.openPlayground': (uri) => openPlayground(ctx, asUri(uri)),
   };
   return Object.entries(commands).map(([id, run]) => vscode.commands.registerCommand(id, run));
 }
@@ -55,6 +57,12 @@ export async function handleWebviewMessage(ctx: Ctx, message: Exclude<WebviewMes
     case 'runCommand':
       await vscode.commands.executeCommand(message.command);
       return;
+    case 'playgroundRun':
+      return playgroundRun(ctx, message.values, message.settings);
+    case 'playgroundRow':
+      return playgroundRow(ctx, message.index);
+    case 'playgroundSoftPrompt':
+      return playgroundSoftPrompt(ctx);
   }
 }
 

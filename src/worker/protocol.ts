@@ -264,6 +264,58 @@ export interface GenerateResult {
 
 export type GenerateJobProgress = { type: 'text'; text: string; tokens: number };
 
+/**
+ * The Playground: one input through the hard prompt alone, the hard prompt with a soft prompt, and the hard
+ * prompt with that soft prompt's nearest-token projection in its place, one column after the other, with the
+ * same sampling settings and seed. Generation prompts stream each column's text; classification prompts give
+ * each column's label probabilities.
+ */
+export interface PlaygroundParams {
+  model: string;
+  template: string;
+  /** Column name → text for the prompt's inputs. */
+  row: Record<string, string>;
+  /** Adapter folder; without it only the hard column runs. */
+  soft?: string;
+  /** Training file for a few-shot prompt's examples. */
+  shotsFrom?: string;
+  /** Unset fields follow the model's generation_config.json. */
+  sampling?: SamplingRequest;
+  /** Default: the prompt file's max_new_tokens. */
+  maxNewTokens?: number;
+}
+
+export { PLAYGROUND_COLUMNS, type PlaygroundColumnId } from '../common/playground';
+import type { PlaygroundColumnId } from '../common/playground';
+
+export interface PlaygroundColumnResult {
+  column: PlaygroundColumnId;
+  /** Generation: the generated text (model output: show as text). */
+  text?: string;
+  tokens?: number;
+  finishReason?: FinishReason;
+  tokensPerSecond?: number;
+  /** Classification: each label's probability (softmax over the labels' summed log-probs), in file order. */
+  labels?: { label: string; logProb: number; probability: number }[];
+  predicted?: string;
+}
+
+export interface PlaygroundResult {
+  task: 'classification' | 'generation';
+  columns: PlaygroundColumnResult[];
+  /** The projected hard prompt's text at the soft prompt's place (with a soft prompt). */
+  projectedText?: string;
+  /** Generation: the settings every column ran with. */
+  sampling?: SamplingSettings;
+  maxNewTokens?: number;
+  warnings: string[];
+}
+
+export type PlaygroundJobProgress =
+  | { type: 'projection'; text: string }
+  | { type: 'text'; column: PlaygroundColumnId; text: string; tokens: number }
+  | { type: 'column'; result: PlaygroundColumnResult };
+
 /** `ptune bench` (issue 5): hard prompts vs soft prompts on one test set; see BenchmarkOptions in src/bench/run.ts. */
 export interface BenchParams {
   model: string;
@@ -377,6 +429,7 @@ export interface JobMap {
   generate: { params: GenerateParams; result: GenerateResult; progress: GenerateJobProgress };
   exportPeft: { params: ExportPeftParams; result: ExportPeftResult; progress: { type: 'status'; message: string } };
   discover: { params: DiscoverParams; result: DiscoverResult; progress: DiscoverJobProgress };
+  playground: { params: PlaygroundParams; result: PlaygroundResult; progress: PlaygroundJobProgress };
 }
 
 export type JobKind = keyof JobMap;
@@ -384,7 +437,7 @@ export type JobParams<K extends JobKind> = JobMap[K]['params'];
 export type JobResult<K extends JobKind> = JobMap[K]['result'];
 export type JobProgress<K extends JobKind> = JobMap[K]['progress'];
 
-export const JOB_KINDS: readonly JobKind[] = ['train', 'eval', 'bench', 'project', 'preview', 'testPrompt', 'generate', 'exportPeft', 'discover'];
+export const JOB_KINDS: readonly JobKind[] = ['train', 'eval', 'bench', 'project', 'preview', 'testPrompt', 'generate', 'exportPeft', 'discover', 'playground'];
 
 export type ToWorker =
   | { [K in JobKind]: { type: 'start'; id: string; kind: K; params: JobParams<K> } }[JobKind]
