@@ -54,6 +54,7 @@ makeWorkspace(workspace);
 log(`workspace ${workspace}`);
 const selected = process.env.E2E_ONLY ? new Set(process.env.E2E_ONLY.split(',').map(Number)) : undefined;
 if (scenarios.some((s, i) => s.needsReport && (!selected || selected.has(i + 1)))) makeBenchReport(workspace);
+if (scenarios.some((s, i) => s.needsAdapters && (!selected || selected.has(i + 1)))) makePlaygroundAdapters(workspace);
 
 // test-results/ is shared with other suites: clear only this suite's files from an earlier run.
 fs.mkdirSync(out, { recursive: true });
@@ -207,6 +208,21 @@ function makeBenchReport(ws) {
     '--hard', path.join(ws, 'examples', 'sst2-overall.prompt'), '--hard', path.join(ws, 'examples', 'sst2-rating.prompt'),
     '--limit', '16', '--out', path.join(ws, 'bench')], { stdio: ['ignore', 'inherit', 'inherit'] });
   log(`bench report written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * Soft prompts for the Playground scenario, one per shared model it may run on (the Select Model scenario
+ * switches to the tiny Llama): a few steps of tuning on the generation example, from its instruction text.
+ */
+function makePlaygroundAdapters(ws) {
+  const started = Date.now();
+  for (const name of ['imdb-gpt2-small', 'tiny-llama']) {
+    sh(process.execPath, [path.join(repo, 'bin', 'ptune.js'), 'train', '--model', path.join(shared, 'models', name),
+      '--train', path.join(ws, 'data', 'sst2', 'train.jsonl'), '--template', path.join(ws, 'examples', 'review-verdict.prompt'),
+      '--out', path.join(ws, 'adapters', `playground-${name}`), '--steps', '2', '--batch-size', '2', '--limit', '8', '--virtual-tokens', '4'],
+    { stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  log(`playground soft prompts written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Copies the extension host's log (and ours) next to the screenshots, for diagnosing a failure. */
