@@ -128,6 +128,22 @@ describe('bench/run on generation prompts', function () {
     assert.ok(!html.includes('<b>Shakespeare'));
   });
 
+  it('--tune tunes a soft prompt on a generation prompt (lm loss) and scores it, with its projection', async () => {
+    fs.writeFileSync(path.join(dir, 'train.jsonl'), ROWS.concat(ROWS).map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const engine = new QuizEngine();
+    const { report } = await runBenchmark({
+      ...base, engine, softAdapters: [], trainFile: path.join(dir, 'train.jsonl'), tune: true, seeds: 1,
+      tuningOptions: { steps: 2, batchSize: 4, lr: 0.05, init: 'random', virtualTokens: 2 },
+    });
+    assert.deepStrictEqual(report.prompts.map((p) => p.id), ['hard:quiz', 'soft:seed-0', 'projection:seed-0']);
+    const tuned = report.prompts[1];
+    assert.deepStrictEqual(tuned.trainingCurve!.map((c) => c.step), [1, 2]);
+    assert.strictEqual(tuned.generation!.exactMatch.value, 1);
+    const record = JSON.parse(fs.readFileSync(path.join(base.outDir, 'adapters', 'seed-0', 'ptune_training.json'), 'utf8'));
+    assert.strictEqual(record.prompt.task, 'generation');
+    assert.strictEqual((report.comparison as GenerationComparison).softPromptId, 'soft:seed-0');
+  });
+
   it('a rerun is served from the cache; prompts of different tasks are refused', async () => {
     await runBenchmark({ ...base, engine: new QuizEngine() });
     const again = new QuizEngine();

@@ -61,7 +61,7 @@ ${summary(report)}
 ${charts(report)}
 ${projections(report)}
 <section aria-labelledby="detail-heading">
-<h2 id="detail-heading">Per prompt</h2>
+<h2 id="detail-heading">${report.task === 'generation' ? 'Outputs' : 'Per prompt'}</h2>
 ${report.task === 'generation' ? generationOutputs(report) : `<p class="hint">Confusion matrices: rows are gold labels, columns predicted labels; shading is the share of the row.</p>
 <div class="prompt-grid">
 ${report.prompts.map(promptDetail).join('\n')}
