@@ -34,7 +34,8 @@ export class PromptView {
       diagnosticList(state.diagnostics),
       el('div', { class: 'actions' },
         button('▶ Test', () => post({ type: 'runCommand', command: 'promptTuning.testPrompt' })),
-        button('▶ Run on dataset', () => post({ type: 'runCommand', command: 'promptTuning.runOnDataset' }), { secondary: true })),
+        button('▶ Run on dataset', () => post({ type: 'runCommand', command: 'promptTuning.runOnDataset' }), { secondary: true }),
+        button('Playground', () => post({ type: 'runCommand', command: 'promptTuning.openPlayground' }), { secondary: true })),
     );
   }
 
