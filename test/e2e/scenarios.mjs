@@ -7,10 +7,12 @@ export const PROMPT = 'examples/sst2-overall.prompt';
 export const XSS_TEXT = '<img src=x onerror=alert(1)>';
 /** The model the loopback hub serves (the shared tiny Llama), for the Select Model scenario. */
 export const HUB_MODEL_ID = 'ptune-e2e/tiny-llama';
+/** A short generation prompt with a three-row dataset (data/verdicts.jsonl), written by run.mjs for the generation scenarios. */
+export const GENERATION_E2E_PROMPT = 'verdict-e2e.prompt';
 
 /** @typedef {{ wb: import('./workbench.mjs').Workbench, out: string, log: (m: string) => void }} Env */
 
-/** @type {{ name: string, needsReport?: boolean, needsAdapters?: boolean, run: (env: Env) => Promise<void> }[]} */
+/** @type {{ name: string, needsReport?: boolean, needsGenerationFixtures?: boolean, run: (env: Env) => Promise<void> }[]} */
 export const scenarios = [
   {
     name: 'diagnostic while typing, then ▶ Test shows a prediction inline',
@@ -213,7 +215,7 @@ export const scenarios = [
   },
   {
     name: 'Playground: the hard prompt, the hard + soft prompt and the projected hard prompt side by side',
-    needsAdapters: true,
+    needsGenerationFixtures: true,
     async run({ wb, out, log }) {
       const file = 'review-verdict.prompt';
       await wb.openFile(`examples/${file}`);
@@ -244,6 +246,20 @@ export const scenarios = [
       await sleep(800);
       await wb.screenshot(path.join(out, '12-playground-side-by-side.png'));
       await wb.runCommand('View: Toggle Maximize Editor Group', { attempts: 5 });
+    },
+  },
+  {
+    name: 'Run on dataset scores a generation prompt (exact match, token F1, ROUGE-L) inline',
+    needsGenerationFixtures: true,
+    async run({ wb, out, log }) {
+      await wb.openFile(`examples/${GENERATION_E2E_PROMPT}`);
+      await wb.clickCodeLens('▶ Run on dataset', GENERATION_E2E_PROMPT);
+      await wb.answerQuickPick('dev / test dataset', 'data/verdicts.jsonl');
+      const result = await wb.waitForInlineDecoration((t) => t.startsWith('exact match'), { timeout: 180_000 });
+      log(`inline result: ${result}`);
+      if (!/^exact match \d+\.\d% · token F1 \d\.\d{3} · ROUGE-L \d\.\d{3} · 3 rows of verdicts\.jsonl/.test(result)) throw new Error(`unexpected inline result ${JSON.stringify(result)}`);
+      await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
+      await wb.screenshot(path.join(out, '13-run-on-dataset-generation.png'));
     },
   },
 ];
