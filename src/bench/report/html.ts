@@ -11,7 +11,7 @@ import { mostAccurate } from './build';
 import * as format from './format';
 import { REPORT_CLIENT_SCRIPT } from './html-client';
 import { REPORT_STYLE } from './html-style';
-import type { BenchReport, PromptResult } from './schema';
+import type { BenchReport, Comparison, PromptResult } from './schema';
 
 let chartJsSource: string | undefined;
 
@@ -124,14 +124,15 @@ function highlights(report: BenchReport): string {
   const value = (p: PromptResult) => `${format.percent(format.headline(p).value)}${report.task === 'generation' ? ` ${figure}` : ''}`;
   if (hard) cards.push(card('hard', 'Best hard prompt', value(hard), escapeHtml(hard.name)));
   if (soft) cards.push(card('soft', 'Best soft prompt', value(soft), escapeHtml(soft.name)));
-  const across = report.aggregates.soft && (report.aggregates.soft.accuracy ?? report.aggregates.soft.generation?.tokenF1);
+  const across = report.aggregates.soft && (report.aggregates.soft.accuracy ?? report.aggregates.soft.generation?.[GENERATION_HEADLINE]);
   if (report.aggregates.soft && across) cards.push(card('soft', 'Soft prompts across seeds', escapeHtml(format.meanStd(across, true).replace(/ \(.*\)$/, '')), `${escapeHtml(figure)}, mean ± std over ${report.aggregates.soft.n} seed${report.aggregates.soft.n === 1 ? '' : 's'}`));
   const projection = best(report, 'projection');
   if (projection) cards.push(card('projection', 'Best projection', value(projection), escapeHtml(projection.name)));
   if (report.comparison) {
     const c = report.comparison;
-    const p = c.test === 'paired' ? c.metrics.find((m) => m.metric === 'tokenF1')!.pValue : c.pValue;
-    const test = c.test === 'paired' ? 'Sign test p on token F1' : 'McNemar p';
+    const paired = c.test === 'paired' ? c.metrics.find((m) => m.metric === GENERATION_HEADLINE)! : undefined;
+    const p = paired ? paired.pValue : (c as Comparison).pValue;
+    const test = paired ? `${paired.test === 'sign' ? 'Sign test' : 'McNemar'} p on ${format.headlineName(report)}` : 'McNemar p';
     cards.push(card('neutral', `${test} (best soft vs best hard)`, format.pValue(p), p < 0.05 ? 'significant at α = 0.05' : 'not significant at α = 0.05'));
   }
   return cards.length ? `<section class="cards" aria-label="Highlights">${cards.join('')}</section>` : '';
