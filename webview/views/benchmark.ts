@@ -91,7 +91,7 @@ function outputs(report: BenchReport): HTMLElement {
         return [p.name, el('pre', { class: 'output' }, s.output), String(s.exact), String(s.contains), fmt.fixed(s.f1), fmt.fixed(s.rougeL)];
       }), { numeric: [false, false, true, true, true, true] })));
   }
-  return el('div', { class: 'confusion-grid', attrs: { id: 'outputs' } }, ...cards);
+  return el('div', { class: 'outputs-grid', attrs: { id: 'outputs' } }, ...cards);
 }
 
 function aggregates(report: BenchReport): HTMLElement | null {

@@ -119,7 +119,7 @@ function column(c: PlaygroundColumnView, state: PlaygroundViewState): HTMLElemen
   const status = {
     waiting: 'waiting',
     running: `generating… ${c.tokens} token${c.tokens === 1 ? '' : 's'}`,
-    done: c.message ?? 'done',
+    done: c.message ?? (c.predicted !== undefined ? `predicted: ${c.predicted}` : 'done'),
     cancelled: `cancelled${c.tokens ? ` after ${c.tokens} tokens` : ''}`,
     failed: 'failed',
     skipped: c.message ?? 'not run',
