@@ -6,7 +6,7 @@ import { cachedLogits, decode, readGenerationConfig, resolveSampling } from '../
 import { buildScoredExample, loadPromptFile } from '../../src/prompts';
 import { projectSoftPrompt } from '../../src/projection';
 import { loadAdapter, saveAdapter } from '../../src/tuning/adapter';
-import { WorkerClient } from '../../src/worker/client';
+import { JobCancelledError, WorkerClient } from '../../src/worker/client';
 import type { JobProgress, PlaygroundColumnId } from '../../src/worker/protocol';
 import { FakeEngine, writeFakeModel } from '../helpers/fake-engine';
 import { writeFixture, type Fixture } from '../helpers/tuning-fixtures';
@@ -91,6 +91,20 @@ describe('worker: the playground job', function () {
     assert.deepStrictEqual(result.columns.map((c) => c.predicted), [hard.predicted, soft.predicted, result.columns[2].predicted]);
     assert.ok(Math.abs(result.columns[2].labels!.reduce((s, l) => s + l.probability, 0) - 1) < 1e-12);
     assert.notDeepStrictEqual(result.columns[0].labels, result.columns[1].labels);
+  });
+
+  it('Cancel stops it between tokens: no later column starts', async () => {
+    const slow = writeFakeModel(path.join(dir, 'slow-model'), { hiddenSize: 6, seed: 2, delayMs: 20 });
+    const events: JobProgress<'playground'>[] = [];
+    const handle = client.run('playground', { model: slow, template: fixture.generationTemplate, row: { text: 'x' }, soft: adapter, sampling: { temperature: 0 }, maxNewTokens: 50 }, {
+      onProgress: (p) => {
+        events.push(p);
+        if (p.type === 'text' && p.tokens === 2) handle.cancel();
+      },
+    });
+    await assert.rejects(handle.result, (e: Error) => e instanceof JobCancelledError);
+    assert.ok(events.every((e) => e.type !== 'text' || e.column === 'hard'), 'the soft and projected columns never started');
+    assert.ok(!events.some((e) => e.type === 'column'));
   });
 
   it('without a soft prompt only the hard column runs; bad settings get one clear message', async () => {
