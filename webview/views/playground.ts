@@ -47,7 +47,7 @@ export class PlaygroundView {
       .filter(() => state.task === 'generation') // classification scores labels: nothing is sampled
       .map((key) => {
         const limits = PLAYGROUND_LIMITS[key];
-        const field = el('vscode-textfield', { attrs: { type: 'number', id: `playground-${key}`, min: limits.min, max: limits.max, step: key === 'temperature' || key === 'topP' ? 'any' : 1, 'aria-label': SETTING_LABELS[key] } }) as Field;
+        const field = el('vscode-textfield', { attrs: { type: 'number', id: `playground-${key}`, min: limits.min, max: limits.max, step: key === 'temperature' || key === 'topP' ? 0.01 : 1, 'aria-label': SETTING_LABELS[key] } }) as Field;
         field.value = String(state.settings[key]);
         this.settings.set(key, field);
         return el('label', { class: 'playground-setting' }, el('span', { class: 'label' }, SETTING_LABELS[key]), field);
