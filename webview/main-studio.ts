@@ -1,24 +1,26 @@
-/** The Studio editor panel: prompt, training, projection and benchmark views as tabs. */
+/** The Studio editor panel: prompt, training, projection, benchmark and playground views as tabs. */
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
 import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import { VIEW_NAMES, type UiState, type ViewName } from '../src/extension/views/protocol';
 import { JobList, ModelLine, SliceMemo } from './lib/common';
 import { el, replaceChildren } from './lib/dom';
 import { loadUiState, onHostMessage, post, saveUiState } from './lib/host';
 import { BenchmarkView } from './views/benchmark';
+import { PlaygroundView } from './views/playground';
 import { ProjectionView } from './views/projection';
 import { PromptView } from './views/prompt';
 import { TrainingView } from './views/training';
 
-const TAB_TITLES: Record<ViewName, string> = { prompt: 'Prompt', training: 'Training', projection: 'Projection', benchmark: 'Benchmark' };
+const TAB_TITLES: Record<ViewName, string> = { prompt: 'Prompt', training: 'Training', projection: 'Projection', benchmark: 'Benchmark', playground: 'Playground' };
 
 const ui = loadUiState({ view: 'prompt' as ViewName, focusSeq: 0 });
-const views = { prompt: new PromptView(), training: new TrainingView(), projection: new ProjectionView(), benchmark: new BenchmarkView() };
+const views = { prompt: new PromptView(), training: new TrainingView(), projection: new ProjectionView(), benchmark: new BenchmarkView(), playground: new PlaygroundView() };
 const modelLine = new ModelLine();
 const jobList = new JobList();
 const top = el('div', { class: 'top-bar' }, modelLine.root, jobList.root);
@@ -52,6 +54,13 @@ function render(state: UiState): void {
   if (memo.changed('training', [state.training, trainingJob?.id])) views.training.render(state.training, trainingJob?.id);
   if (memo.changed('projection', state.projection)) views.projection.render(state.projection);
   if (memo.changed('benchmark', state.benchmark)) views.benchmark.render(state.benchmark);
+  const playground = state.playground;
+  const form = playground && { file: playground.file, task: playground.task, inputs: playground.inputs, values: playground.values, rowCount: playground.rowCount, softPrompt: playground.softPrompt, settings: playground.settings };
+  const formChanged = memo.changed('playgroundForm', form);
+  const runChanged = memo.changed('playgroundRun', playground && [playground.jobId, playground.columns, playground.projectedText, playground.message]);
+  // The form is rebuilt only when what it shows changes, so typing is not lost while the columns stream.
+  if (formChanged) views.playground.renderForm(playground);
+  else if (runChanged) views.playground.renderRun(playground);
   if (state.focus && state.focus.seq !== ui.focusSeq) {
     ui.focusSeq = state.focus.seq;
     select(state.focus.view);

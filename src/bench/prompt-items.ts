@@ -6,6 +6,7 @@ import type { Row } from '../data/types';
 import type { TextTokenizer } from '../engine/api';
 import { UserError } from '../engine/errors';
 import type { EvalItem } from '../eval/evaluate';
+import type { GenerationItem } from '../eval/evaluate-generation';
 import { buildScoredExample, drawShots, type PromptFile } from '../prompts';
 
 export interface PromptItems {
@@ -27,25 +28,46 @@ export interface ItemOptions {
   softPromptIds?: readonly number[];
 }
 
-/** Classification prompts only: the benchmark compares label accuracy. */
-export function assertClassification(prompt: PromptFile): void {
-  if (prompt.task !== 'classification') {
-    throw new UserError(`${prompt.file}: ptune bench compares classification prompts, but this prompt has task: ${prompt.task}`, prompt.file);
-  }
+export interface GenerationPromptItems {
+  items: GenerationItem[];
+  truncated: number;
+  templateLength: number;
 }
 
+/** A classification prompt's examples: each row's label continuations and gold label. */
 export function buildItems(prompt: PromptFile, rows: readonly Row[], tokenizer: TextTokenizer, options: ItemOptions): PromptItems {
-  assertClassification(prompt);
-  const build = { maxLength: options.maxLength, numVirtual: options.numVirtual ?? 0, shots: options.shots, softPromptIds: options.softPromptIds };
+  if (prompt.task !== 'classification') throw new Error(`buildItems: ${prompt.file} is a ${prompt.task} prompt (use buildGenerationItems)`);
+  const built = build(prompt, rows, tokenizer, options);
+  return { truncated: built.truncated, templateLength: built.templateLength, items: built.examples.map((b, i) => ({ example: b.example, labels: b.labels, goldLabel: rows[i][prompt.labelColumn] })) };
+}
+
+/**
+ * A generation prompt's examples: each row's prompt, fitted to leave room for max_new_tokens (as ptune eval
+ * does), and its gold answer from the target column.
+ */
+export function buildGenerationItems(prompt: PromptFile, rows: readonly Row[], tokenizer: TextTokenizer, options: ItemOptions): GenerationPromptItems {
+  if (prompt.task !== 'generation') throw new Error(`buildGenerationItems: ${prompt.file} is a ${prompt.task} prompt (use buildItems)`);
+  const column = prompt.targetColumn as string;
+  const built = build(prompt, rows, tokenizer, { ...options, maxLength: options.maxLength - prompt.maxNewTokens });
+  const items = built.examples.map((b, i) => {
+    const target = rows[i][column];
+    if (target === undefined) throw new UserError(`${prompt.file}: row ${i + 1} has no target column "${column}"`, prompt.file);
+    return { example: b.example, target };
+  });
+  return { items, truncated: built.truncated, templateLength: built.templateLength };
+}
+
+function build(prompt: PromptFile, rows: readonly Row[], tokenizer: TextTokenizer, options: ItemOptions) {
+  const settings = { maxLength: options.maxLength, numVirtual: options.numVirtual ?? 0, shots: options.shots, softPromptIds: options.softPromptIds };
   let truncated = 0;
-  const items = rows.map((row) => {
-    const built = buildScoredExample(prompt, row, tokenizer, build);
+  const examples = rows.map((row) => {
+    const built = buildScoredExample(prompt, row, tokenizer, settings);
     if (built.truncated) truncated++;
-    return { example: built.example, labels: built.labels, goldLabel: row[prompt.labelColumn] };
+    return built;
   });
   const emptyRow: Row = Object.fromEntries(prompt.inputs.map((input) => [input, '']));
-  const templateLength = buildScoredExample(prompt, emptyRow, tokenizer, { ...build, maxLength: undefined }).example.promptIds.length;
-  return { items, truncated, templateLength };
+  const templateLength = buildScoredExample(prompt, emptyRow, tokenizer, { ...settings, maxLength: undefined }).example.promptIds.length;
+  return { examples, truncated, templateLength };
 }
 
 /** Few-shot rows for a prompt with `shots` > 0, drawn from the training rows; [] otherwise. */

@@ -11,17 +11,19 @@ import { isPrefixPrompt, type ModelEngine, type PromptParams } from '../engine/a
 import { UserError } from '../engine/errors';
 import { ENGINE_VERSION } from '../engine/version';
 import { evaluate, metricsFromScores, commonLabels, writePredictions, type EvalItem } from '../eval/evaluate';
+import { evaluateGeneration, scoredOutput, writeGenerationPredictions, type GenerationPrediction } from '../eval/evaluate-generation';
 import { loadPromptFile, parsePromptFile, readDatasetForPrompt, type PromptFile } from '../prompts';
 import { projectSoftPrompt, type ProjectionMetric } from '../projection';
 import { expectAdapterFor, loadAdapter, TRAINING_RECORD_FILE } from '../tuning/adapter';
 import { resolveTrainOptions } from '../tuning/train-options';
 import type { TuningParams } from '../worker/protocol';
 import { DEFAULT_CACHE_FOLDER, fingerprint, float32ToBase64, hashModelFolder, ResultCache, sha256 } from './cache';
-import { DEFAULT_LATENCY_SAMPLE, measureLatency } from './latency';
+import { DEFAULT_LATENCY_SAMPLE, measureLatency, spreadSample } from './latency';
 import type { BenchProgress } from './progress';
-import { buildItems, shotsFor, type PromptItems } from './prompt-items';
-import { aggregates, compareBest, correctness, promptMetrics } from './report/build';
-import { REPORT_SCHEMA_VERSION, type BenchReport, type DatasetSection, type PromptKind, type PromptResult } from './report/schema';
+import { buildGenerationItems, buildItems, shotsFor, type GenerationPromptItems, type PromptItems } from './prompt-items';
+import { aggregates, compareBest, compareBestGeneration, correctness, generationPromptMetrics, generationSamples, promptMetrics } from './report/build';
+import { REPORT_SCHEMA_VERSION, type BenchReport, type BenchTask, type DatasetSection, type PromptKind, type PromptResult } from './report/schema';
+import { quantile } from './stats';
 import { writeReports, type ReportFiles } from './report/write';
 import { peakRssMB, reportCurve, tunePrompt, type TunedPrompt } from './tune';
 import { saveTrainedAdapter, startTrainingRecord, type TrainingSetup } from '../tuning/train-run';
@@ -95,6 +97,16 @@ interface CachedEvaluation {
   seconds: number;
   examplesPerSecond: number;
   latencyMs: { p50: number; p95: number; sampleSize: number };
+  peakRssMB: number;
+}
+
+/** A generation prompt's cached evaluation: the greedy output of every row. */
+interface CachedGeneration {
+  outputs: string[];
+  /** Decoding time of each row. */
+  milliseconds: number[];
+  seconds: number;
+  examplesPerSecond: number;
   peakRssMB: number;
 }
 
@@ -287,52 +299,80 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     }
   }
 
+  const task = benchTask(candidates);
   const results: PromptResult[] = [];
   const correctById = new Map<string, boolean[]>();
+  const outputsById = new Map<string, GenerationPrediction[]>();
+  const latencySample = options.latencySample ?? DEFAULT_LATENCY_SAMPLE;
   for (const c of candidates) {
     signal?.throwIfAborted();
     const data = await rowsFor(c.prompt);
     const trainData = c.prompt.shots > 0 ? await trainRowsFor(c.prompt) : undefined;
-    const built = buildItems(c.prompt, data.rows, engine.tokenizer, {
-      maxLength,
-      numVirtual: c.soft?.numVirtual ?? 0,
-      shots: shotsFor(c.prompt, trainData?.rows),
-      softPromptIds: c.softPromptIds,
-    });
-    const labels = commonLabels(built.items);
-    const key = {
-      ...keyBase,
-      prompt: sha256(c.prompt.source),
-      data: data.hash,
-      examples: fingerprint(built.items),
-      soft: c.soft ? sha256(float32ToBase64(c.soft.data)) : null,
-      latencySample: options.latencySample ?? DEFAULT_LATENCY_SAMPLE,
-    };
-    let evaluation = cache.get<CachedEvaluation>('eval', key);
-    if (evaluation) {
-      log(`evaluate ${c.id}: cached`);
-    } else {
-      evaluation = await evaluateCandidate(engine, c, built, options, progress);
-      cache.set('eval', key, evaluation);
-    }
-    const scored = metricsFromScores(built.items, labels, evaluation.scores);
+    const itemOptions = { maxLength, numVirtual: c.soft?.numVirtual ?? 0, shots: shotsFor(c.prompt, trainData?.rows), softPromptIds: c.softPromptIds };
     const predictionsFile = path.join('predictions', `${c.id.replace(/[^A-Za-z0-9._-]+/g, '-')}.jsonl`);
-    writePredictions(path.join(options.outDir, predictionsFile), scored);
-    correctById.set(c.id, correctness(scored.predictions));
+    let scoredFigures: Pick<PromptResult, 'metrics' | 'generation' | 'samples' | 'examplesPerSecond' | 'latencyMs' | 'peakRssMB' | 'truncated' | 'promptLength'>;
+    if (task === 'generation') {
+      const built = buildGenerationItems(c.prompt, data.rows, engine.tokenizer, itemOptions);
+      const key = { ...keyBase, prompt: sha256(c.prompt.source), data: data.hash, examples: fingerprint(built.items), soft: c.soft ? sha256(float32ToBase64(c.soft.data)) : null };
+      let generated = cache.get<CachedGeneration>('generate', key);
+      if (generated) {
+        log(`evaluate ${c.id}: cached`);
+      } else {
+        generated = await generateCandidate(engine, c, built, options, progress);
+        cache.set('generate', key, generated);
+      }
+      const predictions = generated.outputs.map((output, i) => scoredOutput(output, built.items[i].target, generated!.milliseconds[i]));
+      writeGenerationPredictions(path.join(options.outDir, predictionsFile), { predictions });
+      outputsById.set(c.id, predictions);
+      const timed = spreadSample(predictions.length, latencySample).map((i) => generated!.milliseconds[i]);
+      scoredFigures = {
+        generation: generationPromptMetrics(predictions),
+        samples: generationSamples(predictions),
+        examplesPerSecond: generated.examplesPerSecond,
+        latencyMs: timed.length === 0 ? { p50: 0, p95: 0, sampleSize: 0 } : { p50: quantile(timed, 0.5), p95: quantile(timed, 0.95), sampleSize: timed.length },
+        peakRssMB: Math.max(generated.peakRssMB, c.peakRssMB ?? 0),
+        truncated: built.truncated,
+        promptLength: c.kind === 'soft' ? c.soft!.numVirtual : built.templateLength,
+      };
+    } else {
+      const built = buildItems(c.prompt, data.rows, engine.tokenizer, itemOptions);
+      const labels = commonLabels(built.items);
+      const key = {
+        ...keyBase,
+        prompt: sha256(c.prompt.source),
+        data: data.hash,
+        examples: fingerprint(built.items),
+        soft: c.soft ? sha256(float32ToBase64(c.soft.data)) : null,
+        latencySample,
+      };
+      let evaluation = cache.get<CachedEvaluation>('eval', key);
+      if (evaluation) {
+        log(`evaluate ${c.id}: cached`);
+      } else {
+        evaluation = await evaluateCandidate(engine, c, built, options, progress);
+        cache.set('eval', key, evaluation);
+      }
+      const scored = metricsFromScores(built.items, labels, evaluation.scores);
+      writePredictions(path.join(options.outDir, predictionsFile), scored);
+      correctById.set(c.id, correctness(scored.predictions));
+      scoredFigures = {
+        metrics: promptMetrics(scored, scored.predictions),
+        examplesPerSecond: evaluation.examplesPerSecond,
+        latencyMs: evaluation.latencyMs,
+        peakRssMB: Math.max(evaluation.peakRssMB, c.peakRssMB ?? 0),
+        truncated: built.truncated,
+        promptLength: c.kind === 'soft' ? c.soft!.numVirtual : built.templateLength,
+      };
+    }
     results.push({
       id: c.id,
       kind: c.kind,
       name: c.name,
       source: c.source,
       ...(c.seed !== undefined ? { seed: c.seed } : {}),
-      metrics: promptMetrics(scored, scored.predictions),
-      promptLength: c.kind === 'soft' ? c.soft!.numVirtual : built.templateLength,
+      ...scoredFigures,
       trainableParams: c.kind === 'soft' ? c.trainableParams ?? c.soft!.data.length : 0,
       tuningSeconds: c.tuningSeconds,
-      examplesPerSecond: evaluation.examplesPerSecond,
-      latencyMs: evaluation.latencyMs,
-      peakRssMB: Math.max(evaluation.peakRssMB, c.peakRssMB ?? 0),
-      truncated: built.truncated,
       predictionsFile: predictionsFile.split(path.sep).join('/'),
       ...(c.trainingCurve ? { trainingCurve: c.trainingCurve } : {}),
       ...(c.projection ? { projection: c.projection } : {}),
@@ -341,6 +381,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
 
   const report: BenchReport = {
     schemaVersion: REPORT_SCHEMA_VERSION,
+    task,
     engineVersion,
     createdAt: (options.now?.() ?? new Date()).toISOString(),
     command: options.command ?? '',
@@ -350,7 +391,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
     ...(trainSection ? { trainDataset: trainSection } : {}),
     prompts: results,
     aggregates: aggregates(results),
-    comparison: compareBest(results, correctById),
+    comparison: task === 'generation' ? compareBestGeneration(results, outputsById) : compareBest(results, correctById),
   };
   const files = writeReports(options.outDir, report);
   return { report, files, cacheHits: cache.hits, cacheMisses: cache.misses };
@@ -380,6 +421,39 @@ async function evaluateCandidate(
     latencyMs,
     peakRssMB: peakRssMB(),
   };
+}
+
+/** Greedy outputs of every row (max_new_tokens from the prompt file), timed row by row. */
+async function generateCandidate(
+  engine: ModelEngine,
+  c: Candidate,
+  built: GenerationPromptItems,
+  options: BenchmarkOptions,
+  progress: (event: BenchProgress) => void,
+): Promise<CachedGeneration> {
+  const result = await evaluateGeneration(engine, built.items, {
+    soft: c.soft,
+    maxNewTokens: c.prompt.maxNewTokens,
+    signal: options.signal,
+    onProgress: (done, total) => progress({ task: `generate ${c.id}`, done, total }),
+  });
+  return {
+    outputs: result.predictions.map((p) => p.output),
+    milliseconds: result.predictions.map((p) => p.milliseconds),
+    seconds: result.seconds,
+    examplesPerSecond: result.examplesPerSecond,
+    peakRssMB: peakRssMB(),
+  };
+}
+
+/** Every prompt of one benchmark is scored the same way on the same rows: all classification, or all generation. */
+function benchTask(candidates: readonly Candidate[]): BenchTask {
+  const first = candidates[0].prompt;
+  const other = candidates.find((c) => c.prompt.task !== first.task);
+  if (other) {
+    throw new UserError(`${other.prompt.file} is a ${other.prompt.task} prompt but ${first.file} is a ${first.task} prompt: one benchmark compares prompts of one task`, other.prompt.file);
+  }
+  return first.task;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * Statistics for comparing prompts: a seeded bootstrap interval for accuracy, McNemar's paired test and
- * mean ± sample standard deviation across seeds.
+ * Statistics for comparing prompts: seeded bootstrap intervals for accuracy and any per-row mean, McNemar's
+ * paired test, the paired sign test, and mean ± sample standard deviation across seeds.
  */
 
 export interface BootstrapInterval {
@@ -31,24 +31,74 @@ export const DEFAULT_BOOTSTRAP_RESAMPLES = 2000;
  * (linear interpolation between order statistics, as numpy.percentile does by default).
  */
 export function bootstrapAccuracy(correct: readonly boolean[], options: BootstrapOptions = {}): BootstrapInterval {
+  return bootstrapMean(correct.map((c) => (c ? 1 : 0)), options);
+}
+
+/**
+ * Percentile-bootstrap interval for the mean of per-row values (a per-row metric, or the per-row differences
+ * of two prompts for a paired interval): the same resampling as bootstrapAccuracy, which is its 0/1 case.
+ */
+export function bootstrapMean(values: readonly number[], options: BootstrapOptions = {}): BootstrapInterval {
   const resamples = options.resamples ?? DEFAULT_BOOTSTRAP_RESAMPLES;
   const seed = options.seed ?? 0;
   const level = options.level ?? 0.95;
   if (!Number.isInteger(resamples) || resamples < 1) throw new Error(`resamples must be a positive integer, got ${resamples}`);
   if (!(level > 0 && level < 1)) throw new Error(`level must be in (0, 1), got ${level}`);
-  const n = correct.length;
+  const n = values.length;
   if (n === 0) return { estimate: 0, low: 0, high: 0, level, resamples, seed };
-  const estimate = correct.filter(Boolean).length / n;
+  const estimate = values.reduce((a, b) => a + b, 0) / n;
   const random = mulberry32(seed);
-  const accuracies = new Float64Array(resamples);
+  const means = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
-    let hits = 0;
-    for (let i = 0; i < n; i++) if (correct[Math.floor(random() * n)]) hits++;
-    accuracies[r] = hits / n;
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += values[Math.floor(random() * n)];
+    means[r] = sum / n;
   }
-  accuracies.sort();
+  means.sort();
   const alpha = (1 - level) / 2;
-  return { estimate, low: quantileSorted(accuracies, alpha), high: quantileSorted(accuracies, 1 - alpha), level, resamples, seed };
+  return { estimate, low: quantileSorted(means, alpha), high: quantileSorted(means, 1 - alpha), level, resamples, seed };
+}
+
+export interface SignTestResult {
+  /** Rows where A scores higher than B. */
+  wins: number;
+  /** Rows where B scores higher than A. */
+  losses: number;
+  /** Rows where both score the same (left out of the test). */
+  ties: number;
+  /** Two-sided exact p-value. */
+  pValue: number;
+}
+
+/**
+ * The paired sign test of two prompts' per-row scores: ties dropped, p = min(1, 2·P(X ≤ min(wins, losses))),
+ * X ~ Bin(wins + losses, ½), exact for any number of rows (summed in log space, so nothing underflows).
+ * It assumes nothing about how the scores are distributed, only that the rows are independent; on 0/1 scores
+ * it is McNemar's exact test.
+ */
+export function signTest(a: readonly number[], b: readonly number[]): SignTestResult {
+  if (a.length !== b.length) throw new Error(`the sign test needs paired scores: ${a.length} vs ${b.length} rows`);
+  let wins = 0;
+  let losses = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] > b[i]) wins++;
+    else if (a[i] < b[i]) losses++;
+  }
+  return { wins, losses, ties: a.length - wins - losses, pValue: binomialTwoSided(wins, losses) };
+}
+
+/** min(1, 2·P(X ≤ min(x, y))) for X ~ Bin(x + y, ½), with the pmf terms in log space. */
+export function binomialTwoSided(x: number, y: number): number {
+  const n = x + y;
+  const k = Math.min(x, y);
+  let logTerm = n * Math.log(0.5);
+  let logTail = -Infinity;
+  for (let i = 0; i <= k; i++) {
+    const high = Math.max(logTail, logTerm);
+    logTail = high + Math.log(Math.exp(logTail - high) + Math.exp(logTerm - high));
+    logTerm += Math.log(n - i) - Math.log(i + 1);
+  }
+  return Math.min(1, 2 * Math.exp(logTail));
 }
 
 /** q-quantile of ascending `sorted` with linear interpolation between order statistics. */

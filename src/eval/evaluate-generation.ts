@@ -5,6 +5,7 @@
 import type { ModelEngine, PromptParams, ScoredExample } from '../engine/api';
 import { scoreGeneration } from '../prompts/generation-metrics';
 import { writeFileAtomic } from '../common/atomic-write';
+import { generationMeans, type GenerationMetricMeans } from './metrics';
 
 export interface GenerationItem {
   /** promptIds (and softPromptAt) are decoded from; continuations are not used. */
@@ -28,18 +29,13 @@ export interface GenerationPrediction {
   contains: number;
   f1: number;
   rougeL: number;
+  /** Wall-clock milliseconds this example's decoding took (its latency). */
+  milliseconds: number;
 }
 
-export interface GenerationResult {
+/** Means over the examples: exact match, contains (the gold answer appears in the output), token F1, ROUGE-L F-measure. */
+export interface GenerationResult extends GenerationMetricMeans {
   n: number;
-  /** Mean exact match over examples. */
-  exactMatch: number;
-  /** Mean containment (the gold answer appears in the output). */
-  contains: number;
-  /** Mean token F1. */
-  tokenF1: number;
-  /** Mean ROUGE-L F-measure. */
-  rougeL: number;
   predictions: GenerationPrediction[];
   seconds: number;
   examplesPerSecond: number;
@@ -52,24 +48,25 @@ export async function evaluateGeneration(engine: ModelEngine, items: readonly Ge
   options.onProgress?.(0, items.length);
   for (const item of items) {
     options.signal?.throwIfAborted();
+    const begun = performance.now();
     const ids = await engine.generate(item.example.promptIds, options.maxNewTokens, options.soft, item.example.softPromptAt);
-    const output = engine.tokenizer.decode(ids);
-    const scores = scoreGeneration(output, item.target);
-    predictions.push({ output, target: item.target, ...scores });
+    const milliseconds = performance.now() - begun;
+    predictions.push(scoredOutput(engine.tokenizer.decode(ids), item.target, milliseconds));
     options.onProgress?.(predictions.length, items.length);
   }
   const seconds = (performance.now() - started) / 1000;
-  const mean = (pick: (p: GenerationPrediction) => number) => (predictions.length === 0 ? 0 : predictions.reduce((s, p) => s + pick(p), 0) / predictions.length);
   return {
     n: predictions.length,
-    exactMatch: mean((p) => p.exact),
-    contains: mean((p) => p.contains),
-    tokenF1: mean((p) => p.f1),
-    rougeL: mean((p) => p.rougeL),
+    ...generationMeans(predictions),
     predictions,
     seconds,
     examplesPerSecond: seconds > 0 ? predictions.length / seconds : 0,
   };
+}
+
+/** An output scored against its gold answer. */
+export function scoredOutput(output: string, target: string, milliseconds = 0): GenerationPrediction {
+  return { output, target, ...scoreGeneration(output, target), milliseconds };
 }
 
 /** One JSON object per example (index, output, target, exact, contains, f1, rougeL), written atomically. */

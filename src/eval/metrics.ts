@@ -180,3 +180,34 @@ function indexOf(index: Map<string, number>, label: string, role: string, exampl
   if (k === undefined) throw new Error(`${role} label ${JSON.stringify(label)} of example ${example} is not one of the labels [${[...index.keys()].map((l) => JSON.stringify(l)).join(', ')}]`);
   return k;
 }
+
+/**
+ * The metrics a generation prompt is scored with, in report order: their ids in results and reports, the
+ * per-row field in predictions files (scoreGeneration in src/prompts/generation-metrics.ts computes them),
+ * how people name them, and whether each row scores 0 or 1 (exact match, contains: paired with McNemar's
+ * test) or anything in [0, 1] (token F1, ROUGE-L: paired with the sign test). The one list every scorer,
+ * report and view reads.
+ */
+export const GENERATION_METRICS = [
+  { id: 'exactMatch', row: 'exact', name: 'exact match', binary: true },
+  { id: 'contains', row: 'contains', name: 'contains', binary: true },
+  { id: 'tokenF1', row: 'f1', name: 'token F1', binary: false },
+  { id: 'rougeL', row: 'rougeL', name: 'ROUGE-L', binary: false },
+] as const;
+
+export type GenerationMetricId = (typeof GENERATION_METRICS)[number]['id'];
+export type GenerationRowField = (typeof GENERATION_METRICS)[number]['row'];
+/** The means over the rows of each generation metric. */
+export type GenerationMetricMeans = Record<GenerationMetricId, number>;
+
+/**
+ * The metric that ranks generation prompts (the "best" soft and hard prompt of a benchmark, the chart's bars):
+ * token F1, SQuAD's headline figure, which gives partial credit where exact match gives none.
+ */
+export const GENERATION_HEADLINE: GenerationMetricId = 'tokenF1';
+
+/** Means of each generation metric over per-row scores (0 for no rows). */
+export function generationMeans(rows: readonly Readonly<Record<GenerationRowField, number>>[]): GenerationMetricMeans {
+  const mean = (field: GenerationRowField) => (rows.length === 0 ? 0 : rows.reduce((s, r) => s + r[field], 0) / rows.length);
+  return Object.fromEntries(GENERATION_METRICS.map((m) => [m.id, mean(m.row)])) as GenerationMetricMeans;
+}

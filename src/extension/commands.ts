@@ -6,6 +6,8 @@ import { downloadCudaProvider } from './flows/cudaProvider';
 import { findHardPrompt } from './flows/discover';
 import { exportForCluster } from './flows/export';
 import { selectModel } from './flows/model';
+import { chooseShotsFile } from './flows/pickers';
+import { openPlayground, playgroundRow, playgroundRun, playgroundSoftPrompt } from './flows/playground';
 import { copyHardPrompt, saveAsPrompt, showProjection } from './flows/projection';
 import { runOnDataset, testPrompt } from './flows/test';
 import { trainSoftPrompt } from './flows/train';
@@ -25,6 +27,8 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'promptTuning.openStudio': () => ctx.studio.show('prompt'),
     'promptTuning.cancelJob': () => cancelJob(ctx),
     'promptTuning.downloadCudaProvider': () => downloadCudaProvider(ctx),
+    'promptTuning.chooseShotsFile': (uri) => chooseShotsFile(ctx, asUri(uri)),
+    'promptTuning.openPlayground': (uri) => openPlayground(ctx, asUri(uri)),
   };
   return Object.entries(commands).map(([id, run]) => vscode.commands.registerCommand(id, run));
 }
@@ -57,6 +61,12 @@ export async function handleWebviewMessage(ctx: Ctx, message: Exclude<WebviewMes
     case 'runCommand':
       await vscode.commands.executeCommand(message.command);
       return;
+    case 'playgroundRun':
+      return playgroundRun(ctx, message.values, message.settings);
+    case 'playgroundRow':
+      return playgroundRow(ctx, message.index);
+    case 'playgroundSoftPrompt':
+      return playgroundSoftPrompt(ctx);
   }
 }
 

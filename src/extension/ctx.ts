@@ -32,7 +32,7 @@ export class Ctx implements vscode.Disposable {
     this.jobs = new Jobs(() => ({ threads: this.config.threads, device: this.config.device, weights: this.config.weights }), this.store, this.output);
     this.documents = new PromptDocuments(this.state);
     this.diagnostics = new PromptDiagnostics(this.documents);
-    this.preview = new PromptPreviewController(this.diagnostics, this.jobs, this.config, this.store, this.scratchDir);
+    this.preview = new PromptPreviewController(this.diagnostics, this.jobs, this.config, this.store, this.scratchDir, (file) => this.state.datasetsFor(file).train);
   }
 
   get extensionUri(): vscode.Uri {

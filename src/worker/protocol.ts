@@ -15,7 +15,7 @@ import type { Device } from '../engine/runtime/device';
 import type { FinishReason, SamplingRequest, SamplingSettings } from '../generation';
 import type { BenchmarkResult, ProjectionOptions } from '../bench/run';
 import type { BenchProgress } from '../bench/progress';
-import type { PerClassMetrics } from '../eval/metrics';
+import type { GenerationMetricMeans, PerClassMetrics } from '../eval/metrics';
 import type { ProjectionMetric, ProjectionResult } from '../projection';
 import type { EvalPoint, StopReason, TrainProgress } from '../tuning/trainer';
 import type { PezProgress, PezStopReason } from '../tuning/pez';
@@ -61,12 +61,7 @@ export interface EvalParams {
 }
 
 /** Means over the examples of a generation prompt's outputs (docs/prompt-format.md, Scoring). */
-export interface GenerationMetrics {
-  exactMatch: number;
-  contains: number;
-  tokenF1: number;
-  rougeL: number;
-}
+export type GenerationMetrics = GenerationMetricMeans;
 
 /**
  * Classification fills every field. A generation prompt fills `generation`, n, seconds, examplesPerSecond,
@@ -131,6 +126,8 @@ export interface TestPromptParams {
   row: Record<string, string>;
   soft?: string;
   maxLength?: number;
+  /** Training file to draw the prompt's few-shot examples from (needed when the prompt has shots). */
+  shotsFrom?: string;
 }
 
 export type TestPromptResult =
@@ -178,6 +175,58 @@ export interface GenerateResult {
 }
 
 export type GenerateJobProgress = { type: 'text'; text: string; tokens: number };
+
+/**
+ * The Playground: one input through the hard prompt alone, the hard prompt with a soft prompt, and the hard
+ * prompt with that soft prompt's nearest-token projection in its place, one column after the other, with the
+ * same sampling settings and seed. Generation prompts stream each column's text; classification prompts give
+ * each column's label probabilities.
+ */
+export interface PlaygroundParams {
+  model: string;
+  template: string;
+  /** Column name → text for the prompt's inputs. */
+  row: Record<string, string>;
+  /** Adapter folder; without it only the hard column runs. */
+  soft?: string;
+  /** Training file for a few-shot prompt's examples. */
+  shotsFrom?: string;
+  /** Unset fields follow the model's generation_config.json. */
+  sampling?: SamplingRequest;
+  /** Default: the prompt file's max_new_tokens. */
+  maxNewTokens?: number;
+}
+
+export { PLAYGROUND_COLUMNS, type PlaygroundColumnId } from '../common/playground';
+import type { PlaygroundColumnId } from '../common/playground';
+
+export interface PlaygroundColumnResult {
+  column: PlaygroundColumnId;
+  /** Generation: the generated text (model output: show as text). */
+  text?: string;
+  tokens?: number;
+  finishReason?: FinishReason;
+  tokensPerSecond?: number;
+  /** Classification: each label's probability (softmax over the labels' summed log-probs), in file order. */
+  labels?: { label: string; logProb: number; probability: number }[];
+  predicted?: string;
+}
+
+export interface PlaygroundResult {
+  task: 'classification' | 'generation';
+  columns: PlaygroundColumnResult[];
+  /** The projected hard prompt's text at the soft prompt's place (with a soft prompt). */
+  projectedText?: string;
+  /** Generation: the settings every column ran with. */
+  sampling?: SamplingSettings;
+  maxNewTokens?: number;
+  warnings: string[];
+}
+
+export type PlaygroundJobProgress =
+  | { type: 'projection'; text: string }
+  | { type: 'text'; column: PlaygroundColumnId; text: string; tokens: number }
+  | { type: 'column'; result: PlaygroundColumnResult };
 
 /** `ptune bench` (issue 5): hard prompts vs soft prompts on one test set; see BenchmarkOptions in src/bench/run.ts. */
 export interface BenchParams {
@@ -292,6 +341,7 @@ export interface JobMap {
   generate: { params: GenerateParams; result: GenerateResult; progress: GenerateJobProgress };
   exportPeft: { params: ExportPeftParams; result: ExportPeftResult; progress: { type: 'status'; message: string } };
   discover: { params: DiscoverParams; result: DiscoverResult; progress: DiscoverJobProgress };
+  playground: { params: PlaygroundParams; result: PlaygroundResult; progress: PlaygroundJobProgress };
 }
 
 export type JobKind = keyof JobMap;
@@ -299,7 +349,7 @@ export type JobParams<K extends JobKind> = JobMap[K]['params'];
 export type JobResult<K extends JobKind> = JobMap[K]['result'];
 export type JobProgress<K extends JobKind> = JobMap[K]['progress'];
 
-export const JOB_KINDS: readonly JobKind[] = ['train', 'eval', 'bench', 'project', 'preview', 'testPrompt', 'generate', 'exportPeft', 'discover'];
+export const JOB_KINDS: readonly JobKind[] = ['train', 'eval', 'bench', 'project', 'preview', 'testPrompt', 'generate', 'exportPeft', 'discover', 'playground'];
 
 export type ToWorker =
   | { [K in JobKind]: { type: 'start'; id: string; kind: K; params: JobParams<K> } }[JobKind]

@@ -7,6 +7,7 @@ import { renderMarkdown, inline, code, fenced } from '../../src/bench/report/mar
 import { parseReport, readReport } from '../../src/bench/report/parse';
 import { writeReports } from '../../src/bench/report/write';
 import { HOSTILE_LABEL, HOSTILE_NAME, sampleReport } from './sample-report';
+import type { Comparison } from '../../src/bench/report/schema';
 
 describe('bench/report', () => {
   let dir: string;
@@ -35,7 +36,7 @@ describe('bench/report', () => {
 
     it('refuses another schema version and a confusion matrix of the wrong size', () => {
       const { report } = sampleReport();
-      assert.throws(() => parseReport(JSON.stringify({ ...report, schemaVersion: 2 }), 'r.json'), /r\.json: field schemaVersion must be 1 .* got 2/);
+      assert.throws(() => parseReport(JSON.stringify({ ...report, schemaVersion: 3 }), 'r.json'), /r\.json: field schemaVersion must be one of 1, 2 .* got 3/);
       const broken = JSON.parse(JSON.stringify(report));
       broken.prompts[0].metrics.confusion.pop();
       assert.throws(() => parseReport(JSON.stringify(broken), 'r.json'), /field prompts\[0\]\.metrics\.confusion has 2 rows for 3 labels/);
@@ -53,17 +54,17 @@ describe('bench/report', () => {
       assert.ok(header > 0, md);
       const rows = lines.slice(header + 2, header + 2 + report.prompts.length);
       const soft = report.prompts[2];
-      const ci = soft.metrics.accuracyCI;
+      const ci = soft.metrics!.accuracyCI;
       assert.strictEqual(
         rows[2],
-        `| soft prompt · seed 0 | soft | ${(100 * soft.metrics.accuracy).toFixed(1)}% [${(100 * ci.low).toFixed(1)}, ${(100 * ci.high).toFixed(1)}] | ${soft.metrics.macroF1.toFixed(3)} | ${soft.metrics.ece.toFixed(3)} | 20 virtual | 5,120 | 1 min 16 s | 209 | 6.5 / 10.1 ms |`,
+        `| soft prompt · seed 0 | soft | ${(100 * soft.metrics!.accuracy).toFixed(1)}% [${(100 * ci.low).toFixed(1)}, ${(100 * ci.high).toFixed(1)}] | ${soft.metrics!.macroF1.toFixed(3)} | ${soft.metrics!.ece.toFixed(3)} | 20 virtual | 5,120 | 1 min 16 s | 209 | 6.5 / 10.1 ms |`,
       );
       assert.ok(rows[0].startsWith('| sentiment (zero-shot) | hard | ') && rows[0].includes('| 14 tokens | 0 | — |'), rows[0]);
       assert.strictEqual(lines[header + 2 + report.prompts.length], '');
     });
 
     it('states the McNemar comparison and the seed aggregate', () => {
-      const c = report.comparison!;
+      const c = report.comparison as Comparison;
       assert.ok(md.includes(`McNemar, best soft (soft prompt · seed 0) vs best hard (sentiment (zero-shot)): b = ${c.b} (only soft right), c = ${c.c} (only hard right), χ² = ${c.statistic.toFixed(3)} (continuity-corrected), p = ${c.pValue.toFixed(4)}`), md);
       assert.match(md, /Soft prompts across seeds: accuracy \d+\.\d ± \d+\.\d% \(2 seeds\)/);
     });
@@ -71,9 +72,9 @@ describe('bench/report', () => {
     it('has per-class and confusion tables for every prompt', () => {
       const p = report.prompts[0];
       const escaped = inline(HOSTILE_LABEL);
-      assert.ok(md.includes(`| negative | ${p.metrics.perClass[0].precision.toFixed(3)} | ${p.metrics.perClass[0].recall.toFixed(3)} | ${p.metrics.perClass[0].f1.toFixed(3)} | ${p.metrics.perClass[0].support} |`));
+      assert.ok(md.includes(`| negative | ${p.metrics!.perClass[0].precision.toFixed(3)} | ${p.metrics!.perClass[0].recall.toFixed(3)} | ${p.metrics!.perClass[0].f1.toFixed(3)} | ${p.metrics!.perClass[0].support} |`));
       assert.ok(md.includes(`| gold \\\\ predicted | negative | positive | ${escaped} |`));
-      assert.ok(md.includes(`| **negative** | ${p.metrics.confusion[0].join(' | ')} |`));
+      assert.ok(md.includes(`| **negative** | ${p.metrics!.confusion[0].join(' | ')} |`));
       assert.strictEqual(md.split('| gold \\\\ predicted |').length - 1, report.prompts.length);
     });
 

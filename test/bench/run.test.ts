@@ -77,12 +77,12 @@ describe('bench/run', function () {
     );
     assert.ok(engine.runCount > 0);
     for (const p of report.prompts) {
-      assert.strictEqual(p.metrics.confusion.flat().reduce((a, b) => a + b, 0), 14, p.id);
+      assert.strictEqual(p.metrics!.confusion.flat().reduce((a, b) => a + b, 0), 14, p.id);
       assert.strictEqual(p.latencyMs.sampleSize, 4);
       const lines = fs.readFileSync(path.join(base.outDir, p.predictionsFile), 'utf8').trim().split('\n');
       assert.strictEqual(lines.length, 14);
       const correct = lines.filter((l) => JSON.parse(l).correct).length;
-      assert.strictEqual(correct / 14, p.metrics.accuracy);
+      assert.strictEqual(correct / 14, p.metrics!.accuracy);
     }
     const tuned = report.prompts[3];
     assert.strictEqual(tuned.seed, 0);
@@ -140,7 +140,7 @@ describe('bench/run', function () {
     // One evaluation (plus its latency sample and warm-up call) for the edited prompt, nothing else.
     const evalCalls = Math.ceil(14 / 16) + 1 + 4;
     assert.strictEqual(engine.runCount, evalCalls);
-    assert.strictEqual(partial.report.prompts[1].metrics.labels.join(), 'negative,positive');
+    assert.strictEqual(partial.report.prompts[1].metrics!.labels.join(), 'negative,positive');
   });
 
   it('refuses --tune without training data and an empty benchmark, before any model call', async () => {

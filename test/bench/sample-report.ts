@@ -72,9 +72,9 @@ export function sampleReport(): { report: BenchReport; correct: Record<string, b
   const projection = prompts.filter((p) => p.kind === 'projection');
   const aggregate = (ps: PromptResult[]) => ({
     n: ps.length,
-    accuracy: meanStd(ps.map((p) => p.metrics.accuracy)),
-    macroF1: meanStd(ps.map((p) => p.metrics.macroF1)),
-    ece: meanStd(ps.map((p) => p.metrics.ece)),
+    accuracy: meanStd(ps.map((p) => p.metrics!.accuracy)),
+    macroF1: meanStd(ps.map((p) => p.metrics!.macroF1)),
+    ece: meanStd(ps.map((p) => p.metrics!.ece)),
   });
   const test = mcnemar(correct['soft:seed-0'], correct['hard:sentiment']);
   const report: BenchReport = {

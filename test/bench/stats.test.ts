@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { bootstrapAccuracy, chiSquared1Survival, mcnemar, mcnemarFromCounts, meanStd, mulberry32, quantile } from '../../src/bench/stats';
+import { binomialTwoSided, bootstrapAccuracy, bootstrapMean, chiSquared1Survival, mcnemar, mcnemarFromCounts, meanStd, mulberry32, quantile, signTest } from '../../src/bench/stats';
 
 const close = (actual: number, expected: number, tolerance: number) =>
   assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected} ± ${tolerance}, got ${actual}`);
@@ -83,6 +83,50 @@ describe('bench/stats', () => {
       close(chiSquared1Survival(3.841458820694124), 0.05, 1e-7);
       close(chiSquared1Survival(6.6348966010212145), 0.01, 1e-7);
       assert.strictEqual(chiSquared1Survival(0), 1);
+    });
+  });
+
+  describe('bootstrapMean', () => {
+    it('is bootstrapAccuracy on 0/1 values, and resamples the rows of any per-row score', () => {
+      const correct = Array.from({ length: 57 }, (_, i) => (i * 7) % 5 < 3);
+      assert.deepStrictEqual(bootstrapMean(correct.map((c) => (c ? 1 : 0)), { seed: 3 }), bootstrapAccuracy(correct, { seed: 3 }));
+      const scores = Array.from({ length: 40 }, (_, i) => ((i * 37) % 11) / 10);
+      const ci = bootstrapMean(scores, { resamples: 500, seed: 1 });
+      assert.ok(Math.abs(ci.estimate - scores.reduce((a, b) => a + b, 0) / 40) < 1e-12);
+      assert.ok(ci.low < ci.estimate && ci.estimate < ci.high, JSON.stringify(ci));
+      // A constant score has no spread to resample.
+      const flat = bootstrapMean(new Array(20).fill(0.25));
+      assert.deepStrictEqual([flat.low, flat.high], [0.25, 0.25]);
+    });
+  });
+
+  describe('signTest', () => {
+    it('counts wins, losses and ties and gives the exact binomial p-value (values from exact fractions in Python)', () => {
+      const a = [0.5, 0.9, 0.2, 0.2, 1, 0.4, 0.7, 0.3, 0.8, 0.6, 0.5, 0.1];
+      const b = [0.1, 0.8, 0.1, 0.3, 0.5, 0.2, 0.6, 0.2, 0.9, 0.5, 0.5, 0.1];
+      // 8 wins (a > b), 2 losses, 2 ties: p = 2·P(X ≤ 2), X ~ Bin(10, ½) = 112/1024.
+      const ab = signTest(a, b);
+      const ba = signTest(b, a);
+      assert.deepStrictEqual([ab.wins, ab.losses, ab.ties, ba.wins, ba.losses, ba.ties], [8, 2, 2, 2, 8, 2]);
+      for (const p of [ab.pValue, ba.pValue]) assert.ok(Math.abs(p - 0.109375) < 1e-12, String(p));
+      assert.strictEqual(signTest([0.3, 0.3], [0.3, 0.3]).pValue, 1);
+      assert.throws(() => signTest([1], [1, 2]), /paired scores: 1 vs 2/);
+    });
+
+    it('stays exact for thousands of rows, where 0.5^n underflows', () => {
+      const close = (x: number, y: number) => Math.abs(x - y) <= 1e-9 * y;
+      assert.ok(close(binomialTwoSided(1400, 1600), 0.0002785639610392337), String(binomialTwoSided(1400, 1600)));
+      assert.ok(close(binomialTwoSided(1300, 900), 1.463722041926711e-17), String(binomialTwoSided(1300, 900)));
+      assert.strictEqual(binomialTwoSided(5, 5), 1);
+    });
+
+    it('on 0/1 scores agrees with McNemar’s exact test', () => {
+      const a = [1, 1, 0, 1, 0, 1, 1, 0, 1, 1];
+      const b = [0, 1, 0, 0, 1, 0, 0, 0, 0, 1];
+      const sign = signTest(a, b);
+      assert.deepStrictEqual([sign.wins, sign.losses], [5, 1]);
+      assert.ok(Math.abs(sign.pValue - mcnemar(a.map(Boolean), b.map(Boolean)).pValue) < 1e-12);
+      assert.ok(Math.abs(sign.pValue - 14 / 64) < 1e-12);
     });
   });
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startCodeServer } from './codeServer.mjs';
-import { HUB_MODEL_ID, PROMPT, scenarios, XSS_TEXT } from './scenarios.mjs';
+import { GENERATION_E2E_PROMPT, HUB_MODEL_ID, PROMPT, scenarios, XSS_TEXT } from './scenarios.mjs';
 import { Workbench } from './workbench.mjs';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -54,6 +54,7 @@ makeWorkspace(workspace);
 log(`workspace ${workspace}`);
 const selected = process.env.E2E_ONLY ? new Set(process.env.E2E_ONLY.split(',').map(Number)) : undefined;
 if (scenarios.some((s, i) => s.needsReport && (!selected || selected.has(i + 1)))) makeBenchReport(workspace);
+if (scenarios.some((s, i) => s.needsGenerationFixtures && (!selected || selected.has(i + 1)))) makeGenerationFixtures(workspace);
 
 // test-results/ is shared with other suites: clear only this suite's files from an earlier run.
 fs.mkdirSync(out, { recursive: true });
@@ -207,6 +208,31 @@ function makeBenchReport(ws) {
     '--hard', path.join(ws, 'examples', 'sst2-overall.prompt'), '--hard', path.join(ws, 'examples', 'sst2-rating.prompt'),
     '--limit', '16', '--out', path.join(ws, 'bench')], { stdio: ['ignore', 'inherit', 'inherit'] });
   log(`bench report written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/**
+ * For the Playground and generation scenarios: soft prompts, one per shared model they may run on (the Select
+ * Model scenario switches to the tiny Llama), from a few steps of tuning on the generation example; and a short
+ * generation prompt with a three-row dataset, so Run on dataset finishes in seconds.
+ */
+function makeGenerationFixtures(ws) {
+  const started = Date.now();
+  for (const name of ['imdb-gpt2-small', 'tiny-llama']) {
+    sh(process.execPath, [path.join(repo, 'bin', 'ptune.js'), 'train', '--model', path.join(shared, 'models', name),
+      '--train', path.join(ws, 'data', 'sst2', 'train.jsonl'), '--template', path.join(ws, 'examples', 'review-verdict.prompt'),
+      '--out', path.join(ws, 'adapters', `playground-${name}`), '--steps', '2', '--batch-size', '2', '--limit', '8', '--virtual-tokens', '4'],
+    { stdio: ['ignore', 'inherit', 'inherit'] });
+  }
+  fs.writeFileSync(path.join(ws, 'examples', GENERATION_E2E_PROMPT), [
+    '---', 'name: verdict-e2e', 'task: generation', 'inputs: [text]', 'target_column: label', 'max_new_tokens: 4', '---',
+    'Review: {{ text }}', 'Verdict:', '',
+  ].join('\n'));
+  fs.writeFileSync(path.join(ws, 'data', 'verdicts.jsonl'), [
+    { text: 'a moving, funny film', label: 'positive' },
+    { text: 'dull and far too long', label: 'negative' },
+    { text: 'the best thing I saw this year', label: 'positive' },
+  ].map((row) => JSON.stringify(row)).join('\n') + '\n');
+  log(`generation fixtures written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Copies the extension host's log (and ours) next to the screenshots, for diagnosing a failure. */

@@ -7,10 +7,12 @@ export const PROMPT = 'examples/sst2-overall.prompt';
 export const XSS_TEXT = '<img src=x onerror=alert(1)>';
 /** The model the loopback hub serves (the shared tiny Llama), for the Select Model scenario. */
 export const HUB_MODEL_ID = 'ptune-e2e/tiny-llama';
+/** A short generation prompt with a three-row dataset (data/verdicts.jsonl), written by run.mjs for the generation scenarios. */
+export const GENERATION_E2E_PROMPT = 'verdict-e2e.prompt';
 
 /** @typedef {{ wb: import('./workbench.mjs').Workbench, out: string, log: (m: string) => void }} Env */
 
-/** @type {{ name: string, needsReport?: boolean, run: (env: Env) => Promise<void> }[]} */
+/** @type {{ name: string, needsReport?: boolean, needsGenerationFixtures?: boolean, run: (env: Env) => Promise<void> }[]} */
 export const scenarios = [
   {
     name: 'diagnostic while typing, then ▶ Test shows a prediction inline',
@@ -209,6 +211,55 @@ export const scenarios = [
       const result = await wb.waitForInlineDecoration((t) => t.startsWith('→') && !before.has(t), { timeout: 180_000 });
       log(`inline result on ${HUB_MODEL_ID}: ${result}`);
       await wb.screenshot(path.join(out, '11-hub-model-test.png'));
+    },
+  },
+  {
+    name: 'Playground: the hard prompt, the hard + soft prompt and the projected hard prompt side by side',
+    needsGenerationFixtures: true,
+    async run({ wb, out, log }) {
+      const file = 'review-verdict.prompt';
+      await wb.openFile(`examples/${file}`);
+      await wb.until('the Playground lens', () => wb.page.locator('.codelens-decoration a', { hasText: 'Playground' }).count(), (n) => n > 0, { timeout: 90_000 });
+      await wb.clickCodeLens('Playground', file);
+      const studio = await wb.webview('studio', { timeout: 60_000 });
+      await studio.locator('#playground-columns').waitFor({ timeout: 60_000 });
+      // The soft prompt made for the model now selected (the Select Model scenario may have switched to the tiny Llama).
+      const llama = (await wb.page.locator('.statusbar-item', { hasText: 'tiny-llama' }).count()) > 0;
+      await studio.locator('#playground-choose-soft').click();
+      await wb.answerQuickPick('Playground: which soft prompt?', llama ? 'playground-tiny-llama' : 'playground-imdb-gpt2-small');
+      await wb.until('the chosen soft prompt', () => studio.locator('#playground-soft-prompt').textContent(), (t) => (t ?? '').includes('playground-'), { timeout: 30_000 });
+      const text = 'a gripping, beautifully acted film with a clever script';
+      await studio.locator('#playground-input-text').evaluate((field, value) => { field.value = value; }, text);
+      await studio.locator('#playground-maxNewTokens').evaluate((field) => { field.value = '12'; });
+      await studio.locator('#playground-seed').evaluate((field) => { field.value = '7'; });
+      await studio.locator('#playground-run').click();
+      const statuses = () => studio.locator('.playground-column').evaluateAll((columns) => columns.map((c) => c.getAttribute('data-status')).join(','));
+      await wb.until('three finished columns', statuses, (s) => s === 'done,done,done', { timeout: 300_000, interval: 500 });
+      const texts = await studio.locator('.playground-column .playground-text').allTextContents();
+      const projected = await studio.locator('.projected-text code').textContent();
+      log(`playground (${llama ? 'tiny-llama' : 'imdb-gpt2-small'}): ${texts.map((t) => JSON.stringify(t.slice(0, 40))).join(' | ')}; projection ${JSON.stringify(projected)}`);
+      if (texts.length !== 3) throw new Error(`expected three outputs, got ${texts.length}`);
+      const boxes = await studio.locator('.playground-column').evaluateAll((columns) => columns.map((c) => c.getBoundingClientRect().top));
+      if (Math.max(...boxes) - Math.min(...boxes) > 2) throw new Error(`the three columns are not side by side (tops ${boxes.join(', ')})`);
+      await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
+      await wb.runCommand('View: Toggle Maximize Editor Group', { attempts: 5 });
+      await sleep(800);
+      await wb.screenshot(path.join(out, '12-playground-side-by-side.png'));
+      await wb.runCommand('View: Toggle Maximize Editor Group', { attempts: 5 });
+    },
+  },
+  {
+    name: 'Run on dataset scores a generation prompt (exact match, token F1, ROUGE-L) inline',
+    needsGenerationFixtures: true,
+    async run({ wb, out, log }) {
+      await wb.openFile(`examples/${GENERATION_E2E_PROMPT}`);
+      await wb.clickCodeLens('▶ Run on dataset', GENERATION_E2E_PROMPT);
+      await wb.answerQuickPick('dev / test dataset', 'data/verdicts.jsonl');
+      const result = await wb.waitForInlineDecoration((t) => t.startsWith('exact match'), { timeout: 180_000 });
+      log(`inline result: ${result}`);
+      if (!/^exact match \d+\.\d% · token F1 \d\.\d{3} · ROUGE-L \d\.\d{3} · 3 rows of verdicts\.jsonl/.test(result)) throw new Error(`unexpected inline result ${JSON.stringify(result)}`);
+      await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
+      await wb.screenshot(path.join(out, '13-run-on-dataset-generation.png'));
     },
   },
 ];

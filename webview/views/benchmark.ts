@@ -1,6 +1,7 @@
 /** Benchmark view: the tables and charts of a report.json (already validated by the extension host). */
 import type { BenchReport, PromptResult } from '../../src/bench/report/schema';
 import * as fmt from '../../src/bench/report/format';
+import { GENERATION_HEADLINE, GENERATION_METRICS } from '../../src/eval/metrics';
 import type { BenchmarkViewState } from '../../src/extension/views/protocol';
 import { createChart, palette, type Chart } from '../lib/charts';
 import { button, el, replaceChildren } from '../lib/dom';
@@ -21,6 +22,7 @@ export class BenchmarkView {
       return;
     }
     const report = state.report as BenchReport;
+    const generation = report.task === 'generation';
     const accuracyCanvas = el('canvas', { attrs: { id: 'accuracy-chart', 'aria-label': 'Accuracy per prompt with bootstrap interval' } });
     const curves = report.prompts.filter((p) => p.trainingCurve && p.trainingCurve.length > 0);
     const curveCanvas = curves.length > 0 ? el('canvas', { attrs: { id: 'curve-chart', 'aria-label': 'Training curves' } }) : undefined;
@@ -35,20 +37,20 @@ export class BenchmarkView {
       el('div', { class: 'actions' },
         button('Open another report…', () => post({ type: 'runCommand', command: 'promptTuning.openReport' }), { secondary: true })),
       el('h3', {}, 'Results'),
-      summaryTable(report.prompts),
+      generation ? generationTable(report.prompts) : summaryTable(report.prompts),
       report.comparison
-        ? el('p', { class: 'comparison', attrs: { id: 'comparison' } }, fmt.comparisonSentence(report.comparison, {
+        ? el('div', { class: 'comparison', attrs: { id: 'comparison' } }, ...fmt.comparisonLines(report.comparison, {
           soft: names.get(report.comparison.softPromptId) ?? report.comparison.softPromptId,
           hard: names.get(report.comparison.hardPromptId) ?? report.comparison.hardPromptId,
-        }))
+        }).map((line) => el('p', {}, line)))
         : null,
       aggregates(report),
-      el('h3', {}, 'Accuracy'),
+      el('h3', {}, generation ? fmt.headlineName(report) : 'Accuracy'),
       el('div', { class: 'chart-box' }, accuracyCanvas),
       curveCanvas ? el('h3', {}, 'Training curves') : null,
       curveCanvas ? el('div', { class: 'chart-box' }, curveCanvas) : null,
-      el('h3', {}, 'Confusion matrices'),
-      el('div', { class: 'confusion-grid' }, ...report.prompts.map(confusion)));
+      el('h3', {}, generation ? 'Outputs' : 'Confusion matrices'),
+      generation ? outputs(report) : el('div', { class: 'confusion-grid' }, ...report.prompts.map(confusion)));
     this.charts.push(accuracyChart(accuracyCanvas, report.prompts));
     if (curveCanvas) this.charts.push(curveChart(curveCanvas, curves));
   }
@@ -63,26 +65,55 @@ function table(header: string[], rows: (string | Node)[][], options: { id?: stri
 function summaryTable(prompts: PromptResult[]): HTMLElement {
   return table(
     ['prompt', 'kind', 'accuracy [95% CI]', 'macro-F1', 'ECE', 'length', 'trained params', 'tuning', 'examples/s', 'latency p50 / p95'],
-    prompts.map((p) => [p.name, p.kind, fmt.accuracyWithCI(p), fmt.fixed(p.metrics.macroF1), fmt.fixed(p.metrics.ece),
+    prompts.map((p) => [p.name, p.kind, fmt.accuracyWithCI(p), fmt.fixed(p.metrics!.macroF1), fmt.fixed(p.metrics!.ece),
       fmt.promptLength(p), fmt.integer(p.trainableParams), fmt.seconds(p.tuningSeconds), fmt.throughput(p.examplesPerSecond), fmt.latency(p)]),
     { id: 'results-table', numeric: [false, false, true, true, true, true, true, true, true, true] });
 }
 
+function generationTable(prompts: PromptResult[]): HTMLElement {
+  return table(
+    ['prompt', 'kind', ...fmt.GENERATION_COLUMNS, 'length', 'trained params', 'tuning', 'examples/s', 'latency p50 / p95'],
+    prompts.map((p) => [p.name, p.kind, ...fmt.generationCells(p),
+      fmt.promptLength(p), fmt.integer(p.trainableParams), fmt.seconds(p.tuningSeconds), fmt.throughput(p.examplesPerSecond), fmt.latency(p)]),
+    { id: 'results-table', numeric: [false, false, ...GENERATION_METRICS.map(() => true), true, true, true, true, true] });
+}
+
+/** The first rows' gold answers and each prompt's output (text nodes: model output is never markup). */
+function outputs(report: BenchReport): HTMLElement {
+  const rows = Math.max(0, ...report.prompts.map((p) => p.samples?.length ?? 0));
+  const cards: HTMLElement[] = [];
+  for (let r = 0; r < rows; r++) {
+    const target = report.prompts.find((p) => p.samples?.[r])?.samples?.[r].target ?? '';
+    cards.push(el('div', { class: 'confusion-card' },
+      el('h4', {}, `Row ${r + 1} · gold: ${target}`),
+      table(['prompt', 'output', 'EM', 'contains', 'F1', 'ROUGE-L'], report.prompts.filter((p) => p.samples?.[r]).map((p) => {
+        const s = p.samples![r];
+        return [p.name, el('pre', { class: 'output' }, s.output), String(s.exact), String(s.contains), fmt.fixed(s.f1), fmt.fixed(s.rougeL)];
+      }), { numeric: [false, false, true, true, true, true] })));
+  }
+  return el('div', { class: 'outputs-grid', attrs: { id: 'outputs' } }, ...cards);
+}
+
 function aggregates(report: BenchReport): HTMLElement | null {
+  const generation = report.task === 'generation';
   const rows: string[][] = [];
   for (const [name, agg] of [['soft prompts', report.aggregates.soft], ['projections', report.aggregates.projection]] as const) {
-    if (agg) rows.push([name, String(agg.n), fmt.meanStd(agg.accuracy, true), fmt.meanStd(agg.macroF1, false), fmt.meanStd(agg.ece, false)]);
+    if (!agg) continue;
+    rows.push(agg.generation
+      ? [name, String(agg.n), ...GENERATION_METRICS.map((m) => fmt.meanStd(agg.generation![m.id], true))]
+      : [name, String(agg.n), fmt.meanStd(agg.accuracy!, true), fmt.meanStd(agg.macroF1!, false), fmt.meanStd(agg.ece!, false)]);
   }
   if (rows.length === 0) return null;
-  return el('div', {}, el('h3', {}, 'Across seeds'), table(['', 'n', 'accuracy', 'macro-F1', 'ECE'], rows));
+  return el('div', {}, el('h3', {}, 'Across seeds'), table(['', 'n', ...(generation ? GENERATION_METRICS.map((m) => m.name) : ['accuracy', 'macro-F1', 'ECE'])], rows));
 }
 
 function confusion(p: PromptResult): HTMLElement {
-  const labels = p.metrics.labels;
+  const metrics = p.metrics!;
+  const labels = metrics.labels;
   return el('div', { class: 'confusion-card' },
     el('h4', {}, p.name),
-    table(['gold \\ predicted', ...labels], p.metrics.confusion.map((row, i) => [labels[i] ?? String(i), ...row.map(String)])),
-    table(['label', 'precision', 'recall', 'F1', 'support'], p.metrics.perClass.map((c) =>
+    table(['gold \\ predicted', ...labels], metrics.confusion.map((row, i) => [labels[i] ?? String(i), ...row.map(String)])),
+    table(['label', 'precision', 'recall', 'F1', 'support'], metrics.perClass.map((c) =>
       [c.label, fmt.fixed(c.precision), fmt.fixed(c.recall), fmt.fixed(c.f1), String(c.support)])));
 }
 
@@ -94,11 +125,11 @@ function accuracyChart(canvas: HTMLCanvasElement, prompts: PromptResult[]): Char
       labels: prompts.map((p) => p.name),
       datasets: [
         // A lower `order` is drawn on top: the interval is a thin floating bar over the accuracy bar.
-        { label: 'accuracy', data: prompts.map((p) => p.metrics.accuracy), backgroundColor: colors(), order: 1 },
-        { label: '95% bootstrap interval', data: prompts.map((p) => [p.metrics.accuracyCI.low, p.metrics.accuracyCI.high]), backgroundColor: 'rgba(128,128,128,0.75)', barPercentage: 0.12, grouped: false, order: 0 },
+        { label: prompts[0]?.metrics ? 'accuracy' : GENERATION_METRICS.find((m) => m.id === GENERATION_HEADLINE)!.name, data: prompts.map((p) => fmt.headline(p).value), backgroundColor: colors(), order: 1 },
+        { label: '95% bootstrap interval', data: prompts.map((p) => [fmt.headline(p).ci.low, fmt.headline(p).ci.high]), backgroundColor: 'rgba(128,128,128,0.75)', barPercentage: 0.12, grouped: false, order: 0 },
       ],
     },
-    options: { scales: { y: { min: 0, max: 1, title: { display: true, text: 'accuracy' } } } },
+    options: { scales: { y: { min: 0, max: 1, title: { display: true, text: prompts[0]?.metrics ? 'accuracy' : GENERATION_METRICS.find((m) => m.id === GENERATION_HEADLINE)!.name } } } },
   }, (chart) => { chart.data.datasets[0].backgroundColor = colors(); });
 }
 

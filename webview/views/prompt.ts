@@ -21,6 +21,7 @@ export class PromptView {
     replaceChildren(this.root,
       el('header', { class: 'view-header' }, el('h2', { class: 'file-name' }, state.file)),
       this.rowPicker(state),
+      state.shots ? shotsLine(state.shots) : null,
       rowFields(state),
       el('h3', {}, 'Rendered prompt'),
       state.rendered === undefined
@@ -33,7 +34,8 @@ export class PromptView {
       diagnosticList(state.diagnostics),
       el('div', { class: 'actions' },
         button('▶ Test', () => post({ type: 'runCommand', command: 'promptTuning.testPrompt' })),
-        button('▶ Run on dataset', () => post({ type: 'runCommand', command: 'promptTuning.runOnDataset' }), { secondary: true })),
+        button('▶ Run on dataset', () => post({ type: 'runCommand', command: 'promptTuning.runOnDataset' }), { secondary: true }),
+        button('Playground', () => post({ type: 'runCommand', command: 'promptTuning.openPlayground' }), { secondary: true })),
     );
   }
 
@@ -59,6 +61,16 @@ export class PromptView {
       button('▶', () => go(state.rowIndex + 1), { secondary: true, disabled: state.rowIndex >= last }),
       el('span', { class: 'muted' }, `of ${state.rowCount}`));
   }
+}
+
+/** Where a few-shot prompt's examples come from, with the way to change it. */
+function shotsLine(shots: NonNullable<PromptViewState['shots']>): HTMLElement {
+  const choose = () => post({ type: 'runCommand', command: 'promptTuning.chooseShotsFile' });
+  return el('p', { class: 'shots-file', attrs: { id: 'shots-file' } },
+    `${shots.count} few-shot example${shots.count === 1 ? '' : 's'} from `,
+    shots.file ? el('code', {}, shots.file) : el('em', {}, 'a training file not chosen yet (▶ Test asks for it)'),
+    ' ',
+    button(shots.file ? 'Change…' : 'Choose…', choose, { secondary: true }));
 }
 
 function rowFields(state: PromptViewState): HTMLElement {

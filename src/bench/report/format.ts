@@ -1,6 +1,7 @@
 /** Number formatting shared by report.md and report.html, so both show the same figures. */
+import { GENERATION_HEADLINE, GENERATION_METRICS } from '../../eval/metrics';
 import type { MeanStd } from '../stats';
-import type { Comparison, PromptResult } from './schema';
+import type { BenchReport, Comparison, GenerationComparison, MetricWithCI, PromptResult } from './schema';
 
 export const DASH = '—';
 
@@ -8,9 +9,34 @@ export function percent(x: number, digits = 1): string {
   return `${(100 * x).toFixed(digits)}%`;
 }
 
+/** Classification prompts only. */
 export function accuracyWithCI(p: PromptResult): string {
-  const ci = p.metrics.accuracyCI;
-  return `${percent(p.metrics.accuracy)} [${(100 * ci.low).toFixed(1)}, ${(100 * ci.high).toFixed(1)}]`;
+  const ci = p.metrics!.accuracyCI;
+  return `${percent(p.metrics!.accuracy)} [${(100 * ci.low).toFixed(1)}, ${(100 * ci.high).toFixed(1)}]`;
+}
+
+/** A [0, 1] metric with its interval, as a percentage: "41.0% [30.0, 52.0]". */
+export function withCI(m: MetricWithCI): string {
+  return `${percent(m.value)} [${(100 * m.ci.low).toFixed(1)}, ${(100 * m.ci.high).toFixed(1)}]`;
+}
+
+/** Generation reports' metric columns, in GENERATION_METRICS order: "exact match [95% CI]", …. */
+export const GENERATION_COLUMNS: readonly string[] = GENERATION_METRICS.map((m) => `${m.name} [95% CI]`);
+
+/** The cells of a generation prompt's metric columns. */
+export function generationCells(p: PromptResult): string[] {
+  return GENERATION_METRICS.map((m) => withCI(p.generation![m.id]));
+}
+
+/** What ranks prompts: accuracy for classification, the headline metric (token F1) for generation. */
+export function headline(p: PromptResult): MetricWithCI {
+  if (p.metrics) return { value: p.metrics.accuracy, ci: p.metrics.accuracyCI };
+  return p.generation![GENERATION_HEADLINE];
+}
+
+/** The name of the figure that ranks prompts in this report. */
+export function headlineName(report: Pick<BenchReport, 'task'>): string {
+  return report.task === 'generation' ? GENERATION_METRICS.find((m) => m.id === GENERATION_HEADLINE)!.name : 'accuracy';
 }
 
 export function fixed(x: number, digits = 3): string {
@@ -49,6 +75,39 @@ export function meanStd(m: MeanStd, asPercent: boolean): string {
 export function pValue(p: number): string {
   if (p < 0.0001) return '< 0.0001';
   return p.toFixed(4);
+}
+
+/** Plain-text sentences on the soft prompts (and their projections) across seeds. */
+export function aggregateSentences(a: BenchReport['aggregates']): string[] {
+  const out: string[] = [];
+  const figures = (agg: NonNullable<typeof a.soft>, withEce: boolean) =>
+    agg.generation
+      ? GENERATION_METRICS.map((m) => `${m.name} ${meanStd(agg.generation![m.id], true)}`).join(', ')
+      : `accuracy ${meanStd(agg.accuracy!, true)}, macro-F1 ${meanStd(agg.macroF1!, false)}${withEce ? `, ECE ${meanStd(agg.ece!, false)}` : ''}`;
+  if (a.soft) out.push(`Soft prompts across seeds: ${figures(a.soft, true)}.`);
+  if (a.projection) out.push(`Their projections: ${figures(a.projection, false)}.`);
+  return out;
+}
+
+/** Plain-text sentences on the comparison of the best soft and hard prompts, for either kind of report. */
+export function comparisonLines(c: Comparison | GenerationComparison, names: { soft: string; hard: string }): string[] {
+  return c.test === 'paired' ? generationComparisonLines(c, names) : [comparisonSentence(c, names)];
+}
+
+/**
+ * One sentence per generation metric: the mean difference (soft − hard) with its paired bootstrap interval,
+ * the rows each prompt wins, and the test's p-value and verdict at α = 0.05.
+ */
+export function generationComparisonLines(c: GenerationComparison, names: { soft: string; hard: string }): string[] {
+  const head = `Best soft (${names.soft}) vs best hard (${names.hard}), row by row:`;
+  return [head, ...c.metrics.map((m) => {
+    const name = GENERATION_METRICS.find((g) => g.id === m.metric)!.name;
+    const d = m.difference;
+    const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}`;
+    const test = m.test === 'mcnemar' ? `McNemar${m.method === 'exact' ? ' (exact)' : ''}` : 'sign test';
+    const verdict = m.pValue < 0.05 ? `significant at α = 0.05 (${m.softBetter > m.hardBetter ? names.soft : names.hard} is better)` : 'not significant at α = 0.05';
+    return `${name}: ${signed(d.estimate)} points [${signed(d.low)}, ${signed(d.high)}]; soft higher on ${m.softBetter} rows, hard on ${m.hardBetter}, ${m.ties} ties; ${test} p = ${pValue(m.pValue)}, ${verdict}.`;
+  })];
 }
 
 /** One plain-text sentence stating the McNemar comparison and what it means at α = 0.05. */

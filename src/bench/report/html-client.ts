@@ -61,9 +61,14 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
     }
   };
 
+  /** The figure the bars show: accuracy, or for a generation report the metric the canvas names (data-metric). */
+  function headline(p, metric) {
+    return p.metrics ? { value: p.metrics.accuracy, ci: p.metrics.accuracyCI } : p.generation[metric];
+  }
+
   function majorityRate() {
     var first = report.prompts[0];
-    if (!first) return null;
+    if (!first || !first.metrics) return null;
     var supports = first.metrics.perClass.map(function (c) { return c.support; });
     var n = supports.reduce(function (a, b) { return a + b; }, 0);
     return n > 0 ? Math.max.apply(null, supports) / n : null;
@@ -73,6 +78,8 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
     var canvas = document.getElementById('accuracy-chart');
     if (!canvas || report.prompts.length === 0) return;
     var prompts = report.prompts;
+    var metric = canvas.getAttribute('data-metric');
+    var metricName = canvas.getAttribute('data-metric-name');
     var kinds = ['hard', 'soft', 'projection'].filter(function (k) {
       return prompts.some(function (p) { return p.kind === k; });
     });
@@ -81,8 +88,8 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
       data: {
         labels: prompts.map(function (p) { return shorten(p.name, 28); }),
         datasets: [{
-          label: 'Accuracy',
-          data: prompts.map(function (p) { return 100 * p.metrics.accuracy; }),
+          label: metricName,
+          data: prompts.map(function (p) { return 100 * headline(p, metric).value; }),
           backgroundColor: prompts.map(function (p) { return withAlpha(kindColor(p.kind), 0.72); }),
           borderColor: prompts.map(function (p) { return kindColor(p.kind); }),
           borderWidth: 1.5,
@@ -95,7 +102,7 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
         maintainAspectRatio: false,
         animation: false,
         scales: {
-          y: { min: 0, max: 100, ticks: { callback: function (v) { return v + '%'; } }, title: { display: true, text: 'accuracy' } },
+          y: { min: 0, max: 100, ticks: { callback: function (v) { return v + '%'; } }, title: { display: true, text: metricName } },
           x: { grid: { display: false } }
         },
         plugins: {
@@ -114,13 +121,13 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
               title: function (items) { return prompts[items[0].dataIndex].name; },
               label: function (item) {
                 var p = prompts[item.dataIndex];
-                var ci = p.metrics.accuracyCI;
-                return p.kind + ': ' + pct(p.metrics.accuracy) + '% [' + pct(ci.low) + ', ' + pct(ci.high) + ']';
+                var h = headline(p, metric);
+                return p.kind + ': ' + pct(h.value) + '% [' + pct(h.ci.low) + ', ' + pct(h.ci.high) + ']';
               }
             }
           },
           ptuneIntervals: {
-            intervals: prompts.map(function (p) { return p.metrics.accuracyCI; }),
+            intervals: prompts.map(function (p) { return headline(p, metric).ci; }),
             color: cssVar('--text'),
             baseline: majorityRate(),
             baselineColor: cssVar('--muted')

@@ -74,6 +74,7 @@ table.results tbody th { min-width: 190px; max-width: 320px; }
 .chart-box { position: relative; height: 320px; }
 .projection-item { background: var(--surface); border: 1px solid var(--border); border-left: 3px solid var(--projection); border-radius: 8px; padding: 10px 14px; margin-bottom: 10px; }
 .projection-item pre { margin: 8px 0 2px; white-space: pre-wrap; overflow-wrap: anywhere; }
+pre.output { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .prompt-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 16px; }
 .prompt-card { background: var(--surface); border: 1px solid var(--border); border-radius: 10px; padding: 16px; box-shadow: var(--shadow); min-width: 0; }
 .prompt-card > p { margin: 0 0 12px; overflow-wrap: anywhere; }

@@ -6,11 +6,12 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { GENERATION_HEADLINE, GENERATION_METRICS } from '../../eval/metrics';
 import { mostAccurate } from './build';
 import * as format from './format';
 import { REPORT_CLIENT_SCRIPT } from './html-client';
 import { REPORT_STYLE } from './html-style';
-import type { BenchReport, PromptResult } from './schema';
+import type { BenchReport, Comparison, PromptResult } from './schema';
 
 let chartJsSource: string | undefined;
 
@@ -53,18 +54,18 @@ ${header(report)}
 ${highlights(report)}
 <section aria-labelledby="results-heading">
 <h2 id="results-heading">Results</h2>
-<p class="hint">Every prompt is scored on the same ${format.integer(report.dataset.n)} rows. Accuracy shows the 95% percentile-bootstrap interval; the best value of each metric is in bold.</p>
-${mainTable(report)}
+<p class="hint">Every prompt is scored on the same ${format.integer(report.dataset.n)} rows. ${report.task === 'generation' ? 'Each metric shows its mean over the rows with the' : 'Accuracy shows the'} 95% percentile-bootstrap interval; the best value of each metric is in bold.</p>
+${report.task === 'generation' ? generationTable(report) : mainTable(report)}
 ${summary(report)}
 </section>
 ${charts(report)}
 ${projections(report)}
 <section aria-labelledby="detail-heading">
-<h2 id="detail-heading">Per prompt</h2>
-<p class="hint">Confusion matrices: rows are gold labels, columns predicted labels; shading is the share of the row.</p>
+<h2 id="detail-heading">${report.task === 'generation' ? 'Outputs' : 'Per prompt'}</h2>
+${report.task === 'generation' ? generationOutputs(report) : `<p class="hint">Confusion matrices: rows are gold labels, columns predicted labels; shading is the share of the row.</p>
 <div class="prompt-grid">
 ${report.prompts.map(promptDetail).join('\n')}
-</div>
+</div>`}
 </section>
 <footer>Report schema ${report.schemaVersion} · engine ${escapeHtml(report.engineVersion)} · written ${escapeHtml(report.createdAt)}</footer>
 </main>
@@ -119,14 +120,20 @@ function highlights(report: BenchReport): string {
     `<div class="card ${kind}"><div class="card-label">${label}</div><div class="card-value">${value}</div><div class="card-detail">${detail}</div></div>`;
   const hard = best(report, 'hard');
   const soft = best(report, 'soft');
-  if (hard) cards.push(card('hard', 'Best hard prompt', format.percent(hard.metrics.accuracy), escapeHtml(hard.name)));
-  if (soft) cards.push(card('soft', 'Best soft prompt', format.percent(soft.metrics.accuracy), escapeHtml(soft.name)));
-  if (report.aggregates.soft) cards.push(card('soft', 'Soft prompts across seeds', escapeHtml(format.meanStd(report.aggregates.soft.accuracy, true).replace(/ \(.*\)$/, '')), `mean ± std over ${report.aggregates.soft.n} seed${report.aggregates.soft.n === 1 ? '' : 's'}`));
+  const figure = format.headlineName(report);
+  const value = (p: PromptResult) => `${format.percent(format.headline(p).value)}${report.task === 'generation' ? ` ${figure}` : ''}`;
+  if (hard) cards.push(card('hard', 'Best hard prompt', value(hard), escapeHtml(hard.name)));
+  if (soft) cards.push(card('soft', 'Best soft prompt', value(soft), escapeHtml(soft.name)));
+  const across = report.aggregates.soft && (report.aggregates.soft.accuracy ?? report.aggregates.soft.generation?.[GENERATION_HEADLINE]);
+  if (report.aggregates.soft && across) cards.push(card('soft', 'Soft prompts across seeds', escapeHtml(format.meanStd(across, true).replace(/ \(.*\)$/, '')), `${escapeHtml(figure)}, mean ± std over ${report.aggregates.soft.n} seed${report.aggregates.soft.n === 1 ? '' : 's'}`));
   const projection = best(report, 'projection');
-  if (projection) cards.push(card('projection', 'Best projection', format.percent(projection.metrics.accuracy), escapeHtml(projection.name)));
+  if (projection) cards.push(card('projection', 'Best projection', value(projection), escapeHtml(projection.name)));
   if (report.comparison) {
     const c = report.comparison;
-    cards.push(card('neutral', 'McNemar p (best soft vs best hard)', format.pValue(c.pValue), c.pValue < 0.05 ? 'significant at α = 0.05' : 'not significant at α = 0.05'));
+    const paired = c.test === 'paired' ? c.metrics.find((m) => m.metric === GENERATION_HEADLINE)! : undefined;
+    const p = paired ? paired.pValue : (c as Comparison).pValue;
+    const test = paired ? `${paired.test === 'sign' ? 'Sign test' : 'McNemar'} p on ${format.headlineName(report)}` : 'McNemar p';
+    cards.push(card('neutral', `${test} (best soft vs best hard)`, format.pValue(p), p < 0.05 ? 'significant at α = 0.05' : 'not significant at α = 0.05'));
   }
   return cards.length ? `<section class="cards" aria-label="Highlights">${cards.join('')}</section>` : '';
 }
@@ -137,16 +144,16 @@ function mainTable(report: BenchReport): string {
     const target = higherIsBetter ? Math.max(...values) : Math.min(...values);
     return values.map((v) => prompts.length > 1 && v === target);
   };
-  const bestAccuracy = top(prompts.map((p) => p.metrics.accuracy), true);
-  const bestF1 = top(prompts.map((p) => p.metrics.macroF1), true);
-  const bestEce = top(prompts.map((p) => p.metrics.ece), false);
+  const bestAccuracy = top(prompts.map((p) => p.metrics!.accuracy), true);
+  const bestF1 = top(prompts.map((p) => p.metrics!.macroF1), true);
+  const bestEce = top(prompts.map((p) => p.metrics!.ece), false);
   const cell = (text: string, bold = false) => `<td class="num">${bold ? `<strong>${text}</strong>` : text}</td>`;
   const rows = prompts.map((p, i) => `<tr>
 <th scope="row">${escapeHtml(p.name)}</th>
 <td>${badge(p.kind)}</td>
 ${cell(escapeHtml(format.accuracyWithCI(p)), bestAccuracy[i])}
-${cell(format.fixed(p.metrics.macroF1), bestF1[i])}
-${cell(format.fixed(p.metrics.ece), bestEce[i])}
+${cell(format.fixed(p.metrics!.macroF1), bestF1[i])}
+${cell(format.fixed(p.metrics!.ece), bestEce[i])}
 ${cell(escapeHtml(format.promptLength(p)))}
 ${cell(format.integer(p.trainableParams))}
 ${cell(escapeHtml(format.seconds(p.tuningSeconds)))}
@@ -161,14 +168,55 @@ ${rows.join('\n')}
 </table></div>`;
 }
 
+function generationTable(report: BenchReport): string {
+  const prompts = report.prompts;
+  const cell = (text: string, bold = false) => `<td class="num">${bold ? `<strong>${text}</strong>` : text}</td>`;
+  const bestOf = GENERATION_METRICS.map((m) => Math.max(...prompts.map((p) => p.generation![m.id].value)));
+  const rows = prompts.map((p) => `<tr>
+<th scope="row">${escapeHtml(p.name)}</th>
+<td>${badge(p.kind)}</td>
+${GENERATION_METRICS.map((m, k) => cell(escapeHtml(format.withCI(p.generation![m.id])), prompts.length > 1 && p.generation![m.id].value === bestOf[k])).join('\n')}
+${cell(escapeHtml(format.promptLength(p)))}
+${cell(format.integer(p.trainableParams))}
+${cell(escapeHtml(format.seconds(p.tuningSeconds)))}
+${cell(format.throughput(p.examplesPerSecond))}
+${cell(escapeHtml(format.latency(p)))}
+</tr>`);
+  const metricHeads = format.GENERATION_COLUMNS.map((c) => `<th scope="col" class="num">${escapeHtml(c)}</th>`).join('');
+  return `<div class="table-wrap"><table class="results">
+<thead><tr><th scope="col">Prompt</th><th scope="col">Kind</th>${metricHeads}<th scope="col" class="num">Length</th><th scope="col" class="num">Trainable params</th><th scope="col" class="num">Tuning time</th><th scope="col" class="num">ex/s</th><th scope="col" class="num">p50 / p95 latency</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table></div>`;
+}
+
+/** The first rows' gold answers and each prompt's output, as text (model output is never markup). */
+function generationOutputs(report: BenchReport): string {
+  const rows = Math.max(0, ...report.prompts.map((p) => p.samples?.length ?? 0));
+  if (rows === 0) return '';
+  const items: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const target = report.prompts.find((p) => p.samples?.[r])?.samples![r].target ?? '';
+    const outputs = report.prompts.filter((p) => p.samples?.[r]).map((p) => {
+      const s = p.samples![r];
+      return `<tr><th scope="row">${badge(p.kind)} ${escapeHtml(p.name)}</th><td><pre class="output">${escapeHtml(s.output)}</pre></td><td class="num">${format.integer(s.exact)}</td><td class="num">${format.integer(s.contains)}</td><td class="num">${format.fixed(s.f1)}</td><td class="num">${format.fixed(s.rougeL)}</td></tr>`;
+    });
+    items.push(`<article class="prompt-card"><h3>Row ${r + 1}</h3><p class="small">Gold: <q>${escapeHtml(target)}</q></p><div class="table-wrap"><table class="compact">
+<thead><tr><th scope="col">Prompt</th><th scope="col">Output</th><th scope="col" class="num">EM</th><th scope="col" class="num">Contains</th><th scope="col" class="num">F1</th><th scope="col" class="num">ROUGE-L</th></tr></thead>
+<tbody>${outputs.join('')}</tbody></table></div></article>`);
+  }
+  return `<p class="hint">The first ${rows} rows; every row's output is in each prompt's predictions file.</p>
+<div class="prompt-grid">
+${items.join('\n')}
+</div>`;
+}
+
 function summary(report: BenchReport): string {
-  const lines: string[] = [];
-  const { soft, projection } = report.aggregates;
-  if (soft) lines.push(`Soft prompts across seeds: accuracy ${format.meanStd(soft.accuracy, true)}, macro-F1 ${format.meanStd(soft.macroF1, false)}, ECE ${format.meanStd(soft.ece, false)}.`);
-  if (projection) lines.push(`Their projections: accuracy ${format.meanStd(projection.accuracy, true)}, macro-F1 ${format.meanStd(projection.macroF1, false)}.`);
+  const lines: string[] = [...format.aggregateSentences(report.aggregates)];
   if (report.comparison) {
     const name = (id: string) => report.prompts.find((p) => p.id === id)?.name ?? id;
-    lines.push(format.comparisonSentence(report.comparison, { soft: name(report.comparison.softPromptId), hard: name(report.comparison.hardPromptId) }));
+    lines.push(...format.comparisonLines(report.comparison, { soft: name(report.comparison.softPromptId), hard: name(report.comparison.hardPromptId) }));
   }
   for (const p of report.prompts.filter((q) => q.truncated > 0)) lines.push(`${format.integer(p.truncated)} examples were truncated to fit the context for ${p.name}.`);
   return lines.length ? `<div class="summary">${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}</div>` : '';
@@ -179,7 +227,7 @@ function charts(report: BenchReport): string {
   return `<section aria-labelledby="charts-heading">
 <h2 id="charts-heading">Charts</h2>
 <div class="chart-grid">
-<figure class="chart-card"><figcaption>Accuracy with 95% bootstrap interval <span class="muted">(dashed: majority-class rate)</span></figcaption><div class="chart-box"><canvas id="accuracy-chart" role="img" aria-label="Accuracy of each prompt with 95% confidence intervals"></canvas></div></figure>
+<figure class="chart-card"><figcaption>${report.task === 'generation' ? `${escapeHtml(format.headlineName(report))} with 95% bootstrap interval` : 'Accuracy with 95% bootstrap interval <span class="muted">(dashed: majority-class rate)</span>'}</figcaption><div class="chart-box"><canvas id="accuracy-chart" data-metric="${report.task === 'generation' ? GENERATION_HEADLINE : 'accuracy'}" data-metric-name="${escapeHtml(format.headlineName(report))}" role="img" aria-label="${escapeHtml(format.headlineName(report))} of each prompt with 95% confidence intervals"></canvas></div></figure>
 ${withCurves ? `<figure class="chart-card"><figcaption>Soft-prompt training curves <span class="muted">(loss; dev accuracy dashed where measured)</span></figcaption><div class="chart-box"><canvas id="curve-chart" role="img" aria-label="Training loss per step for each trained soft prompt"></canvas></div></figure>` : ''}
 </div>
 </section>`;
@@ -192,17 +240,18 @@ function projections(report: BenchReport): string {
   return `<section aria-labelledby="projection-heading">
 <h2 id="projection-heading">Projected soft prompts</h2>
 <p class="hint">Each soft prompt mapped to its nearest vocabulary tokens and evaluated as a hard prompt.</p>
-${items.map((p) => `<div class="projection-item"><div class="projection-head">${badge('projection')} <strong>${escapeHtml(p.name)}</strong> <span class="muted">from ${escapeHtml(from(p.projection!.fromPromptId))} · ${format.percent(p.metrics.accuracy)} accuracy</span></div><pre>${escapeHtml(p.projection!.text)}</pre></div>`).join('\n')}
+${items.map((p) => `<div class="projection-item"><div class="projection-head">${badge('projection')} <strong>${escapeHtml(p.name)}</strong> <span class="muted">from ${escapeHtml(from(p.projection!.fromPromptId))} · ${format.percent(format.headline(p).value)} ${escapeHtml(format.headlineName(report))}</span></div><pre>${escapeHtml(p.projection!.text)}</pre></div>`).join('\n')}
 </section>`;
 }
 
 function promptDetail(p: PromptResult): string {
-  const labels = p.metrics.labels;
+  const metrics = p.metrics!;
+  const labels = metrics.labels;
   const perClass = `<table class="compact">
 <thead><tr><th scope="col">Label</th><th scope="col" class="num">Precision</th><th scope="col" class="num">Recall</th><th scope="col" class="num">F1</th><th scope="col" class="num">Support</th></tr></thead>
-<tbody>${p.metrics.perClass.map((c) => `<tr><th scope="row">${escapeHtml(c.label)}</th><td class="num">${format.fixed(c.precision)}</td><td class="num">${format.fixed(c.recall)}</td><td class="num">${format.fixed(c.f1)}</td><td class="num">${format.integer(c.support)}</td></tr>`).join('')}</tbody>
+<tbody>${metrics.perClass.map((c) => `<tr><th scope="row">${escapeHtml(c.label)}</th><td class="num">${format.fixed(c.precision)}</td><td class="num">${format.fixed(c.recall)}</td><td class="num">${format.fixed(c.f1)}</td><td class="num">${format.integer(c.support)}</td></tr>`).join('')}</tbody>
 </table>`;
-  const heatRows = p.metrics.confusion.map((row, g) => {
+  const heatRows = metrics.confusion.map((row, g) => {
     const total = row.reduce((a, b) => a + b, 0);
     const cells = row.map((count, k) => {
       const share = total === 0 ? 0 : count / total;
@@ -215,7 +264,7 @@ function promptDetail(p: PromptResult): string {
 <thead><tr><th scope="col" class="corner">gold ↓ · predicted →</th>${labels.map((l) => `<th scope="col">${escapeHtml(l)}</th>`).join('')}</tr></thead>
 <tbody>${heatRows.join('')}</tbody>
 </table>`;
-  const facts = [escapeHtml(p.source), p.seed !== undefined ? `seed ${p.seed}` : '', `${format.percent(p.metrics.accuracy)} accuracy`, `peak RSS ${format.integer(p.peakRssMB)} MB`]
+  const facts = [escapeHtml(p.source), p.seed !== undefined ? `seed ${p.seed}` : '', `${format.percent(metrics.accuracy)} accuracy`, `peak RSS ${format.integer(p.peakRssMB)} MB`]
     .filter(Boolean)
     .join(' · ');
   return `<article class="prompt-card">

@@ -2,6 +2,7 @@
  * report.md: the benchmark as GitHub-flavoured Markdown tables. Everything taken from data (prompt names,
  * labels, paths, projected text) is escaped so it shows literally, never as Markdown or HTML.
  */
+import { GENERATION_METRICS } from '../../eval/metrics';
 import * as format from './format';
 import type { BenchReport, PromptResult } from './schema';
 
@@ -10,7 +11,7 @@ export function renderMarkdown(report: BenchReport): string {
   out.push(`# Prompt benchmark: ${inline(report.model.nameOrPath)}`, '');
   out.push(...overview(report), '');
   out.push('## Results', '');
-  out.push(...mainTable(report.prompts), '');
+  out.push(...(report.task === 'generation' ? generationTable(report.prompts) : mainTable(report.prompts)), '');
   out.push(...summaryLines(report));
   const projections = report.prompts.filter((p) => p.kind === 'projection' && p.projection);
   if (projections.length > 0) {
@@ -21,24 +22,28 @@ export function renderMarkdown(report: BenchReport): string {
       out.push(...fenced(p.projection!.text), '');
     }
   }
+  if (report.task === 'generation') {
+    out.push(...generationSamples(report));
+    return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+  }
   out.push('## Per-class metrics', '');
   for (const p of report.prompts) {
     out.push(`### ${inline(p.name)}`, '');
     out.push(...table(
       ['Label', 'Precision', 'Recall', 'F1', 'Support'],
       ['left', 'right', 'right', 'right', 'right'],
-      p.metrics.perClass.map((c) => [inline(c.label), format.fixed(c.precision), format.fixed(c.recall), format.fixed(c.f1), format.integer(c.support)]),
+      p.metrics!.perClass.map((c) => [inline(c.label), format.fixed(c.precision), format.fixed(c.recall), format.fixed(c.f1), format.integer(c.support)]),
     ), '');
   }
   out.push('## Confusion matrices', '');
   out.push('Rows: gold label; columns: predicted label.', '');
   for (const p of report.prompts) {
     out.push(`### ${inline(p.name)}`, '');
-    const labels = p.metrics.labels.map(inline);
+    const labels = p.metrics!.labels.map(inline);
     out.push(...table(
       ['gold \\\\ predicted', ...labels],
       ['left', ...labels.map(() => 'right' as const)],
-      p.metrics.confusion.map((row, g) => [`**${labels[g]}**`, ...row.map(format.integer)]),
+      p.metrics!.confusion.map((row, g) => [`**${labels[g]}**`, ...row.map(format.integer)]),
     ), '');
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
@@ -66,8 +71,8 @@ function mainTable(prompts: readonly PromptResult[]): string[] {
       inline(p.name),
       p.kind,
       format.accuracyWithCI(p),
-      format.fixed(p.metrics.macroF1),
-      format.fixed(p.metrics.ece),
+      format.fixed(p.metrics!.macroF1),
+      format.fixed(p.metrics!.ece),
       format.promptLength(p),
       format.integer(p.trainableParams),
       format.seconds(p.tuningSeconds),
@@ -77,18 +82,49 @@ function mainTable(prompts: readonly PromptResult[]): string[] {
   );
 }
 
+function generationTable(prompts: readonly PromptResult[]): string[] {
+  return table(
+    ['Prompt', 'Kind', ...format.GENERATION_COLUMNS, 'Length', 'Trainable params', 'Tuning time', 'ex/s', 'p50 / p95 latency'],
+    ['left', 'left', ...GENERATION_METRICS.map(() => 'right' as const), 'right', 'right', 'right', 'right', 'right'],
+    prompts.map((p) => [
+      inline(p.name),
+      p.kind,
+      ...format.generationCells(p),
+      format.promptLength(p),
+      format.integer(p.trainableParams),
+      format.seconds(p.tuningSeconds),
+      format.throughput(p.examplesPerSecond),
+      format.latency(p),
+    ]),
+  );
+}
+
+/** The first rows' gold answers and every prompt's output, one table per row. */
+function generationSamples(report: BenchReport): string[] {
+  const rows = Math.max(0, ...report.prompts.map((p) => p.samples?.length ?? 0));
+  if (rows === 0) return [];
+  const out = ['## Outputs', '', `The first ${rows} rows (every row is in each prompt's predictions file). Scores: exact match, contains, token F1, ROUGE-L.`, ''];
+  for (let r = 0; r < rows; r++) {
+    const target = report.prompts.find((p) => p.samples?.[r])?.samples![r].target ?? '';
+    out.push(`### Row ${r + 1}`, '', `Gold: ${inline(target)}`, '');
+    out.push(...table(
+      ['Prompt', 'Output', 'EM', 'Contains', 'F1', 'ROUGE-L'],
+      ['left', 'left', 'right', 'right', 'right', 'right'],
+      report.prompts.filter((p) => p.samples?.[r]).map((p) => {
+        const s = p.samples![r];
+        return [inline(p.name), inline(s.output), format.integer(s.exact), format.integer(s.contains), format.fixed(s.f1), format.fixed(s.rougeL)];
+      }),
+    ), '');
+  }
+  return out;
+}
+
 function summaryLines(report: BenchReport): string[] {
   const out: string[] = [];
-  const { soft, projection } = report.aggregates;
-  if (soft) {
-    out.push(`Soft prompts across seeds: accuracy ${format.meanStd(soft.accuracy, true)}, macro-F1 ${format.meanStd(soft.macroF1, false)}, ECE ${format.meanStd(soft.ece, false)}.`, '');
-  }
-  if (projection) {
-    out.push(`Their projections: accuracy ${format.meanStd(projection.accuracy, true)}, macro-F1 ${format.meanStd(projection.macroF1, false)}.`, '');
-  }
+  for (const sentence of format.aggregateSentences(report.aggregates)) out.push(sentence, '');
   if (report.comparison) {
     const c = report.comparison;
-    out.push(format.comparisonSentence(c, { soft: inline(nameOf(report, c.softPromptId)), hard: inline(nameOf(report, c.hardPromptId)) }), '');
+    for (const sentence of format.comparisonLines(c, { soft: inline(nameOf(report, c.softPromptId)), hard: inline(nameOf(report, c.hardPromptId)) })) out.push(sentence, '');
   }
   const truncated = report.prompts.filter((p) => p.truncated > 0);
   for (const p of truncated) out.push(`Note: ${format.integer(p.truncated)} examples were truncated to fit the context for ${inline(p.name)}.`, '');

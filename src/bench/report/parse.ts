@@ -4,7 +4,8 @@
  */
 import * as fs from 'fs';
 import { UserError } from '../../engine/errors';
-import { REPORT_SCHEMA_VERSION, type BenchReport } from './schema';
+import { GENERATION_METRICS } from '../../eval/metrics';
+import { READABLE_SCHEMA_VERSIONS, REPORT_SCHEMA_VERSION, type BenchReport } from './schema';
 
 /** Bytes of a file looksLikeReport reads: report.json starts with these two fields. */
 const REPORT_SNIFF_BYTES = 400;
@@ -49,13 +50,18 @@ export function parseReport(text: string, file = 'report.json'): BenchReport {
 type Json = Record<string, unknown>;
 
 class Checker {
+  /** A generation report: prompts carry `generation` metrics instead of classification `metrics`. */
+  private generation = false;
+
   constructor(private readonly file: string) {}
 
   report(data: unknown): void {
     const r = this.object(data, '(top level)');
-    if (r.schemaVersion !== REPORT_SCHEMA_VERSION) {
-      this.fail('schemaVersion', `must be ${REPORT_SCHEMA_VERSION} (this version of ptune reads schema ${REPORT_SCHEMA_VERSION}), got ${JSON.stringify(r.schemaVersion)}`);
+    if (!READABLE_SCHEMA_VERSIONS.includes(r.schemaVersion as number)) {
+      this.fail('schemaVersion', `must be one of ${READABLE_SCHEMA_VERSIONS.join(', ')} (this version of ptune writes schema ${REPORT_SCHEMA_VERSION}), got ${JSON.stringify(r.schemaVersion)}`);
     }
+    if (r.task !== undefined && r.task !== 'classification' && r.task !== 'generation') this.fail('task', `must be "classification" or "generation", got ${JSON.stringify(r.task)}`);
+    this.generation = r.task === 'generation';
     this.string(r.engineVersion, 'engineVersion');
     this.string(r.createdAt, 'createdAt');
     this.string(r.command, 'command');
@@ -90,7 +96,25 @@ class Checker {
     this.number(latency.p50, `${at}.latencyMs.p50`);
     this.number(latency.p95, `${at}.latencyMs.p95`);
     this.integer(latency.sampleSize, `${at}.latencyMs.sampleSize`);
-    this.metrics(p.metrics, `${at}.metrics`);
+    if (this.generation) {
+      const g = this.object(p.generation, `${at}.generation`);
+      for (const m of GENERATION_METRICS) {
+        const entry = this.object(g[m.id], `${at}.generation.${m.id}`);
+        this.number(entry.value, `${at}.generation.${m.id}.value`);
+        this.interval(entry.ci, `${at}.generation.${m.id}.ci`);
+      }
+      if (p.samples !== undefined) {
+        this.array(p.samples, `${at}.samples`).forEach((sample, i) => {
+          const q = this.object(sample, `${at}.samples[${i}]`);
+          this.integer(q.index, `${at}.samples[${i}].index`);
+          this.string(q.target, `${at}.samples[${i}].target`);
+          this.string(q.output, `${at}.samples[${i}].output`);
+          for (const key of ['exact', 'contains', 'f1', 'rougeL']) this.number(q[key], `${at}.samples[${i}].${key}`);
+        });
+      }
+    } else {
+      this.metrics(p.metrics, `${at}.metrics`);
+    }
     if (p.trainingCurve !== undefined) {
       this.array(p.trainingCurve, `${at}.trainingCurve`).forEach((point, i) => {
         const q = this.object(point, `${at}.trainingCurve[${i}]`);
@@ -109,10 +133,7 @@ class Checker {
   private metrics(value: unknown, at: string): void {
     const m = this.object(value, at);
     for (const key of ['accuracy', 'macroF1', 'ece']) this.number(m[key], `${at}.${key}`);
-    const ci = this.object(m.accuracyCI, `${at}.accuracyCI`);
-    for (const key of ['estimate', 'low', 'high', 'level']) this.number(ci[key], `${at}.accuracyCI.${key}`);
-    this.integer(ci.resamples, `${at}.accuracyCI.resamples`);
-    this.integer(ci.seed, `${at}.accuracyCI.seed`);
+    this.interval(m.accuracyCI, `${at}.accuracyCI`);
     const labels = this.array(m.labels, `${at}.labels`);
     labels.forEach((l, i) => this.string(l, `${at}.labels[${i}]`));
     const perClass = this.array(m.perClass, `${at}.perClass`);
@@ -132,22 +153,46 @@ class Checker {
     });
   }
 
+  private interval(value: unknown, at: string): void {
+    const ci = this.object(value, at);
+    for (const key of ['estimate', 'low', 'high', 'level']) this.number(ci[key], `${at}.${key}`);
+    this.integer(ci.resamples, `${at}.resamples`);
+    this.integer(ci.seed, `${at}.seed`);
+  }
+
   private seedAggregate(value: unknown, at: string): void {
     const a = this.object(value, at);
     this.integer(a.n, `${at}.n`);
-    for (const key of ['accuracy', 'macroF1', 'ece']) {
-      const s = this.object(a[key], `${at}.${key}`);
-      this.number(s.mean, `${at}.${key}.mean`);
-      if (s.std !== null) this.number(s.std, `${at}.${key}.std`);
-      this.integer(s.n, `${at}.${key}.n`);
+    const figures = this.generation ? this.object(a.generation, `${at}.generation`) : a;
+    const where = this.generation ? `${at}.generation` : at;
+    for (const key of this.generation ? GENERATION_METRICS.map((m) => m.id) : ['accuracy', 'macroF1', 'ece']) {
+      const s = this.object(figures[key], `${where}.${key}`);
+      this.number(s.mean, `${where}.${key}.mean`);
+      if (s.std !== null) this.number(s.std, `${where}.${key}.std`);
+      this.integer(s.n, `${where}.${key}.n`);
     }
   }
 
   private comparison(value: unknown, at: string): void {
     const c = this.object(value, at);
-    if (c.test !== 'mcnemar') this.fail(`${at}.test`, `must be "mcnemar", got ${JSON.stringify(c.test)}`);
+    const expected = this.generation ? 'paired' : 'mcnemar';
+    if (c.test !== expected) this.fail(`${at}.test`, `must be "${expected}", got ${JSON.stringify(c.test)}`);
     this.string(c.softPromptId, `${at}.softPromptId`);
     this.string(c.hardPromptId, `${at}.hardPromptId`);
+    if (this.generation) {
+      const metrics = this.array(c.metrics, `${at}.metrics`);
+      metrics.forEach((entry, i) => {
+        const m = this.object(entry, `${at}.metrics[${i}]`);
+        const where = `${at}.metrics[${i}]`;
+        if (!GENERATION_METRICS.some((g) => g.id === m.metric)) this.fail(`${where}.metric`, `must be one of ${GENERATION_METRICS.map((g) => g.id).join(', ')}, got ${JSON.stringify(m.metric)}`);
+        this.interval(m.difference, `${where}.difference`);
+        if (m.test !== 'mcnemar' && m.test !== 'sign') this.fail(`${where}.test`, `must be "mcnemar" or "sign", got ${JSON.stringify(m.test)}`);
+        for (const key of ['softBetter', 'hardBetter', 'ties']) this.integer(m[key], `${where}.${key}`);
+        this.number(m.pValue, `${where}.pValue`);
+        if (m.method !== 'exact' && m.method !== 'chi2-continuity') this.fail(`${where}.method`, `must be "exact" or "chi2-continuity", got ${JSON.stringify(m.method)}`);
+      });
+      return;
+    }
     this.integer(c.b, `${at}.b`);
     this.integer(c.c, `${at}.c`);
     this.number(c.statistic, `${at}.statistic`);

@@ -1,15 +1,22 @@
 /**
- * report.json, schema version 1: the machine-readable result of `ptune bench`. report.md and report.html are
+ * report.json, schema version 2: the machine-readable result of `ptune bench`. report.md and report.html are
  * rendered from it. Documented for readers in docs/report-schema.md; keep the two in step, and bump
  * REPORT_SCHEMA_VERSION on any change that is not a pure addition of an optional field.
  */
-import type { PerClassMetrics } from '../../eval/metrics';
+import type { GenerationMetricId, PerClassMetrics } from '../../eval/metrics';
 import type { BootstrapInterval, MeanStd } from '../stats';
 
-export const REPORT_SCHEMA_VERSION = 1;
+/** 2: generation prompts (`task`, per-prompt `generation` and `samples`, the paired generation comparison). */
+export const REPORT_SCHEMA_VERSION = 2;
+/** Schema versions this version of ptune reads: a version-1 report is a classification report in the same shape. */
+export const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
+
+export type BenchTask = 'classification' | 'generation';
 
 export interface BenchReport {
-  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  schemaVersion: number;
+  /** What every prompt of the report does; absent in version-1 reports: classification. */
+  task?: BenchTask;
   /** Version of the scoring engine; part of every cache key. */
   engineVersion: string;
   /** ISO 8601 UTC time the report was written. The only field that differs between identical (cached) runs. */
@@ -23,8 +30,11 @@ export interface BenchReport {
   trainDataset?: DatasetSection;
   prompts: PromptResult[];
   aggregates: Aggregates;
-  /** McNemar's test of the most accurate soft prompt against the most accurate hard prompt; null without both kinds. */
-  comparison: Comparison | null;
+  /**
+   * The best soft prompt against the best hard prompt on paired rows (classification: McNemar on correctness;
+   * generation: every metric, see GenerationComparison); null without both kinds.
+   */
+  comparison: Comparison | GenerationComparison | null;
 }
 
 export interface ModelSection {
@@ -59,7 +69,12 @@ export interface PromptResult {
   source: string;
   /** Tuning seed (trained soft prompts and their projections). */
   seed?: number;
-  metrics: PromptMetrics;
+  /** Classification prompts. */
+  metrics?: PromptMetrics;
+  /** Generation prompts: each metric's mean over the rows with its bootstrap interval. */
+  generation?: GenerationPromptMetrics;
+  /** Generation prompts: the first rows' outputs (all of them are in `predictionsFile`). */
+  samples?: GenerationSample[];
   /** Tokens of the rendered template without the input text (hard, projection); virtual tokens (soft). */
   promptLength: number;
   /** Parameters trained: numVirtual × hiddenSize for soft prompts, 0 otherwise. */
@@ -68,7 +83,7 @@ export interface PromptResult {
   tuningSeconds: number;
   /** Evaluation throughput over the whole dataset (batched). */
   examplesPerSecond: number;
-  /** Per-example latency of batch-of-1 scoring, over a fixed sample of rows. */
+  /** Per-example latency of batch-of-1 scoring (generation: of decoding one row), over a fixed sample of rows. */
   latencyMs: LatencySummary;
   /** Process peak resident set size (MB) after this prompt was evaluated (and tuned). */
   peakRssMB: number;
@@ -95,6 +110,28 @@ export interface PromptMetrics {
   confusion: number[][];
   /** Expected calibration error, 15 equal-width bins over the max label-normalised probability. */
   ece: number;
+}
+
+/** A generation metric's mean over the rows (`value`) and its percentile bootstrap interval over the rows. */
+export interface MetricWithCI {
+  value: number;
+  ci: BootstrapInterval;
+}
+
+export type GenerationPromptMetrics = Record<GenerationMetricId, MetricWithCI>;
+
+/** One row's generated text and its scores, as in the predictions file. */
+export interface GenerationSample {
+  /** Row index (0-based) in the evaluation rows. */
+  index: number;
+  /** The gold answer. */
+  target: string;
+  /** The generated text. Arbitrary model text: render it escaped. */
+  output: string;
+  exact: number;
+  contains: number;
+  f1: number;
+  rougeL: number;
 }
 
 export interface LatencySummary {
@@ -126,9 +163,12 @@ export interface Aggregates {
 export interface SeedAggregate {
   /** Soft prompts aggregated. */
   n: number;
-  accuracy: MeanStd;
-  macroF1: MeanStd;
-  ece: MeanStd;
+  /** Classification reports. */
+  accuracy?: MeanStd;
+  macroF1?: MeanStd;
+  ece?: MeanStd;
+  /** Generation reports: each metric's mean ± std across the soft prompts. */
+  generation?: Record<GenerationMetricId, MeanStd>;
 }
 
 export interface Comparison {
@@ -141,5 +181,34 @@ export interface Comparison {
   c: number;
   statistic: number;
   pValue: number;
+  method: 'exact' | 'chi2-continuity';
+}
+
+/**
+ * Generation reports: the soft prompt with the best headline metric (token F1) against the best hard prompt,
+ * row by row, on every metric.
+ */
+export interface GenerationComparison {
+  test: 'paired';
+  softPromptId: string;
+  hardPromptId: string;
+  /** In GENERATION_METRICS order. */
+  metrics: PairedMetricComparison[];
+}
+
+export interface PairedMetricComparison {
+  metric: GenerationMetricId;
+  /** Mean of (soft − hard) over the rows, with its paired percentile bootstrap interval (rows resampled). */
+  difference: BootstrapInterval;
+  /** mcnemar for 0/1 metrics (exact match, contains); sign (exact paired sign test) for token F1 and ROUGE-L. */
+  test: 'mcnemar' | 'sign';
+  /** Rows where the soft prompt scores higher (McNemar's b). */
+  softBetter: number;
+  /** Rows where the hard prompt scores higher (McNemar's c). */
+  hardBetter: number;
+  ties: number;
+  /** Two-sided. */
+  pValue: number;
+  /** McNemar: exact below 25 discordant rows, else chi-squared with continuity correction; the sign test is always exact. */
   method: 'exact' | 'chi2-continuity';
 }

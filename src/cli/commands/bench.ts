@@ -3,6 +3,7 @@ import * as path from 'path';
 import type { Command } from 'commander';
 import { createProgressSink } from '../../bench/progress';
 import * as format from '../../bench/report/format';
+import { GENERATION_METRICS } from '../../eval/metrics';
 import type { BenchParams, BenchResult } from '../../worker/protocol';
 import { choiceFlag, numberFlag } from '../options';
 import { line, runCancellable, withClient, type CliIo, type OutStream } from '../io';
@@ -17,7 +18,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function registerBench(program: Command, io: CliIo, argv: readonly string[]): void {
   const cmd = program
     .command('bench')
-    .description('benchmark hard prompts against soft prompts on one labelled test set')
+    .description('benchmark hard prompts against soft prompts on one labelled test set (classification or generation prompts)')
     .option(MODEL_FLAG, MODEL_HELP)
     .requiredOption('--data <file>', 'labelled test data')
     .option('--train <file>', 'training data (for --tune and few-shot prompts)')
@@ -84,23 +85,36 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
 
 export function printBenchResult(io: CliIo, out: string, r: BenchResult, json: boolean): void {
   const { report } = r;
+  const generation = report.task === 'generation';
   if (json) {
     line(io.stdout, JSON.stringify({
       out: path.resolve(out),
       files: r.files,
-      prompts: report.prompts.map((p) => ({ id: p.id, kind: p.kind, name: p.name, accuracy: p.metrics.accuracy, macroF1: p.metrics.macroF1, ece: p.metrics.ece, tuningSeconds: p.tuningSeconds, examplesPerSecond: p.examplesPerSecond })),
+      task: report.task ?? 'classification',
+      prompts: report.prompts.map((p) => ({
+        id: p.id, kind: p.kind, name: p.name,
+        ...(p.metrics ? { accuracy: p.metrics.accuracy, macroF1: p.metrics.macroF1, ece: p.metrics.ece } : {}),
+        ...(p.generation ? Object.fromEntries(GENERATION_METRICS.map((m) => [m.id, p.generation![m.id].value])) : {}),
+        tuningSeconds: p.tuningSeconds, examplesPerSecond: p.examplesPerSecond,
+      })),
       comparison: report.comparison,
       cacheHits: r.cacheHits,
       cacheMisses: r.cacheMisses,
     }));
     return;
   }
-  const rows = report.prompts.map((p) => [p.name, p.kind, format.accuracyWithCI(p), format.fixed(p.metrics.macroF1), format.fixed(p.metrics.ece), format.seconds(p.tuningSeconds), format.throughput(p.examplesPerSecond)]);
-  for (const l of textTable(['prompt', 'kind', 'accuracy [95% CI]', 'macro-F1', 'ECE', 'tuning', 'ex/s'], rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right'])) line(io.stdout, l);
+  if (generation) {
+    const rows = report.prompts.map((p) => [p.name, p.kind, ...format.generationCells(p), format.seconds(p.tuningSeconds), format.throughput(p.examplesPerSecond)]);
+    const align = ['left', 'left', ...GENERATION_METRICS.map(() => 'right' as const), 'right', 'right'] as const;
+    for (const l of textTable(['prompt', 'kind', ...format.GENERATION_COLUMNS, 'tuning', 'ex/s'], rows, [...align])) line(io.stdout, l);
+  } else {
+    const rows = report.prompts.map((p) => [p.name, p.kind, format.accuracyWithCI(p), format.fixed(p.metrics!.macroF1), format.fixed(p.metrics!.ece), format.seconds(p.tuningSeconds), format.throughput(p.examplesPerSecond)]);
+    for (const l of textTable(['prompt', 'kind', 'accuracy [95% CI]', 'macro-F1', 'ECE', 'tuning', 'ex/s'], rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right'])) line(io.stdout, l);
+  }
   if (report.comparison) {
     const name = (id: string) => report.prompts.find((p) => p.id === id)?.name ?? id;
     line(io.stdout);
-    line(io.stdout, format.comparisonSentence(report.comparison, { soft: name(report.comparison.softPromptId), hard: name(report.comparison.hardPromptId) }));
+    for (const sentence of format.comparisonLines(report.comparison, { soft: name(report.comparison.softPromptId), hard: name(report.comparison.hardPromptId) })) line(io.stdout, sentence);
   }
   line(io.stdout);
   line(io.stdout, `report: ${Object.values(r.files).join(', ')} (${r.cacheHits} cached, ${r.cacheMisses} computed)`);

@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import { looksLikeReport, readReport } from '../../bench/report/parse';
 import type { Ctx } from '../ctx';
 import { displayPath } from '../language/promptDocuments';
-import { pickDataset, requireModel } from './pickers';
+import { loadPromptFile } from '../../prompts';
+import { pickDataset, requireModel, shotsFileFor } from './pickers';
 import { report as reportError } from './test';
 
 export async function benchmark(ctx: Ctx): Promise<void> {
@@ -26,10 +27,12 @@ export async function benchmark(ctx: Ctx): Promise<void> {
   const firstPrompt = hard[0].file;
   const data = await pickDataset(ctx, firstPrompt, 'dev');
   if (!data) return;
+  const train = await fewShotTrainFile(ctx, hard.map((h) => h.file));
+  if (train === null) return;
   const out = path.join(ctx.outputRoot, 'benchmarks', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   try {
     const result = await ctx.jobs.run('bench', {
-      model, data, hard: hard.map((h) => h.file), soft: soft.map((s) => s.dir), out,
+      model, data, hard: hard.map((h) => h.file), soft: soft.map((s) => s.dir), out, ...(train ? { train } : {}),
       // Each run gets a new report folder, so the result cache lives in the cache directory to be reused.
       cacheDir: path.join(ctx.config.cacheDirectory, 'bench'),
       command: 'VS Code: Prompt Tuning: Benchmark Prompts',
@@ -46,6 +49,33 @@ export async function benchmark(ctx: Ctx): Promise<void> {
   } catch (error) {
     reportError(ctx, 'Benchmark', error);
   }
+}
+
+/**
+ * The training file the benchmark's few-shot prompts draw their examples from (each prompt file's remembered
+ * one, asked for once): undefined when no prompt has shots, null when the user cancelled or the prompts
+ * remember different files (one benchmark passes one training file).
+ */
+async function fewShotTrainFile(ctx: Ctx, promptFiles: readonly string[]): Promise<string | undefined | null> {
+  const chosen = new Map<string, string>();
+  for (const file of promptFiles) {
+    let shots: number;
+    try {
+      shots = (await loadPromptFile(file)).shots;
+    } catch {
+      continue; // the benchmark itself reports a prompt file that does not parse
+    }
+    const picked = await shotsFileFor(ctx, file, { shots });
+    if (!picked) return null;
+    if (picked.shotsFrom) chosen.set(file, picked.shotsFrom);
+  }
+  const files = [...new Set(chosen.values())];
+  if (files.length > 1) {
+    const list = [...chosen].map(([prompt, train]) => `${path.basename(prompt)} → ${displayPath(train)}`).join(', ');
+    void vscode.window.showErrorMessage(`Benchmark: the few-shot prompts draw their examples from different training files (${list}); a benchmark uses one. Choose the same file for each (Prompt Tuning: Choose Few-Shot Examples File).`);
+    return null;
+  }
+  return files[0];
 }
 
 /**

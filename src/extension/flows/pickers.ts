@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { displayPath, isPromptDocument } from '../language/promptDocuments';
+import type { PromptFile } from '../../prompts';
 import type { PromptDatasets } from '../state';
 import { downloadModel, selectModel } from './model';
 
@@ -32,7 +33,7 @@ export async function pickPromptDocument(ctx: Ctx, uri?: vscode.Uri): Promise<vs
  * the workspace's data files (or browses) and it is remembered for next time.
  */
 export async function pickDataset(ctx: Ctx, promptFile: string, role: keyof PromptDatasets,
-  options: { ask?: boolean; optional?: boolean } = {}): Promise<string | null | undefined> {
+  options: { ask?: boolean; optional?: boolean; title?: string } = {}): Promise<string | null | undefined> {
   const remembered = ctx.state.datasetsFor(promptFile)[role];
   if (remembered && !options.ask && fs.existsSync(remembered)) return remembered;
   const files = await vscode.workspace.findFiles(DATA_GLOB, DATA_EXCLUDE, 2000);
@@ -45,7 +46,7 @@ export async function pickDataset(ctx: Ctx, promptFile: string, role: keyof Prom
   items.push({ label: '$(folder-opened) Browse…', action: 'browse' });
   const roleName = role === 'train' ? 'training' : 'dev / test';
   const picked = await vscode.window.showQuickPick(items, {
-    title: `Which ${roleName} dataset for ${path.basename(promptFile)}?`,
+    title: options.title ?? `Which ${roleName} dataset for ${path.basename(promptFile)}?`,
     placeHolder: 'JSON Lines, JSON, CSV or TSV',
   });
   if (!picked) return undefined;
@@ -62,6 +63,36 @@ export async function pickDataset(ctx: Ctx, promptFile: string, role: keyof Prom
   await ctx.state.setDatasetsFor(promptFile, { [role]: file });
   ctx.diagnostics.refreshAll();
   return file;
+}
+
+/**
+ * The training file a few-shot prompt (`shots` in its front matter) draws its examples from: the prompt file's
+ * remembered training dataset, else one the user picks now, remembered for next time (Choose Few-Shot
+ * Examples File changes it; the prompt view shows it). `{}` for a prompt without shots; undefined when the
+ * user cancels. The output channel names the file each time it is used.
+ */
+export async function shotsFileFor(ctx: Ctx, promptFile: string, prompt: Pick<PromptFile, 'shots'>): Promise<{ shotsFrom?: string } | undefined> {
+  if (prompt.shots === 0) return {};
+  const file = await pickDataset(ctx, promptFile, 'train', { title: shotsPickerTitle(promptFile, prompt.shots) });
+  if (!file) return undefined;
+  ctx.output.info(`${path.basename(promptFile)}: few-shot examples drawn from ${file}`);
+  return { shotsFrom: file };
+}
+
+export function shotsPickerTitle(promptFile: string, shots: number): string {
+  return `${path.basename(promptFile)} uses ${shots} few-shot example${shots === 1 ? '' : 's'}: which training file are they drawn from?`;
+}
+
+/** Choose Few-Shot Examples File: picks (again) the training file a prompt file's few-shot examples come from. */
+export async function chooseShotsFile(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
+  const document = await pickPromptDocument(ctx, uri);
+  if (!document) return;
+  const analysis = await ctx.diagnostics.analysis(document);
+  const shots = analysis.prompt?.shots ?? 0;
+  const file = await pickDataset(ctx, document.uri.fsPath, 'train', { ask: true, title: shotsPickerTitle(document.uri.fsPath, Math.max(1, shots)) });
+  if (!file) return;
+  ctx.output.info(`${path.basename(document.uri.fsPath)}: few-shot examples will be drawn from ${file}`);
+  ctx.preview.refresh();
 }
 
 /** The selected model folder; downloads a hub id that is not cached yet, or asks the user to select a model. */

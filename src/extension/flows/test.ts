@@ -1,4 +1,5 @@
 /** Test Prompt (one row or a typed input) and Run Prompt on Dataset; results inline and in the output channel. */
+import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
@@ -7,7 +8,7 @@ import { displayPath } from '../language/promptDocuments';
 import { promptRow } from '../views/promptPreview';
 import { describeEval, describeGeneration, describeTest } from './describe';
 import { GenerationStream } from './generationStream';
-import { pickDataset } from './pickers';
+import { pickDataset, shotsFileFor } from './pickers';
 import { prepare, type Runnable } from './runnable';
 
 /** Counts generation tests, so an older one still streaming does not overwrite a newer one's output. */
@@ -20,12 +21,14 @@ export async function testPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const input = await pickInput(ctx, runnable);
   if (!input) return;
   const prompt = runnable.analysis.prompt;
-  if (prompt.task === 'generation') return testGeneration(ctx, runnable, input);
+  const shots = await shotsFileFor(ctx, document.uri.fsPath, prompt);
+  if (!shots) return;
+  if (prompt.task === 'generation') return testGeneration(ctx, runnable, input, shots.shotsFrom);
   const { row } = input;
   const name = path.basename(document.uri.fsPath);
   try {
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Testing ${name}` },
-      () => ctx.jobs.run('testPrompt', { model, template: document.uri.fsPath, row }, { title: `Test ${name}`, long: false }));
+      () => ctx.jobs.run('testPrompt', { model, template: document.uri.fsPath, row, ...shots }, { title: `Test ${name}`, long: false }));
     const { inline, detail } = describeTest(result);
     const line = (await ctx.diagnostics.analysis(document)).lastBodyLine ?? document.lineCount - 1;
     ctx.inline.show(document.uri, line, inline, detail);
@@ -41,9 +44,14 @@ export async function runOnDataset(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const { document, model } = runnable;
   const data = await pickDataset(ctx, document.uri.fsPath, 'dev');
   if (!data) return;
+  const shots = await shotsFileFor(ctx, document.uri.fsPath, runnable.analysis.prompt);
+  if (!shots) return;
   const name = path.basename(document.uri.fsPath);
   try {
-    const result = await ctx.jobs.run('eval', { model, data, template: document.uri.fsPath }, {
+    // Every row's prediction (a generation prompt: its output) goes to a file the output channel names.
+    const predictions = path.join(ctx.scratchDir, 'predictions', `${path.basename(name, '.prompt')}.${path.basename(data).replace(/\.[^.]+$/, '')}.jsonl`);
+    await fs.mkdir(path.dirname(predictions), { recursive: true });
+    const result = await ctx.jobs.run('eval', { model, data, template: document.uri.fsPath, predictions, ...shots }, {
       title: `Run ${name} on ${path.basename(data)}`,
       long: true,
       describe: (p) => p.type === 'eval' ? { message: `${p.done} / ${p.total} rows`, fraction: p.total > 0 ? p.done / p.total : undefined } : { message: p.message },
@@ -51,7 +59,7 @@ export async function runOnDataset(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
     const { inline, detail } = describeEval(result, data);
     const line = (await ctx.diagnostics.analysis(document)).lastBodyLine ?? document.lineCount - 1;
     ctx.inline.show(document.uri, line, inline, detail);
-    ctx.output.info(`Run ${name} on ${data}\n${detail}`);
+    ctx.output.info(`Run ${name} on ${data}\n${detail}\nevery row's ${runnable.analysis.prompt.task === 'generation' ? 'output' : 'prediction'}: ${predictions}`);
   } catch (error) {
     report(ctx, `Run ${name}`, error);
   }
@@ -62,19 +70,13 @@ export async function runOnDataset(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
  * result and the prompt view (which has Cancel). Sampling: the promptTuning.generation.* settings, else the
  * model's generation_config.json; max_new_tokens from the prompt file. A cancelled answer stays, marked so.
  */
-async function testGeneration(ctx: Ctx, { document, analysis, model }: Runnable, input: PickedInput): Promise<void> {
+async function testGeneration(ctx: Ctx, { document, analysis, model }: Runnable, input: PickedInput, shotsFrom: string | undefined): Promise<void> {
   const prompt = analysis.prompt;
   const file = document.uri.fsPath;
   const name = path.basename(file);
   const title = `Test ${name}`;
-  let shotsFrom: string | undefined;
   try {
     const sampling = ctx.config.generationSampling;
-    if (prompt.shots > 0) {
-      const train = await pickDataset(ctx, file, 'train');
-      if (!train) return;
-      shotsFrom = train;
-    }
     const line = (await ctx.diagnostics.analysis(document)).lastBodyLine ?? document.lineCount - 1;
     // The inline result describes the text as it was; after an edit it is gone and stays gone.
     const version = document.version;

@@ -1,4 +1,4 @@
-/** CodeLens "▶ Test" and "▶ Run on dataset" above the body of every `.prompt` file. */
+/** CodeLens "▶ Test", "▶ Run on dataset" and "Playground" above the body of every `.prompt` file. */
 import * as vscode from 'vscode';
 import { bodyLines, PROMPT_SELECTOR } from './promptDocuments';
 
@@ -11,6 +11,7 @@ export function registerCodeLens(): vscode.Disposable {
       return [
         new vscode.CodeLens(range, { title: '▶ Test', command: 'promptTuning.testPrompt', arguments: [document.uri], tooltip: 'Run this prompt on one dataset row or a typed input' }),
         new vscode.CodeLens(range, { title: '▶ Run on dataset', command: 'promptTuning.runOnDataset', arguments: [document.uri], tooltip: 'Evaluate this prompt on its dataset' }),
+        new vscode.CodeLens(range, { title: 'Playground', command: 'promptTuning.openPlayground', arguments: [document.uri], tooltip: 'Compare this prompt alone, with a soft prompt and with its projection, side by side' }),
       ];
     },
   });

@@ -33,6 +33,8 @@ export class PromptPreviewController implements vscode.Disposable {
     private readonly config: Config,
     private readonly store: UiStore,
     private readonly scratchDir: string,
+    /** The training file remembered for a prompt file (its few-shot examples come from it). */
+    private readonly trainFileOf: (promptFile: string) => string | undefined,
   ) {
     this.subscriptions = [
       vscode.window.onDidChangeActiveTextEditor((editor) => {
@@ -143,6 +145,10 @@ export class PromptPreviewController implements vscode.Disposable {
     if (!prompt) {
       state.note = 'Fix the problems below to see the rendered prompt.';
       return state;
+    }
+    if (prompt.shots > 0) {
+      const file = this.trainFileOf(document.uri.fsPath);
+      state.shots = { count: prompt.shots, ...(file ? { file: displayPath(file) } : {}) };
     }
     if (prompt.task === 'classification' && row[prompt.labelColumn] !== undefined) state.gold = row[prompt.labelColumn];
     if (rows.length === 0) {

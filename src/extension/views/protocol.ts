@@ -4,7 +4,9 @@
  * No `vscode` import here. Every message arriving from a webview goes through `parseWebviewMessage`.
  */
 
-export const VIEW_NAMES = ['prompt', 'training', 'projection', 'benchmark'] as const;
+import { PLAYGROUND_COLUMNS, type PlaygroundColumnId } from '../../common/playground';
+
+export const VIEW_NAMES = ['prompt', 'training', 'projection', 'benchmark', 'playground'] as const;
 export type ViewName = (typeof VIEW_NAMES)[number];
 
 export interface DiagnosticItem {
@@ -40,6 +42,8 @@ export interface PromptViewState {
   diagnostics: DiagnosticItem[];
   /** Why the preview or tokenization is missing, in words. */
   note?: string;
+  /** A few-shot prompt: how many examples it draws and the training file they come from (undefined: not chosen yet). */
+  shots?: { count: number; file?: string };
 }
 
 export interface SeriesPoint {
@@ -125,6 +129,63 @@ export interface GenerationViewState {
   message?: string;
 }
 
+
+export interface PlaygroundSettings {
+  /** 0: greedy. */
+  temperature: number;
+  topP: number;
+  maxNewTokens: number;
+  seed: number;
+}
+
+/** What the Playground's settings may be; checked on both sides of the message protocol. */
+export const PLAYGROUND_LIMITS = {
+  temperature: { min: 0, max: 5 },
+  topP: { min: 0.01, max: 1 },
+  maxNewTokens: { min: 1, max: 2048 },
+  seed: { min: 0, max: 2 ** 32 - 1 },
+  /** Inputs per prompt, and characters per input value. */
+  inputs: 64,
+  valueLength: 100_000,
+} as const;
+
+export type PlaygroundColumnStatus = 'waiting' | 'running' | 'done' | 'cancelled' | 'failed' | 'skipped';
+export const PLAYGROUND_COLUMN_STATUSES: readonly PlaygroundColumnStatus[] = ['waiting', 'running', 'done', 'cancelled', 'failed', 'skipped'];
+
+export interface PlaygroundColumnView {
+  id: PlaygroundColumnId;
+  /** Generation: the text so far (model output: shown as text only). */
+  text: string;
+  tokens: number;
+  status: PlaygroundColumnStatus;
+  /** Classification: each label's probability, in the prompt file's label order. */
+  labels?: { label: string; probability: number }[];
+  predicted?: string;
+  /** Speed and finish reason, or why the column did not run. */
+  message?: string;
+}
+
+export interface PlaygroundViewState {
+  /** The prompt file, as the views name it. */
+  file: string;
+  task: 'classification' | 'generation';
+  /** The prompt's input columns, in order, and the values to run with (editable in the view). */
+  inputs: string[];
+  values: Record<string, string>;
+  /** Dataset rows the inputs can be loaded from (0: none). */
+  rowCount: number;
+  /** The soft prompt (adapter folder) of the second and third columns; undefined until one is chosen. */
+  softPrompt?: string;
+  settings: PlaygroundSettings;
+  /** The running job ('' when none runs). */
+  jobId: string;
+  columns: PlaygroundColumnView[];
+  /** The projected hard prompt's text at the soft prompt's place. */
+  projectedText?: string;
+  /** Warnings or the error of the last run. */
+  message?: string;
+}
+
 export interface JobSummary {
   id: string;
   title: string;
@@ -147,6 +208,7 @@ export interface UiState {
   projection?: ProjectionViewState;
   benchmark?: BenchmarkViewState;
   generation?: GenerationViewState;
+  playground?: PlaygroundViewState;
   /** The view the Studio should switch to; a new `seq` means a new request. */
   focus?: { view: ViewName; seq: number };
 }
@@ -166,6 +228,8 @@ export const WEBVIEW_COMMANDS = [
   'promptTuning.openReport',
   'promptTuning.openStudio',
   'promptTuning.cancelJob',
+  'promptTuning.chooseShotsFile',
+  'promptTuning.openPlayground',
 ] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
@@ -175,7 +239,10 @@ export type WebviewMessage =
   | { type: 'cancelJob'; id: string }
   | { type: 'copyHardPrompt' }
   | { type: 'saveAsPrompt' }
-  | { type: 'runCommand'; command: WebviewCommand };
+  | { type: 'runCommand'; command: WebviewCommand }
+  | { type: 'playgroundRun'; values: Record<string, string>; settings: PlaygroundSettings }
+  | { type: 'playgroundRow'; index: number }
+  | { type: 'playgroundSoftPrompt' };
 
 type Fields = Record<string, unknown>;
 
@@ -204,6 +271,7 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
     case 'ready':
     case 'copyHardPrompt':
     case 'saveAsPrompt':
+    case 'playgroundSoftPrompt':
       return hasOnlyKeys(raw, ['type']) ? { type: raw.type } : undefined;
     case 'selectRow':
       return hasOnlyKeys(raw, ['type', 'index']) &&
@@ -218,15 +286,64 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
       return hasOnlyKeys(raw, ['type', 'command']) && oneOf(WEBVIEW_COMMANDS, raw.command)
         ? { type: 'runCommand', command: raw.command }
         : undefined;
+    case 'playgroundRow':
+      return hasOnlyKeys(raw, ['type', 'index']) && typeof raw.index === 'number' && Number.isSafeInteger(raw.index) && raw.index >= 0
+        ? { type: 'playgroundRow', index: raw.index }
+        : undefined;
+    case 'playgroundRun':
+      return hasOnlyKeys(raw, ['type', 'values', 'settings']) && isPlaygroundValues(raw.values) && isPlaygroundSettings(raw.settings)
+        ? { type: 'playgroundRun', values: { ...raw.values }, settings: { ...raw.settings } }
+        : undefined;
     default:
       return undefined;
   }
 }
 
+/** Input values: a plain object of at most PLAYGROUND_LIMITS.inputs strings, none longer than valueLength. */
+export function isPlaygroundValues(v: unknown): v is Record<string, string> {
+  if (!isRecord(v)) return false;
+  const entries = Object.entries(v);
+  return entries.length <= PLAYGROUND_LIMITS.inputs && entries.every(([k, value]) => k.length > 0 && k.length <= 200 && typeof value === 'string' && value.length <= PLAYGROUND_LIMITS.valueLength);
+}
+
+/** Sampling settings within PLAYGROUND_LIMITS (whole numbers where they must be). */
+export function isPlaygroundSettings(v: unknown): v is PlaygroundSettings {
+  if (!isRecord(v) || !hasOnlyKeys(v, ['temperature', 'topP', 'maxNewTokens', 'seed'])) return false;
+  const within = (key: keyof PlaygroundSettings, whole: boolean) => {
+    const x = v[key];
+    const { min, max } = PLAYGROUND_LIMITS[key];
+    return typeof x === 'number' && Number.isFinite(x) && x >= min && x <= max && (!whole || Number.isSafeInteger(x));
+  };
+  return within('temperature', false) && within('topP', false) && within('maxNewTokens', true) && within('seed', true);
+}
+
 /** Validates a message from the extension (the webview side's guard; the host is trusted, but shapes drift). */
 export function isHostMessage(raw: unknown): raw is HostMessage {
   return isRecord(raw) && raw.type === 'state' && isRecord(raw.state) && isRecord(raw.state.model) && Array.isArray(raw.state.jobs) &&
-    (raw.state.generation === undefined || isGenerationViewState(raw.state.generation));
+    (raw.state.generation === undefined || isGenerationViewState(raw.state.generation)) &&
+    (raw.state.playground === undefined || isPlaygroundViewState(raw.state.playground));
+}
+
+/** The Playground slice, checked field by field: its columns hold model output that goes into the DOM (as text). */
+export function isPlaygroundViewState(raw: unknown): raw is PlaygroundViewState {
+  if (!isRecord(raw) || !hasOnlyKeys(raw, ['file', 'task', 'inputs', 'values', 'rowCount', 'softPrompt', 'settings', 'jobId', 'columns', 'projectedText', 'message'])) return false;
+  const optionalString = (x: unknown) => x === undefined || typeof x === 'string';
+  return typeof raw.file === 'string' && oneOf(['classification', 'generation'] as const, raw.task) &&
+    Array.isArray(raw.inputs) && raw.inputs.every((i) => typeof i === 'string') && isPlaygroundValues(raw.values) &&
+    typeof raw.rowCount === 'number' && Number.isSafeInteger(raw.rowCount) && raw.rowCount >= 0 &&
+    optionalString(raw.softPrompt) && isPlaygroundSettings(raw.settings) && typeof raw.jobId === 'string' &&
+    Array.isArray(raw.columns) && raw.columns.every(isPlaygroundColumn) &&
+    optionalString(raw.projectedText) && optionalString(raw.message);
+}
+
+function isPlaygroundColumn(raw: unknown): raw is PlaygroundColumnView {
+  if (!isRecord(raw) || !hasOnlyKeys(raw, ['id', 'text', 'tokens', 'status', 'labels', 'predicted', 'message'])) return false;
+  const labelsOk = raw.labels === undefined || (Array.isArray(raw.labels) && raw.labels.every((l) =>
+    isRecord(l) && hasOnlyKeys(l, ['label', 'probability']) && typeof l.label === 'string' && typeof l.probability === 'number' && l.probability >= 0 && l.probability <= 1));
+  return oneOf(PLAYGROUND_COLUMNS, raw.id) && typeof raw.text === 'string' &&
+    typeof raw.tokens === 'number' && Number.isSafeInteger(raw.tokens) && raw.tokens >= 0 &&
+    oneOf(PLAYGROUND_COLUMN_STATUSES, raw.status) && labelsOk &&
+    (raw.predicted === undefined || typeof raw.predicted === 'string') && (raw.message === undefined || typeof raw.message === 'string');
 }
 
 /** The generation slice, checked field by field: its text is model output and goes into the DOM (as text). */

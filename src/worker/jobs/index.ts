@@ -13,5 +13,6 @@ export const jobHandlers: JobHandlers = {
   testPrompt: async (params, ctx) => (await import('./interactive')).runTestPromptJob(params, ctx),
   generate: async (params, ctx) => (await import('./generate')).runGenerateJob(params, ctx),
   discover: async (params, ctx) => (await import('./discover')).runDiscoverJob(params, ctx),
+  playground: async (params, ctx) => (await import('./playground')).runPlaygroundJob(params, ctx),
   exportPeft: async (params, ctx) => (await import('../../export/peft-export')).runExportPeftJob(params, ctx),
 };

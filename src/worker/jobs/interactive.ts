@@ -3,10 +3,19 @@
  * and `testPrompt` (score one row: label probabilities, or generated text). `generate` is ./generate.ts.
  */
 import { softmax } from '../../eval/metrics';
-import { buildScoredExample, loadPromptFile, predictIndex } from '../../prompts';
+import { UserError } from '../../engine/errors';
+import { buildScoredExample, drawShots, loadPromptFile, predictIndex, type PromptFile } from '../../prompts';
 import type { PreviewParams, PreviewResult, PreviewToken, TestPromptParams, TestPromptResult } from '../protocol';
 import type { JobContext } from './context';
+import { readRows } from './examples';
 import { loadSoftFor } from './soft';
+
+/** A few-shot prompt's examples, drawn from `shotsFrom` as every other job draws them; [] without shots. */
+export async function shotsFor(prompt: PromptFile, shotsFrom: string | undefined, warnings: string[]) {
+  if (prompt.shots === 0) return [];
+  if (!shotsFrom) throw new UserError(`${prompt.file}: shots: ${prompt.shots} needs a training file to draw the few-shot examples from`, prompt.file);
+  return drawShots(prompt, (await readRows(prompt, shotsFrom, { flag: 'few-shot examples', warnings })).rows);
+}
 
 export async function runPreviewJob(params: PreviewParams, ctx: JobContext<'preview'>): Promise<PreviewResult> {
   const prompt = await loadPromptFile(params.template);
@@ -45,6 +54,7 @@ export async function runTestPromptJob(params: TestPromptParams, ctx: JobContext
   const built = buildScoredExample(prompt, params.row, engine.tokenizer, {
     maxLength: (params.maxLength ?? engine.info.maxPositions) - room,
     numVirtual: soft?.numVirtual ?? 0,
+    shots: await shotsFor(prompt, params.shotsFrom, []),
   });
   if (prompt.task === 'classification') {
     const [scores] = await engine.score([built.example], soft);
