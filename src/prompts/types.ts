@@ -10,6 +10,8 @@ export interface Diagnostic {
   column: number;
   endLine?: number;
   endColumn?: number;
+  /** A correction of the text in the range (the "did you mean" of the message), for an editor's quick fix. */
+  replacement?: string;
 }
 
 export type PromptTask = 'classification' | 'generation';
