@@ -288,7 +288,7 @@ async function firstRun(wb, out, log, folder, model) {
   await walkthrough.getByText('Get started with Prompt Tuning').first().waitFor({ timeout: 60_000 });
   await walkthrough.getByText('Open the samples').first().click();
   // The step's markdown renders in a webview beside the steps.
-  await wb.until('the step\'s markdown', () => wb.webviewText('prompt-tuning-samples/'), (found) => found, { timeout: 30_000 }).catch(() => log('the step\'s markdown did not render'));
+  await wb.until('the step\'s markdown', () => wb.webviewText('A file you already have is never overwritten'), (found) => found, { timeout: 30_000 });
   await wb.screenshot(path.join(out, '12-walkthrough.png'));
   // The step's button runs the command.
   await walkthrough.locator('.button-link, button, a', { hasText: /^Open Samples$/ }).first().click();

@@ -192,9 +192,10 @@ export class Workbench {
     }
   }
 
-  /** Whether any frame (the workbench or a webview) shows `text`. */
+  /** Whether a webview (any frame but the workbench's) shows `text`. */
   async webviewText(text) {
     for (const frame of this.page.frames()) {
+      if (frame === this.page.mainFrame()) continue;
       try {
         if ((await frame.getByText(text).count()) > 0) return true;
       } catch {
