@@ -10,6 +10,7 @@ import { normalizeSource, splitFrontMatter } from './front-matter';
 import { PROMPT_FORMATS, PROMPT_KEYS, SOFT_PROMPT_PLACEMENTS, TASKS, isPromptKey } from './keys';
 import { LineMap, closestMatch, didYouMean } from './positions';
 import { analyzeBody } from './template';
+import { readExpectations, type Expectation } from './expectations';
 import { splitChatBody } from './chat';
 import type { ChatMessageSource, DatasetContext, Diagnostic, PromptFile, PromptFormat, PromptTask, SoftPromptPlacement, Verbalizer } from './types';
 
@@ -278,6 +279,12 @@ function analyze(rawText: string, file: string): Analysis {
     if (node.items.length < 2) out.error(`labels needs at least two labels, found ${node.items.length}`, valueRange('labels'));
   }
 
+  let expectations: Expectation[] | undefined;
+  if (settings.has('expect')) {
+    expectations = readExpectations(valueOf('expect'), task, (node) => lines.position(at(node)[0]).line,
+      (p) => out.error(p.message, p.node ? at(p.node, valueRange('expect')) : valueRange('expect')));
+  }
+
   // --- body ---------------------------------------------------------------------------------------------
   const bodyRange: Range = [bodyOffset, Math.min(text.length, bodyOffset + Math.max(1, body.indexOf('\n') < 0 ? body.length : body.indexOf('\n')))];
   const markers: { start: number; end: number }[] = [];
@@ -377,6 +384,7 @@ function analyze(rawText: string, file: string): Analysis {
       ...(chatTemplateKwargs !== undefined ? { chatTemplateKwargs } : {}),
       body,
       bodyLine: lines.position(bodyOffset).line,
+      ...(expectations !== undefined ? { expectations } : {}),
     };
   }
   return analysis;
