@@ -10,6 +10,7 @@ import { registerCompletion } from './language/completion';
 import { registerHover } from './language/hover';
 import { registerQuickFixes } from './language/quickFixes';
 import { STRINGS } from './strings';
+import { registerPromptTests } from './testing/promptTests';
 import { PROMPT_LANGUAGE_ID } from './language/promptDocuments';
 import { SIDE_PANEL_VIEW_ID, SidePanelProvider } from './views/sidePanel';
 import { StudioPanel } from './views/studioPanel';
@@ -63,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (analysis.dotprompt) void hintDotpromptOnce(context, document, analysis.dotprompt.reasons[0]);
     }),
     ...trackAdapterFolders(),
+    ...registerPromptTests(ctx),
     // Previews were refused in Restricted Mode; show them once the workspace is trusted.
     vscode.workspace.onDidGrantWorkspaceTrust(() => ctx.preview.refresh()),
     vscode.window.onDidChangeVisibleTextEditors(updateModelItemVisibility),

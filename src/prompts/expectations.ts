@@ -7,7 +7,8 @@
  *       limit: 200
  *
  * (or one mapping instead of a list). Each entry is one test: the prompt is evaluated on `data` (relative to
- * the prompt file; `limit`: a seeded sample of at most that many rows) and every metric condition must hold.
+ * the prompt file; `limit`: a seeded sample of at most that many rows; `train`: where a few-shot prompt's
+ * examples are drawn from) and every metric condition must hold.
  * `ptune test` runs them from the command line and the extension shows them in the Test Explorer.
  */
 import * as path from 'node:path';
@@ -32,6 +33,8 @@ export interface MetricCondition {
 export interface Expectation {
   /** The dataset as written in the file. */
   data: string;
+  /** The training set the few-shot examples are drawn from (prompts with `shots`), as written. */
+  train?: string;
   limit?: number;
   conditions: MetricCondition[];
   /** 1-based line of the entry in the prompt file (where the editor shows the test). */
@@ -63,6 +66,7 @@ export function readExpectations(node: YamlNode | null | undefined, task: Prompt
       continue;
     }
     let data: string | undefined;
+    let train: string | undefined;
     let limit: number | undefined;
     const conditions: MetricCondition[] = [];
     let ok = true;
@@ -72,6 +76,9 @@ export function readExpectations(node: YamlNode | null | undefined, task: Prompt
       if (key === 'data') {
         if (typeof value === 'string' && value.trim() !== '') data = value;
         else { problem({ message: 'expect: data must be a dataset file (relative to the prompt file)', node: pair.value ?? pair.key }); ok = false; }
+      } else if (key === 'train') {
+        if (typeof value === 'string' && value.trim() !== '') train = value;
+        else { problem({ message: 'expect: train must be a dataset file (relative to the prompt file) to draw the few-shot examples from', node: pair.value ?? pair.key }); ok = false; }
       } else if (key === 'limit') {
         if (typeof value === 'number' && Number.isInteger(value) && value >= 1) limit = value;
         else { problem({ message: 'expect: limit must be a whole number ≥ 1 (rows sampled from data)', node: pair.value ?? pair.key }); ok = false; }
@@ -84,7 +91,7 @@ export function readExpectations(node: YamlNode | null | undefined, task: Prompt
         problem({
           message: other
             ? `expect: ${key} is a metric of task: ${task === 'classification' ? 'generation' : 'classification'} prompts; this one can use ${metrics.join(', ')}`
-            : `expect: unknown key "${key}"; an entry has data, optionally limit, and conditions on ${metrics.join(', ')}`,
+            : `expect: unknown key "${key}"; an entry has data, optionally limit and train, and conditions on ${metrics.join(', ')}`,
           node: pair.key,
         });
         ok = false;
@@ -92,7 +99,7 @@ export function readExpectations(node: YamlNode | null | undefined, task: Prompt
     }
     if (data === undefined && ok) { problem({ message: 'expect: an entry needs data (the dataset to evaluate on)', node: entry }); ok = false; }
     if (conditions.length === 0 && ok) { problem({ message: `expect: an entry needs at least one condition, e.g. ${metrics[0]}: ">= 0.7"`, node: entry }); ok = false; }
-    if (ok && data !== undefined) expectations.push({ data, ...(limit !== undefined ? { limit } : {}), conditions, line: lineOf(entry) });
+    if (ok && data !== undefined) expectations.push({ data, ...(train !== undefined ? { train } : {}), ...(limit !== undefined ? { limit } : {}), conditions, line: lineOf(entry) });
   }
   return expectations;
 }
@@ -100,6 +107,11 @@ export function readExpectations(node: YamlNode | null | undefined, task: Prompt
 /** The dataset of an expectation as an absolute path: relative paths are relative to the prompt file. */
 export function expectationData(promptFile: string, expectation: Expectation): string {
   return path.resolve(path.dirname(promptFile), expectation.data);
+}
+
+/** The few-shot training set of an expectation as an absolute path, when it names one. */
+export function expectationTrain(promptFile: string, expectation: Expectation): string | undefined {
+  return expectation.train === undefined ? undefined : path.resolve(path.dirname(promptFile), expectation.train);
 }
 
 /** `accuracy >= 0.7 on data/dev.jsonl`: the test's name. */

@@ -10,4 +10,4 @@ export { CHAT_ROLES, applyChatTemplate, splitChatBody, type ChatMessage, type Ch
 export { PROMPT_FORMATS, PROMPT_KEY_DOCS, SOFT_PROMPT_PLACEMENTS, TASKS, isPromptKey, promptChoiceMarkdown, promptKeyMarkdown, type PromptKey, type PromptKeyDoc } from './keys';
 export { PROMPT_KINDS, PROMPT_SKELETONS, type PromptKind, type PromptSkeleton } from './skeletons';
 export { detectDotprompt, type DotpromptVerdict } from './dotprompt';
-export { COMPARISONS, EXPECT_METRICS, checkExpectation, describeExpectation, expectationData, metricValues, readExpectations, type Comparison, type EvaluatedMetrics, type Expectation, type ExpectationOutcome, type MetricCondition } from './expectations';
+export { COMPARISONS, EXPECT_METRICS, checkExpectation, describeExpectation, expectationData, expectationTrain, metricValues, readExpectations, type Comparison, type EvaluatedMetrics, type Expectation, type ExpectationOutcome, type MetricCondition } from './expectations';

@@ -104,7 +104,7 @@ export const PROMPT_KEY_DOCS = {
   },
   expect: {
     type: 'a mapping or a list of mappings', default: 'none',
-    meaning: 'Prompt tests: each entry evaluates the prompt on `data` (relative to this file; `limit`: a seeded sample of at most that many rows) and passes when every condition holds. Conditions: `accuracy`, `macro_f1`, `ece` (classification) or `exact_match`, `contains`, `token_f1`, `rouge_l` (generation), each `">= 0.7"`-style (`>=`, `>`, `<=`, `<`). Run by `ptune test` and the Test Explorer.',
+    meaning: 'Prompt tests: each entry evaluates the prompt on `data` (relative to this file; `limit`: a seeded sample of at most that many rows; `train`: where a few-shot prompt draws its examples) and passes when every condition holds. Conditions: `accuracy`, `macro_f1`, `ece` (classification) or `exact_match`, `contains`, `token_f1`, `rouge_l` (generation), each `">= 0.7"`-style (`>=`, `>`, `<=`, `<`). Run by `ptune test` and the Test Explorer.',
     example: 'expect:\n  - data: data/dev.jsonl\n    accuracy: ">= 0.70"',
   },
 } as const satisfies Record<string, PromptKeyDoc>;

@@ -279,6 +279,36 @@ export const scenarios = [
       }
     },
   },
+  {
+    name: 'prompt tests (expect:) in the Test Explorer: one passes, one fails with the metric in its message',
+    async run({ wb, out, log, runDir }) {
+      const file = path.join(runDir, 'ws', 'examples', 'tested.prompt');
+      fs.writeFileSync(file, [
+        '---', 'task: classification', 'inputs: [text]', 'label_column: label', 'labels:', '  negative: " bad"', '  positive: " good"',
+        'expect:', '  - data: ../data/sst2/dev.jsonl', '    limit: 8', '    accuracy: ">= 0"',
+        '  - data: ../data/sst2/dev.jsonl', '    limit: 8', '    accuracy: "> 1"',
+        '---', '{{ text }} Overall, the movie was', '',
+      ].join('\n'));
+      await wb.openFile('examples/tested.prompt');
+      await wb.runCommand('View: Show Testing', { attempts: 10 });
+      const tree = wb.page.locator('.test-explorer');
+      await wb.until('the prompt file in the Test Explorer', () => tree.getByText('tested.prompt').count(), (n) => n > 0, { timeout: 60_000 });
+      await wb.runCommand('Test: Run All Tests', { attempts: 10 });
+      // Each test's state in the editor's gutter, at its entry's line.
+      const gutter = (state) => wb.page.locator(`.monaco-editor[data-uri$="/tested.prompt"] .margin .codicon-testing-${state}-icon`);
+      await wb.until('one test passed and one failed', async () => [await gutter('passed').count(), await gutter('failed').count()], ([p, f]) => p === 1 && f === 1, { timeout: 240_000 });
+      // The failure's message names the measured accuracy.
+      const message = await wb.until('the failure message', () => wb.page.getByText(/accuracy \d\.\d{3} is not > 1/).first().textContent(), (t) => !!t, { timeout: 30_000 });
+      // Expand the file in the Test Explorer to show both tests and their states.
+      const fileRow = tree.locator('.monaco-list-row', { hasText: 'tested.prompt' }).first();
+      if ((await fileRow.getAttribute('aria-expanded')) === 'false') await fileRow.locator('.monaco-tl-twistie').click();
+      await tree.getByText('accuracy > 1 on ../data/sst2/dev.jsonl (8 rows)').first().waitFor({ timeout: 30_000 });
+      const treeStates = [await tree.locator('.codicon-testing-passed-icon').count(), await tree.locator('.codicon-testing-failed-icon').count()];
+      if (treeStates[0] < 1 || treeStates[1] < 1) throw new Error(`the Test Explorer shows ${treeStates[0]} passed and ${treeStates[1]} failed icons`);
+      log(`Test Explorer: one passed, one failed: ${message}`);
+      await wb.screenshot(path.join(out, '15-prompt-tests.png'));
+    },
+  },
 ];
 
 /** The first-run scenario in an empty folder: Get Started, the walkthrough's Open Samples, Select Model, ▶ Test. */

@@ -1,6 +1,6 @@
 /** The expect: syntax (prompt tests): what it accepts, where its errors point, and how conditions are judged. */
 import * as assert from 'node:assert/strict';
-import { checkExpectation, checkPromptText, describeExpectation, expectationData, parsePromptFile, type Expectation } from '../../src/prompts';
+import { checkExpectation, checkPromptText, describeExpectation, expectationData, expectationTrain, parsePromptFile, type Expectation } from '../../src/prompts';
 
 const classification = (...expect: string[]): string =>
   ['---', 'inputs: [text]', 'labels:', '  negative: " bad"', '  positive: " good"', ...expect, '---', 'Review: {{ text }} It was', ''].join('\n');
@@ -32,7 +32,7 @@ describe('prompt tests: the expect: setting', () => {
     assert.deepEqual(errors(generation('expect: {data: qa.jsonl, accuracy: ">= 0.7"}')),
       ['5:26 expect: accuracy is a metric of task: classification prompts; this one can use exact_match, contains, token_f1, rouge_l']);
     assert.deepEqual(errors(classification('expect: {data: dev.jsonl, acuracy: ">= 0.7"}')),
-      ['6:27 expect: unknown key "acuracy"; an entry has data, optionally limit, and conditions on accuracy, macro_f1, ece']);
+      ['6:27 expect: unknown key "acuracy"; an entry has data, optionally limit and train, and conditions on accuracy, macro_f1, ece']);
     assert.deepEqual(errors(classification('expect: {accuracy: ">= 0.7"}')), ['6:9 expect: an entry needs data (the dataset to evaluate on)']);
     assert.deepEqual(errors(classification('expect: {data: dev.jsonl}')), ['6:9 expect: an entry needs at least one condition, e.g. accuracy: ">= 0.7"']);
     assert.deepEqual(errors(classification('expect: {data: dev.jsonl, limit: 0, accuracy: ">= 0"}')), ['6:34 expect: limit must be a whole number ≥ 1 (rows sampled from data)']);
@@ -60,5 +60,8 @@ describe('prompt tests: the expect: setting', () => {
     assert.equal(expectationData('/w/prompts/p.prompt', expectation), '/w/prompts/data/dev.jsonl');
     assert.equal(expectationData('/w/prompts/p.prompt', { ...expectation, data: '/abs/d.jsonl' }), '/abs/d.jsonl');
     assert.equal(describeExpectation(expectation), 'accuracy >= 0.7 on data/dev.jsonl (50 rows)');
+    assert.equal(expectationTrain('/w/prompts/p.prompt', expectation), undefined);
+    const [withTrain] = parsePromptFile(classification('shots: 1', 'expect: {data: dev.jsonl, train: ../train.jsonl, accuracy: ">= 0"}'), '/w/prompts/p.prompt').expectations!;
+    assert.equal(expectationTrain('/w/prompts/p.prompt', withTrain), '/w/train.jsonl');
   });
 });

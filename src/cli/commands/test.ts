@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { UserError, isUserError } from '../../engine/errors';
-import { checkExpectation, describeExpectation, expectationData, loadPromptFile, type Expectation, type PromptFile } from '../../prompts';
+import { checkExpectation, describeExpectation, expectationData, expectationTrain, loadPromptFile, type Expectation, type PromptFile } from '../../prompts';
 import { JobCancelledError } from '../../worker/client';
 import { resolveModelForCli } from '../hub-progress';
 import { line, withClient, type CliIo } from '../io';
@@ -39,7 +39,7 @@ export function registerTest(program: Command, io: CliIo, setExit: (code: number
     const outcomes = await withClient(io, settings, async (client) => {
       const done: TestOutcome[] = [];
       for (const { prompt, expectation } of tests) {
-        const outcome = await runOne(prompt, expectation, (data) => runEval(client, { model: modelDir, data, template: prompt.file, limit: expectation.limit }, io, 'test'));
+        const outcome = await runOne(prompt, expectation, (data) => runEval(client, { model: modelDir, data, template: prompt.file, limit: expectation.limit, shotsFrom: expectationTrain(prompt.file, expectation) }, io, 'test'));
         done.push(outcome);
         line(io.stdout, `${outcome.passed ? 'PASS' : 'FAIL'} ${outcome.prompt}: ${outcome.test}${outcome.n !== undefined ? ` · n ${outcome.n}` : ''}`);
         for (const detail of outcome.details) line(io.stdout, `     ${detail}`);
