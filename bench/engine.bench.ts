@@ -5,6 +5,8 @@
  *  - gpt2: GPT-2-small shape (12 layers, 768 hidden, 12 heads, vocab 50257), batch 8 × 128 tokens;
  *  - llama: SmolLM2-135M shape (30 layers, 576 hidden, 9 heads / 3 kv heads, MLP 1536, vocab 49152, tied),
  *    batch 8 × 64 tokens.
+ * Then the same with the linear weights quantized (int8, int4: `quantized`), each in a child process so that
+ * each peak RSS is its own.
  * `-- --device cuda` (or dml, coreml, webgpu) runs it on that execution provider and reports where the nodes ran.
  * Prints one JSON object as its last stdout line.
  */
@@ -17,6 +19,7 @@ import { Engine } from '../src/engine/engine';
 import { buildHeadGraph } from '../src/engine/heads';
 import { Graph, type Value } from '../src/engine/onnx/graph';
 import { describeModel } from '../src/engine/models/index';
+import { WEIGHT_FORMATS, type WeightFormat } from '../src/engine/models/quantize';
 import { CompiledGraph, type HostArray, type NodePlacement } from '../src/engine/runtime/session';
 import { DEFAULT_DEVICE, checkDeviceAvailable, parseDevice } from '../src/engine/runtime/device';
 import { tinyTokenizerJson } from '../test/helpers/tiny-model';
@@ -117,32 +120,63 @@ async function matmulBound(engineWeights: Record<string, HostArray>): Promise<{ 
   return { ms, count: probes.length, gflop: flop / 1e9 };
 }
 
+interface Measured {
+  forwardMs: number;
+  stepMs: number;
+  /** Peak RSS after the forward runs (what evaluation and generation need) and after the steps (training). */
+  forwardRssMB: number;
+  peakRssMB: number;
+}
+
+const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+/** Forward and step medians of one engine; the engine is handed to `then` before it is disposed. */
+async function measure(dir: string, weights: WeightFormat, placements: NodePlacement[], then?: (engine: Engine) => Promise<void>): Promise<Measured> {
+  const engine = await Engine.load(dir, { chunkSize: BATCH, device: DEVICE, weights, onPlacement: (p) => placements.push(p) });
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+  const examples: ScoredExample[] = Array.from({ length: BATCH }, () => ({
+    promptIds: Array.from({ length: TOKENS - 1 }, () => Math.floor(rnd() * (VOCAB - 1))),
+    continuations: [[Math.floor(rnd() * (VOCAB - 1))]],
+    gold: 0,
+  }));
+  const soft = { numVirtual: VIRTUAL, hiddenSize: HIDDEN, data: Float32Array.from({ length: VIRTUAL * HIDDEN }, () => rnd() - 0.5) };
+  const forwardMs = await timeIt(RUNS, () => engine.loss(examples, soft, 'lm'));
+  const forwardRssMB = rssMB();
+  console.error(`${weights}: forward ${forwardMs.toFixed(0)} ms`);
+  const stepMs = await timeIt(RUNS, () => engine.lossAndGrad(examples, soft, 'lm'));
+  console.error(`${weights}: step ${stepMs.toFixed(0)} ms`);
+  // Peak RSS of the engine's work alone; the bound graph below allocates its own activations.
+  const peakRssMB = rssMB();
+  await then?.(engine);
+  await engine.dispose();
+  return { forwardMs: Math.round(forwardMs), stepMs: Math.round(stepMs), forwardRssMB, peakRssMB };
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === '--write') return writeCheckpoint(process.argv[3]);
+  if (process.argv[2] === '--measure') {
+    // A child process per weight format, so each peak RSS is its own.
+    console.log(JSON.stringify(await measure(process.argv[3], process.argv[4] as WeightFormat, [])));
+    return;
+  }
   const dir = mkdtempSync(join(tmpdir(), `ptune-bench-${FAMILY}-`));
   try {
     const w = spawnSync(process.execPath, [__filename, '--write', dir, '--family', FAMILY], { stdio: 'inherit' });
     if (w.status !== 0) throw new Error('writing the benchmark checkpoint failed');
     checkDeviceAvailable(DEVICE);
     const placements: NodePlacement[] = [];
-    const engine = await Engine.load(dir, { chunkSize: BATCH, device: DEVICE, onPlacement: (p) => placements.push(p) });
-    let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
-    const examples: ScoredExample[] = Array.from({ length: BATCH }, () => ({
-      promptIds: Array.from({ length: TOKENS - 1 }, () => Math.floor(rnd() * (VOCAB - 1))),
-      continuations: [[Math.floor(rnd() * (VOCAB - 1))]],
-      gold: 0,
-    }));
-    const soft = { numVirtual: VIRTUAL, hiddenSize: HIDDEN, data: Float32Array.from({ length: VIRTUAL * HIDDEN }, () => rnd() - 0.5) };
-    const forwardMs = await timeIt(RUNS, () => engine.loss(examples, soft, 'lm'));
-    console.error(`forward ${forwardMs.toFixed(0)} ms`);
-    const stepMs = await timeIt(RUNS, () => engine.lossAndGrad(examples, soft, 'lm'));
-    console.error(`step ${stepMs.toFixed(0)} ms`);
-    // Peak RSS of the engine's work alone; the bound graph below allocates its own activations.
-    const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
-    const weights = (engine as unknown as { weightFeeds: Record<string, HostArray> }).weightFeeds;
-    const bound = await matmulBound(weights);
-    await engine.dispose();
+    let bound = { ms: NaN, count: 0, gflop: 0 };
+    const f32 = await measure(dir, 'f32', placements, async (engine) => {
+      bound = await matmulBound((engine as unknown as { weightFeeds: Record<string, HostArray> }).weightFeeds);
+    });
+    const quantized: Record<string, Measured & { stepOverF32: number }> = {};
+    for (const format of WEIGHT_FORMATS.filter((f) => f !== 'f32')) {
+      const child = spawnSync(process.execPath, [__filename, '--measure', dir, format, '--family', FAMILY, ...(deviceArg > 0 ? ['--device', DEVICE] : [])], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+      if (child.status !== 0) throw new Error(`measuring ${format} failed`);
+      const m = JSON.parse(child.stdout.trim().split('\n').pop()!) as Measured;
+      quantized[format] = { ...m, stepOverF32: Number((m.stepMs / f32.stepMs).toFixed(3)) };
+    }
     const result = {
       model: SHAPE.name,
       family: FAMILY,
@@ -153,14 +187,17 @@ async function main(): Promise<void> {
       tokens: TOKENS,
       virtualTokens: VIRTUAL,
       runs: RUNS,
-      forwardMs: Math.round(forwardMs),
-      stepMs: Math.round(stepMs),
+      forwardMs: f32.forwardMs,
+      stepMs: f32.stepMs,
       matmulBoundMs: Math.round(bound.ms),
-      stepOverBound: Number((stepMs / bound.ms).toFixed(3)),
+      stepOverBound: Number((f32.stepMs / bound.ms).toFixed(3)),
       matmulCount: bound.count,
       matmulGflop: Number(bound.gflop.toFixed(1)),
       matmulGflopPerSec: Number((bound.gflop / (bound.ms / 1000)).toFixed(1)),
-      peakRssMB,
+      forwardRssMB: f32.forwardRssMB,
+      peakRssMB: f32.peakRssMB,
+      // The same runs with the linear weights block-quantized (--weights int8 | int4), each in its own process.
+      quantized,
     };
     console.log(JSON.stringify(result));
   } finally {

@@ -2,7 +2,7 @@
  * Per-example latency: score single examples (batch of 1) from an evenly spread sample of the rows and
  * report the median and 95th percentile. Throughput (batched) is measured separately by the evaluation.
  */
-import type { ModelEngine, SoftPrompt } from '../engine/api';
+import type { ModelEngine, PromptParams } from '../engine/api';
 import type { EvalItem } from '../eval/evaluate';
 import { quantile } from './stats';
 import type { LatencySummary } from './report/schema';
@@ -18,7 +18,7 @@ export function spreadSample(n: number, size: number): number[] {
 export async function measureLatency(
   engine: ModelEngine,
   items: readonly EvalItem[],
-  options: { soft?: SoftPrompt; sampleSize?: number; signal?: AbortSignal } = {},
+  options: { soft?: PromptParams; sampleSize?: number; signal?: AbortSignal } = {},
 ): Promise<LatencySummary> {
   const sample = spreadSample(items.length, options.sampleSize ?? DEFAULT_LATENCY_SAMPLE).map((i) => items[i]);
   if (sample.length === 0) return { p50: 0, p95: 0, sampleSize: 0 };

@@ -7,13 +7,13 @@
 import * as path from 'path';
 import { describeSkipped, readDataset } from '../data/read';
 import type { Dataset } from '../data/types';
-import type { ModelEngine, SoftPrompt } from '../engine/api';
+import { isPrefixPrompt, type ModelEngine, type PromptParams } from '../engine/api';
 import { UserError } from '../engine/errors';
 import { ENGINE_VERSION } from '../engine/version';
 import { evaluate, metricsFromScores, commonLabels, writePredictions, type EvalItem } from '../eval/evaluate';
 import { loadPromptFile, parsePromptFile, readDatasetForPrompt, type PromptFile } from '../prompts';
 import { projectSoftPrompt, type ProjectionMetric } from '../projection';
-import { loadAdapter, saveAdapter, TRAINING_RECORD_FILE } from '../tuning/adapter';
+import { expectAdapterFor, loadAdapter, TRAINING_RECORD_FILE } from '../tuning/adapter';
 import { resolveTrainOptions } from '../tuning/train-options';
 import type { TuningParams } from '../worker/protocol';
 import { DEFAULT_CACHE_FOLDER, fingerprint, float32ToBase64, hashModelFolder, ResultCache, sha256 } from './cache';
@@ -23,7 +23,9 @@ import { buildItems, shotsFor, type PromptItems } from './prompt-items';
 import { aggregates, compareBest, correctness, promptMetrics } from './report/build';
 import { REPORT_SCHEMA_VERSION, type BenchReport, type DatasetSection, type PromptKind, type PromptResult } from './report/schema';
 import { writeReports, type ReportFiles } from './report/write';
-import { peakRssMB, reportCurve, tuneSoftPrompt, type TunedSoftPrompt } from './tune';
+import { peakRssMB, reportCurve, tunePrompt, type TunedPrompt } from './tune';
+import { saveTrainedAdapter, startTrainingRecord, type TrainingSetup } from '../tuning/train-run';
+import { parseTrainingRecord, type TrainingRecord } from '../tuning/training-record';
 
 export interface ProjectionOptions {
   /** Nearest tokens looked up per virtual token (only the nearest is used); default 1. */
@@ -66,7 +68,7 @@ export interface BenchmarkOptions {
   latencySample?: number;
   /** Nearest-token projection settings; false: do not project soft prompts. */
   projection?: ProjectionOptions | false;
-  /** onnxruntime threads for the projections' own sessions (the engine has its own setting); default all cores. */
+  /** onnxruntime threads for the projections' own sessions (the engine has its own setting); default one per physical core. */
   threads?: number;
   /** Recorded in the report, e.g. the command line. */
   command?: string;
@@ -103,7 +105,10 @@ interface Candidate {
   source: string;
   seed?: number;
   prompt: PromptFile;
-  soft?: SoftPrompt;
+  /** A soft prompt, or a prefix (prefix tuning). */
+  soft?: PromptParams;
+  /** Trainable parameters of a tuned prompt (P-tuning's encoder included); default: the prompt's size. */
+  trainableParams?: number;
   /** Real token ids at the soft-prompt position (projections). */
   softPromptIds?: number[];
   tuningSeconds: number;
@@ -178,12 +183,12 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
 
   const defaultTemplate = options.template ?? options.hardPrompts[0];
   for (const dir of options.softAdapters) {
-    const adapter = loadAdapter(dir, { hiddenSize: engine.info.hiddenSize, modelName: engine.info.nameOrPath });
+    const adapter = loadAdapter(dir, expectAdapterFor(engine.info));
     adapter.warnings.forEach(log);
-    const record = readTrainingRecord(adapter.record);
+    const recordFile = path.join(dir, TRAINING_RECORD_FILE);
+    const record = recordSummary(adapter.record, recordFile, log);
     // The prompt the adapter was trained with comes from the text its record holds, never from the path it
     // names: that path is from another machine, or any file at all.
-    const recordFile = path.join(dir, TRAINING_RECORD_FILE);
     const trainedWith = options.template === undefined && record.promptSource !== undefined ? parsePromptFile(record.promptSource, `${recordFile}#prompt.source`) : undefined;
     const templateFile = options.template ?? defaultTemplate;
     if (!trainedWith && !templateFile) throw new UserError(`soft prompt ${dir}: no prompt file to evaluate it with; pass --template (or a --hard prompt)`, dir);
@@ -216,7 +221,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       signal?.throwIfAborted();
       const resolved = resolveTrainOptions({ ...tuningOptions, seed });
       const task = `tune seed ${seed}`;
-      const { tuned, cached } = await tuneSoftPrompt({
+      const { tuned, setup, cached } = await tunePrompt({
         engine,
         prompt,
         trainRows: train.rows,
@@ -235,12 +240,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       tuned.warnings.forEach(log);
       if (tuned.stopMessage) log(`${task}: ${tuned.stopMessage}`);
       const adapterDir = path.join(options.outDir, 'adapters', `seed-${seed}`);
-      saveAdapter(adapterDir, {
-        info: engine.info,
-        soft: tuned.soft,
-        origin: tuned.origin,
-        record: trainingRecord({ prompt, train, seed, tuned, engineVersion }),
-      });
+      saveTrainedAdapter(adapterDir, engine.info, setup.method, tuned.prompt, trainingRecord({ prompt, train, seed, tuned, setup, engineVersion }));
       candidates.push({
         id: uniqueId(`soft:seed-${seed}`),
         kind: 'soft',
@@ -248,7 +248,8 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
         source: adapterDir,
         seed,
         prompt,
-        soft: tuned.soft,
+        soft: tuned.prompt,
+        trainableParams: setup.method.trainable.initial.length,
         tuningSeconds: tuned.seconds,
         peakRssMB: tuned.peakRssMB,
         trainingCurve: reportCurve(tuned.curve, tuned.evals),
@@ -259,10 +260,15 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   if (options.projection !== false) {
     const projectionOptions = { topK: options.projection?.topK ?? 1, metric: options.projection?.metric ?? 'cosine' };
     for (const soft of candidates.filter((c) => c.kind === 'soft')) {
+      const prompt = soft.soft!;
+      if (isPrefixPrompt(prompt)) {
+        log(`${soft.name}: no projection: a prefix-tuning prompt is keys and values inside every layer, with no input token to project to`);
+        continue;
+      }
       const key = { ...keyBase, soft: sha256(float32ToBase64(soft.soft!.data)), ...projectionOptions };
       let projected = cache.get<{ text: string; ids: number[] }>('projection', key);
       if (!projected) {
-        const result = await projectSoftPrompt(engine, soft.soft!, { ...projectionOptions, map: false, threads: options.threads });
+        const result = await projectSoftPrompt(engine, prompt, { ...projectionOptions, map: false, threads: options.threads });
         projected = { text: result.projectedText, ids: [...result.projectedIds] };
         cache.set('projection', key, projected);
       }
@@ -321,7 +327,7 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
       ...(c.seed !== undefined ? { seed: c.seed } : {}),
       metrics: promptMetrics(scored, scored.predictions),
       promptLength: c.kind === 'soft' ? c.soft!.numVirtual : built.templateLength,
-      trainableParams: c.kind === 'soft' ? c.soft!.numVirtual * c.soft!.hiddenSize : 0,
+      trainableParams: c.kind === 'soft' ? c.trainableParams ?? c.soft!.data.length : 0,
       tuningSeconds: c.tuningSeconds,
       examplesPerSecond: evaluation.examplesPerSecond,
       latencyMs: evaluation.latencyMs,
@@ -377,36 +383,41 @@ async function evaluateCandidate(
 }
 
 /**
- * The parts of an adapter's ptune_training.json (as `ptune train` writes it) the benchmark uses: the prompt
- * file it was trained with and how long training took. Adapters from PEFT have no record.
+ * The parts of an adapter's ptune_training.json the benchmark uses: the prompt file it was trained with, how
+ * long training took and its curve. Adapters from PEFT have no record; a record that does not check out is
+ * reported and ignored.
  */
-function readTrainingRecord(record: Record<string, unknown> | undefined): { promptSource?: string; seconds?: number; curve?: PromptResult['trainingCurve'] } {
-  const prompt = record?.prompt as { source?: unknown } | undefined;
-  const timings = record?.timings as { seconds?: unknown } | undefined;
-  const isPoint = (p: unknown): p is { step: number; loss: number; accuracy?: number } =>
-    typeof p === 'object' && p !== null && Number.isInteger((p as { step?: unknown }).step) && Number.isFinite((p as { loss?: unknown }).loss);
-  const curve = Array.isArray(record?.curve) && record.curve.every(isPoint) ? record.curve : undefined;
-  const evals = Array.isArray(record?.evals) ? record.evals.filter(isPoint) : [];
+function recordSummary(raw: Record<string, unknown> | undefined, file: string, log: (line: string) => void): { promptSource?: string; seconds?: number; curve?: PromptResult['trainingCurve'] } {
+  if (raw === undefined) return {};
+  let record: TrainingRecord;
+  try {
+    record = parseTrainingRecord(raw, file);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    log(`${error.message}; ignoring the training record`);
+    return {};
+  }
+  const curve = record.curve.filter((p) => Number.isFinite(p.loss));
   return {
-    promptSource: typeof prompt?.source === 'string' ? prompt.source : undefined,
-    seconds: typeof timings?.seconds === 'number' ? timings.seconds : undefined,
-    curve: curve && curve.length > 0 ? reportCurve(curve, evals) : undefined,
+    promptSource: record.prompt.source,
+    seconds: record.timings?.seconds,
+    curve: curve.length > 0 ? reportCurve(curve, record.evals) : undefined,
   };
 }
 
-/** ptune_training.json for a soft prompt the benchmark tuned, in the fields `ptune train` uses. */
-function trainingRecord(input: { prompt: PromptFile; train: Dataset; seed: number; tuned: TunedSoftPrompt; engineVersion: string }): object {
+/** ptune_training.json for a prompt the benchmark tuned. */
+function trainingRecord(input: { prompt: PromptFile; train: Dataset; seed: number; tuned: TunedPrompt; setup: TrainingSetup; engineVersion: string }): TrainingRecord {
   const { prompt, train, tuned } = input;
   return {
-    tool: 'ptune',
-    formatVersion: 1,
-    engineVersion: input.engineVersion,
-    writtenBy: 'ptune bench --tune',
-    prompt: { file: path.resolve(prompt.file), name: prompt.name, task: prompt.task, softPrompt: prompt.softPrompt, source: prompt.source },
-    data: { train: { file: path.resolve(train.file), hash: train.hash, rows: tuned.trainRows, truncatedRows: tuned.truncatedRows } },
-    seed: input.seed,
-    init: { description: tuned.initDescription },
-    numVirtualTokens: tuned.soft.numVirtual,
+    ...startTrainingRecord({
+      writtenBy: 'ptune bench --tune',
+      engineVersion: input.engineVersion,
+      prompt,
+      train: { file: path.resolve(train.file), hash: train.hash, rows: tuned.trainRows, truncatedRows: tuned.truncatedRows },
+      seed: input.seed,
+      setup: input.setup,
+    }),
+    training: { ...input.setup.config },
     curve: tuned.curve,
     evals: tuned.evals,
     result: { stopReason: tuned.stopReason, stopMessage: tuned.stopMessage },

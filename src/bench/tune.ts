@@ -1,21 +1,24 @@
 /**
- * Tuning one soft prompt per seed for the benchmark (the same trainer `ptune train` uses), cached by
- * everything that determines the result: model, engine, training and dev examples (token ids), the
- * resolved options, the seed and the initial soft prompt itself.
+ * Tuning one prompt per seed for the benchmark with the method of --method (the train use case `ptune train`
+ * runs), cached by everything that determines the result: model, engine, training and dev examples (token
+ * ids), the resolved options, the seed, the method's settings and its initial parameters themselves.
  */
 import type { Row } from '../data/types';
-import type { ModelEngine, SoftPrompt } from '../engine/api';
+import type { ModelEngine } from '../engine/api';
 import { buildScoredExample, type PromptFile } from '../prompts';
-import { initSoftPrompt, type InitSpec } from '../tuning/init';
 import type { AdapterOrigin } from '../tuning/adapter';
-import { defaultInitSpec, instructionText } from '../tuning/instruction';
-import { lossFor, trainerConfig, type TrainOptions } from '../tuning/train-options';
-import { trainSoftPrompt, type EvalPoint, type TrainProgress } from '../tuning/trainer';
+import type { MethodRecord, PreparedMethod } from '../tuning/methods/index';
+import type { PromptParams } from '../engine/api';
+import type { TrainOptions } from '../tuning/train-options';
+import { runTraining, setUpTraining, type TrainingSetup } from '../tuning/train-run';
+import type { EvalPoint, TrainProgress } from '../tuning/trainer';
 import { base64ToFloat32, fingerprint, float32ToBase64, type ResultCache } from './cache';
 import type { CurvePoint } from './report/schema';
 
-export interface TunedSoftPrompt {
-  soft: SoftPrompt;
+export interface TunedPrompt {
+  /** What the engine takes: a soft prompt, or per-layer prefixes for prefix tuning. */
+  prompt: PromptParams;
+  method: MethodRecord;
   origin: AdapterOrigin;
   initDescription: string;
   /** Training loss per step and dev evaluations, as the trainer logged them. */
@@ -31,8 +34,8 @@ export interface TunedSoftPrompt {
   warnings: string[];
 }
 
-interface CachedTuning extends Omit<TunedSoftPrompt, 'soft'> {
-  soft: { numVirtual: number; hiddenSize: number; data: string };
+interface CachedTuning extends Omit<TunedPrompt, 'prompt'> {
+  prompt: Omit<PromptParams, 'data'> & { data: string };
 }
 
 export interface TuneInput {
@@ -50,38 +53,36 @@ export interface TuneInput {
   onProgress?: (progress: TrainProgress) => void;
 }
 
-export async function tuneSoftPrompt(input: TuneInput): Promise<{ tuned: TunedSoftPrompt; cached: boolean }> {
+/** One tuned prompt with the method of `options` (as `ptune train` sets it up), from the cache when it has it. */
+export async function tunePrompt(input: TuneInput): Promise<{ tuned: TunedPrompt; setup: TrainingSetup; cached: boolean }> {
   const { engine, prompt, options } = input;
-  const instruction = instructionText(prompt);
-  // As `ptune train`: without --init, start from the instruction text, or from vocabulary rows when there is none.
-  const spec: InitSpec = options.init ?? defaultInitSpec(prompt);
-  const init = initSoftPrompt(spec, { engine, numVirtual: options.virtualTokens, seed: options.seed, defaultText: instruction });
-  const numVirtual = init.soft.numVirtual;
-  const build = (row: Row) => buildScoredExample(prompt, row, engine.tokenizer, { maxLength: input.maxLength, numVirtual, shots: input.shots });
+  const setup = await setUpTraining(engine, prompt, options);
+  const method: PreparedMethod = setup.method;
+  const build = (row: Row) => buildScoredExample(prompt, row, engine.tokenizer, { maxLength: input.maxLength, numVirtual: method.numVirtual, shots: input.shots });
   const trainBuilt = input.trainRows.map(build);
   const train = trainBuilt.map((b) => b.example);
   const dev = input.devRows?.map((row) => build(row).example);
-  const loss = lossFor(options, prompt.task);
-  const config = trainerConfig(options, loss);
   const key = {
     ...input.keyBase,
     train: fingerprint(train),
     dev: dev ? fingerprint(dev) : null,
-    config,
-    init: fingerprint(float32ToBase64(init.soft.data)),
+    config: setup.config,
+    method: method.record,
+    init: fingerprint(float32ToBase64(method.trainable.initial)),
   };
   const hit = input.cache.get<CachedTuning>('tune', key);
   if (hit) {
-    const soft = { numVirtual: hit.soft.numVirtual, hiddenSize: hit.soft.hiddenSize, data: base64ToFloat32(hit.soft.data) };
-    return { tuned: { ...hit, soft }, cached: true };
+    const stored = { ...hit.prompt, data: base64ToFloat32(hit.prompt.data) } as PromptParams;
+    return { tuned: { ...hit, prompt: stored }, setup, cached: true };
   }
-  const outcome = await trainSoftPrompt({ engine, init: init.soft, train, dev, config, signal: input.signal, onProgress: input.onProgress });
+  const outcome = await runTraining(setup, { engine, train, dev, signal: input.signal, onProgress: input.onProgress });
   input.signal?.throwIfAborted();
   if (outcome.stopReason === 'cancelled') throw new DOMException(outcome.stopMessage ?? 'cancelled', 'AbortError');
-  const tuned: TunedSoftPrompt = {
-    soft: outcome.soft,
-    origin: init.origin,
-    initDescription: init.description,
+  const tuned: TunedPrompt = {
+    prompt: outcome.prompt,
+    method: method.record,
+    origin: method.origin,
+    initDescription: method.description,
     curve: outcome.curve.map((p) => ({ step: p.step, loss: p.loss })),
     evals: outcome.evals,
     seconds: outcome.seconds,
@@ -90,11 +91,11 @@ export async function tuneSoftPrompt(input: TuneInput): Promise<{ tuned: TunedSo
     peakRssMB: peakRssMB(),
     trainRows: train.length,
     truncatedRows: trainBuilt.filter((b) => b.truncated).length,
-    warnings: init.warnings,
+    warnings: setup.warnings,
   };
-  const stored: CachedTuning = { ...tuned, soft: { numVirtual: tuned.soft.numVirtual, hiddenSize: tuned.soft.hiddenSize, data: float32ToBase64(tuned.soft.data) } };
+  const stored: CachedTuning = { ...tuned, prompt: { ...tuned.prompt, data: float32ToBase64(tuned.prompt.data) } };
   input.cache.set('tune', key, stored);
-  return { tuned, cached: false };
+  return { tuned, setup, cached: false };
 }
 
 /** Process peak resident set size so far, in MB. */

@@ -3,6 +3,7 @@ import type { RunOptions, WorkerClientOptions } from '../worker/client';
 import { WorkerClient } from '../worker/client';
 import type { JobKind, JobParams, JobResult } from '../worker/protocol';
 import { terminalSafe } from '../common/terminal';
+import { ensureCudaProviderForCli } from './hub-progress';
 
 export interface OutStream {
   write(text: string): unknown;
@@ -24,11 +25,12 @@ export interface CliIo {
 }
 
 /** --threads and --device. */
-export type RunSettings = Pick<WorkerClientOptions, 'threads' | 'device'>;
+export type RunSettings = Pick<WorkerClientOptions, 'threads' | 'device' | 'weights'>;
 
 /** Runs `body` with a WorkerClient for the command's threads and device, and always stops the worker afterwards. */
 export async function withClient<T>(io: CliIo, run: RunSettings, body: (client: WorkerClient) => Promise<T>): Promise<T> {
-  const client = new WorkerClient({ ...io.client, threads: run.threads ?? io.client?.threads, device: run.device ?? io.client?.device });
+  if (run.device === 'cuda') await ensureCudaProviderForCli(io);
+  const client = new WorkerClient({ ...io.client, threads: run.threads ?? io.client?.threads, device: run.device ?? io.client?.device, weights: run.weights ?? io.client?.weights });
   try {
     return await body(client);
   } finally {

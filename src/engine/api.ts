@@ -48,11 +48,20 @@ export interface TextTokenizer {
   readonly chatTemplate?: ChatTemplateInfo;
 }
 
-/** A soft prompt: `data` is row-major [numVirtual, hiddenSize] float32. */
+/** A soft prompt: `data` is row-major [numVirtual, hiddenSize] float32, spliced in at the input layer. */
 export interface SoftPrompt {
+  kind?: 'input';
   numVirtual: number;
   hiddenSize: number;
   data: Float32Array;
+}
+
+/** Prefix tuning's trainable keys and values at every layer, in PEFT's PREFIX_TUNING layout: `data` is row-major
+ *  [numVirtual, numLayers * 2 * numKeyValueHeads * headDim] (see docs for the column order). */
+export interface PrefixPrompt { kind: 'prefix'; numVirtual: number; numLayers: number; numKeyValueHeads: number; headDim: number; data: Float32Array }
+export type PromptParams = SoftPrompt | PrefixPrompt;
+export function isPrefixPrompt(p: PromptParams | undefined): p is PrefixPrompt {
+  return p !== undefined && (p as PrefixPrompt).kind === 'prefix';
 }
 
 /**
@@ -69,7 +78,8 @@ export interface ScoredExample {
   /**
    * Where the virtual tokens go, as an index into promptIds: 0 (default) is a prefix, as PEFT does;
    * k > 0 places them after the first k prompt tokens (the `{{ soft_prompt }}` marker of a prompt file).
-   * Position ids run 0,1,2,… over the whole sequence, virtual tokens included.
+   * Position ids run 0,1,2,… over the whole sequence, virtual tokens included. A PrefixPrompt ignores it: its
+   * keys/values always come first (positions 0..P−1 of every layer), as in PEFT.
    */
   softPromptAt?: number;
 }
@@ -83,7 +93,7 @@ export interface LossAndGrad {
   perExample: number[];
   /** Each example's summed continuation log-probs, [example][continuation]; the lm loss scores only the gold one (others NaN). */
   scores: number[][];
-  /** d loss / d soft prompt, [numVirtual, hiddenSize]. */
+  /** d loss / d prompt, the shape of the prompt's `data` ([numVirtual, hiddenSize], or a prefix's PEFT layout). */
   grad: Float32Array;
 }
 
@@ -96,15 +106,15 @@ export interface TokenDecoder {
 }
 
 export interface DecoderOptions {
-  soft?: SoftPrompt;
-  /** Per prompt, where the virtual tokens go (0: a prefix, as PEFT places them). */
+  soft?: PromptParams;
+  /** Per prompt, where the virtual tokens go (0: a prefix, as PEFT places them); a PrefixPrompt is always in front. */
   softPromptAt?: number[];
   /** Steps the caller will take at most (sizes the cache; checked against the model's positions). */
   maxNewTokens: number;
 }
 
 export interface EngineOptions {
-  /** onnxruntime intra-op threads; default: all cores. */
+  /** onnxruntime intra-op threads; default: one per physical core (onnxruntime's choice). */
   threads?: number;
 }
 
@@ -121,17 +131,22 @@ export interface ModelEngine {
    */
   readonly embeddings: Float32Array;
   /** Summed continuation log-probs under the loss contract, [example][continuation]. */
-  score(examples: ScoredExample[], soft?: SoftPrompt): Promise<number[][]>;
+  score(examples: ScoredExample[], soft?: PromptParams): Promise<number[][]>;
   /** Loss (forward only) for evaluation on a dev set. */
-  loss(examples: ScoredExample[], soft: SoftPrompt | undefined, kind: LossKind): Promise<Omit<LossAndGrad, 'grad'>>;
-  /** Loss and its exact gradient with respect to the soft prompt. */
-  lossAndGrad(examples: ScoredExample[], soft: SoftPrompt, kind: LossKind): Promise<LossAndGrad>;
+  loss(examples: ScoredExample[], soft: PromptParams | undefined, kind: LossKind): Promise<Omit<LossAndGrad, 'grad'>>;
+  /** Loss and its exact gradient with respect to the prompt's `data` (a soft prompt or a prefix). */
+  lossAndGrad(examples: ScoredExample[], soft: PromptParams, kind: LossKind): Promise<LossAndGrad>;
   /** Full-vocabulary logits of each sequence, [length * vocabSize] row-major per sequence. */
-  logits(sequences: number[][], soft?: SoftPrompt): Promise<Float32Array[]>;
+  logits(sequences: number[][], soft?: PromptParams): Promise<Float32Array[]>;
   /** A decoder over `prompts` that reuses earlier work at every step (the KV cache). */
   decoder(prompts: number[][], opts: DecoderOptions): TokenDecoder;
   /** Greedy decoding: the new token ids (stops at EOS, a stop id, or maxNewTokens). */
-  generate(promptIds: number[], maxNewTokens: number, soft?: SoftPrompt, softPromptAt?: number): Promise<number[]>;
+  generate(promptIds: number[], maxNewTokens: number, soft?: PromptParams, softPromptAt?: number): Promise<number[]>;
+  /**
+   * The keys and values the model itself computes for a real token sequence, as a prefix (positions 0..n−1):
+   * prefix tuning's initialisation from real words (Li & Liang 2021).
+   */
+  prefixFromTokens(ids: number[]): Promise<PrefixPrompt>;
   /** Counts model runs (forward or backward); the benchmark cache test asserts it stays at zero. */
   readonly runCount: number;
   dispose(): Promise<void>;

@@ -3,11 +3,12 @@
  * layer's keys and values; every later step runs one token per sequence against the cached slots and appends
  * its own. Equals full recomputation (tested to 1e-4 against `Engine.logits` on every family).
  *
- * Cache layout, per layer [B, kvHeads, S, headDim]: slots 0..T0−1 hold the right-padded prefill (row b's real
- * tokens in 0..n_b−1), slot T0+j holds step j's token. Positions stay the real ones (n_b + j), so masks,
+ * Cache layout, per layer [B, kvHeads, S, headDim]: slots 0..A−1 hold a prefix prompt's keys and values (A = its
+ * virtual tokens, 0 without one; the same for every row), slots A..A+T0−1 the right-padded prefill (row b's real
+ * tokens in A..A+n_b−1), slot A+T0+j step j's token. Positions stay the real ones (A + n_b + j), so masks,
  * sliding windows and RoPE see exactly the sequence a full forward would.
  */
-import type { SoftPrompt } from './api';
+import { isPrefixPrompt, type PromptParams } from './api';
 import { kvNames, ropeInputNames, type HeadDims } from './heads';
 import { attentionBias, bucketLength, layoutLength, type SequenceSpec } from './layout';
 import type { ModelArch } from './models/family';
@@ -20,9 +21,9 @@ type FloatArray = Float32Array | Float64Array;
 export interface DecodeCore {
   readonly arch: ModelArch;
   readonly float64: boolean;
-  weightFeeds(): Record<string, FloatArray>;
-  /** Feeds of a right-padded batch at its bucket length (ids, positions, masks, RoPE, soft prompt). */
-  batchFeeds(specs: SequenceSpec[], soft?: SoftPrompt): { feeds: Record<string, HostArray>; length: number };
+  weightFeeds(): Record<string, HostArray>;
+  /** Feeds of a right-padded batch at its bucket length (ids, positions, masks, RoPE, soft prompt or prefix past). */
+  batchFeeds(specs: SequenceSpec[], soft?: PromptParams): { feeds: Record<string, HostArray>; length: number; past: Pick<HeadDims, 'past' | 'pastShared'> };
   run(dims: HeadDims, feeds: Record<string, HostArray>): Promise<Record<string, HostArray>>;
 }
 
@@ -33,15 +34,18 @@ export class KvDecoder {
   private capacity = 0;
   private steps = 0;
   private readonly lengths: number[];
+  /** Slots of a prefix prompt in front of every row (0: none). */
+  private readonly prefixSlots: number;
 
   /** Logits at each prompt's last position (row-major [vocab] per sequence), after `start`. */
   constructor(
     private readonly core: DecodeCore,
     private readonly specs: SequenceSpec[],
-    private readonly soft: SoftPrompt | undefined,
+    private readonly soft: PromptParams | undefined,
     private readonly maxNewTokens: number,
   ) {
-    this.lengths = specs.map((s) => layoutLength(s, soft?.numVirtual ?? 0));
+    this.prefixSlots = isPrefixPrompt(soft) ? soft.numVirtual : 0;
+    this.lengths = specs.map((s) => layoutLength(s, isPrefixPrompt(soft) ? 0 : (soft?.numVirtual ?? 0)));
   }
 
   /** Sequences decoded together. */
@@ -53,18 +57,19 @@ export class KvDecoder {
   async start(): Promise<Float32Array[]> {
     const { arch } = this.core;
     const B = this.specs.length;
-    const nv = this.soft?.numVirtual ?? 0;
-    const { feeds, length: T0 } = this.core.batchFeeds(this.specs, this.soft);
+    const nv = isPrefixPrompt(this.soft) ? 0 : (this.soft?.numVirtual ?? 0);
+    const { feeds, length: T0, past } = this.core.batchFeeds(this.specs, this.soft);
     feeds.rowIdx = BigInt64Array.from(this.lengths.map((n, b) => BigInt(b * T0 + n - 1)));
-    const r = await this.core.run({ kind: 'rows', batch: B, length: T0, numVirtual: nv, rows: B, presents: true }, feeds);
-    this.prefillLength = T0;
+    const r = await this.core.run({ kind: 'rows', batch: B, length: T0, numVirtual: nv, rows: B, presents: true, ...past }, feeds);
+    const A = this.prefixSlots;
+    this.prefillLength = A + T0;
     // Slots for every token but the last one generated (its keys are never needed).
-    this.capacity = bucketLength(T0 + Math.max(0, this.maxNewTokens - 1), Number.MAX_SAFE_INTEGER);
+    this.capacity = bucketLength(A + T0 + Math.max(0, this.maxNewTokens - 1), Number.MAX_SAFE_INTEGER);
     const { numLayers, numKeyValueHeads: kv, headDim: hd } = arch.dims;
     for (let l = 0; l < numLayers; l++) {
-      const names = kvNames('present', l);
-      this.keys.push(this.widen(r[names.key] as FloatArray, B, kv, T0, hd));
-      this.values.push(this.widen(r[names.value] as FloatArray, B, kv, T0, hd));
+      const [present, pastNames] = [kvNames('present', l), kvNames('past', l)];
+      this.keys.push(this.widen(r[present.key] as FloatArray, B, kv, T0, hd, A ? (feeds[pastNames.key] as FloatArray) : undefined));
+      this.values.push(this.widen(r[present.value] as FloatArray, B, kv, T0, hd, A ? (feeds[pastNames.value] as FloatArray) : undefined));
     }
     return this.split(r.logits as FloatArray, B);
   }
@@ -77,13 +82,14 @@ export class KvDecoder {
     const S = this.capacity;
     const slot = this.prefillLength + this.steps;
     if (slot >= S) throw new Error(`step: the cache holds ${S} slots; decoding past maxNewTokens`);
-    const queryPositions = Int32Array.from(this.lengths, (n) => n + this.steps);
+    const A = this.prefixSlots;
+    const queryPositions = Int32Array.from(this.lengths, (n) => A + n + this.steps);
     // Key positions of the cached slots, then the current token's own (the graph concatenates it last).
     const keyPositions = new Int32Array(B * (S + 1)).fill(-1);
     for (let b = 0; b < B; b++) {
       const row = b * (S + 1);
-      for (let s = 0; s < this.lengths[b]; s++) keyPositions[row + s] = s;
-      for (let j = 0; j < this.steps; j++) keyPositions[row + this.prefillLength + j] = this.lengths[b] + j;
+      for (let s = 0; s < A + this.lengths[b]; s++) keyPositions[row + s] = s;
+      for (let j = 0; j < this.steps; j++) keyPositions[row + this.prefillLength + j] = A + this.lengths[b] + j;
       keyPositions[row + S] = queryPositions[b];
     }
     const positions = BigInt64Array.from(queryPositions, (p) => BigInt(p));
@@ -115,10 +121,15 @@ export class KvDecoder {
     return this.split(r.logits as FloatArray, B);
   }
 
-  /** [B, kv, T0, hd] → the cache's [B, kv, S, hd], slots past T0 empty. */
-  private widen(src: FloatArray, B: number, kv: number, T0: number, hd: number): FloatArray {
+  /** [B, kv, T0, hd] (after a shared prefix [1, kv, A, hd], copied to every row) → the cache's [B, kv, S, hd], slots past A + T0 empty. */
+  private widen(src: FloatArray, B: number, kv: number, T0: number, hd: number, prefix?: FloatArray): FloatArray {
+    const A = this.prefixSlots;
     const out = new (this.core.float64 ? Float64Array : Float32Array)(B * kv * this.capacity * hd);
-    for (let bh = 0; bh < B * kv; bh++) out.set(src.subarray(bh * T0 * hd, (bh + 1) * T0 * hd), bh * this.capacity * hd);
+    for (let bh = 0; bh < B * kv; bh++) {
+      const h = bh % kv;
+      if (prefix) out.set(prefix.subarray(h * A * hd, (h + 1) * A * hd), bh * this.capacity * hd);
+      out.set(src.subarray(bh * T0 * hd, (bh + 1) * T0 * hd), (bh * this.capacity + A) * hd);
+    }
     return out;
   }
 

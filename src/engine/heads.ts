@@ -4,14 +4,19 @@
  *  - rows: full-vocabulary logits at chosen rows (greedy decoding);
  *  - restricted: log-softmax over a chosen set of token ids at chosen rows (the head computes only those columns);
  *  - score / lm / verbalizer: the loss contract's summed continuation log-probs, and the two training losses
- *    with their gradient with respect to the soft prompt.
+ *    with their gradient with respect to the soft prompt, or to a shared past (prefix tuning's per-layer keys and values);
+ *  - prefix: a shared prefix's keys and values (run once at batch 1 for every row of a batch);
+ *  - prefixVjp: the backward of that run: given the loss's gradient with respect to the prefix's keys and values
+ *    (`upstream.<layer>.key` / `.value`), its gradient with respect to the soft prompt in the prefix, and with
+ *    `pastGrad` to the prefix's own past (a prefix prompt's slots).
  */
 import { appendGradients } from './autodiff/backward';
 import { Graph, type FloatType, type Value } from './onnx/graph';
 import { softcap } from './models/blocks';
 import type { ModelArch } from './models/family';
+import type { NBitsSpec } from './onnx/quantized';
 
-export type HeadKind = 'logits' | 'rows' | 'restricted' | 'score' | 'lm' | 'verbalizer' | 'prefix';
+export type HeadKind = 'logits' | 'rows' | 'restricted' | 'score' | 'lm' | 'verbalizer' | 'prefix' | 'prefixVjp';
 
 export interface HeadDims {
   kind: HeadKind;
@@ -25,8 +30,10 @@ export interface HeadDims {
   /** restricted: number of token ids; verbalizer: labels per example. */
   tokens?: number;
   labels?: number;
-  /** Differentiate the loss with respect to the soft prompt. */
+  /** Differentiate the loss with respect to the soft prompt, or with `pastGrad` to the shared past. */
   withGrad?: boolean;
+  /** The gradient is taken with respect to every layer's past keys and values (`grad.<layer>.key` / `.value`). */
+  pastGrad?: boolean;
   /** Key/value slots of earlier positions every layer attends to first (a KV cache), 0 or absent: none. */
   past?: number;
   /** The past is one shared prefix ([1, kv, P, hd], seen by every row) rather than one per row. */
@@ -36,20 +43,20 @@ export interface HeadDims {
 }
 
 export function headKey(d: HeadDims): string {
-  return [d.kind, d.batch, d.length, d.numVirtual, d.rows, d.picks, d.items, d.tokens, d.labels, d.withGrad ? 'grad' : '', d.past ?? 0, d.pastShared ? 'shared' : '', d.presents ? 'kv' : ''].join('|');
+  return [d.kind, d.batch, d.length, d.numVirtual, d.rows, d.picks, d.items, d.tokens, d.labels, d.withGrad ? 'grad' : '', d.pastGrad ? 'pastGrad' : '', d.past ?? 0, d.pastShared ? 'shared' : '', d.presents ? 'kv' : ''].join('|');
 }
 
 /** Names of the graph inputs that carry RoPE tables. */
 export const ropeInputNames = (name: string) => ({ cos: `${name}.cos`, sin: `${name}.sin` });
-/** Names of a layer's past (input) and present (output) keys and values. */
-export const kvNames = (kind: 'past' | 'present', layer: number) => ({ key: `${kind}.${layer}.key`, value: `${kind}.${layer}.value` });
+/** Names of a layer's past (input), present (output) keys and values, and the loss's gradient with respect to the past. */
+export const kvNames = (kind: 'past' | 'present' | 'grad' | 'upstream', layer: number) => ({ key: `${kind}.${layer}.key`, value: `${kind}.${layer}.value` });
 
 /**
  * The family's trunk behind the shared front: token embeddings (scaled where the family scales them), the soft
  * prompt spliced in by a token mask and a one-hot placement matmul (so it may sit anywhere in the sequence and
  * its gradient is a plain MatMul rule), masks and RoPE tables as inputs.
  */
-function buildTrunk(g: Graph, arch: ModelArch, d: HeadDims) {
+function buildTrunk(g: Graph, arch: ModelArch, d: HeadDims, quantized?: QuantizedGraphWeights) {
   const [B, T, nv, P] = [d.batch, d.length, d.numVirtual, d.past ?? 0];
   const { hiddenSize: H, numLayers, numKeyValueHeads: kv, headDim } = arch.dims;
   const ids = g.input('ids', [B, T], 'int64');
@@ -63,8 +70,11 @@ function buildTrunk(g: Graph, arch: ModelArch, d: HeadDims) {
         return { key: g.input(names.key, [Bp, kv, P, headDim]), value: g.input(names.value, [Bp, kv, P, headDim]) };
       })
     : undefined;
-  const present = d.presents || d.kind === 'prefix'
+  const presents: { key: Value; value: Value }[] = [];
+  const present = d.presents || d.kind === 'prefix' || d.kind === 'prefixVjp'
     ? (l: number, key: Value, value: Value) => {
+        presents[l] = { key, value };
+        if (d.kind === 'prefixVjp') return;
         const names = kvNames('present', l);
         g.output(key, names.key);
         g.output(value, names.value);
@@ -77,7 +87,9 @@ function buildTrunk(g: Graph, arch: ModelArch, d: HeadDims) {
     }),
   );
   const weights = new Map<string, Value>();
-  for (const [name, shape] of arch.weightShapes) weights.set(name, g.input(name, shape));
+  for (const [name, shape] of arch.weightShapes) {
+    weights.set(name, quantized?.names.has(name) ? g.quantizedPlaceholder(name, shape, quantized.spec) : g.input(name, shape));
+  }
   const w = (name: string) => {
     const v = weights.get(name);
     if (!v) throw new Error(`${arch.modelType}: the trunk reads ${name}, which is not among its weight shapes`);
@@ -91,15 +103,48 @@ function buildTrunk(g: Graph, arch: ModelArch, d: HeadDims) {
     embedded = g.add(g.mul(embedded, g.input('tokenMask', [B, T, 1])), g.matmul(g.input('placement', [B, T, nv]), soft));
   }
   const hidden = arch.buildTrunk({ g, B, T, embedded, positions, causalMask, slidingMask, rope, past, present, w });
-  return { hidden, head: w(arch.lmHead), soft };
+  return { hidden, head: w(arch.lmHead), soft, past, presents };
 }
 
-export function buildHeadGraph(arch: ModelArch, d: HeadDims, float: FloatType): Graph {
+/** Outputs d`scalar` with respect to the soft prompt (`grad`) or, with `pastGrad`, to every layer's shared past. */
+function outputGradients(g: Graph, scalar: Value, d: HeadDims, soft: Value | undefined, past: { key: Value; value: Value }[] | undefined): void {
+  if (d.pastGrad) {
+    if (!past || !d.pastShared) throw new Error('a past gradient needs a shared past');
+    const wrt = [...past.flatMap((p) => [p.key, p.value]), ...(soft ? [soft] : [])];
+    const grads = appendGradients(g, scalar, wrt);
+    past.forEach((_, l) => {
+      const names = kvNames('grad', l);
+      g.output(grads[2 * l], names.key);
+      g.output(grads[2 * l + 1], names.value);
+    });
+    if (soft) g.output(grads[2 * past.length], 'grad');
+  } else {
+    if (!soft) throw new Error('a gradient needs a soft prompt');
+    g.output(appendGradients(g, scalar, [soft])[0], 'grad');
+  }
+}
+
+/** Which weights the graph reads quantized (models/quantize.ts), and how. */
+export interface QuantizedGraphWeights {
+  names: ReadonlySet<string>;
+  spec: NBitsSpec;
+}
+
+export function buildHeadGraph(arch: ModelArch, d: HeadDims, float: FloatType, quantized?: QuantizedGraphWeights): Graph {
   const g = new Graph(float);
   const V = arch.dims.vocabSize;
-  const { hidden, head, soft } = buildTrunk(g, arch, d);
+  const { hidden, head, soft, past, presents } = buildTrunk(g, arch, d, quantized);
   // A shared prefix's keys and values only (outputs registered by the trunk's `present`).
   if (d.kind === 'prefix') return g;
+  if (d.kind === 'prefixVjp') {
+    // Σ present ⊙ upstream: its gradient is the vector–Jacobian product of the prefix run.
+    const terms = presents.flatMap((p, l) => {
+      const names = kvNames('upstream', l);
+      return [g.mul(p.key, g.input(names.key, p.key.shape)), g.mul(p.value, g.input(names.value, p.value.shape))].map((t) => g.reduceSum(t, t.shape.map((_, i) => i), false));
+    });
+    outputGradients(g, terms.reduce((a, b) => g.add(a, b)), d, soft, past);
+    return g;
+  }
   /** hidden rows · head columnsᵀ, soft-capped where the family caps its logits. */
   const logitsOf = (rows: Value, columns: Value) => {
     const logits = g.gemm(rows, columns, undefined, { transB: 1 });
@@ -141,9 +186,6 @@ export function buildHeadGraph(arch: ModelArch, d: HeadDims, float: FloatType): 
   }
   g.output(perExample, 'perExample');
   const loss = g.output(g.reduceMean(perExample, [0], false), 'loss');
-  if (d.withGrad) {
-    if (!soft) throw new Error('a gradient needs a soft prompt');
-    g.output(appendGradients(g, loss, [soft])[0], 'grad');
-  }
+  if (d.withGrad) outputGradients(g, loss, d, soft, past);
   return g;
 }

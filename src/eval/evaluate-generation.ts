@@ -2,7 +2,7 @@
  * The generation evaluation loop: greedy decoding for each example, scored against the gold answer with
  * SQuAD-style exact match, containment and token F1, and ROUGE-L (src/prompts/generation-metrics.ts).
  */
-import type { ModelEngine, ScoredExample, SoftPrompt } from '../engine/api';
+import type { ModelEngine, PromptParams, ScoredExample } from '../engine/api';
 import { scoreGeneration } from '../prompts/generation-metrics';
 import { writeFileAtomic } from '../common/atomic-write';
 
@@ -14,7 +14,7 @@ export interface GenerationItem {
 }
 
 export interface GenerationOptions {
-  soft?: SoftPrompt;
+  soft?: PromptParams;
   maxNewTokens: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;

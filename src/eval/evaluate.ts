@@ -3,7 +3,7 @@
  * predict the label with the largest summed continuation log-prob (first on ties, never NaN), and compute
  * the metrics.
  */
-import type { ModelEngine, ScoredExample, SoftPrompt } from '../engine/api';
+import type { ModelEngine, PromptParams, ScoredExample } from '../engine/api';
 import { UserError } from '../engine/errors';
 import { predictIndex } from '../prompts/predict';
 import { classificationMetrics, softmax, type ClassificationMetrics } from './metrics';
@@ -19,7 +19,7 @@ export interface EvalItem {
 }
 
 export interface EvalOptions {
-  soft?: SoftPrompt;
+  soft?: PromptParams;
   /** Examples per engine call; default 16. The engine batches internally too, so this only sets progress granularity. */
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;

@@ -22,6 +22,9 @@ import { encodeSafetensors } from '../engine/models/safetensors';
 import { PROMPT_TENSOR_NAME } from '../tuning/adapter';
 import { batchStream } from '../tuning/batching';
 import { devLossKind, runLength } from '../tuning/trainer';
+import { initialSoftPrompt } from '../tuning/train-run';
+import type { TrainOptions } from '../tuning/train-options';
+import type { TrainingRecord } from '../tuning/training-record';
 import type { JobContext } from '../worker/jobs/context';
 import type { LoadedExample } from '../worker/jobs/examples';
 import { baseRecord, prepareTraining, type PreparedTraining } from '../worker/jobs/train';
@@ -91,7 +94,14 @@ export interface ExportedJob {
   seed: number;
   files: { train: string; eval: string | null; batches: string; initPrompt: string };
   /** The start of ptune_training.json; train.py adds the curve, evaluations and result. */
-  record: Record<string, unknown>;
+  record: TrainingRecord;
+}
+
+/** The exported train.py trains a soft prompt with PEFT's prompt tuning; other methods are refused before anything loads. */
+export function checkExportMethod(options: Pick<TrainOptions, 'method'>): void {
+  if (options.method !== 'prompt-tuning') {
+    throw new UserError(`ptune export-peft exports prompt tuning only; --method ${options.method} is not exported (train it with ptune train --method ${options.method})`);
+  }
 }
 
 /** Refuses an --out that holds anything but an earlier export (unless overwrite); writes nothing. */
@@ -119,7 +129,10 @@ function isExportFolder(dir: string): boolean {
 export async function runExportPeftJob(params: ExportPeftParams, ctx: JobContext<'exportPeft'>): Promise<ExportPeftResult> {
   if (typeof params.out !== 'string' || params.out === '') throw new UserError('--out is required');
   const out = path.resolve(params.out);
-  const prepared = await prepareTraining(params, ctx, () => checkExportFolder(out, params.overwrite ?? false));
+  const prepared = await prepareTraining(params, ctx, (options) => {
+    checkExportMethod(options);
+    checkExportFolder(out, params.overwrite ?? false);
+  });
   ctx.progress({ type: 'status', message: `writing ${out}` });
   const files = writePeftExport(out, params, prepared);
   return {
@@ -150,14 +163,16 @@ export function writePeftExport(out: string, params: Omit<ExportPeftParams, 'out
   const steps = Array.from({ length: totalSteps }, () => nextBatch().batch);
   const devKind = devLossKind(dev);
   const info = p.engine.info;
+  const method = p.setup.method;
+  const soft = initialSoftPrompt(method);
   const job: ExportedJob = {
     format: EXPORT_FORMAT,
     formatVersion: EXPORT_FORMAT_VERSION,
     model: { dir: info.dir, nameOrPath: info.nameOrPath, modelType: info.modelType, hiddenSize: info.hiddenSize, numLayers: info.numLayers, numHeads: info.numHeads, vocabSize: info.vocabSize },
     loss: p.loss,
     devKind: devKind ?? null,
-    numVirtualTokens: p.init.soft.numVirtual,
-    init: { peft: p.init.origin.init, text: p.init.origin.initText ?? null, description: p.init.description },
+    numVirtualTokens: soft.numVirtual,
+    init: { peft: method.origin.init, text: method.origin.initText ?? null, description: method.description },
     optimizer: { name: config.optimizer.name, weightDecay: config.optimizer.weightDecay ?? 0 },
     lr: config.lr,
     schedule: config.schedule,
@@ -170,7 +185,7 @@ export function writePeftExport(out: string, params: Omit<ExportPeftParams, 'out
     keepBest: config.keepBest ?? 'loss',
     seed: config.seed,
     files: { train: EXPORT_FILES.train, eval: devItems.length > 0 ? EXPORT_FILES.eval : null, batches: EXPORT_FILES.batches, initPrompt: EXPORT_FILES.initPrompt },
-    record: { ...baseRecord(params, p, new Date().toISOString()), tool: 'ptune export-peft (train.py)', training: { ...config, totalSteps } },
+    record: { ...baseRecord(params, p, new Date().toISOString(), 'ptune export-peft (train.py)'), training: { ...config, totalSteps } },
   };
   const written: string[] = [];
   replaceFolderAtomic(out, (temp) => {
@@ -181,7 +196,6 @@ export function writePeftExport(out: string, params: Omit<ExportPeftParams, 'out
     };
     write(EXPORT_FILES.script, fs.readFileSync(path.join(__dirname, 'python', 'train.py')));
     write(EXPORT_FILES.job, JSON.stringify(job, null, 2) + '\n');
-    const soft = p.init.soft;
     write(EXPORT_FILES.initPrompt, encodeSafetensors({ [PROMPT_TENSOR_NAME]: { shape: [soft.numVirtual, soft.hiddenSize], data: soft.data } }, { format: 'pt' }));
     write(EXPORT_FILES.train, jsonl(items));
     if (devItems.length > 0) write(EXPORT_FILES.eval, jsonl(devItems));

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
 import { benchmark, openReport } from './flows/benchmark';
+import { downloadCudaProvider } from './flows/cudaProvider';
 import { exportForCluster } from './flows/export';
 import { selectModel } from './flows/model';
 import { copyHardPrompt, saveAsPrompt, showProjection } from './flows/projection';
@@ -26,6 +27,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'promptTuning.openReport': (uri) => openReport(ctx, asUri(uri)),
     'promptTuning.openStudio': () => ctx.studio.show('prompt'),
     'promptTuning.cancelJob': (options) => cancelJob(ctx, isConfirmOption(options)),
+    'promptTuning.downloadCudaProvider': () => downloadCudaProvider(ctx),
     'promptTuning.openSamples': () => openSamples(ctx),
     'promptTuning.newPromptFile': () => newPromptFile(),
     'promptTuning.openWalkthrough': () => openWalkthrough(ctx),

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import type { SamplingRequest } from '../generation/config';
+import { DEFAULT_WEIGHT_FORMAT, WEIGHT_FORMATS, type WeightFormat } from '../engine/models/quantize';
 import { DEFAULT_DEVICE, DEVICES, type Device } from '../engine/runtime/device';
 import { findCachedModel } from '../hub/cache';
 import { classifyModel, type HubModelId } from '../hub/model-id';
@@ -80,17 +81,26 @@ export class Config {
     return value === '' ? path.join(this.globalStorage.fsPath, 'cache') : resolveAgainstWorkspace(expandHome(value));
   }
 
-  /** onnxruntime threads for the worker; 0 means all cores. */
-  get threads(): number {
+  /**
+   * onnxruntime threads for the worker; 0 (undefined here) leaves the choice to onnxruntime, which uses one
+   * thread per physical core, pinned: hyperthreads of the same core only contend for its vector units.
+   */
+  get threads(): number | undefined {
     const value = this.raw.get<number>('threads', 0);
     // More threads than cores only slows onnxruntime down (issue 12, item 6).
-    return Number.isInteger(value) && value > 0 ? Math.min(value, os.availableParallelism()) : os.availableParallelism();
+    return Number.isInteger(value) && value > 0 ? Math.min(value, os.availableParallelism()) : undefined;
   }
 
   /** Where the worker runs models (`promptTuning.device`); an unknown value is the default. */
   get device(): Device {
     const value = this.raw.get<string>('device', DEFAULT_DEVICE);
     return (DEVICES as readonly string[]).includes(value) ? (value as Device) : DEFAULT_DEVICE;
+  }
+
+  /** How the worker holds models' frozen linear weights (`promptTuning.weights`); an unknown value is the default. */
+  get weights(): WeightFormat {
+    const value = this.raw.get<string>('weights', DEFAULT_WEIGHT_FORMAT);
+    return (WEIGHT_FORMATS as readonly string[]).includes(value) ? (value as WeightFormat) : DEFAULT_WEIGHT_FORMAT;
   }
 
   get training(): TrainingDefaults {
@@ -129,7 +139,7 @@ export class Config {
 
   /** Fires when any setting that the worker depends on changes. */
   static affectsWorker(event: vscode.ConfigurationChangeEvent): boolean {
-    return ['model', 'cacheDirectory', 'threads', 'device'].some((key) => event.affectsConfiguration(`${SECTION}.${key}`));
+    return ['model', 'cacheDirectory', 'threads', 'device', 'weights'].some((key) => event.affectsConfiguration(`${SECTION}.${key}`));
   }
 }
 

@@ -29,7 +29,7 @@ export class Ctx implements vscode.Disposable {
   constructor(readonly extension: vscode.ExtensionContext) {
     this.config = new Config(extension.globalStorageUri);
     this.state = new PersistentState(extension.workspaceState);
-    this.jobs = new Jobs(() => ({ threads: this.config.threads, device: this.config.device }), this.store, this.output);
+    this.jobs = new Jobs(() => ({ threads: this.config.threads, device: this.config.device, weights: this.config.weights }), this.store, this.output);
     this.documents = new PromptDocuments(this.state);
     this.diagnostics = new PromptDiagnostics(this.documents);
     this.preview = new PromptPreviewController(this.diagnostics, this.jobs, this.config, this.store, this.scratchDir);

@@ -5,6 +5,7 @@ import { handleWebviewMessage, registerCommands } from './commands';
 import { Config } from './config';
 import { Ctx } from './ctx';
 import { restoreLastReport } from './flows/benchmark';
+import { offerCudaProvider } from './flows/cudaProvider';
 import { registerCodeLens } from './language/codeLens';
 import { registerCompletion } from './language/completion';
 import { registerHover } from './language/hover';
@@ -49,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): void {
   };
   updateModelItemVisibility();
 
+  const cudaOffer = { offered: false };
   context.subscriptions.push(
     ctx,
     ctx.studio,
@@ -74,9 +76,11 @@ export function activate(context: vscode.ExtensionContext): void {
         ctx.preview.refresh();
       }
       // The worker's threads and device are fixed when it starts: start a fresh one for the next job, unless one is running.
-      if ((event.affectsConfiguration('promptTuning.threads') || event.affectsConfiguration('promptTuning.device')) && ctx.jobs.list.length === 0) void ctx.jobs.restartWorker();
+      if (['threads', 'device', 'weights'].some((key) => event.affectsConfiguration(`promptTuning.${key}`)) && ctx.jobs.list.length === 0) void ctx.jobs.restartWorker();
+      if (event.affectsConfiguration('promptTuning.device')) void offerCudaProvider(ctx, cudaOffer);
     }),
   );
+  void offerCudaProvider(ctx, cudaOffer);
 }
 
 const DOTPROMPT_HINT_KEY = 'promptTuning.dotpromptHintShown';

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import { JobCancelledError, WorkerClient } from '../worker/client';
 import type { Device } from '../engine/runtime/device';
+import type { WeightFormat } from '../engine/models/quantize';
 import type { JobKind, JobParams, JobProgress, JobResult } from '../worker/protocol';
 import type { UiStore } from './views/uiStore';
 import type { JobSummary } from './views/protocol';
@@ -44,7 +45,7 @@ export class Jobs implements vscode.Disposable {
 
   constructor(
     /** The worker's settings, read when a worker starts. */
-    private readonly workerSettings: () => { threads: number; device: Device },
+    private readonly workerSettings: () => { threads: number | undefined; device: Device; weights: WeightFormat },
     private readonly store: UiStore,
     private readonly output: vscode.LogOutputChannel,
   ) {

@@ -2,7 +2,7 @@
  * The decode loop: next-token logits from a `NextTokenLogits` source, token selection (./sampling.ts),
  * EOS ids, max_new_tokens, stop strings, streaming of stop-safe text, and cancellation.
  */
-import type { ModelEngine, SoftPrompt, TextTokenizer, TokenDecoder } from '../engine/api';
+import type { ModelEngine, PromptParams, TextTokenizer, TokenDecoder } from '../engine/api';
 import { UserError } from '../engine/errors';
 import { TokenSampler, type SamplingSettings } from './sampling';
 import { scanStops } from './stop';
@@ -19,7 +19,7 @@ export interface NextTokenLogits {
  * prefix or marker position), every later call must extend each sequence by exactly one token and runs only
  * that token against the cache.
  */
-export function cachedLogits(engine: ModelEngine, opts: { soft?: SoftPrompt; softPromptAt?: number; maxNewTokens: number }): NextTokenLogits {
+export function cachedLogits(engine: ModelEngine, opts: { soft?: PromptParams; softPromptAt?: number; maxNewTokens: number }): NextTokenLogits {
   const maxTokens = engine.info.maxPositions - (opts.soft?.numVirtual ?? 0);
   let decoder: TokenDecoder | undefined;
   let lengths: number[] = [];

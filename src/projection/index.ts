@@ -36,7 +36,7 @@ export interface ProjectOptions {
   seed?: number;
   /** false: skip the 2-D map (the benchmark only needs the projected ids). */
   map?: boolean;
-  /** onnxruntime threads; default all cores. */
+  /** onnxruntime threads; default one per physical core. */
   threads?: number;
 }
 

@@ -8,7 +8,7 @@
  */
 import type { ModelEngine, SoftPrompt } from '../engine/api';
 import { UserError } from '../engine/errors';
-import { loadAdapter, type AdapterOrigin } from './adapter';
+import { expectAdapterFor, loadAdapter, type AdapterOrigin } from './adapter';
 import { createRng, randomInt, type Rng } from '../data/random';
 
 export type InitSpec = { kind: 'random' } | { kind: 'vocab' } | { kind: 'text'; text?: string } | { kind: 'adapter'; dir: string };
@@ -65,13 +65,14 @@ export function checkVirtualTokens(numVirtual: number, info: Pick<ModelEngine['i
 export function initSoftPrompt(spec: InitSpec, ctx: InitContext): InitResult {
   const hiddenSize = ctx.engine.info.hiddenSize;
   if (spec.kind === 'adapter') {
-    const loaded = loadAdapter(spec.dir, { hiddenSize, modelName: ctx.engine.info.nameOrPath });
+    // A P-tuning adapter continues as the soft prompt its encoder produced (PEFT saves that output).
+    const loaded = loadAdapter(spec.dir, { ...expectAdapterFor(ctx.engine.info, 'input', 'training continues an input-layer soft prompt'), accept: 'input' });
     if (ctx.numVirtual !== undefined && ctx.numVirtual !== loaded.soft.numVirtual) {
       throw new UserError(`--virtual-tokens ${ctx.numVirtual} does not match the ${loaded.soft.numVirtual} virtual tokens of --init adapter:${spec.dir}; leave --virtual-tokens out to continue with ${loaded.soft.numVirtual}`);
     }
     checkVirtualTokens(loaded.soft.numVirtual, ctx.engine.info, `--init adapter:${spec.dir}`);
-    const init = loaded.config.prompt_tuning_init;
-    const initText = loaded.config.prompt_tuning_init_text ?? undefined;
+    const init = loaded.config.peft_type === 'PROMPT_TUNING' ? loaded.config.prompt_tuning_init : 'RANDOM';
+    const initText = loaded.config.peft_type === 'PROMPT_TUNING' ? (loaded.config.prompt_tuning_init_text ?? undefined) : undefined;
     return { soft: loaded.soft, origin: { init, initText }, description: `adapter: ${spec.dir}`, warnings: loaded.warnings };
   }
   const numVirtual = ctx.numVirtual ?? DEFAULT_VIRTUAL_TOKENS;
@@ -85,7 +86,7 @@ export function initSoftPrompt(spec: InitSpec, ctx: InitContext): InitResult {
       return { soft: { numVirtual, hiddenSize, data }, origin: { init: 'RANDOM' }, description: 'random: uniform in [-0.5, 0.5]', warnings: [] };
     case 'vocab': {
       const pool = Math.min(VOCAB_INIT_POOL, ctx.engine.info.vocabSize);
-      const ids = sampleIds(rng, pool, numVirtual);
+      const ids = sampleVocabIds(rng, pool, numVirtual);
       ids.forEach((id, row) => copyRow(ctx.engine.embeddings, id, data, row, hiddenSize));
       return { soft: { numVirtual, hiddenSize, data }, origin: { init: 'SAMPLE_VOCAB' }, description: `vocab: ${numVirtual} rows of the ${pool} lowest token ids`, warnings: [] };
     }
@@ -104,7 +105,7 @@ export function initSoftPrompt(spec: InitSpec, ctx: InitContext): InitResult {
 }
 
 /** `count` distinct ids from [0, pool) (with repeats only when count > pool), in sampling order. */
-function sampleIds(rng: Rng, pool: number, count: number): number[] {
+export function sampleVocabIds(rng: Rng, pool: number, count: number): number[] {
   const ids: number[] = [];
   while (ids.length < count) {
     const all = Array.from({ length: pool }, (_, i) => i);

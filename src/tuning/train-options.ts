@@ -5,11 +5,12 @@
 import type { LossKind } from '../engine/api';
 import { UserError } from '../engine/errors';
 import type { PromptFile } from '../prompts';
-import type { TrainParams, TuningParams } from '../worker/protocol';
+import type { TrainParams, TuningParams } from './train-params';
 import { checkOutputPlace, type Note } from '../common/output-guard';
 import { checkOutputFolder } from './adapter';
 import { parseInitSpec, type InitSpec } from './init';
-import { DEFAULT_LEARNING_RATES, parseOptimizerName, type OptimizerName } from './optimizers';
+import { parseMethodName, tuningMethod, type MethodName } from './methods/index';
+import { parseOptimizerName, type OptimizerName } from './optimizers';
 import { parseScheduleName } from './schedule';
 import { KEEP_BEST_CHOICES, type KeepBestBy, type TrainerConfig } from './trainer';
 
@@ -18,6 +19,11 @@ export const DEFAULT_BATCH_SIZE = 8;
 
 /** Checked options: the trainer's settings as TrainerConfig names them, plus what is settled before training starts. */
 export interface TrainOptions extends Pick<TrainerConfig, 'lr' | 'schedule' | 'epochs' | 'steps' | 'batchSize' | 'clip' | 'seed' | 'shuffle' | 'stratify' | 'evalEvery' | 'patience' | 'keepBest'> {
+  method: MethodName;
+  /** P-tuning only; undefined: the method's default. */
+  encoderHiddenSize?: number;
+  /** P-tuning only; undefined: the method's default (residual). */
+  encoderResidual?: boolean;
   /** Undefined: text init from the prompt's instruction, or vocab when it has none. */
   init?: InitSpec;
   virtualTokens?: number;
@@ -33,7 +39,17 @@ export interface TrainOptions extends Pick<TrainerConfig, 'lr' | 'schedule' | 'e
 }
 
 export function resolveTrainOptions(p: Omit<TuningParams, 'eval'>): TrainOptions {
+  const method = parseMethodName(p.method);
+  const defaults = tuningMethod(method).defaults;
   const optimizer = parseOptimizerName(p.optimizer ?? 'adamw');
+  if (method !== 'p-tuning') {
+    if (p.encoderHiddenSize !== undefined) throw new UserError(`--encoder-hidden-size applies to --method p-tuning only, not ${method}`);
+    if (p.encoderResidual === false) throw new UserError(`--no-encoder-residual applies to --method p-tuning only, not ${method}`);
+  }
+  const init = p.init === undefined && p.initText === undefined ? undefined : parseInitSpec(p.init ?? 'text', p.initText);
+  if (init && !tuningMethod(method).inits.includes(init.kind)) {
+    throw new UserError(`--init ${init.kind === 'adapter' ? 'adapter:' : init.kind} is not available for ${method}: use ${tuningMethod(method).inits.map((k) => (k === 'adapter' ? 'adapter:DIR' : k)).join(', ')}`);
+  }
   if (p.loss !== undefined && p.loss !== 'lm' && p.loss !== 'verbalizer') throw new UserError(`unknown --loss "${String(p.loss)}": use lm or verbalizer`);
   if (p.epochs !== undefined && p.steps !== undefined) throw new UserError('give --epochs or --steps, not both');
   if (p.weightDecay !== undefined && optimizer !== 'adamw') {
@@ -43,11 +59,14 @@ export function resolveTrainOptions(p: Omit<TuningParams, 'eval'>): TrainOptions
   const steps = integer('--steps', p.steps, 1);
   const epochs = steps === undefined ? integer('--epochs', p.epochs, 1) ?? DEFAULT_EPOCHS : undefined;
   return {
-    init: p.init === undefined && p.initText === undefined ? undefined : parseInitSpec(p.init ?? 'text', p.initText),
+    method,
+    encoderHiddenSize: integer('--encoder-hidden-size', p.encoderHiddenSize, 1),
+    encoderResidual: p.encoderResidual,
+    init,
     virtualTokens: integer('--virtual-tokens', p.virtualTokens, 1),
     loss: p.loss,
     optimizer,
-    lr: positive('--lr', p.lr) ?? DEFAULT_LEARNING_RATES[optimizer],
+    lr: positive('--lr', p.lr) ?? defaults.lr[optimizer],
     weightDecay: nonNegative('--weight-decay', p.weightDecay) ?? 0,
     schedule: parseScheduleName(p.schedule ?? 'constant'),
     warmup,

@@ -1,7 +1,8 @@
 /**
- * The prompt-tuning loop: batches → engine.lossAndGrad → (clip) → optimiser step, with warmup/decay,
- * dev-set evaluation every N steps, keep-best checkpoints, early stopping, NaN/Inf detection and
- * cooperative cancellation. Only the soft prompt changes; the model is frozen inside the engine.
+ * The training loop of every tuning method: batches → engine.lossAndGrad on the method's materialized prompt
+ * → the method's backward → (clip) → one optimiser step per parameter tensor, with warmup/decay, dev-set
+ * evaluation every N steps, keep-best checkpoints, early stopping, NaN/Inf detection and cooperative
+ * cancellation. Only the method's parameters change; the model is frozen inside the engine.
  *
  * Checkpoints are handed to `onCheckpoint` (which writes the adapter atomically), so the folder on disk
  * always holds the last good prompt: the best on the dev set, or without a dev set the latest one. The
@@ -9,9 +10,11 @@
  * later: a run cancelled, diverged or killed before its first real checkpoint writes nothing, so whatever
  * was at the output (a previously trained adapter, say) stays as it was.
  */
-import type { LossKind, ModelEngine, ScoredExample, SoftPrompt } from '../engine/api';
+import type { LossKind, ModelEngine, PromptParams, ScoredExample, SoftPrompt } from '../engine/api';
 import { batchStream, isClassification } from './batching';
-import { createOptimizer, type OptimizerConfig } from './optimizers';
+import { softPromptTrainable } from './methods/prompt-tuning';
+import type { ParamTensor, Trainable } from './methods/types';
+import { createOptimizer, type Optimizer, type OptimizerConfig } from './optimizers';
 import { learningRateAt, type ScheduleName } from './schedule';
 
 export interface TrainerConfig {
@@ -73,7 +76,10 @@ export type TrainProgress =
 export type CheckpointReason = 'initial' | 'best' | 'latest' | 'last-good';
 
 export interface Checkpoint {
-  soft: SoftPrompt;
+  /** The method's parameters (a private copy). */
+  params: Float32Array;
+  /** What the engine takes for them (the adapter's tensor). */
+  prompt: PromptParams;
   step: number;
   reason: CheckpointReason;
   /** The dev evaluation that made it the best, when there is a dev set. */
@@ -83,12 +89,13 @@ export interface Checkpoint {
 export type StopReason = 'completed' | 'early-stopped' | 'cancelled' | 'diverged';
 
 export interface TrainOutcome {
-  /** The prompt the run ends with: the last checkpoint handed to onCheckpoint. */
-  soft: SoftPrompt;
+  /** The prompt the run ends with: the last checkpoint handed to onCheckpoint (else the start). */
+  prompt: PromptParams;
+  params: Float32Array;
   savedStep: number;
   /** Training objective on the first batch before any update. */
   initialLoss: number;
-  /** Training objective of `soft` on that same first batch (undefined when cancelled). */
+  /** Training objective of `prompt` on that same first batch (undefined when cancelled). */
   finalLoss?: number;
   bestEval?: EvalPoint;
   steps: number;
@@ -103,14 +110,14 @@ export interface TrainOutcome {
 }
 
 export interface TrainerInput {
-  engine: ModelEngine;
-  init: SoftPrompt;
+  engine: Pick<ModelEngine, 'loss' | 'lossAndGrad'>;
+  trainable: Trainable;
   train: readonly ScoredExample[];
   dev?: readonly ScoredExample[];
   config: TrainerConfig;
   signal?: AbortSignal;
   onProgress?: (progress: TrainProgress) => void;
-  /** Persists a checkpoint (atomically); the soft prompt passed is a private copy. */
+  /** Persists a checkpoint (atomically); the parameters and prompt passed are private copies. */
   onCheckpoint?: (checkpoint: Checkpoint) => void | Promise<void>;
 }
 
@@ -136,15 +143,36 @@ export function devLossKind(dev: readonly ScoredExample[] | undefined): LossKind
   return dev && dev.length > 0 ? (isClassification(dev) ? 'verbalizer' : 'lm') : undefined;
 }
 
-export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome> {
-  const { engine, config, signal, train, dev } = input;
-  if (train.length === 0) throw new Error('trainSoftPrompt: no training examples');
+export type SoftCheckpoint = Checkpoint & { soft: SoftPrompt };
+
+/** Prompt tuning of one soft prompt: trainPrompt with the soft prompt itself as the parameters. */
+export async function trainSoftPrompt(input: Omit<TrainerInput, 'trainable' | 'onCheckpoint'> & { init: SoftPrompt; onCheckpoint?: (c: SoftCheckpoint) => void | Promise<void> }): Promise<TrainOutcome & { soft: SoftPrompt }> {
+  const { init, onCheckpoint, ...rest } = input;
+  const outcome = await trainPrompt({ ...rest, trainable: softPromptTrainable(init), onCheckpoint: onCheckpoint && ((c) => onCheckpoint({ ...c, soft: c.prompt as SoftPrompt })) });
+  return { ...outcome, soft: outcome.prompt as SoftPrompt };
+}
+
+/** One optimiser per parameter tensor, stepping on its slice of the flat vector. */
+function tensorOptimizers(config: OptimizerConfig, tensors: readonly ParamTensor[]): (params: Float32Array, grad: Float32Array, lr: number) => void {
+  const parts: { tensor: ParamTensor; optimizer: Optimizer }[] = tensors.map((tensor) => ({ tensor, optimizer: createOptimizer(config, tensor.rows, tensor.cols) }));
+  return (params, grad, lr) => {
+    for (const { tensor, optimizer } of parts) {
+      const end = tensor.offset + tensor.rows * tensor.cols;
+      optimizer.step(params.subarray(tensor.offset, end), grad.subarray(tensor.offset, end), lr);
+    }
+  };
+}
+
+export async function trainPrompt(input: TrainerInput): Promise<TrainOutcome> {
+  const { config, signal, train, dev, trainable } = input;
+  const engine = input.engine;
+  if (train.length === 0) throw new Error('trainPrompt: no training examples');
   const started = performance.now();
-  const { numVirtual, hiddenSize } = input.init;
-  const params = Float32Array.from(input.init.data);
-  const asSoft = (data: Float32Array): SoftPrompt => ({ numVirtual, hiddenSize, data });
+  const params = Float32Array.from(trainable.initial);
+  const size = trainable.tensors.reduce((n, t) => n + t.rows * t.cols, 0);
+  if (size !== params.length) throw new Error(`trainPrompt: the tensors cover ${size} values, the parameters are ${params.length}`);
   const { totalSteps, evalEvery } = runLength(config, train.length);
-  const optimizer = createOptimizer(config.optimizer, numVirtual, hiddenSize);
+  const optimizerStep = tensorOptimizers(config.optimizer, trainable.tensors);
   const schedule = { name: config.schedule, lr: config.lr, warmupSteps: config.warmupSteps, totalSteps };
   const devKind = devLossKind(dev);
 
@@ -183,7 +211,8 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
     input.onProgress?.({ type: 'checkpoint', step: c.step, reason: c.reason });
   };
   const checkpoint = async (data: Float32Array, atStep: number, reason: CheckpointReason, point?: EvalPoint) => {
-    saved = { soft: asSoft(Float32Array.from(data)), step: atStep, reason, eval: point };
+    const kept = Float32Array.from(data);
+    saved = { params: kept, prompt: copyPrompt(trainable.materialize(kept)), step: atStep, reason, eval: point };
     if (atStep === 0) heldBack = true;
     else await handOver(saved);
   };
@@ -195,7 +224,7 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
       return true;
     }
     const evalStarted = performance.now();
-    const point = await evaluateDev(engine, dev, asSoft(params), devKind, atStep, signal);
+    const point = await evaluateDev(engine, dev, trainable.materialize(params), devKind, atStep, signal);
     evalSeconds += (performance.now() - evalStarted) / 1000;
     evalsTimed++;
     if (!point) return false;
@@ -231,8 +260,9 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
     const batch = next.batch.map((i) => train[i]);
     if (step === 0) firstBatch = batch;
     const lr = learningRateAt(schedule, step + 1);
-    const result = await engine.lossAndGrad(batch, asSoft(params), config.loss);
-    const problem = !Number.isFinite(result.loss) ? `the loss became ${result.loss}` : !allFinite(result.grad) ? 'the gradient has NaN or infinite values' : undefined;
+    const result = await engine.lossAndGrad(batch, trainable.materialize(params), config.loss);
+    const grad = allFinite(result.grad) ? trainable.backward(params, result.grad) : result.grad;
+    const problem = !Number.isFinite(result.loss) ? `the loss became ${result.loss}` : !allFinite(grad) ? 'the gradient has NaN or infinite values' : undefined;
     if (problem) {
       stopReason = 'diverged';
       stopMessage = divergenceMessage(step + 1, problem, config.lr);
@@ -241,13 +271,12 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
     if (step === 0) initialLoss = result.loss;
     lastGood = Float32Array.from(params);
     lastGoodStep = step;
-    const grad = result.grad;
     const gradNorm = Math.sqrt(grad.reduce((s, g) => s + g * g, 0));
     const scaled = config.clip !== undefined && gradNorm > config.clip ? scaleCopy(grad, config.clip / gradNorm) : grad;
-    optimizer.step(params, scaled, lr);
+    optimizerStep(params, scaled, lr);
     if (!allFinite(params)) {
       stopReason = 'diverged';
-      stopMessage = divergenceMessage(step + 1, 'the update overflowed (the soft prompt has NaN or infinite values)', config.lr);
+      stopMessage = divergenceMessage(step + 1, 'the update overflowed (the parameters have NaN or infinite values)', config.lr);
       break;
     }
     step++;
@@ -288,14 +317,16 @@ export async function trainSoftPrompt(input: TrainerInput): Promise<TrainOutcome
     stopMessage = saved ? `cancelled at step ${step}; the checkpoint of step ${saved.step} is kept` : `cancelled at step ${step} before the first checkpoint; nothing was saved`;
   }
   if (stopReason === 'diverged') stopMessage += saved ? `; kept the checkpoint of step ${saved.step}` : '; nothing was saved';
-  const soft = saved?.soft ?? asSoft(Float32Array.from(input.init.data));
+  const kept = saved?.params ?? Float32Array.from(trainable.initial);
+  const prompt = saved?.prompt ?? copyPrompt(trainable.materialize(kept));
   let finalLoss: number | undefined;
   if (stopReason !== 'cancelled' && firstBatch.length > 0) {
-    finalLoss = (await engine.loss(firstBatch, soft, config.loss)).loss;
+    finalLoss = (await engine.loss(firstBatch, prompt, config.loss)).loss;
   }
   const seconds = (performance.now() - started) / 1000;
   return {
-    soft,
+    prompt,
+    params: kept,
     savedStep: saved?.step ?? 0,
     initialLoss,
     finalLoss,
@@ -317,13 +348,13 @@ function isBetter(a: EvalPoint, b: EvalPoint, by: KeepBestBy): boolean {
 }
 
 /** Dev loss (and verbalizer accuracy); undefined when cancelled. */
-export async function evaluateDev(engine: ModelEngine, dev: readonly ScoredExample[], soft: SoftPrompt, kind: LossKind, step: number, signal?: AbortSignal): Promise<EvalPoint | undefined> {
+export async function evaluateDev(engine: Pick<ModelEngine, 'loss'>, dev: readonly ScoredExample[], prompt: PromptParams, kind: LossKind, step: number, signal?: AbortSignal): Promise<EvalPoint | undefined> {
   let lossSum = 0;
   let correct = 0;
   for (let start = 0; start < dev.length; start += EVAL_CHUNK) {
     if (signal?.aborted) return undefined;
     const chunk = dev.slice(start, start + EVAL_CHUNK);
-    const result = await engine.loss(chunk, soft, kind);
+    const result = await engine.loss(chunk, prompt, kind);
     result.perExample.forEach((l) => (lossSum += l));
     chunk.forEach((example, i) => {
       if (argmax(result.scores[i]) === example.gold) correct++;
@@ -336,6 +367,11 @@ function argmax(values: readonly number[]): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
+}
+
+/** A prompt whose data no later update can change (materialize may share the parameters' buffer). */
+function copyPrompt(prompt: PromptParams): PromptParams {
+  return { ...prompt, data: Float32Array.from(prompt.data) };
 }
 
 function allFinite(values: Float32Array): boolean {

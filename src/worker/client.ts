@@ -21,11 +21,12 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { UserError } from '../engine/errors';
+import type { WeightFormat } from '../engine/models/quantize';
 import type { Device } from '../engine/runtime/device';
 import type { FromWorker, JobKind, JobParams, JobProgress, JobResult, ToWorker, WorkerConfig } from './protocol';
 
 export interface WorkerClientOptions {
-  /** onnxruntime intra-op threads per model run; default: all cores. */
+  /** onnxruntime intra-op threads per model run; default: one per physical core (onnxruntime's choice). */
   threads?: number;
   /** The compiled worker entry; default: worker.js beside this file. */
   workerPath?: string;
@@ -33,6 +34,8 @@ export interface WorkerClientOptions {
   engineModule?: string;
   /** Where models run; default cpu. */
   device?: Device;
+  /** How the frozen linear weights are held; default f32. */
+  weights?: WeightFormat;
   /**
    * Receives the worker's stderr line by line (device reports: the parity check, node placement). Without it
    * the worker's stderr goes to this process's, which is what the CLI wants.
@@ -113,7 +116,7 @@ export class WorkerClient {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const config: WorkerConfig = { threads: this.options.threads, engineModule: this.options.engineModule, device: this.options.device };
+    const config: WorkerConfig = { threads: this.options.threads, engineModule: this.options.engineModule, device: this.options.device, weights: this.options.weights };
     const onLog = this.options.onLog;
     const worker = new Worker(this.options.workerPath ?? path.join(__dirname, 'worker.js'), { workerData: config, stderr: onLog !== undefined });
     if (onLog) {

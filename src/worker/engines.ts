@@ -4,6 +4,7 @@
  */
 import * as path from 'path';
 import type { ModelEngine } from '../engine/api';
+import type { WeightFormat } from '../engine/models/quantize';
 import { checkDeviceAvailable, type Device } from '../engine/runtime/device';
 import { checkParity, type ParityResult } from '../engine/runtime/parity';
 import { describePlacement, probeDevice, type NodePlacement } from '../engine/runtime/session';
@@ -14,6 +15,8 @@ export interface EngineLoadOptions {
   device?: Device;
   /** Node placement of each new session's first run (sessions on devices other than the CPU report it). */
   onPlacement?: (placement: NodePlacement) => void;
+  /** How the frozen linear weights are held (default f32). */
+  weights?: WeightFormat;
 }
 
 export type EngineLoader = (dir: string, opts: EngineLoadOptions) => Promise<ModelEngine>;
@@ -36,7 +39,7 @@ export interface DeviceSetting {
  * before the model serves its first job the parity check runs against a CPU copy. A device that fails it
  * is dropped with a warning and the CPU copy is used instead. Every device session's node placement is logged.
  */
-export async function loadOnDevice(load: EngineLoader, dir: string, threads: number | undefined, setting: DeviceSetting): Promise<{ engine: ModelEngine; parity: ParityResult }> {
+export async function loadOnDevice(load: EngineLoader, dir: string, threads: number | undefined, setting: DeviceSetting, weights?: WeightFormat): Promise<{ engine: ModelEngine; parity: ParityResult }> {
   const { device, log } = setting;
   await (setting.checkAvailable ?? defaultCheck)(device);
   const name = path.basename(dir);
@@ -45,8 +48,8 @@ export async function loadOnDevice(load: EngineLoader, dir: string, threads: num
     placements++;
     log(`${device}: ${name}: ${describePlacement(p)}`);
   };
-  const onDevice = await load(dir, { threads, device, onPlacement });
-  const onCpu = await load(dir, { threads, device: 'cpu' });
+  const onDevice = await load(dir, { threads, device, onPlacement, weights });
+  const onCpu = await load(dir, { threads, device: 'cpu', weights });
   let parity: ParityResult;
   try {
     parity = await checkParity(onDevice, onCpu, device);
@@ -80,6 +83,7 @@ export class EngineCache {
     private readonly load: EngineLoader,
     private readonly threads?: number,
     private readonly device?: DeviceSetting,
+    private readonly weights?: WeightFormat,
   ) {}
 
   get(dir: string): Promise<ModelEngine> {
@@ -92,7 +96,7 @@ export class EngineCache {
       return engine;
     }
     const device = this.device;
-    engine = device && device.device !== 'cpu' ? loadOnDevice(this.load, key, this.threads, device).then((r) => r.engine) : this.load(key, { threads: this.threads });
+    engine = device && device.device !== 'cpu' ? loadOnDevice(this.load, key, this.threads, device, this.weights).then((r) => r.engine) : this.load(key, { threads: this.threads, weights: this.weights });
     this.engines.set(key, engine);
     engine.catch(() => {
       if (this.engines.get(key) === engine) this.engines.delete(key);
@@ -126,7 +130,7 @@ export function engineLoader(engineModule?: string): EngineLoader {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Engine } = require('../engine/engine') as typeof import('../engine/engine');
     // Engine.load takes the session options (device, onPlacement) through to CompiledGraph.create.
-    const load: Parameters<typeof Engine.load>[1] & EngineLoadOptions = { threads: opts.threads, device: opts.device, onPlacement: opts.onPlacement };
+    const load: Parameters<typeof Engine.load>[1] & EngineLoadOptions = { threads: opts.threads, device: opts.device, onPlacement: opts.onPlacement, weights: opts.weights };
     return Engine.load(dir, load);
   };
 }

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { runBenchmark, type BenchmarkOptions } from '../../src/bench/run';
 import { readReport } from '../../src/bench/report/parse';
 import { saveAdapter } from '../../src/tuning/adapter';
+import { readTrainingRecord } from '../../src/tuning/training-record';
 import { FakeEngine } from '../helpers/fake-engine';
 
 const WORDS = { positive: ['great', 'superb', 'loved', 'fine', 'wonderful', 'moving'], negative: ['awful', 'boring', 'dull', 'mess', 'bad', 'tedious'] };
@@ -96,6 +97,19 @@ describe('bench/run', function () {
     assert.strictEqual(report.trainDataset!.n, 16);
     assert.deepStrictEqual(readReport(files.json), report);
     assert.ok(fs.readFileSync(files.markdown, 'utf8').includes('| plain &lt;b&gt; | hard |'));
+  });
+
+  it('--tune --method p-tuning: the tuned prompt counts the encoder\'s parameters; its adapter\'s record says the method and the writer', async () => {
+    const engine = new FakeEngine();
+    const { report } = await runBenchmark({ ...base, engine, seeds: 1, softAdapters: [], hardPrompts: [base.hardPrompts[0]], tuningOptions: { ...base.tuningOptions, method: 'p-tuning', encoderHiddenSize: 3 } });
+    const tuned = report.prompts.find((p) => p.id === 'soft:seed-0')!;
+    // inputs [2, 8] + Linear(8, 3) + Linear(3, 3) + Linear(3, 8), weights and biases.
+    assert.strictEqual(tuned.trainableParams, 16 + (24 + 3) + (9 + 3) + (24 + 8));
+    assert.strictEqual(tuned.promptLength, 2);
+    const record = readTrainingRecord(path.join(base.outDir, 'adapters', 'seed-0'))!;
+    assert.deepStrictEqual(record.method, { name: 'p-tuning', encoderHiddenSize: 3, encoderResidual: true });
+    assert.strictEqual(record.writtenBy, 'ptune bench --tune');
+    assert.strictEqual(record.curve.length, 3);
   });
 
   it('a second identical run makes zero engine calls and writes the same report', async () => {

@@ -320,6 +320,16 @@ describe('a safetensors file larger than 2 GiB', () => {
     assert.throws(() => assertCheckpointFits(ck, undefined, env), userError(new RegExp(`^${escape(dir)}: loading the weights as float32 needs 4\\.3 GiB of memory, but only 1\\.0 GiB is available \\(the limit ${MEMORY_LIMIT_ENV}=1024\\)$`)));
     assert.equal(assertCheckpointFits(ck, ['model.norm.weight'], env), 256); // the family reads only this one
   });
+
+  it('fits where float32 would not when its big tensor is held in 4 bits (the message names the format)', () => {
+    const ck = loadCheckpoint(dir);
+    const names = [...ck.tensors.keys()];
+    const big = names.find((n) => n !== 'model.norm.weight')!;
+    const int4 = { names: new Set([big]), bytesPerValue: 0.625, format: 'int4' };
+    // 1100 Mi values at 0.625 bytes each, plus the float32 norm.
+    assert.equal(assertCheckpointFits(ck, names, { [MEMORY_LIMIT_ENV]: '1024' }, int4), 0.625 * (1 << 20) * 1100 + 256);
+    assert.throws(() => assertCheckpointFits(ck, names, { [MEMORY_LIMIT_ENV]: '512' }, int4), userError(/loading the weights as float32 with the linear layers in int4 needs 688 MiB of memory, but only 512 MiB is available/));
+  });
 });
 
 describe('memory limits', () => {

@@ -1,15 +1,16 @@
 /**
  * KV-cache decoding: every step's logits equal a full recomputation of the same sequence (≤ 1e-4), on every
  * family (tiny random checkpoints and the shared models), in a padded batch of prompts of different lengths,
- * with no soft prompt, a prefix soft prompt and one at a marker; and greedy decoding is token-identical to
+ * with no soft prompt, a prefix soft prompt, one at a marker and a prefix-tuning prefix; and greedy decoding is token-identical to
  * Transformers.js `generate` on the shared models.
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SoftPrompt } from '../../src/engine/api';
+import type { PromptParams, SoftPrompt } from '../../src/engine/api';
 import { Engine } from '../../src/engine/engine';
+import { randomPrefix } from '../helpers/prefix';
 import { mulberry } from '../helpers/random';
 import { sharedPath } from '../helpers/shared';
 import { loadReferenceModel } from '../helpers/transformers-js';
@@ -31,7 +32,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 /** Steps a decoder with fixed tokens and compares each step with a fresh full forward of the same sequence. */
-async function checkAgainstRecompute(engine: Engine, prompts: number[][], soft: SoftPrompt | undefined, softPromptAt: number[] | undefined, steps: number): Promise<number> {
+async function checkAgainstRecompute(engine: Engine, prompts: number[][], soft: PromptParams | undefined, softPromptAt: number[] | undefined, steps: number): Promise<number> {
   const decoder = engine.decoder(prompts, { soft, softPromptAt, maxNewTokens: steps + 1 });
   let logits = await decoder.start();
   const sequences = prompts.map((p) => [...p]);
@@ -59,7 +60,7 @@ describe('KV-cache decoding equals full recomputation', function () {
   this.timeout(120_000);
   const families = ['gpt2', ...Object.keys(TINY_FAMILY_CONFIGS)];
   for (const family of families) {
-    it(`${family}: 8 steps, padded batch of 3, no soft prompt / prefix / marker (≤ 1e-4)`, async () => {
+    it(`${family}: 8 steps, padded batch of 3, no soft prompt / prefix / marker / prefix tuning (≤ 1e-4)`, async () => {
       // longrope picks its factors per call, so keys cached under short factors differ from a recomputation past
       // original_max_position_embeddings (transformers' cache behaves the same): test Phi-3's partial rotary without it.
       const m = family === 'gpt2' ? writeTinyGpt2(join(root, family), { seed: 3 }) : writeTinyFamily(join(root, family), family, { seed: 3, config: family === 'phi3' ? { rope_scaling: null } : {} });
@@ -72,6 +73,8 @@ describe('KV-cache decoding equals full recomputation', function () {
         await checkAgainstRecompute(engine, prompts, undefined, undefined, 8),
         await checkAgainstRecompute(engine, prompts, soft, [0, 0, 0], 8),
         await checkAgainstRecompute(engine, prompts, soft, [2, 1, 4], 8),
+        // 5 prefix slots: past the sliding window (4) on their own.
+        await checkAgainstRecompute(engine, prompts, randomPrefix(engine.info, 5, 9), undefined, 8),
       );
       assert.ok(worst <= 1e-4, `max abs difference ${worst}`);
       await engine.dispose();

@@ -9,6 +9,8 @@ import { appendGradients } from '../../src/engine/autodiff/backward';
 import { GRADIENTS } from '../../src/engine/autodiff/rules';
 import { CompiledGraph } from '../../src/engine/runtime/session';
 import { mulberry } from '../helpers/random';
+import { matmulNBits, nbitsShapes, quantizedNames } from '../../src/engine/onnx/quantized';
+import { quantizeBlocks } from '../../src/engine/models/quantize';
 
 interface Case {
   name: string;
@@ -76,6 +78,23 @@ const CASES: Case[] = [
   { name: 'Gelu (tanh)', op: 'Gelu', shapes: [[2, 4]], build: (g, [x]) => g.op('Gelu', [x], { approximate: 'tanh' }) },
   { name: 'Gelu (erf)', op: 'Gelu', shapes: [[2, 4]], float32: true, build: (g, [x]) => g.op('Gelu', [x], { approximate: 'none' }) },
   { name: 'Cast', op: 'Cast', shapes: [[3]], build: (g, [x]) => g.op('Cast', [x], { to: 11 }) },
+  {
+    // A 4-bit weight whose every row and column block holds ±7 steps, so both quantized copies (the forward one
+    // and the transposed one the rule reads) are exact and the rule is the derivative of the forward; not
+    // symmetric, so reading the wrong copy would show.
+    name: 'MatMulNBits (4-bit, exact both ways)', op: 'MatMulNBits', shapes: [[3, 32]], float32: true,
+    build: (g, [x]) => {
+      const spec = { bits: 4, blockSize: 32 } as const;
+      const w = Float32Array.from({ length: 32 * 32 }, (_, i) => (((2 * Math.floor(i / 32) + (i % 32)) % 15) - 7) * 0.05);
+      for (const transposed of [false, true]) {
+        const m = quantizeBlocks(w, 32, 32, spec, transposed);
+        const names = quantizedNames('w', transposed);
+        g.constant(m.q, nbitsShapes(32, 32, spec).q, 'uint8', names.q);
+        g.constant(m.scales, [32], 'float32', names.scales);
+      }
+      return matmulNBits(g, x, 'w', 32, 32, spec);
+    },
+  },
 ];
 
 /** Builds L = Σ w ⊙ f(xs) and its gradients; returns L and ∇L at the given inputs, plus a scalar evaluator. */

@@ -1,14 +1,16 @@
 /**
- * Shared-prefix caching: scores and losses with the prefix computed once equal the uncached ones (≤ 1e-4) on
- * every family, with no soft prompt, a prefix soft prompt and one at a marker inside the shared part, with
+ * Shared-prefix caching: scores, losses and gradients with the prefix computed once equal the uncached ones (≤ 1e-4) on
+ * every family, with no soft prompt, a prefix soft prompt, one at a marker inside the shared part and a
+ * prefix-tuning prefix (its slots in front of the cached tokens'), with
  * few-shot-style shared text and rows of different lengths (padded batches).
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ScoredExample, SoftPrompt } from '../../src/engine/api';
+import type { PromptParams, ScoredExample, SoftPrompt } from '../../src/engine/api';
 import { Engine } from '../../src/engine/engine';
+import { randomPrefix } from '../helpers/prefix';
 import { mulberry } from '../helpers/random';
 import { sharedPath } from '../helpers/shared';
 import { TINY_FAMILY_CONFIGS, writeTinyFamily } from '../helpers/tiny-family';
@@ -22,7 +24,7 @@ function randomSoft(numVirtual: number, hiddenSize: number, seed: number): SoftP
   return { numVirtual, hiddenSize, data: Float32Array.from({ length: numVirtual * hiddenSize }, () => (rnd() - 0.5) * 0.5) };
 }
 
-async function compare(cached: Engine, plain: Engine, examples: ScoredExample[], soft?: SoftPrompt): Promise<number> {
+async function compare(cached: Engine, plain: Engine, examples: ScoredExample[], soft?: PromptParams): Promise<number> {
   let worst = 0;
   const a = await cached.score(examples, soft);
   const b = await plain.score(examples, soft);
@@ -31,9 +33,22 @@ async function compare(cached: Engine, plain: Engine, examples: ScoredExample[],
     const la = await cached.loss(examples, soft, kind);
     const lb = await plain.loss(examples, soft, kind);
     worst = Math.max(worst, Math.abs(la.loss - lb.loss), ...la.perExample.map((x, i) => Math.abs(x - lb.perExample[i])));
+    if (!soft) continue;
+    // Training: the gradient through the shared prefix's keys and values equals the one through every row.
+    const runs = cached.runCount;
+    const ga = await cached.lossAndGrad(examples, soft, kind);
+    const gb = await plain.lossAndGrad(examples, soft, kind);
+    lastGradientRuns = cached.runCount - runs;
+    worst = Math.max(worst, Math.abs(ga.loss - gb.loss), ...ga.grad.map((x, i) => Math.abs(x - gb.grad[i])));
   }
   return worst;
 }
+
+/**
+ * Model runs of the cached engine's last lossAndGrad: the rows and the prefix backward (2) when the prefix was
+ * shared, its keys and values served from the cache the loss calls before it filled; the full batch alone (1) when not.
+ */
+let lastGradientRuns = 0;
 
 function fewShot(tok: Engine['tokenizer'], marker: number | undefined): ScoredExample[] {
   const shared = 'Review: the hat is great. Rating: great\\nReview: the re the re. Rating: terrible\\nReview: ';
@@ -45,7 +60,7 @@ function fewShot(tok: Engine['tokenizer'], marker: number | undefined): ScoredEx
 describe('shared-prefix caching leaves every result unchanged', function () {
   this.timeout(120_000);
   for (const family of ['gpt2', ...Object.keys(TINY_FAMILY_CONFIGS)]) {
-    it(`${family}: scores and both losses, no soft prompt / prefix / marker, padded few-shot rows (≤ 1e-4)`, async () => {
+    it(`${family}: scores, both losses and their gradients, no soft prompt / prefix / marker / prefix tuning, padded few-shot rows (≤ 1e-4)`, async () => {
       const config = family === 'phi3' ? { rope_scaling: null } : {};
       const m = family === 'gpt2' ? writeTinyGpt2(join(root, family), { seed: 6, nPositions: 256 }) : writeTinyFamily(join(root, family), family, { seed: 6, config: { ...config, max_position_embeddings: 256 } });
       const cached = await Engine.load(m.dir, { threads: 1 });
@@ -55,8 +70,10 @@ describe('shared-prefix caching leaves every result unchanged', function () {
         await compare(cached, plain, fewShot(cached.tokenizer, undefined)),
         await compare(cached, plain, fewShot(cached.tokenizer, undefined), soft),
         await compare(cached, plain, fewShot(cached.tokenizer, 5), soft),
+        await compare(cached, plain, fewShot(cached.tokenizer, undefined), randomPrefix(cached.info, 5, 3)),
       );
       assert.ok((cached as unknown as { prefixKv?: unknown }).prefixKv, 'the cached engine used a shared prefix');
+      assert.equal(lastGradientRuns, 2, 'the last gradient ran the rows against the shared prefix, then the prefix backward');
       assert.ok(!(plain as unknown as { prefixKv?: unknown }).prefixKv);
       assert.ok(worst <= 1e-4, `max abs difference ${worst}`);
       await cached.dispose();
@@ -73,6 +90,10 @@ describe('shared-prefix caching leaves every result unchanged', function () {
     await cached.score(examples, soft);
     soft.data[0] += 0.5; // trained in place, as an optimizer does
     assert.ok((await compare(cached, plain, examples, soft)) <= 1e-4);
+    const prefix = randomPrefix(cached.info, 4, 5);
+    await cached.score(examples, prefix);
+    prefix.data[prefix.data.length - 1] += 0.5;
+    assert.ok((await compare(cached, plain, examples, prefix)) <= 1e-4);
     await cached.dispose();
     await plain.dispose();
   });

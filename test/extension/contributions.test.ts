@@ -84,3 +84,11 @@ describe('package.json: onboarding and VS Code conventions (issue 15)', () => {
     for (const entry of menus['view/title']) assert.equal(entry.when, 'view == promptTuning.sidePanel');
   });
 });
+
+describe('README (the .vsix\'s marketplace page)', () => {
+  it('has no relative links: vsce refuses to package them without a repository URL', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const relative = [...readme.matchAll(/\]\((?!https?:|#)([^)]+)\)/g)].map((m) => m[1]);
+    assert.deepEqual(relative, []);
+  });
+});

@@ -7,6 +7,9 @@
  * gradient with respect to each soft-prompt row is exactly (1/P)·Σ_j (E[t_j] − Σ_v p_v E[v]).
  * Both losses (lm and verbalizer) get their exact analytic gradients.
  *
+ * A prefix prompt (prefix tuning) fits the fake's one layer with one key/value head as wide as the hidden size:
+ * the value half of each row acts as a soft-prompt row and the key half does nothing (its gradient is zero).
+ *
  * `overflowAbove` imitates what a deep float32 network does with absurd inputs: when any soft-prompt
  * value exceeds it in magnitude, loss and gradient come back NaN.
  *
@@ -15,7 +18,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import type { DecoderOptions, LossAndGrad, LossKind, ModelEngine, ModelInfo, ScoredExample, SoftPrompt, TextTokenizer, TokenDecoder } from '../../src/engine/api';
+import { isPrefixPrompt, type DecoderOptions, type LossAndGrad, type LossKind, type ModelEngine, type ModelInfo, type PrefixPrompt, type PromptParams, type ScoredExample, type SoftPrompt, type TextTokenizer, type TokenDecoder } from '../../src/engine/api';
 import { UserError } from '../../src/engine/errors';
 
 export const FAKE_VOCAB = 257;
@@ -77,22 +80,51 @@ export class FakeEngine implements ModelEngine {
     return this.runs;
   }
 
-  async score(examples: ScoredExample[], soft?: SoftPrompt): Promise<number[][]> {
+  /** The soft prompt a prompt acts as here (a prefix: its value halves). */
+  private softOf(prompt: PromptParams | undefined): SoftPrompt | undefined {
+    if (!isPrefixPrompt(prompt)) return prompt;
+    const H = this.info.hiddenSize;
+    if (prompt.numLayers !== 1 || prompt.numKeyValueHeads !== 1 || prompt.headDim !== H) throw new UserError(`fake engine: the prefix has ${prompt.numLayers} layers × ${prompt.numKeyValueHeads} heads × ${prompt.headDim}, expected 1 × 1 × ${H}`);
+    const data = new Float32Array(prompt.numVirtual * H);
+    for (let r = 0; r < prompt.numVirtual; r++) data.set(prompt.data.subarray(r * 2 * H + H, (r + 1) * 2 * H), r * H);
+    return { numVirtual: prompt.numVirtual, hiddenSize: H, data };
+  }
+
+  async prefixFromTokens(ids: number[]): Promise<PrefixPrompt> {
+    await this.tick();
+    const H = this.info.hiddenSize;
+    const data = new Float32Array(ids.length * 2 * H);
+    ids.forEach((id, r) => {
+      const row = this.embeddings.subarray(id * H, (id + 1) * H);
+      data.set(row, r * 2 * H);
+      data.set(row, r * 2 * H + H);
+    });
+    return { kind: 'prefix', numVirtual: ids.length, numLayers: 1, numKeyValueHeads: 1, headDim: H, data };
+  }
+
+  async score(examples: ScoredExample[], prompt?: PromptParams): Promise<number[][]> {
+    const soft = this.softOf(prompt);
     await this.tick();
     return examples.map((e) => e.continuations.map((c) => this.continuation(e.promptIds, c, soft).score));
   }
 
-  async loss(examples: ScoredExample[], soft: SoftPrompt | undefined, kind: LossKind): Promise<Omit<LossAndGrad, 'grad'>> {
-    const { loss, perExample, scores } = await this.lossAndGradInner(examples, soft, kind);
+  async loss(examples: ScoredExample[], prompt: PromptParams | undefined, kind: LossKind): Promise<Omit<LossAndGrad, 'grad'>> {
+    const { loss, perExample, scores } = await this.lossAndGradInner(examples, this.softOf(prompt), kind);
     return { loss, perExample, scores };
   }
 
-  async lossAndGrad(examples: ScoredExample[], soft: SoftPrompt, kind: LossKind): Promise<LossAndGrad> {
-    const r = await this.lossAndGradInner(examples, soft, kind);
-    return { ...r, grad: r.grad };
+  async lossAndGrad(examples: ScoredExample[], prompt: PromptParams, kind: LossKind): Promise<LossAndGrad> {
+    const r = await this.lossAndGradInner(examples, this.softOf(prompt), kind);
+    if (!isPrefixPrompt(prompt)) return { ...r, grad: r.grad };
+    // Back to the prefix layout: the value halves carry the soft rows' gradient, the keys none.
+    const H = this.info.hiddenSize;
+    const grad = new Float32Array(prompt.data.length);
+    for (let row = 0; row < prompt.numVirtual; row++) grad.set(r.grad.subarray(row * H, (row + 1) * H), row * 2 * H + H);
+    return { ...r, grad };
   }
 
-  async logits(sequences: number[][], soft?: SoftPrompt): Promise<Float32Array[]> {
+  async logits(sequences: number[][], prompt?: PromptParams): Promise<Float32Array[]> {
+    const soft = this.softOf(prompt);
     await this.tick();
     const V = FAKE_VOCAB;
     return sequences.map((seq) => {
@@ -107,7 +139,7 @@ export class FakeEngine implements ModelEngine {
     const sequences = prompts.map((p) => [...p]);
     const next = async () => {
       await this.tick();
-      return sequences.map((seq) => Float32Array.from(this.logitsOf(this.hidden(seq, opts.soft))));
+      return sequences.map((seq) => Float32Array.from(this.logitsOf(this.hidden(seq, this.softOf(opts.soft)))));
     };
     return {
       start: next,
@@ -118,7 +150,8 @@ export class FakeEngine implements ModelEngine {
     };
   }
 
-  async generate(promptIds: number[], maxNewTokens: number, soft?: SoftPrompt): Promise<number[]> {
+  async generate(promptIds: number[], maxNewTokens: number, prompt?: PromptParams): Promise<number[]> {
+    const soft = this.softOf(prompt);
     await this.tick();
     const ids = [...promptIds];
     const out: number[] = [];

@@ -1,10 +1,10 @@
-/** The engine's soft-prompt gradient against central finite differences, in float64 (engines loaded with dtype float64). */
+/** The engine's prompt gradient (a soft prompt or a prefix-tuning prefix) against central finite differences, in float64 (engines loaded with dtype float64). */
 import { strict as assert } from 'node:assert';
-import type { LossKind, ScoredExample, SoftPrompt } from '../../src/engine/api';
+import type { LossKind, PromptParams, ScoredExample } from '../../src/engine/api';
 import type { Engine } from '../../src/engine/engine';
 
 /** Checks every coordinate of d loss / d soft against (L(x+h) − L(x−h)) / 2h; returns the analytic gradient. */
-export async function checkSoftPromptGradient(engine: Engine, examples: ScoredExample[], soft: SoftPrompt, kind: LossKind): Promise<ArrayLike<number>> {
+export async function checkSoftPromptGradient(engine: Engine, examples: ScoredExample[], soft: PromptParams, kind: LossKind): Promise<ArrayLike<number>> {
   const base = Float64Array.from(soft.data);
   const { grad } = await engine.lossInternal(examples, soft, kind, true, base);
   const h = 1e-6;

@@ -3,7 +3,7 @@ import type { ScoredExample, SoftPrompt } from '../../src/engine/api';
 import { initSoftPrompt } from '../../src/tuning/init';
 import { epochBatches } from '../../src/tuning/batching';
 import { createRng } from '../../src/data/random';
-import { trainSoftPrompt, type Checkpoint, type TrainerConfig, type TrainProgress } from '../../src/tuning/trainer';
+import { trainSoftPrompt, type SoftCheckpoint, type TrainerConfig, type TrainProgress } from '../../src/tuning/trainer';
 import { FakeEngine } from '../helpers/fake-engine';
 
 const engine = new FakeEngine({ hiddenSize: 6, seed: 3 });
@@ -38,7 +38,7 @@ describe('tuning/trainer', () => {
   });
 
   it('lowers the training loss and keeps the best dev checkpoint', async () => {
-    const checkpoints: Checkpoint[] = [];
+    const checkpoints: SoftCheckpoint[] = [];
     const progress: TrainProgress[] = [];
     const out = await trainSoftPrompt({ engine, init: init(), train, dev, config: base, onCheckpoint: (c) => void checkpoints.push(c), onProgress: (p) => progress.push(p) });
     assert.strictEqual(out.stopReason, 'completed');
@@ -87,7 +87,7 @@ describe('tuning/trainer', () => {
 
   it('cancelled mid-run, it stops at once and keeps the previous checkpoint', async () => {
     const controller = new AbortController();
-    const checkpoints: Checkpoint[] = [];
+    const checkpoints: SoftCheckpoint[] = [];
     const out = await trainSoftPrompt({
       engine, init: init(), train, config: { ...base, evalEvery: 2 }, signal: controller.signal,
       onCheckpoint: (c) => void checkpoints.push(c),
@@ -103,7 +103,7 @@ describe('tuning/trainer', () => {
 
   it('cancelled before its first real checkpoint, it hands over nothing (the output stays as it was)', async () => {
     const controller = new AbortController();
-    const checkpoints: Checkpoint[] = [];
+    const checkpoints: SoftCheckpoint[] = [];
     const out = await trainSoftPrompt({
       engine, init: init(), train, dev, config: { ...base, evalEvery: 4 }, signal: controller.signal,
       onCheckpoint: (c) => void checkpoints.push(c),
@@ -126,7 +126,7 @@ describe('tuning/trainer', () => {
     }
     const worsening = new Worsening({ hiddenSize: 6, seed: 3 });
     const order: string[] = [];
-    const checkpoints: Checkpoint[] = [];
+    const checkpoints: SoftCheckpoint[] = [];
     const out = await trainSoftPrompt({
       engine: worsening, init: init(), train, dev, config: { ...base, steps: 2, epochs: undefined, evalEvery: 1 },
       onCheckpoint: (c) => void (checkpoints.push(c), order.push('checkpoint')),
@@ -139,7 +139,7 @@ describe('tuning/trainer', () => {
   });
 
   it('stops on NaN with a clear message; with only the untrained start to keep, it saves nothing (lr 1e6)', async () => {
-    const checkpoints: Checkpoint[] = [];
+    const checkpoints: SoftCheckpoint[] = [];
     const out = await trainSoftPrompt({ engine, init: init(), train, config: { ...base, lr: 1e6, evalEvery: 100 }, onCheckpoint: (c) => void checkpoints.push(c) });
     assert.strictEqual(out.stopReason, 'diverged');
     // Step 1 blew the prompt up to ~1e6; its loss (computed at step 2) is NaN, so the last good prompt is the initial one.
@@ -211,7 +211,7 @@ describe('tuning/trainer divergence without a dev set', () => {
   it('saves the newest prompt whose loss was finite', async () => {
     // SGD with a moderate rate grows the prompt slowly, so several good steps pass before the overflow.
     const big = new FakeEngine({ hiddenSize: 6, seed: 3, overflowAbove: 2 });
-    const checkpoints: Checkpoint[] = [];
+    const checkpoints: SoftCheckpoint[] = [];
     const out = await trainSoftPrompt({ engine: big, init: init(), train, config: { ...base, optimizer: { name: 'sgd' }, lr: 5, epochs: 100, evalEvery: 1000 }, onCheckpoint: (c) => void checkpoints.push(c) });
     assert.strictEqual(out.stopReason, 'diverged');
     const last = checkpoints[checkpoints.length - 1];

@@ -16,7 +16,7 @@ export function registerEval(program: Command, io: CliIo): void {
     .option(MODEL_FLAG, MODEL_HELP)
     .requiredOption('--data <file>', 'labelled data (JSONL, JSON, CSV or TSV)')
     .requiredOption('--template <file>', '.prompt file')
-    .option('--soft <dir>', 'soft prompt (PEFT prompt-tuning adapter folder)')
+    .option('--soft <dir>', 'soft prompt: a PEFT prompt-tuning, P-tuning or prefix-tuning adapter folder')
     .option('--limit <n>', 'evaluate a seeded sample of at most N rows')
     .option('--seed <n>', 'seed of the --limit sample (default 0)')
     .option('--train <file>', 'training data to draw the prompt\'s few-shot examples from')

@@ -1,6 +1,6 @@
 /** `ptune export-peft`: write the training run `ptune train` would do as a transformers + PEFT + accelerate project. */
 import type { Command } from 'commander';
-import { checkExportFolder } from '../../export/peft-export';
+import { checkExportFolder, checkExportMethod } from '../../export/peft-export';
 import { resolveTrainOptions } from '../../tuning/train-options';
 import type { ExportPeftParams } from '../../worker/protocol';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
@@ -20,7 +20,7 @@ export function registerExportPeft(program: Command, io: CliIo): void {
   addRunFlags(addSkipInvalidFlag(cmd)).action(async (o: Record<string, unknown>) => {
     const params: ExportPeftParams = trainParamsFrom(o, io);
     // Check options and --out here too, so that mistakes cost no model load.
-    resolveTrainOptions(params);
+    checkExportMethod(resolveTrainOptions(params));
     checkExportFolder(params.out, params.overwrite ?? false);
     const settings = runFrom(o); // --threads and --device are flags too: checked before any download
     // After the flags are checked, so that a mistake costs no download: a hub id becomes its cached folder.

@@ -27,7 +27,7 @@ export function registerGenerate(program: Command, io: CliIo): void {
     .description('generate text from a prompt file for one row or typed inputs, streamed as it is produced')
     .option(MODEL_FLAG, MODEL_HELP)
     .requiredOption('--template <file>', '.prompt file')
-    .option('--soft <dir>', 'soft prompt (PEFT prompt-tuning adapter folder)')
+    .option('--soft <dir>', 'soft prompt: a PEFT prompt-tuning, P-tuning or prefix-tuning adapter folder')
     .option('--input <key=value>', 'a value for one of the prompt\'s inputs (repeatable)', collect, [])
     .option('--row <n>', 'generate for data row N of --data (counting from 1)')
     .option('--data <file>', 'dataset to take --row from')

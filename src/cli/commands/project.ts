@@ -12,7 +12,7 @@ export function registerProject(program: Command, io: CliIo): void {
     .command('project')
     .description('show the vocabulary tokens nearest to each virtual token of a soft prompt')
     .option(MODEL_FLAG, MODEL_HELP)
-    .requiredOption('--soft <dir>', 'soft prompt (PEFT prompt-tuning adapter folder)')
+    .requiredOption('--soft <dir>', 'soft prompt: a PEFT prompt-tuning or P-tuning adapter folder (a prefix has no tokens to project to)')
     .option('--top-k <n>', 'nearest tokens per virtual token (default 5)')
     .option('--metric <name>', 'cosine | l2 | dot (default cosine)');
   addRunFlags(cmd)

@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { UserError } from '../../engine/errors';
 import type { CliIo } from '../io';
 import { numberFlag } from '../options';
+import { DEFAULT_WEIGHT_FORMAT, WEIGHT_FORMATS, type WeightFormat } from '../../engine/models/quantize';
+import { cudaProviderPlan } from '../../hub/cuda-provider';
 import { DEFAULT_DEVICE, DEVICES, checkDeviceAvailable, parseDevice } from '../../engine/runtime/device';
 import type { RunSettings } from '../io';
 
@@ -21,11 +23,12 @@ export function addSkipInvalidFlag(cmd: Command): Command {
   return cmd.option('--skip-invalid', 'skip invalid data rows (bad JSON, a missing column, an unknown label) and list their lines on stderr, instead of stopping at the first');
 }
 
-/** --threads, --device and --json, the last options of every command that runs the model. */
+/** --threads, --device, --weights and --json, the last options of every command that runs the model. */
 export function addRunFlags(cmd: Command): Command {
   return cmd
-    .option('--threads <n>', 'CPU threads for the model (default: all cores)')
+    .option('--threads <n>', 'CPU threads for the model (default: one per physical core, as onnxruntime picks)')
     .option('--device <name>', `where the model runs: ${DEVICES.join(' | ')} (default ${DEFAULT_DEVICE}; see README "GPUs")`)
+    .option('--weights <format>', `how the model's linear weights are held in memory: ${WEIGHT_FORMATS.join(' | ')} (default ${DEFAULT_WEIGHT_FORMAT}; see README "Quantized weights")`)
     .option('--json', 'print one JSON object as the last stdout line');
 }
 
@@ -36,9 +39,19 @@ export function threadsFrom(o: Record<string, unknown>, cores = os.availablePara
   return threads;
 }
 
-/** The worker settings of --threads and --device; an unavailable device is a UserError here, before any work. */
+/** --weights: one of WEIGHT_FORMATS. */
+export function weightsFrom(o: Record<string, unknown>): WeightFormat {
+  const value = o.weights as string | undefined;
+  if (value === undefined) return DEFAULT_WEIGHT_FORMAT;
+  if (!(WEIGHT_FORMATS as readonly string[]).includes(value)) throw new UserError(`--weights ${value} is not a weight format: use ${WEIGHT_FORMATS.join(', ')}`);
+  return value as WeightFormat;
+}
+
+/** The worker settings of --threads, --device and --weights; an unavailable device is a UserError here, before any work. */
 export function runFrom(o: Record<string, unknown>): RunSettings {
   const device = o.device === undefined ? DEFAULT_DEVICE : parseDevice(o.device as string);
-  checkDeviceAvailable(device);
-  return { threads: threadsFrom(o), device };
+  const weights = weightsFrom(o);
+  // The CUDA provider's files may be missing: withClient fetches them before the worker starts.
+  checkDeviceAvailable(device, { cudaFetchable: cudaProviderPlan() !== undefined });
+  return { threads: threadsFrom(o), device, weights };
 }

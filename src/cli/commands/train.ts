@@ -1,4 +1,4 @@
-/** `ptune train`: tune a soft prompt and save it as a PEFT prompt-tuning adapter folder. */
+/** `ptune train`: tune a prompt with the chosen method and save it as that method's PEFT adapter folder. */
 import type { Command } from 'commander';
 import { checkTrainOutput, resolveTrainOptions } from '../../tuning/train-options';
 import type { WorkerClient } from '../../worker/client';
@@ -19,7 +19,7 @@ export function trainExitCode(result: TrainResult): number {
 export function registerTrain(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const cmd = program
     .command('train')
-    .description('tune a soft prompt on a labelled dataset and save it as a PEFT prompt-tuning adapter')
+    .description('tune a prompt (prompt tuning, P-tuning or prefix tuning) on a labelled dataset and save it as a PEFT adapter')
     .option(MODEL_FLAG, MODEL_HELP)
     .requiredOption('--train <file>', 'training data (JSONL, JSON, CSV or TSV)')
     .requiredOption('--template <file>', '.prompt file (template, verbalizer, soft-prompt position)')
@@ -65,18 +65,19 @@ export function printTrainResult(io: CliIo, r: TrainResult, json: boolean): void
       out: r.saved ? r.out : null,
       stopReason: r.stopReason,
       savedStep: r.savedStep,
+      method: r.method,
       loss: r.loss,
       truncatedRows: r.truncatedRows,
     }));
     return;
   }
   const loss = (x: number | null) => (x === null ? '—' : x.toFixed(4));
-  line(io.stdout, `${r.stopReason === 'completed' ? 'trained' : r.stopReason} ${r.steps}/${r.totalSteps} steps in ${duration(r.seconds)} (${r.examplesPerSecond.toFixed(1)} examples/s, ${r.loss} loss)`);
+  line(io.stdout, `${r.stopReason === 'completed' ? 'trained' : r.stopReason} ${r.steps}/${r.totalSteps} steps in ${duration(r.seconds)} (${r.examplesPerSecond.toFixed(1)} examples/s, ${r.method}, ${r.loss} loss)`);
   line(io.stdout, `loss on the first batch: ${loss(r.initialLoss)} before, ${loss(r.finalLoss)} after`);
   if (r.bestEvalLoss !== null) {
     const accuracy = r.bestEvalAccuracy === null ? '' : `, accuracy ${(100 * r.bestEvalAccuracy).toFixed(1)}%`;
     line(io.stdout, `best dev evaluation: step ${r.savedStep}, loss ${r.bestEvalLoss.toFixed(4)}${accuracy}`);
   }
-  line(io.stdout, r.saved ? `soft prompt saved to ${r.out} (step ${r.savedStep})` : 'nothing saved');
+  line(io.stdout, r.saved ? `${r.method === 'prefix-tuning' ? 'prefix' : 'soft prompt'} saved to ${r.out} (step ${r.savedStep})` : 'nothing saved');
 }
 

@@ -1,7 +1,10 @@
 /** The tuning flags `ptune train`, `ptune bench --tune` and `ptune demo` share, and their conversion to TrainParams. */
 import type { Command } from 'commander';
 import type { LossKind } from '../../engine/api';
-import type { TrainParams, TuningParams } from '../../worker/protocol';
+import type { TrainParams, TuningParams } from '../../tuning/train-params';
+import { DEFAULT_METHOD, METHOD_CHOICES, TUNING_METHODS } from '../../tuning/methods/index';
+import { DEFAULT_ENCODER_HIDDEN_SIZE } from '../../tuning/methods/p-tuning';
+import { DEFAULT_LEARNING_RATES } from '../../tuning/optimizers';
 import type { CliIo } from '../io';
 import { modelFrom } from './shared-flags';
 import { choiceFlag, numberFlag } from '../options';
@@ -10,12 +13,15 @@ import { choiceFlag, numberFlag } from '../options';
 export function addTuningFlags(cmd: Command, limitFlag: '--limit' | '--train-limit' = '--limit'): Command {
   return cmd
     .option('--eval <file>', 'dev set: evaluated every --eval-every steps; the best prompt is kept')
-    .option('--virtual-tokens <n>', 'soft prompt length (default 20, or the adapter\'s with --init adapter:DIR)')
+    .option('--method <name>', `${METHOD_CHOICES.join(' | ')} (default ${DEFAULT_METHOD})`)
+    .option('--virtual-tokens <n>', `virtual tokens, the prefix length for prefix-tuning (default ${METHOD_CHOICES.map((m) => `${m} ${TUNING_METHODS[m].defaults.virtualTokens}`).join(', ')}; the adapter's with --init adapter:DIR)`)
+    .option('--encoder-hidden-size <n>', `p-tuning: hidden size of the prompt encoder's MLP (default ${DEFAULT_ENCODER_HIDDEN_SIZE})`)
+    .option('--no-encoder-residual', 'p-tuning: virtual tokens = MLP(inputs), as PEFT trains them, instead of inputs + MLP(inputs)')
     .option('--init <how>', 'text | vocab | random | adapter:DIR (default text: the prompt\'s instruction)')
     .option('--init-text <text>', 'text for --init text')
     .option('--loss <kind>', 'lm | verbalizer (default: verbalizer for classification, lm for generation)')
     .option('--optimizer <name>', 'adamw | adafactor | sgd (default adamw)')
-    .option('--lr <x>', 'peak learning rate (default adamw 0.01, adafactor 0.3, sgd 0.1)')
+    .option('--lr <x>', `peak learning rate (default: ${METHOD_CHOICES.map((m) => `${m} adamw ${TUNING_METHODS[m].defaults.lr.adamw}`).join(', ')}; adafactor ${DEFAULT_LEARNING_RATES.adafactor}, sgd ${DEFAULT_LEARNING_RATES.sgd})`)
     .option('--weight-decay <x>', 'AdamW decoupled weight decay (default 0)')
     .option('--epochs <n>', 'passes over the training set (default 3)')
     .option('--steps <n>', 'optimizer steps (instead of --epochs)')
@@ -38,6 +44,10 @@ export function tuningFrom(o: Record<string, unknown>, limitFlag: '--limit' | '-
   const s = (key: string) => o[key] as string | undefined;
   return {
     eval: s('eval'),
+    method: choiceFlag('--method', s('method'), METHOD_CHOICES),
+    encoderHiddenSize: numberFlag('--encoder-hidden-size', s('encoderHiddenSize'), { integer: true, positive: true }),
+    // commander sets it true by default; only an explicit --no-encoder-residual is passed on.
+    encoderResidual: o.encoderResidual === false ? false : undefined,
     virtualTokens: numberFlag('--virtual-tokens', s('virtualTokens'), { integer: true, positive: true }),
     init: s('init'),
     initText: s('initText'),

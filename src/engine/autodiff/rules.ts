@@ -5,6 +5,7 @@
  * get gradient nodes.
  */
 import { numel, type Graph, type Node, type Value } from '../onnx/graph';
+import { matmulNBitsInputGrad } from '../onnx/quantized';
 import { constInts } from '../onnx/shapes';
 
 export interface GradContext {
@@ -89,6 +90,8 @@ export const GRADIENTS: Record<string, GradRule> = {
       c && (() => unbroadcast(g, dy, c.shape)),
     ];
   },
+  // A frozen quantized weight: only the activations get a gradient, through the weight's transposed copy.
+  MatMulNBits: ({ g, node, x: [, b], dy }) => [() => matmulNBitsInputGrad(g, dy, b, node.attrs), undefined, undefined],
   Reshape: ({ g, x: [x], dy }) => [() => g.reshape(dy, x.shape), undefined],
   Expand: ({ g, x: [x], dy }) => [() => unbroadcast(g, dy, x.shape), undefined],
   Transpose: ({ g, node, dy }) => {

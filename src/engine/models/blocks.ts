@@ -4,10 +4,24 @@
  * Weights follow Hugging Face's nn.Linear layout [out, in], used through Gemm transB so none is transposed.
  */
 import type { Graph, Value } from '../onnx/graph';
+import { matmulNBits } from '../onnx/quantized';
 
-/** y = x·Wᵀ + b for x [N, in], W [out, in]. */
+/** y = x·Wᵀ + b for x [N, in], W [out, in]; a quantized W (Graph.quantized) goes through MatMulNBits. */
 export function linear(g: Graph, x: Value, weight: Value, bias?: Value): Value {
-  return g.gemm(x, weight, bias, { transB: 1 });
+  const spec = g.quantized.get(weight.name);
+  if (!spec) return g.gemm(x, weight, bias, { transB: 1 });
+  const [out, inner] = weight.shape;
+  const y = matmulNBits(g, x, weight.name, out, inner, spec);
+  return bias ? g.add(y, bias) : y;
+}
+
+/** y = x·W + b for GPT-2's Conv1D weights W [in, out]; quantized ones are stored as the [out, in] transpose. */
+export function conv1d(g: Graph, x: Value, weight: Value, bias?: Value): Value {
+  const spec = g.quantized.get(weight.name);
+  if (!spec) return g.gemm(x, weight, bias);
+  const [inner, out] = weight.shape;
+  const y = matmulNBits(g, x, weight.name, out, inner, spec);
+  return bias ? g.add(y, bias) : y;
 }
 
 export function layerNorm(g: Graph, x: Value, weight: Value, bias: Value, eps: number): Value {

@@ -117,7 +117,7 @@ export function hasTensor(ck: Checkpoint, name: string): boolean {
  * Reads the named tensor as float32, after checking its shape, or throws one clear error naming the file,
  * the tensor and the problem. Each call reads the file anew: keep the array when you need it twice.
  */
-export function requireTensor(ck: Checkpoint, name: string, shape: readonly number[]): Float32Array {
+export function requireTensor(ck: Checkpoint, name: string, shape: readonly number[], into?: Float32Array): Float32Array {
   const t = ck.tensors.get(name);
   if (!t) {
     const where = ck.index ?? ck.files[0];
@@ -126,16 +126,16 @@ export function requireTensor(ck: Checkpoint, name: string, shape: readonly numb
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
     throw new UserError(`${t.file}: tensor "${t.name}" has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`, t.file);
   }
-  return readTensorF32(t);
+  return readTensorF32(t, { into });
 }
 
 /** Bytes the float32 copies of the given tensors (default: every floating-point tensor) will take. */
-export function checkpointMemory(ck: Checkpoint, names?: Iterable<string>): number {
+export function checkpointMemory(ck: Checkpoint, names?: Iterable<string>, stored?: StoredSize): number {
   let bytes = 0;
   if (names) {
     for (const name of new Set(names)) {
       const t = ck.tensors.get(name);
-      if (t && FLOAT_DTYPES.has(t.dtype)) bytes += float32Bytes(t);
+      if (t && FLOAT_DTYPES.has(t.dtype)) bytes += (stored?.names.has(name) ? stored.bytesPerValue / 4 : 1) * float32Bytes(t);
     }
   } else {
     for (const t of ck.tensors.values()) if (FLOAT_DTYPES.has(t.dtype)) bytes += float32Bytes(t);
@@ -143,9 +143,17 @@ export function checkpointMemory(ck: Checkpoint, names?: Iterable<string>): numb
   return bytes;
 }
 
+/** Weights held in another format than float32 (quantized), and what each value then costs. */
+export interface StoredSize {
+  names: ReadonlySet<string>;
+  bytesPerValue: number;
+  /** For the message, e.g. "int8". */
+  format: string;
+}
+
 /** Refuses, before any tensor is read, a checkpoint whose float32 weights (those named, or all) cannot fit in memory. */
-export function assertCheckpointFits(ck: Checkpoint, names?: Iterable<string>, env: NodeJS.ProcessEnv = process.env): number {
-  const bytes = checkpointMemory(ck, names);
-  assertFits(bytes, `${ck.dir}: loading the weights as float32`, env);
+export function assertCheckpointFits(ck: Checkpoint, names?: Iterable<string>, env: NodeJS.ProcessEnv = process.env, stored?: StoredSize): number {
+  const bytes = checkpointMemory(ck, names, stored);
+  assertFits(bytes, `${ck.dir}: loading the weights as ${stored ? `float32 with the linear layers in ${stored.format}` : 'float32'}`, env);
   return bytes;
 }

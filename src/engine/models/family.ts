@@ -46,6 +46,12 @@ export interface ModelArch {
   dims: ModelDims;
   /** Checkpoint tensor name → expected shape: everything the graphs read, and nothing else is loaded. */
   weightShapes: Map<string, number[]>;
+  /**
+   * The weight matrices that only the linear blocks read: [out, in] (nn.Linear), or [in, out] with
+   * `linearLayout: 'in-out'` (GPT-2's Conv1D). These frozen weights may be stored quantized.
+   */
+  linearWeights: readonly string[];
+  linearLayout?: 'in-out';
   /** The input embedding table [V, H] and the LM head [V, H] (the same tensor when tied). */
   embedTable: string;
   lmHead: string;

@@ -66,6 +66,7 @@ export const gemma3: ModelFamily = {
       modelType: 'gemma3_text',
       dims,
       weightShapes: shapes,
+      linearWeights: [...shapes.keys()].filter((n) => n.endsWith('_proj.weight')),
       embedTable: 'model.embed_tokens.weight',
       lmHead: tied ? 'model.embed_tokens.weight' : 'lm_head.weight',
       // transformers multiplies by sqrt(hidden) cast to the weights' dtype; F32 here.

@@ -4,7 +4,7 @@
  * checkpoint has lm_head.weight. Tensor names as in the checkpoint without `transformer.`.
  */
 import { UserError } from '../errors';
-import { attention, layerNorm } from './blocks';
+import { attention, conv1d, layerNorm } from './blocks';
 import type { ConfigReader } from './config';
 import type { ModelArch, ModelFamily, TrunkInputs } from './family';
 
@@ -46,13 +46,14 @@ export const gpt2: ModelFamily = {
       modelType: 'gpt2',
       dims: { hiddenSize: H, numLayers: nLayer, numHeads: nHead, numKeyValueHeads: nHead, headDim: hd, vocabSize: V, maxPositions: P },
       weightShapes: shapes,
+      linearWeights: [...shapes.keys()].filter((n) => /\.(c_attn|c_proj|c_fc)\.weight$/.test(n)),
+      linearLayout: 'in-out',
       embedTable: 'wte.weight',
       lmHead: tied ? 'wte.weight' : 'lm_head.weight',
       embedScale: 1,
       rope: [],
       buildTrunk({ g, B, T, embedded, positions, causalMask, past, present, w }: TrunkInputs) {
-        // Conv1D weights are [in, out]: a plain Gemm.
-        const conv = (x: ReturnType<typeof w>, name: string) => g.gemm(x, w(`${name}.weight`), w(`${name}.bias`));
+        const conv = (x: ReturnType<typeof w>, name: string) => conv1d(g, x, w(`${name}.weight`), w(`${name}.bias`));
         const norm = (x: ReturnType<typeof w>, name: string) => layerNorm(g, x, w(`${name}.weight`), w(`${name}.bias`), eps);
         let x = g.reshape(g.add(embedded, g.op('Gather', [w('wpe.weight'), positions], { axis: 0 })), [B * T, H]);
         for (let i = 0; i < nLayer; i++) {

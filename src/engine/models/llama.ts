@@ -107,6 +107,7 @@ export function llamaLikeArch(c: ConfigReader, m: LlamaLike, opts: { partialRota
     modelType: m.modelType,
     dims: m.dims,
     weightShapes: shapes,
+    linearWeights: [...shapes.keys()].filter((n) => n.endsWith('_proj.weight')),
     embedTable: 'model.embed_tokens.weight',
     lmHead: m.tied ? 'model.embed_tokens.weight' : 'lm_head.weight',
     embedScale: 1,

@@ -185,8 +185,10 @@ function assertLittleEndianHost(): void {
 /**
  * Reads one tensor and returns it as float32, reading at most `chunkBytes` of the file at a time (besides the
  * result, only one chunk is held). Non-float dtypes, and NaN or infinite values, are errors naming file and tensor.
+ * With `into` (at least as long as the tensor) the values go into its start and that view is returned, so a
+ * caller converting tensor after tensor (quantizing) allocates nothing per tensor.
  */
-export function readTensorF32(t: StoredTensor, opts: { chunkBytes?: number } = {}): Float32Array {
+export function readTensorF32(t: StoredTensor, opts: { chunkBytes?: number; into?: Float32Array } = {}): Float32Array {
   if (!FLOAT_DTYPES.has(t.dtype)) {
     const expected = t.dtype.startsWith('F') ? 'this loader reads F32, F16, BF16 or F64 (quantized weights are not supported)' : 'a floating-point tensor is expected (F32, F16, BF16 or F64)';
     throw new UserError(`${t.file}: tensor "${t.name}" has dtype ${t.dtype}, ${expected}`, t.file);
@@ -197,11 +199,11 @@ export function readTensorF32(t: StoredTensor, opts: { chunkBytes?: number } = {
   const n = elementCount(t.shape);
   let out: Float32Array;
   try {
-    out = new Float32Array(n);
+    out = opts.into && opts.into.length >= n ? opts.into.subarray(0, n) : new Float32Array(n);
   } catch (e) {
     throw new UserError(`${t.file}: tensor "${t.name}" (${n} values, ${(4 * n / 2 ** 30).toFixed(1)} GiB as float32) cannot be allocated: ${(e as Error).message}`, t.file);
   }
-  const outBits = new Uint32Array(out.buffer);
+  const outBits = new Uint32Array(out.buffer, out.byteOffset, n);
   const nonFinite = (i: number, value: number, why?: string) =>
     new UserError(`${t.file}: tensor "${t.name}" holds ${why ?? (Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity')} at index ${i} (flat) of shape [${t.shape}]; weights must be finite`, t.file);
   const fd = openForReading(t.file);
@@ -211,7 +213,7 @@ export function readTensorF32(t: StoredTensor, opts: { chunkBytes?: number } = {
       // result could exceed the longest typed array (2^32 elements).
       for (let done = 0; done < t.byteLength; done += chunkBytes) {
         const len = Math.min(chunkBytes, t.byteLength - done);
-        readFully(fd, t.file, new Uint8Array(out.buffer, done, len), 0, len, t.offset + done);
+        readFully(fd, t.file, new Uint8Array(out.buffer, out.byteOffset + done, len), 0, len, t.offset + done);
         for (let i = done / 4, end = (done + len) / 4; i < end; i++) {
           if ((outBits[i] & 0x7f800000) === 0x7f800000) throw nonFinite(i, out[i]);
         }

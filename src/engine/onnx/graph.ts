@@ -4,7 +4,7 @@
  */
 import { inferShapes } from './shapes';
 
-export type DType = 'float32' | 'float64' | 'int64' | 'bool';
+export type DType = 'float32' | 'float64' | 'int64' | 'bool' | 'uint8';
 export type FloatType = 'float32' | 'float64';
 
 export interface Value {
@@ -20,6 +20,8 @@ export interface Node {
   inputs: string[];
   outputs: string[];
   attrs: Record<string, AttrValue>;
+  /** Operator set domain; absent: the standard ONNX domain. */
+  domain?: string;
 }
 
 export interface Initializer {
@@ -28,6 +30,8 @@ export interface Initializer {
 }
 
 export const OPSET = 20;
+/** onnxruntime's contrib operator domain. */
+export const MS_DOMAIN = 'com.microsoft';
 
 export function numel(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -43,6 +47,22 @@ export class Graph {
 
   /** `float` is the dtype of every floating tensor in the graph; tests build float64 graphs for finite differences. */
   constructor(readonly float: FloatType = 'float32') {}
+
+  /**
+   * Frozen weights stored block-quantized (onnx/quantized.ts), by weight name. Their float values are
+   * placeholders with no producer: the linear blocks read the quantized inputs instead.
+   */
+  readonly quantized = new Map<string, { bits: 4 | 8; blockSize: number }>();
+
+  has(name: string): boolean {
+    return this.values.has(name);
+  }
+
+  /** A value that stands for a quantized weight (see `quantized`); no node may read it. */
+  quantizedPlaceholder(name: string, shape: readonly number[], spec: { bits: 4 | 8; blockSize: number }): Value {
+    this.quantized.set(name, spec);
+    return this.register({ name, shape: [...shape], dtype: this.float });
+  }
 
   value(name: string): Value {
     const v = this.values.get(name);
@@ -72,10 +92,10 @@ export class Graph {
     return out;
   }
 
-  /** A constant tensor stored as an initializer (use for small data: indices, masks, scalars). */
-  constant(data: ArrayLike<number>, shape: readonly number[], dtype: DType = this.float): Value {
+  /** A constant tensor stored as an initializer (use for small data: indices, masks, scalars); `name` if it must have one. */
+  constant(data: ArrayLike<number>, shape: readonly number[], dtype: DType = this.float, name?: string): Value {
     if (data.length !== numel(shape)) throw new Error(`constant: ${data.length} values for shape [${shape}]`);
-    const v = this.register({ name: this.fresh('const'), shape: [...shape], dtype });
+    const v = this.register({ name: name ?? this.fresh('const'), shape: [...shape], dtype });
     const typed =
       dtype === 'float32' ? Float32Array.from(data)
       : dtype === 'float64' ? Float64Array.from(data)
@@ -94,10 +114,10 @@ export class Graph {
   }
 
   /** Emits one node; output shapes come from the shape table in ./shapes.ts. */
-  ops(op: string, inputs: readonly (Value | undefined)[], attrs: Record<string, AttrValue> = {}, outputNames?: string[]): Value[] {
+  ops(op: string, inputs: readonly (Value | undefined)[], attrs: Record<string, AttrValue> = {}, outputNames?: string[], domain?: string): Value[] {
     const infos = inferShapes(op, inputs, attrs, this);
     const outs = infos.map((info, i) => this.register({ name: outputNames?.[i] ?? this.fresh(op.toLowerCase()), ...info }));
-    this.nodes.push({ op, inputs: inputs.map((v) => v?.name ?? ''), outputs: outs.map((v) => v.name), attrs });
+    this.nodes.push({ op, inputs: inputs.map((v) => v?.name ?? ''), outputs: outs.map((v) => v.name), attrs, ...(domain ? { domain } : {}) });
     return outs;
   }
 

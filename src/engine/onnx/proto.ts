@@ -2,9 +2,9 @@
 import * as protobuf from 'protobufjs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OPSET, type AttrValue, type DType, type Graph, type Value } from './graph';
+import { MS_DOMAIN, OPSET, type AttrValue, type DType, type Graph, type Value } from './graph';
 
-const ELEM_TYPE: Record<DType, number> = { float32: 1, int64: 7, bool: 9, float64: 11 };
+const ELEM_TYPE: Record<DType, number> = { float32: 1, uint8: 2, int64: 7, bool: 9, float64: 11 };
 const ATTR = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 
 let modelType: protobuf.Type | undefined;
@@ -45,12 +45,14 @@ export function toModelBytes(g: Graph, producer = 'prompt-tuning-studio'): Uint8
   const model = {
     ir_version: 10,
     producer_name: producer,
-    opset_import: [{ domain: '', version: OPSET }],
+    // onnxruntime's contrib ops (e.g. MatMulNBits) live in the com.microsoft domain, version 1.
+    opset_import: [{ domain: '', version: OPSET }, ...(g.nodes.some((n) => n.domain === MS_DOMAIN) ? [{ domain: MS_DOMAIN, version: 1 }] : [])],
     graph: {
       name: 'main',
       node: g.nodes.map((n, i) => ({
         name: `n${i}_${n.op}`,
         op_type: n.op,
+        domain: n.domain ?? '',
         input: n.inputs,
         output: n.outputs,
         attribute: Object.entries(n.attrs).map(([k, v]) => attribute(k, v, g)),

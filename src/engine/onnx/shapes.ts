@@ -122,6 +122,8 @@ export const SHAPE_RULES: Record<string, Rule> = {
     const statType: DType = attrs.stash_type === 11 ? 'float64' : 'float32';
     return [{ shape: [...x.shape], dtype: x.dtype }, { shape: stat, dtype: statType }, { shape: stat, dtype: statType }];
   },
+  // onnxruntime's block-quantized matmul (com.microsoft): A [..., K] times the [N, K] weight stored in B → [..., N].
+  MatMulNBits: (ins, attrs) => [{ shape: [...ins[0]!.shape.slice(0, -1), attrs.N as number], dtype: ins[0]!.dtype }],
   // onnxruntime's RMSNorm kernel (a contrib op in the ONNX domain): Y and the inverse RMS.
   SimplifiedLayerNormalization: (ins, attrs) => {
     const x = ins[0]!;

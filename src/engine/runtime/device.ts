@@ -30,8 +30,9 @@ const CUDA_LIBRARIES: Record<string, string[]> = {
 
 /** How a user gets the CUDA provider's binaries (onnxruntime-node's script/install.js reads ONNXRUNTIME_NODE_INSTALL). */
 export const CUDA_INSTALL_HINT =
-  'download them once with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` in the folder that holds node_modules ' +
-  '(ptune\'s, or the extension\'s), with the CUDA 12 runtime and cuDNN 9 installed and on the library path';
+  'ptune fetches them when a command is run with --device cuda (the extension: "Prompt Tuning: Download CUDA Provider"); or ' +
+  'download them with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` in the folder that holds node_modules; ' +
+  'the CUDA 12 runtime and cuDNN 9 must be installed and on the library path';
 
 export function parseDevice(value: string, flag = '--device'): Device {
   const lower = value.toLowerCase();
@@ -53,7 +54,7 @@ function ortFolder(): string {
  * onnxruntime-node build, CUDA binaries not downloaded). Whether the hardware answers is known only when a
  * session starts: see deviceStartError.
  */
-export function checkDeviceAvailable(device: Device): void {
+export function checkDeviceAvailable(device: Device, opts: { cudaFetchable?: boolean } = {}): void {
   if (device === 'cpu') return;
   const platform = `${process.platform}/${process.arch}`;
   const name = DEVICE_NAMES[device];
@@ -70,7 +71,8 @@ export function checkDeviceAvailable(device: Device): void {
   if (device === 'cuda' && !backend.bundled) {
     const folder = ortFolder();
     const missing = (CUDA_LIBRARIES[platform] ?? []).filter((file) => !fs.existsSync(path.join(folder, file)));
-    if (missing.length > 0) {
+    // A caller that fetches the provider on demand (hub/cuda-provider.ts) checks again afterwards.
+    if (missing.length > 0 && !opts.cudaFetchable) {
       throw new UserError(`--device cuda: onnxruntime-node's CUDA execution provider is not installed (${missing.join(', ')} missing from ${folder}; npm install skips that download); ${CUDA_INSTALL_HINT}`);
     }
   }

@@ -17,7 +17,7 @@ import { DEFAULT_DEVICE, checkDeviceAvailable, deviceStartError, executionProvid
 
 export type HostArray = Float32Array | Float64Array | BigInt64Array | Uint8Array;
 
-const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', float64: 'float64', int64: 'int64', bool: 'bool' };
+const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: 'float32', float64: 'float64', int64: 'int64', bool: 'bool', uint8: 'uint8' };
 
 /** Nodes executed per execution provider in one run, e.g. { CUDAExecutionProvider: 310, CPUExecutionProvider: 12 }. */
 export type NodePlacement = Record<string, number>;

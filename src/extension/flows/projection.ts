@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { TRAINING_RECORD_FILE } from '../../tuning/adapter';
+import { UserError } from '../../engine/errors';
+import { readTrainingRecord } from '../../tuning/training-record';
 import { checkOutputPlace } from '../../common/output-guard';
 import type { Ctx } from '../ctx';
 import { displayPath } from '../language/promptDocuments';
@@ -49,7 +50,7 @@ export async function copyHardPrompt(ctx: Ctx): Promise<void> {
 export async function saveAsPrompt(ctx: Ctx): Promise<void> {
   const projection = ctx.store.state.projection;
   if (!projection || !shownAdapter) return;
-  const trained = trainedPrompt(shownAdapter);
+  const trained = trainedPrompt(ctx, shownAdapter);
   let source = trained?.source;
   let templateFile = trained?.file;
   if (source === undefined) {
@@ -76,14 +77,14 @@ export async function saveAsPrompt(ctx: Ctx): Promise<void> {
   await vscode.window.showTextDocument(target);
 }
 
-/** The prompt file a soft prompt was trained with, from its ptune_training.json. */
-function trainedPrompt(adapterDir: string): { file?: string; source: string } | undefined {
+/** The prompt file a soft prompt was trained with, from its ptune_training.json (a record that does not check out is reported and ignored). */
+function trainedPrompt(ctx: Ctx, adapterDir: string): { file?: string; source: string } | undefined {
   try {
-    const record = JSON.parse(fs.readFileSync(path.join(adapterDir, TRAINING_RECORD_FILE), 'utf8')) as { prompt?: { file?: unknown; source?: unknown } };
-    const source = record.prompt?.source;
-    if (typeof source !== 'string') return undefined;
-    return { file: typeof record.prompt?.file === 'string' ? record.prompt.file : undefined, source };
-  } catch {
+    const record = readTrainingRecord(adapterDir);
+    return record && { file: record.prompt.file, source: record.prompt.source };
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    ctx.output.warn(`${error.message}; asking for the prompt file instead`);
     return undefined;
   }
 }

@@ -2,7 +2,9 @@
  * Train Soft Prompt: one guided quick pick showing every `ptune train` option with its default (from the
  * settings); pick "Start training" to go, or an option to change it. The run feeds the training dashboard.
  */
-import { DEFAULT_LEARNING_RATES, type OptimizerName } from '../../tuning/optimizers';
+import type { OptimizerName } from '../../tuning/optimizers';
+import { DEFAULT_METHOD, METHOD_CHOICES, TUNING_METHODS, type MethodName } from '../../tuning/methods/index';
+import { DEFAULT_ENCODER_HIDDEN_SIZE } from '../../tuning/methods/p-tuning';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { TrainJobProgress, TrainParams, TrainResult } from '../../worker/protocol';
@@ -15,7 +17,7 @@ import { prepare } from './runnable';
 import { report } from './test';
 
 type Options = Required<Pick<TrainParams, 'virtualTokens' | 'init' | 'optimizer' | 'batchSize' | 'seed' | 'out'>>
-  & Pick<TrainParams, 'lr' | 'epochs' | 'steps' | 'evalEvery' | 'evalLimit' | 'eval'> & { train: string };
+  & Pick<TrainParams, 'lr' | 'epochs' | 'steps' | 'evalEvery' | 'evalLimit' | 'eval' | 'encoderHiddenSize'> & { train: string; method: MethodName };
 
 
 export async function trainSoftPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
@@ -28,13 +30,13 @@ export async function trainSoftPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void>
   const remembered = ctx.state.datasetsFor(promptFile).dev;
   const dev = remembered ?? (await pickDataset(ctx, promptFile, 'dev', { optional: true })) ?? undefined;
   const name = path.basename(promptFile, '.prompt');
-  const options: Options = { ...tuningFromSettings(ctx), train, eval: dev, out: path.join(ctx.outputRoot, 'soft-prompts', `${name}-${timestamp()}`) };
+  const options: Options = { ...tuningFromSettings(ctx), method: DEFAULT_METHOD, train, eval: dev, out: path.join(ctx.outputRoot, 'soft-prompts', `${name}-${timestamp()}`) };
   if (!(await confirmOptions(ctx, promptFile, options))) return;
   await runTraining(ctx, { model, template: promptFile, ...options });
 }
 
 /** The tuning options of the promptTuning.training.* settings (Train and Export for a GPU Cluster share them). */
-export function tuningFromSettings(ctx: Ctx): Omit<Options, 'train' | 'eval' | 'out'> {
+export function tuningFromSettings(ctx: Ctx): Omit<Options, 'train' | 'eval' | 'out' | 'method'> {
   const d = ctx.config.training;
   return {
     virtualTokens: d.virtualTokens, init: d.init, optimizer: d.optimizer, lr: d.lr,
@@ -48,18 +50,31 @@ async function confirmOptions(ctx: Ctx, promptFile: string, o: Options): Promise
   type Item = vscode.QuickPickItem & { edit?: () => Promise<void> };
   for (;;) {
     const length = o.steps ? `${o.steps} steps` : `${o.epochs ?? 3} epochs`;
+    const defaultLr = TUNING_METHODS[o.method].defaults.lr[o.optimizer as OptimizerName];
     const items: Item[] = [
-      { label: '$(rocket) Start training', description: `${o.virtualTokens} virtual tokens · ${length} · ${o.optimizer} lr ${o.lr ?? DEFAULT_LEARNING_RATES[o.optimizer as OptimizerName]}` },
+      { label: '$(rocket) Start training', description: `${o.method} · ${o.virtualTokens} virtual tokens · ${length} · ${o.optimizer} lr ${o.lr ?? defaultLr}` },
       { label: '', kind: vscode.QuickPickItemKind.Separator },
+      { label: 'Method', description: o.method, detail: TUNING_METHODS[o.method].summary, edit: async () => {
+        const picked = await pickMethod(o.method);
+        if (!picked || picked === o.method) return;
+        // A length left at the old method's default follows the new method's default.
+        if (o.virtualTokens === TUNING_METHODS[o.method].defaults.virtualTokens) o.virtualTokens = TUNING_METHODS[picked].defaults.virtualTokens;
+        if (picked !== 'p-tuning') o.encoderHiddenSize = undefined;
+        if (picked === 'prefix-tuning' && o.init !== 'vocab' && o.init !== 'random') o.init = 'text';
+        o.method = picked;
+      } },
       { label: 'Training data', description: displayPath(o.train), edit: async () => { o.train = (await pickDataset(ctx, promptFile, 'train', { ask: true })) ?? o.train; } },
       { label: 'Dev data', description: o.eval ? displayPath(o.eval) : 'none', edit: async () => {
         const picked = await pickDataset(ctx, promptFile, 'dev', { ask: true, optional: true });
         if (picked !== undefined) o.eval = picked ?? undefined;
       } },
-      { label: 'Virtual tokens', description: String(o.virtualTokens), edit: async () => { o.virtualTokens = await askInt('Virtual tokens', o.virtualTokens, 1) ?? o.virtualTokens; } },
+      { label: o.method === 'prefix-tuning' ? 'Prefix length' : 'Virtual tokens', description: String(o.virtualTokens), edit: async () => { o.virtualTokens = await askInt(o.method === 'prefix-tuning' ? 'Prefix length (virtual tokens)' : 'Virtual tokens', o.virtualTokens, 1) ?? o.virtualTokens; } },
+      ...(o.method === 'p-tuning' ? [{ label: 'Encoder hidden size', description: String(o.encoderHiddenSize ?? DEFAULT_ENCODER_HIDDEN_SIZE), edit: async () => {
+        o.encoderHiddenSize = await askInt('Hidden size of the prompt encoder\'s MLP', o.encoderHiddenSize ?? DEFAULT_ENCODER_HIDDEN_SIZE, 1) ?? o.encoderHiddenSize;
+      } }] : []),
       { label: 'Initialization', description: o.init, edit: async () => { o.init = (await askChoice('Initialization', ['text', 'vocab', 'random'], o.init)) ?? o.init; } },
       { label: 'Optimizer', description: o.optimizer, edit: async () => { o.optimizer = (await askChoice('Optimizer', ['adamw', 'adafactor', 'sgd'], o.optimizer)) ?? o.optimizer; } },
-      { label: 'Learning rate', description: o.lr === undefined ? `${DEFAULT_LEARNING_RATES[o.optimizer as OptimizerName]} (optimizer default)` : String(o.lr), edit: async () => { o.lr = await askNumber('Learning rate', o.lr ?? DEFAULT_LEARNING_RATES[o.optimizer as OptimizerName]) ?? o.lr; } },
+      { label: 'Learning rate', description: o.lr === undefined ? `${defaultLr} (default for ${o.method} with ${o.optimizer})` : String(o.lr), edit: async () => { o.lr = await askNumber('Learning rate', o.lr ?? defaultLr) ?? o.lr; } },
       { label: 'Steps', description: o.steps ? String(o.steps) : `${o.epochs ?? 3} epochs`, detail: 'A step count replaces the epoch count', edit: async () => {
         const steps = await askInt('Optimizer steps (empty: train by epochs)', o.steps, 1, true);
         if (steps === null) { o.steps = undefined; o.epochs = o.epochs ?? 3; } else if (steps !== undefined) { o.steps = steps; o.epochs = undefined; }
@@ -172,6 +187,15 @@ async function askNumber(title: string, value: number): Promise<number | undefin
     validateInput: (v) => Number.isFinite(Number(v)) && Number(v) > 0 ? undefined : 'a positive number',
   });
   return text === undefined ? undefined : Number(text);
+}
+
+/** The tuning methods, each with its one-line summary. */
+async function pickMethod(current: MethodName): Promise<MethodName | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    METHOD_CHOICES.map((name) => ({ label: name, description: name === current ? 'current' : undefined, detail: TUNING_METHODS[name].summary, name })),
+    { title: 'Tuning method', ignoreFocusOut: true },
+  );
+  return picked?.name;
 }
 
 async function askChoice<T extends string>(title: string, choices: readonly T[], current: T): Promise<T | undefined> {

@@ -19,6 +19,7 @@ import type { DiscoverParams, DiscoverResult } from '../protocol';
 import type { JobContext } from './context';
 import { buildExamples } from './examples';
 import { prepareTraining } from './train';
+import { initialSoftPrompt } from '../../tuning/train-run';
 
 /** The first line of every prompt file discover writes (a YAML comment): what makes an existing --out replaceable. */
 export const DISCOVERED_MARK = 'written by ptune discover';
@@ -110,7 +111,7 @@ export async function runDiscoverJob(params: DiscoverParams, ctx: JobContext<'di
 
   const outcome = await discoverHardPrompt({
     engine,
-    init: prepared.init.soft,
+    init: initialSoftPrompt(prepared.setup.method),
     train: trainExamples,
     dev: devExamples,
     config: { loss: prepared.loss, steps: options.steps, lr: options.lr, batchSize: options.batchSize, seed: options.seed, evalEvery: options.evalEvery, stratify: true },

@@ -9,13 +9,12 @@ import { ENGINE_VERSION } from '../../engine/version';
 import { UserError } from '../../engine/errors';
 import type { LossKind, ModelEngine } from '../../engine/api';
 import { drawShots, loadPromptFile, type PromptFile } from '../../prompts';
-import { saveAdapter } from '../../tuning/adapter';
-import { initSoftPrompt, type InitResult, type InitSpec } from '../../tuning/init';
-import { checkTrainOutput, resolveTrainOptions, lossFor, trainerConfig, type TrainOptions } from '../../tuning/train-options';
-import { trainSoftPrompt, type Checkpoint, type TrainerConfig, type TrainOutcome } from '../../tuning/trainer';
+import { checkTrainOutput, resolveTrainOptions, type TrainOptions } from '../../tuning/train-options';
+import { checkMethodFitsPrompt, checkpointRecord, outcomeRecord, runTraining, saveTrainedAdapter, setUpTraining, startTrainingRecord, type TrainingSetup } from '../../tuning/train-run';
+import type { Checkpoint, TrainerConfig } from '../../tuning/trainer';
+import type { TrainingRecord, TrainingRecordWriter } from '../../tuning/training-record';
 import type { TrainParams, TrainResult } from '../protocol';
 import type { JobContext } from './context';
-import { defaultInitSpec, instructionText } from '../../tuning/instruction';
 import { buildExamples, loadExamples, readRows, type LoadedExamples } from './examples';
 
 /** Everything a training run needs, checked, loaded and tokenized: what `train` runs and `exportPeft` writes out. */
@@ -24,8 +23,8 @@ export interface PreparedTraining {
   prompt: PromptFile;
   loss: LossKind;
   engine: ModelEngine;
-  initSpec: InitSpec;
-  init: InitResult;
+  /** The method set up on the model: its starting parameters, init and trainer settings. */
+  setup: TrainingSetup;
   maxLength: number;
   train: LoadedExamples;
   dev?: LoadedExamples;
@@ -35,8 +34,8 @@ export interface PreparedTraining {
 }
 
 /**
- * Checks the options (before the model loads), loads the model, draws the initial soft prompt and builds the
- * training and dev examples. `checkOut` checks the output folder before anything is loaded.
+ * Checks the options (before the model loads), loads the model, sets the method up (its initial parameters)
+ * and builds the training and dev examples. `checkOut` checks the output folder before anything is loaded.
  */
 export async function prepareTraining(
   params: Omit<TrainParams, 'out'>,
@@ -50,23 +49,20 @@ export async function prepareTraining(
   const warnings: string[] = [];
   checkOut(options, (note) => warnings.push(note));
   const prompt = await loadPromptFile(params.template);
-  const loss = lossFor(options, prompt.task);
-  if (loss === 'verbalizer' && prompt.task !== 'classification') {
+  if (options.loss === 'verbalizer' && prompt.task !== 'classification') {
     throw new UserError(`--loss verbalizer needs a classification prompt file (with labels); ${params.template} is a generation prompt: use --loss lm`);
   }
   if (prompt.softPromptText !== undefined) throw new UserError(`${params.template}: the prompt has its soft-prompt position filled with text; nothing to train`);
+  checkMethodFitsPrompt(options.method, prompt);
 
   ctx.progress({ type: 'status', message: `loading model ${params.model}` });
   const engine = await ctx.engine(params.model);
-  const instruction = instructionText(prompt);
-  const initSpec: InitSpec = options.init ?? defaultInitSpec(prompt);
-  if (!options.init && !instruction) warnings.push(`${params.template} has no instruction text to initialise from; using --init vocab`);
-  const init = initSoftPrompt(initSpec, { engine, numVirtual: options.virtualTokens, seed: options.seed, defaultText: instruction });
-  warnings.push(...init.warnings);
-  const numVirtual = init.soft.numVirtual;
   const maxPositions = engine.info.maxPositions;
   const maxLength = options.maxLength ?? maxPositions;
   if (maxLength > maxPositions) throw new UserError(`--max-length ${maxLength} exceeds the ${maxPositions} positions of ${params.model}`);
+  const setup = await setUpTraining(engine, prompt, options);
+  warnings.push(...setup.warnings);
+  const numVirtual = setup.method.numVirtual;
 
   ctx.progress({ type: 'status', message: `reading ${params.train}` });
   const reading = { skipInvalid: params.skipInvalid, warnings };
@@ -82,86 +78,61 @@ export async function prepareTraining(
   }
   const truncatedRows = train.truncatedRows + (dev?.truncatedRows ?? 0);
   if (truncatedRows > 0) warnings.push(`${truncatedRows} row${truncatedRows === 1 ? '' : 's'} cut from the left to fit ${maxLength} tokens (${train.truncatedRows} train${dev ? `, ${dev.truncatedRows} eval` : ''})`);
-  return { options, prompt, loss, engine, initSpec, init, maxLength, train, dev, truncatedRows, config: trainerConfig(options, loss), warnings };
+  return { options, prompt, loss: setup.loss, engine, setup, maxLength, train, dev, truncatedRows, config: setup.config, warnings };
 }
 
-/** The training record's fields known before training starts (ptune_training.json; the export's job.json too). */
-export function baseRecord(params: Omit<TrainParams, 'out'>, p: PreparedTraining, startedAt: string) {
+/** The training record as it stands before training starts (ptune_training.json; the export's job.json too). */
+export function baseRecord(params: Omit<TrainParams, 'out'>, p: PreparedTraining, startedAt: string, writtenBy: TrainingRecordWriter): TrainingRecord {
   const { engine, prompt, train, dev, options } = p;
-  return {
-    tool: 'ptune',
-    formatVersion: 1,
+  return startTrainingRecord({
+    writtenBy,
     engineVersion: ENGINE_VERSION,
     startedAt,
-    model: { dir: engine.info.dir, nameOrPath: engine.info.nameOrPath, hiddenSize: engine.info.hiddenSize, numLayers: engine.info.numLayers, vocabSize: engine.info.vocabSize },
-    prompt: { file: path.resolve(params.template), name: prompt.name, task: prompt.task, softPrompt: prompt.softPrompt, source: prompt.source },
-    data: {
-      train: { file: path.resolve(params.train), hash: train.dataset.hash, rows: train.items.length, truncatedRows: train.truncatedRows },
-      ...(dev && params.eval ? { eval: { file: path.resolve(params.eval), hash: dev.dataset.hash, rows: dev.items.length, truncatedRows: dev.truncatedRows } } : {}),
-    },
+    info: engine.info,
+    prompt,
+    train: { file: path.resolve(params.train), hash: train.dataset.hash, rows: train.items.length, truncatedRows: train.truncatedRows },
+    eval: dev && params.eval ? { file: path.resolve(params.eval), hash: dev.dataset.hash, rows: dev.items.length, truncatedRows: dev.truncatedRows } : undefined,
     seed: options.seed,
-    init: { ...describeInit(p.initSpec), description: p.init.description },
-    numVirtualTokens: p.init.soft.numVirtual,
+    setup: p.setup,
     maxLength: p.maxLength,
-  };
+  });
 }
 
 export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>): Promise<TrainResult> {
   if (typeof params.out !== 'string' || params.out === '') throw new UserError('--out is required');
   const out = path.resolve(params.out);
   const prepared = await prepareTraining(params, ctx, (options, note) => checkTrainOutput(params, options, note));
-  const { engine, init, train, dev, loss, truncatedRows, warnings, config } = prepared;
+  const { engine, setup, train, dev, loss, truncatedRows, warnings, config } = prepared;
   // Kept up to date from progress events, so every checkpoint's record has the curve up to it.
-  const curveSoFar: { step: number; loss: number; lr: number }[] = [];
-  const evalsSoFar: { step: number; loss: number; accuracy?: number }[] = [];
+  const curve: TrainingRecord['curve'] = [];
+  const evals: TrainingRecord['evals'] = [];
   let lastCheckpoint: Checkpoint | undefined;
-  const startedAt = new Date().toISOString();
-  const started = baseRecord(params, prepared, startedAt);
-  const record = (checkpoint: Checkpoint, outcome?: TrainOutcome) => ({
-    ...started,
-    savedAt: new Date().toISOString(),
-    training: { ...config, totalSteps: outcome?.totalSteps },
-    checkpoint: { step: checkpoint.step, reason: checkpoint.reason, eval: checkpoint.eval },
-    curve: curveSoFar,
-    evals: evalsSoFar,
-    ...(outcome
-      ? {
-          result: {
-            initialLoss: outcome.initialLoss,
-            finalLoss: outcome.finalLoss ?? null,
-            bestEval: outcome.bestEval ?? null,
-            steps: outcome.steps,
-            stopReason: outcome.stopReason,
-            stopMessage: outcome.stopMessage,
-          },
-          timings: { seconds: outcome.seconds, examplesPerSecond: outcome.examplesPerSecond },
-        }
-      : {}),
-  });
+  const start = baseRecord(params, prepared, new Date().toISOString(), 'ptune train');
+  const save = (checkpoint: Checkpoint, outcome?: Parameters<typeof checkpointRecord>[1]['outcome']) =>
+    saveTrainedAdapter(out, engine.info, setup.method, checkpoint.prompt, checkpointRecord(start, { config, checkpoint, curve, evals, outcome }));
 
-  const outcome = await trainSoftPrompt({
+  const outcome = await runTraining(setup, {
     engine,
-    init: init.soft,
     train: train.items.map((i) => i.example),
     dev: dev?.items.map((i) => i.example),
-    config,
     signal: ctx.signal,
     onProgress: (p) => {
-      if (p.type === 'step') curveSoFar.push({ step: p.step, loss: p.loss, lr: p.lr });
-      if (p.type === 'eval') evalsSoFar.push({ step: p.step, loss: p.loss, accuracy: p.accuracy });
+      if (p.type === 'step') curve.push({ step: p.step, loss: p.loss, lr: p.lr });
+      if (p.type === 'eval') evals.push({ step: p.step, loss: p.loss, accuracy: p.accuracy });
       ctx.progress(p);
     },
     onCheckpoint: (checkpoint) => {
       lastCheckpoint = checkpoint;
-      saveAdapter(out, { info: engine.info, soft: checkpoint.soft, origin: init.origin, record: record(checkpoint) });
+      save(checkpoint);
     },
   });
   // The same prompt again, now with the complete record (curve, result, timings).
-  if (lastCheckpoint) saveAdapter(out, { info: engine.info, soft: lastCheckpoint.soft, origin: init.origin, record: record(lastCheckpoint, outcome) });
+  if (lastCheckpoint) save(lastCheckpoint, outcome);
 
+  const result = outcomeRecord(outcome);
   return {
-    initialLoss: Number.isFinite(outcome.initialLoss) ? outcome.initialLoss : null,
-    finalLoss: outcome.finalLoss ?? null,
+    initialLoss: result.initialLoss ?? null,
+    finalLoss: result.finalLoss ?? null,
     bestEvalAccuracy: outcome.bestEval?.accuracy ?? null,
     bestEvalLoss: outcome.bestEval?.loss ?? null,
     steps: outcome.steps,
@@ -173,6 +144,7 @@ export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>)
     savedStep: outcome.savedStep,
     stopReason: outcome.stopReason,
     stopMessage: outcome.stopMessage,
+    method: setup.methodName,
     loss,
     trainRows: train.items.length,
     evalRows: dev?.items.length ?? 0,
@@ -180,17 +152,6 @@ export async function runTrainJob(params: TrainParams, ctx: JobContext<'train'>)
     warnings,
     evals: outcome.evals,
   };
-}
-
-function describeInit(spec: InitSpec): { kind: string; text?: string; adapter?: string } {
-  switch (spec.kind) {
-    case 'text':
-      return { kind: 'text', text: spec.text };
-    case 'adapter':
-      return { kind: 'adapter', adapter: path.resolve(spec.dir) };
-    default:
-      return { kind: spec.kind };
-  }
 }
 
 /**
