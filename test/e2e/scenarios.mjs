@@ -309,6 +309,39 @@ export const scenarios = [
       await wb.screenshot(path.join(out, '15-prompt-tests.png'));
     },
   },
+  {
+    name: 'the status-bar job item asks before it stops a training',
+    async run({ wb, out, log }) {
+      await wb.openFile(PROMPT);
+      await wb.runCommand('Prompt Tuning: Train Soft Prompt');
+      // The datasets are remembered when the training scenario ran; otherwise choose them now.
+      for (;;) {
+        const title = await wb.until('the Train quick pick', () => wb.quickInputTitle(), (t) => /training dataset|dev \/ test dataset|Train a soft prompt/.test(t ?? ''), { timeout: 60_000, interval: 200 });
+        if (title.includes('training dataset')) await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
+        else if (title.includes('dev / test dataset')) await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
+        else break;
+      }
+      await wb.answerQuickPick('Train a soft prompt for sst2-overall.prompt', 'Start training');
+      const studio = await wb.webview('studio', { timeout: 60_000 });
+      await wb.until('the training to run', () => studio.locator('#training-status').textContent(), (s) => s?.trim() === 'running', { timeout: 120_000 });
+      const item = wb.page.locator('.statusbar-item', { hasText: 'Train' }).first();
+      const dialog = wb.page.locator('.monaco-dialog-box');
+      // A click asks; "Cancel" in the dialog keeps the training going.
+      await item.click();
+      await dialog.getByText(/^Stop "Train/).first().waitFor({ timeout: 30_000 });
+      await wb.screenshot(path.join(out, '16-confirm-stop-training.png'));
+      await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).first().click();
+      await sleep(1500);
+      const still = (await studio.locator('#training-status').textContent())?.trim();
+      if (still !== 'running') throw new Error(`the training is "${still}" after the dialog was dismissed`);
+      // "Stop" stops it.
+      await item.click();
+      await dialog.locator('.monaco-button', { hasText: /^Stop$/ }).first().click();
+      await wb.until('the run to stop as cancelled', () => studio.locator('#training-status').textContent(), (s) => s?.trim() === 'cancelled', { timeout: 120_000 });
+      log('the status bar asked first; Cancel kept the run, Stop stopped it');
+      await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
+    },
+  },
 ];
 
 /** The first-run scenario in an empty folder: Get Started, the walkthrough's Open Samples, Select Model, ▶ Test. */
