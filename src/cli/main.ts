@@ -18,6 +18,7 @@ import { registerExportPeft } from './commands/export-peft';
 import { registerGenerate } from './commands/generate';
 import { registerModels } from './commands/models';
 import { registerProject } from './commands/project';
+import { registerTest } from './commands/test';
 import { registerTrain } from './commands/train';
 import { DownloadCancelledError } from '../hub/http';
 import { line, type CliIo } from './io';
@@ -48,6 +49,7 @@ export function buildProgram(io: CliIo, argv: readonly string[], setExit: (code:
   registerExportPeft(program, io);
   registerDiscover(program, io, setExit);
   registerModels(program, io);
+  registerTest(program, io, setExit);
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput()).showHelpAfterError(`(run ptune ${command.name()} --help)`);
   return program;
 }

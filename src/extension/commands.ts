@@ -11,30 +11,38 @@ import { openPlayground, playgroundRow, playgroundRun, playgroundSoftPrompt } fr
 import { copyHardPrompt, saveAsPrompt, showProjection } from './flows/projection';
 import { runOnDataset, testPrompt } from './flows/test';
 import { trainSoftPrompt } from './flows/train';
+import { confirmCancel } from './jobs';
+import { newPromptFile, openSamples, openWalkthrough } from './onboarding/flows';
+import { requireTrust } from './trust';
 import type { WebviewMessage } from './views/protocol';
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
+  /** Commands that run a model: in Restricted Mode they show the one Restricted Mode message instead. */
+  const trusted = (run: (...args: unknown[]) => unknown) => async (...args: unknown[]) => ((await requireTrust()) ? run(...args) : undefined);
   const commands: Record<string, (...args: unknown[]) => unknown> = {
     'promptTuning.selectModel': () => selectModel(ctx),
-    'promptTuning.testPrompt': (uri) => testPrompt(ctx, asUri(uri)),
-    'promptTuning.runOnDataset': (uri) => runOnDataset(ctx, asUri(uri)),
-    'promptTuning.trainSoftPrompt': (uri) => trainSoftPrompt(ctx, asUri(uri)),
-    'promptTuning.exportForCluster': (uri) => exportForCluster(ctx, asUri(uri)),
-    'promptTuning.findHardPrompt': (uri) => findHardPrompt(ctx, asUri(uri)),
-    'promptTuning.showProjection': (dir) => showProjection(ctx, typeof dir === 'string' ? dir : asUri(dir)?.fsPath),
-    'promptTuning.benchmark': () => benchmark(ctx),
+    'promptTuning.testPrompt': trusted((uri) => testPrompt(ctx, asUri(uri))),
+    'promptTuning.runOnDataset': trusted((uri) => runOnDataset(ctx, asUri(uri))),
+    'promptTuning.trainSoftPrompt': trusted((uri) => trainSoftPrompt(ctx, asUri(uri))),
+    'promptTuning.exportForCluster': trusted((uri) => exportForCluster(ctx, asUri(uri))),
+    'promptTuning.findHardPrompt': trusted((uri) => findHardPrompt(ctx, asUri(uri))),
+    'promptTuning.showProjection': trusted((dir) => showProjection(ctx, typeof dir === 'string' ? dir : asUri(dir)?.fsPath)),
+    'promptTuning.benchmark': trusted(() => benchmark(ctx)),
     'promptTuning.openReport': (uri) => openReport(ctx, asUri(uri)),
     'promptTuning.openStudio': () => ctx.studio.show('prompt'),
-    'promptTuning.cancelJob': () => cancelJob(ctx),
+    'promptTuning.cancelJob': (options) => cancelJob(ctx, isConfirmOption(options)),
     'promptTuning.downloadCudaProvider': () => downloadCudaProvider(ctx),
     'promptTuning.chooseShotsFile': (uri) => chooseShotsFile(ctx, asUri(uri)),
-    'promptTuning.openPlayground': (uri) => openPlayground(ctx, asUri(uri)),
+    'promptTuning.openPlayground': trusted((uri) => openPlayground(ctx, asUri(uri))),
+    'promptTuning.openSamples': () => openSamples(ctx),
+    'promptTuning.newPromptFile': () => newPromptFile(),
+    'promptTuning.openWalkthrough': () => openWalkthrough(ctx),
   };
   return Object.entries(commands).map(([id, run]) => vscode.commands.registerCommand(id, run));
 }
 
-/** Cancel Running Job: the only running job, or the one the user picks. */
-async function cancelJob(ctx: Ctx): Promise<void> {
+/** Cancel Running Job: the only running job, or the one the user picks; from the status bar, after asking. */
+async function cancelJob(ctx: Ctx, confirm: boolean): Promise<void> {
   const jobs = ctx.jobs.list;
   if (jobs.length === 0) {
     void vscode.window.showInformationMessage('No Prompt Tuning job is running.');
@@ -42,7 +50,14 @@ async function cancelJob(ctx: Ctx): Promise<void> {
   }
   const job = jobs.length === 1 ? jobs[0] : (await vscode.window.showQuickPick(
     jobs.map((j) => ({ label: j.title, description: j.message, id: j.id })), { title: 'Cancel which job?' }));
-  if (job) ctx.jobs.cancel(job.id);
+  const summary = job && jobs.find((j) => j.id === job.id);
+  if (!summary) return;
+  if (confirm && !(await confirmCancel(summary))) return;
+  ctx.jobs.cancel(summary.id);
+}
+
+function isConfirmOption(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as { confirm?: unknown }).confirm === true;
 }
 
 /** Requests from the webviews (already validated against the protocol). */

@@ -1,4 +1,5 @@
 /** Entry point of the VS Code extension: wires the language features, commands, views and status bar. */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { handleWebviewMessage, registerCommands } from './commands';
 import { Config } from './config';
@@ -7,6 +8,10 @@ import { restoreLastReport } from './flows/benchmark';
 import { offerCudaProvider } from './flows/cudaProvider';
 import { registerCodeLens } from './language/codeLens';
 import { registerCompletion } from './language/completion';
+import { registerHover } from './language/hover';
+import { registerQuickFixes } from './language/quickFixes';
+import { STRINGS } from './strings';
+import { registerPromptTests } from './testing/promptTests';
 import { PROMPT_LANGUAGE_ID } from './language/promptDocuments';
 import { SIDE_PANEL_VIEW_ID, SidePanelProvider } from './views/sidePanel';
 import { StudioPanel } from './views/studioPanel';
@@ -54,7 +59,16 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewViewProvider(SIDE_PANEL_VIEW_ID, sidePanel, { webviewOptions: { retainContextWhenHidden: true } }),
     registerCompletion(ctx.diagnostics),
     registerCodeLens(),
+    registerHover(),
+    registerQuickFixes(ctx.diagnostics),
     ...registerCommands(ctx),
+    ctx.diagnostics.onDidAnalyze(({ document, analysis }) => {
+      if (analysis.dotprompt) void hintDotpromptOnce(context, document, analysis.dotprompt.reasons[0]);
+    }),
+    ...trackAdapterFolders(),
+    ...registerPromptTests(ctx),
+    // Previews were refused in Restricted Mode; show them once the workspace is trusted.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => ctx.preview.refresh()),
     vscode.window.onDidChangeVisibleTextEditors(updateModelItemVisibility),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (Config.affectsWorker(event)) {
@@ -67,6 +81,35 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
   );
   void offerCudaProvider(ctx, cudaOffer);
+}
+
+const DOTPROMPT_HINT_KEY = 'promptTuning.dotpromptHintShown';
+
+/** The first Dotprompt (Genkit) file seen says, once, why this extension leaves it alone. */
+async function hintDotpromptOnce(context: vscode.ExtensionContext, document: vscode.TextDocument, reason: string): Promise<void> {
+  if (context.globalState.get<boolean>(DOTPROMPT_HINT_KEY)) return;
+  await context.globalState.update(DOTPROMPT_HINT_KEY, true);
+  const choice = await vscode.window.showInformationMessage(STRINGS.dotpromptHint(path.basename(document.uri.fsPath), reason), STRINGS.openAsHandlebars);
+  if (choice) await vscode.languages.setTextDocumentLanguage(document, 'handlebars');
+}
+
+/**
+ * The context key `promptTuning.adapterFolders`: the workspace's soft-prompt folders (those with an
+ * adapter_config.json), so the explorer offers Show Projection on them (`resourcePath in …`).
+ */
+function trackAdapterFolders(): vscode.Disposable[] {
+  const folders = new Set<string>();
+  const publish = () => void vscode.commands.executeCommand('setContext', 'promptTuning.adapterFolders', [...folders]);
+  void vscode.workspace.findFiles('**/adapter_config.json', '**/node_modules/**', 1000).then((files) => {
+    for (const file of files) folders.add(path.dirname(file.fsPath));
+    publish();
+  });
+  const watcher = vscode.workspace.createFileSystemWatcher('**/adapter_config.json');
+  return [
+    watcher,
+    watcher.onDidCreate((uri) => { folders.add(path.dirname(uri.fsPath)); publish(); }),
+    watcher.onDidDelete((uri) => { folders.delete(path.dirname(uri.fsPath)); publish(); }),
+  ];
 }
 
 export function deactivate(): void {

@@ -10,6 +10,8 @@ import type { WeightFormat } from '../engine/models/quantize';
 import type { JobKind, JobParams, JobProgress, JobResult } from '../worker/protocol';
 import type { UiStore } from './views/uiStore';
 import type { JobSummary } from './views/protocol';
+import { RestrictedModeError } from './trust';
+import { STRINGS } from './strings';
 
 export interface JobOptions<K extends JobKind> {
   /** Shown in the notification, status bar, side panel and output channel. */
@@ -48,7 +50,8 @@ export class Jobs implements vscode.Disposable {
     private readonly output: vscode.LogOutputChannel,
   ) {
     this.statusBar.name = 'Prompt Tuning job';
-    this.statusBar.command = 'promptTuning.cancelJob';
+    // A click on the status bar is easy to make by accident: it asks before stopping (a training can take hours).
+    this.statusBar.command = { command: 'promptTuning.cancelJob', title: 'Cancel Running Job', arguments: [{ confirm: true }] };
   }
 
   /** The running long jobs (the ones a user sees and may cancel), newest last. */
@@ -61,6 +64,8 @@ export class Jobs implements vscode.Disposable {
    * notification, the status bar, a webview or the Cancel Running Job command) and with the worker's error otherwise.
    */
   run<K extends JobKind>(kind: K, params: JobParams<K>, options: JobOptions<K>): Promise<JobResult<K>> {
+    // The last line of defence: commands check trust first and say so once (requireTrust).
+    if (!vscode.workspace.isTrusted) return Promise.reject(new RestrictedModeError());
     // Progress arrives asynchronously, after `job` and the notification's `report` exist.
     let report: ((d: { message: string; fraction?: number }) => void) | undefined;
     let cancelled = false;
@@ -153,7 +158,7 @@ export class Jobs implements vscode.Disposable {
     }
     const percent = latest.fraction === undefined ? '' : ` ${Math.round(latest.fraction * 100)}%`;
     this.statusBar.text = `$(sync~spin) ${latest.title}${percent}${jobs.length > 1 ? ` (+${jobs.length - 1})` : ''}`;
-    this.statusBar.tooltip = `${latest.message ?? latest.title}\nClick to cancel`;
+    this.statusBar.tooltip = `${latest.message ?? latest.title}\nClick to stop (asks first)`;
     this.statusBar.show();
   }
 
@@ -161,6 +166,12 @@ export class Jobs implements vscode.Disposable {
     this.statusBar.dispose();
     void this.restartWorker();
   }
+}
+
+/** Asks before stopping a job (from the status bar). */
+export async function confirmCancel(job: JobSummary): Promise<boolean> {
+  const choice = await vscode.window.showWarningMessage(STRINGS.confirmCancel(job.title), { modal: true, detail: STRINGS.confirmCancelDetail }, STRINGS.stopJob);
+  return choice === STRINGS.stopJob;
 }
 
 export function errorMessage(error: unknown): string {

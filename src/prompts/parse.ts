@@ -7,29 +7,14 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode, type Pair } from 'yaml';
 import { UserError } from '../engine/errors';
 import { normalizeSource, splitFrontMatter } from './front-matter';
-import { LineMap, didYouMean } from './positions';
+import { PROMPT_FORMATS, PROMPT_KEYS, SOFT_PROMPT_PLACEMENTS, TASKS, isPromptKey } from './keys';
+import { LineMap, closestMatch, didYouMean } from './positions';
 import { analyzeBody } from './template';
+import { readExpectations, type Expectation } from './expectations';
 import { splitChatBody } from './chat';
 import type { ChatMessageSource, DatasetContext, Diagnostic, PromptFile, PromptFormat, PromptTask, SoftPromptPlacement, Verbalizer } from './types';
 
-export const PROMPT_KEYS = [
-  'name',
-  'description',
-  'task',
-  'inputs',
-  'label_column',
-  'labels',
-  'label_names',
-  'target_column',
-  'target_prefix',
-  'max_new_tokens',
-  'shots',
-  'seed',
-  'soft_prompt',
-  'format',
-  'chat_template',
-  'chat_template_kwargs',
-] as const;
+export { PROMPT_KEYS };
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DEFAULT_MAX_NEW_TOKENS = 20;
@@ -57,8 +42,9 @@ class Collector {
   readonly diagnostics: Diagnostic[] = [];
   constructor(private readonly lines: LineMap) {}
 
-  error(message: string, range: Range): void {
-    this.diagnostics.push({ severity: 'error', message, ...this.span(range) });
+  /** `replacement`: a correction of the text in `range` (a "did you mean" an editor can offer as a quick fix). */
+  error(message: string, range: Range, replacement?: string): void {
+    this.diagnostics.push({ severity: 'error', message, ...this.span(range), ...(replacement !== undefined ? { replacement } : {}) });
   }
 
   warning(message: string, range: Range): void {
@@ -121,8 +107,8 @@ function analyze(rawText: string, file: string): Analysis {
         out.error(isScalar(pair.key) || !pair.key ? 'a setting has no name before its ":"' : 'a setting name must be plain text', at(pair.key, at(pair.value)));
         continue;
       }
-      if (!(PROMPT_KEYS as readonly string[]).includes(key)) {
-        out.error(`unknown key "${key}"${didYouMean(key, PROMPT_KEYS)}; known keys: ${PROMPT_KEYS.join(', ')}`, at(pair.key));
+      if (!isPromptKey(key)) {
+        out.error(`unknown key "${key}"${didYouMean(key, PROMPT_KEYS)}; known keys: ${PROMPT_KEYS.join(', ')}`, at(pair.key), closestMatch(key, PROMPT_KEYS));
         continue;
       }
       settings.set(key, pair);
@@ -184,12 +170,12 @@ function analyze(rawText: string, file: string): Analysis {
   // --- settings -----------------------------------------------------------------------------------------
   const name = readText('name', 'text') ?? defaultName(file);
   const description = readText('description', 'text');
-  const task: PromptTask = readChoice('task', ['classification', 'generation'] as const, 'classification');
-  const softPrompt: SoftPromptPlacement = readChoice('soft_prompt', ['prefix', 'marker'] as const, 'prefix');
+  const task: PromptTask = readChoice('task', TASKS, 'classification');
+  const softPrompt: SoftPromptPlacement = readChoice('soft_prompt', SOFT_PROMPT_PLACEMENTS, 'prefix');
   const shots = readInteger('shots', 0, 0);
   const seed = readInteger('seed', 0, 0);
   const maxNewTokens = readInteger('max_new_tokens', 1, DEFAULT_MAX_NEW_TOKENS);
-  const format: PromptFormat = readChoice('format', ['text', 'chat'] as const, 'text');
+  const format: PromptFormat = readChoice('format', PROMPT_FORMATS, 'text');
   const chatTemplate = readText('chat_template', 'the name of one of the model\'s chat templates');
   let chatTemplateKwargs: Record<string, unknown> | undefined;
   if (settings.has('chat_template_kwargs')) {
@@ -293,6 +279,12 @@ function analyze(rawText: string, file: string): Analysis {
     if (node.items.length < 2) out.error(`labels needs at least two labels, found ${node.items.length}`, valueRange('labels'));
   }
 
+  let expectations: Expectation[] | undefined;
+  if (settings.has('expect')) {
+    expectations = readExpectations(valueOf('expect'), task, (node) => lines.position(at(node)[0]).line,
+      (p) => out.error(p.message, p.node ? at(p.node, valueRange('expect')) : valueRange('expect')));
+  }
+
   // --- body ---------------------------------------------------------------------------------------------
   const bodyRange: Range = [bodyOffset, Math.min(text.length, bodyOffset + Math.max(1, body.indexOf('\n') < 0 ? body.length : body.indexOf('\n')))];
   const markers: { start: number; end: number }[] = [];
@@ -327,7 +319,7 @@ function analyze(rawText: string, file: string): Analysis {
       used.add(use.name);
       if (inputs && !inputs.includes(use.name) && !anchors.inputs.has(use.name)) {
         const listed = inputs.length > 0 ? `[${inputs.join(', ')}]` : 'nothing';
-        out.error(`variable "${use.name}" is not listed in inputs (${listed})${didYouMean(use.name, inputs)}`, range);
+        out.error(`variable "${use.name}" is not listed in inputs (${listed})${didYouMean(use.name, inputs)}`, range, closestMatch(use.name, inputs));
       }
     }
     for (const missing of analysis.unlocated) {
@@ -392,6 +384,7 @@ function analyze(rawText: string, file: string): Analysis {
       ...(chatTemplateKwargs !== undefined ? { chatTemplateKwargs } : {}),
       body,
       bodyLine: lines.position(bodyOffset).line,
+      ...(expectations !== undefined ? { expectations } : {}),
     };
   }
   return analysis;
@@ -407,8 +400,8 @@ function checkContext(analysis: Analysis, context: DatasetContext): Diagnostic[]
   const { prompt, anchors, lines } = analysis;
   if (!prompt) return [];
   const found: Diagnostic[] = [];
-  const add = (severity: Diagnostic['severity'], message: string, range: Range): void => {
-    found.push({ severity, message, ...lines.range(range[0], range[1]) });
+  const add = (severity: Diagnostic['severity'], message: string, range: Range, replacement?: string): void => {
+    found.push({ severity, message, ...lines.range(range[0], range[1]), ...(replacement !== undefined ? { replacement } : {}) });
   };
   const where = context.file ?? 'the dataset';
   if (context.columns) {
@@ -416,7 +409,8 @@ function checkContext(analysis: Analysis, context: DatasetContext): Diagnostic[]
     const list = columns.join(', ');
     for (const input of prompt.inputs) {
       if (!columns.includes(input)) {
-        add('error', `input "${input}" is not a column of ${where} (columns: ${list})${didYouMean(input, columns)}`, anchors.inputs.get(input) ?? anchors.fence);
+        const at = anchors.inputs.get(input);
+        add('error', `input "${input}" is not a column of ${where} (columns: ${list})${didYouMean(input, columns)}`, at ?? anchors.fence, at && closestMatch(input, columns));
       }
     }
     if (prompt.task === 'classification' && !columns.includes(prompt.labelColumn)) {

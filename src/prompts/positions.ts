@@ -42,6 +42,12 @@ export function editDistance(a: string, b: string): number {
 
 /** ` (did you mean "x"?)` for the closest candidate within a small edit distance, else "". */
 export function didYouMean(word: string, candidates: readonly string[]): string {
+  const best = closestMatch(word, candidates);
+  return best !== undefined ? ` (did you mean "${best}"?)` : '';
+}
+
+/** The candidate closest to `word` (case-insensitive edit distance), if it is within a third of its length. */
+export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
@@ -52,5 +58,5 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
     }
   }
   const allowed = Math.max(1, Math.floor(word.length / 3));
-  return best !== undefined && bestDistance <= allowed ? ` (did you mean "${best}"?)` : '';
+  return best !== undefined && bestDistance <= allowed ? best : undefined;
 }

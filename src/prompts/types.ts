@@ -1,3 +1,5 @@
+import type { Expectation } from './expectations';
+
 /** What a `.prompt` file says, after validation. Plain data (no class instances), so it crosses worker threads. */
 
 export type Severity = 'error' | 'warning';
@@ -10,6 +12,8 @@ export interface Diagnostic {
   column: number;
   endLine?: number;
   endColumn?: number;
+  /** A correction of the text in the range (the "did you mean" of the message), for an editor's quick fix. */
+  replacement?: string;
 }
 
 export type PromptTask = 'classification' | 'generation';
@@ -70,6 +74,8 @@ export interface PromptFile {
   body: string;
   /** 1-based line of the file where the body starts. */
   bodyLine: number;
+  /** The prompt tests of its `expect` setting (absent when it has none). */
+  expectations?: Expectation[];
   /**
    * When set, the soft-prompt position renders as this literal text and no virtual tokens are placed: a soft
    * prompt's nearest-token projection evaluated as a hard prompt (see `withHardPrefix`).

@@ -19,10 +19,12 @@ export async function freePort() {
 }
 
 /**
- * @param {{ bin: string, runDir: string, vsix: string, workspace: string, log: (m: string) => void }} options
+ * @param {{ bin: string, runDir: string, vsix: string, workspace: string, log: (m: string) => void, trust?: boolean }} options
+ *   trust: Workspace Trust on (an untrusted folder opens in Restricted Mode, without the startup dialog);
+ *   off by default, so every folder is trusted.
  * @returns {Promise<{ url: string, stop: () => Promise<void>, logFile: string }>}
  */
-export async function startCodeServer({ bin, runDir, vsix, workspace, log, env: extraEnv = {} }) {
+export async function startCodeServer({ bin, runDir, vsix, workspace, log, env: extraEnv = {}, trust = false }) {
   const port = await freePort();
   const dirs = {
     home: path.join(runDir, 'home'), userData: path.join(runDir, 'user-data'), extensions: path.join(runDir, 'extensions'),
@@ -39,7 +41,8 @@ export async function startCodeServer({ bin, runDir, vsix, workspace, log, env: 
     'extensions.autoCheckUpdates': false,
     'extensions.autoUpdate': false,
     'extensions.ignoreRecommendations': true,
-    'security.workspace.trust.enabled': false,
+    'security.workspace.trust.enabled': trust,
+    ...(trust ? { 'security.workspace.trust.startupPrompt': 'never' } : {}),
     'chat.disableAIFeatures': true,
     'editor.codeLens': true,
     'window.commandCenter': false,
@@ -63,7 +66,7 @@ export async function startCodeServer({ bin, runDir, vsix, workspace, log, env: 
   t = Date.now();
   // detached: code-server and every child (extension host, pty host, watcher) share one new process group.
   const child = spawn(bin, [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry',
-    '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', workspace],
+    '--disable-update-check', ...(trust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', workspace],
   { env, detached: true, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   const pgid = child.pid;

@@ -61,6 +61,8 @@ fs.mkdirSync(out, { recursive: true });
 for (const file of fs.readdirSync(out)) if (OWN_RESULT.test(file)) fs.rmSync(path.join(out, file));
 const results = [];
 let server;
+/** Further code-servers that scenarios start (startServer below), stopped at the end. */
+const extraServers = [];
 let browser;
 let hub;
 // Ctrl-C or a CI timeout: still stop the code-server process group.
@@ -72,11 +74,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 try {
   hub = await startLoopbackHub();
-  server = await startCodeServer({
-    bin: codeServerBin, runDir, vsix, workspace, log,
-    // The extension reads the hub settings from its environment, as Python's huggingface_hub does.
-    env: { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: path.join(runDir, 'hf-cache'), HF_TOKEN: '' },
-  });
+  // The extension reads the hub settings from its environment, as Python's huggingface_hub does.
+  const serverEnv = { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: path.join(runDir, 'hf-cache'), HF_TOKEN: '' };
+  server = await startCodeServer({ bin: codeServerBin, runDir, vsix, workspace, log, env: serverEnv });
   const profile = path.join(runDir, 'chromium');
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
@@ -114,7 +114,17 @@ try {
     const started = Date.now();
     log(`▶ ${index + 1}. ${scenario.name}`);
     try {
-      await scenario.run({ wb, out, log });
+      await scenario.run({
+        wb, out, log, runDir, model, browser, serverUrl: server.url,
+        /** The workbench URL of another folder, in the same code-server. */
+        folderUrl: (folder) => `${new URL(server.url).origin}/?folder=${encodeURIComponent(folder)}`,
+        /** Another code-server with its own profile, on `folder`; `trust: true` turns Workspace Trust on. */
+        startServer: async ({ folder, trust }) => {
+          const started = await startCodeServer({ bin: codeServerBin, runDir: fs.mkdtempSync(path.join(runDir, 'server-')), vsix, workspace: folder, log, env: serverEnv, trust });
+          extraServers.push(started);
+          return started;
+        },
+      });
       results.push({ name: scenario.name, ok: true, seconds: (Date.now() - started) / 1000 });
       log(`✔ ${index + 1}. ${scenario.name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     } catch (error) {
@@ -133,6 +143,7 @@ try {
   results.push({ name: 'start code-server and the workbench', ok: false, error: error.message });
 } finally {
   await browser?.close().catch(() => undefined);
+  for (const extra of extraServers) await extra.stop();
   await server?.stop();
   await hub?.stop();
   if (server && results.some((r) => !r.ok)) {

@@ -1,7 +1,9 @@
 // The e2e scenarios, in order (later ones use what earlier ones leave: the chosen datasets, the trained prompt).
 // Each takes a screenshot under test-results/ and throws on failure.
+import fs from 'node:fs';
 import path from 'node:path';
 import { sleep } from './codeServer.mjs';
+import { Workbench } from './workbench.mjs';
 
 export const PROMPT = 'examples/sst2-overall.prompt';
 export const XSS_TEXT = '<img src=x onerror=alert(1)>';
@@ -10,7 +12,11 @@ export const HUB_MODEL_ID = 'ptune-e2e/tiny-llama';
 /** A short generation prompt with a three-row dataset (data/verdicts.jsonl), written by run.mjs for the generation scenarios. */
 export const GENERATION_E2E_PROMPT = 'verdict-e2e.prompt';
 
-/** @typedef {{ wb: import('./workbench.mjs').Workbench, out: string, log: (m: string) => void }} Env */
+/**
+ * @typedef {{ wb: import('./workbench.mjs').Workbench, out: string, log: (m: string) => void, runDir: string, model: string,
+ *   browser: import('playwright-core').BrowserContext, folderUrl: (folder: string) => string,
+ *   startServer: (o: { folder: string, trust?: boolean }) => Promise<{ url: string, stop: () => Promise<void> }> }} Env
+ */
 
 /** @type {{ name: string, needsReport?: boolean, needsGenerationFixtures?: boolean, run: (env: Env) => Promise<void> }[]} */
 export const scenarios = [
@@ -262,4 +268,174 @@ export const scenarios = [
       await wb.screenshot(path.join(out, '13-run-on-dataset-generation.png'));
     },
   },
+  {
+    name: 'first run from an empty folder: the walkthrough, Open Samples, Select Model (a folder), ▶ Test on a sample',
+    async run({ wb, out, log, runDir, model, folderUrl, serverUrl }) {
+      const folder = path.join(runDir, 'first-run');
+      fs.mkdirSync(folder, { recursive: true });
+      await wb.page.goto(folderUrl(folder), { waitUntil: 'domcontentloaded' });
+      await wb.waitReady();
+      try {
+        await firstRun(wb, out, log, folder, model);
+      } catch (error) {
+        await wb.screenshot(path.join(out, '15-first-run-failed.png'));
+        throw error;
+      } finally {
+        // Back to the suite's workspace for the scenarios after this one.
+        await wb.page.goto(serverUrl, { waitUntil: 'domcontentloaded' });
+        await wb.waitReady();
+      }
+    },
+  },
+  {
+    name: 'Restricted Mode: prompt files are checked, no job starts, one clear message',
+    async run({ out, log, runDir, browser, startServer }) {
+      const folder = path.join(runDir, 'untrusted');
+      fs.mkdirSync(folder, { recursive: true });
+      const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+      fs.copyFileSync(path.join(repo, 'examples', 'reviews.prompt'), path.join(folder, 'reviews.prompt'));
+      const server = await startServer({ folder, trust: true });
+      const page = await browser.newPage();
+      page.setDefaultTimeout(60_000);
+      try {
+        await page.goto(server.url, { waitUntil: 'domcontentloaded' });
+        const wb = new Workbench(page, log);
+        await wb.waitReady();
+        await wb.until('the Restricted Mode indicator', () => page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).count(), (n) => n > 0, { timeout: 60_000 });
+        await wb.openFile('reviews.prompt');
+        // Checking still works: a typo in a key is flagged.
+        await wb.cursorToEndOfLine('soft_prompt: prefix');
+        await page.keyboard.press('Home');
+        await page.keyboard.press('Delete');
+        await wb.until('an error squiggle on the misspelt key', () => wb.errorSquiggles(), (n) => n > 0, { timeout: 30_000 });
+        await page.keyboard.type('s');
+        await wb.until('the squiggle to go', () => wb.errorSquiggles(), (n) => n === 0, { timeout: 30_000 });
+        await wb.runCommand('Prompt Tuning: Test Prompt');
+        const message = page.locator('.notification-toast', { hasText: 'Restricted Mode' });
+        await message.first().waitFor({ timeout: 30_000 });
+        const text = (await message.first().textContent()) ?? '';
+        if (!text.includes('Trust this workspace')) throw new Error(`unexpected message ${JSON.stringify(text)}`);
+        if (await wb.quickInputVisible()) throw new Error('a quick pick opened: the command went on in Restricted Mode');
+        log(`Restricted Mode message: ${text.slice(0, 160)}`);
+        await sleep(800);
+        await wb.screenshot(path.join(out, '16-restricted-mode.png'));
+        await wb.runCommand('Prompt Tuning: Train Soft Prompt');
+        await sleep(1500);
+        if (await wb.quickInputVisible()) throw new Error('Train asked for a dataset in Restricted Mode');
+        const jobs = await page.locator('.statusbar-item', { hasText: /Test|Train/ }).count();
+        if (jobs !== 0) throw new Error('a job appeared in the status bar');
+      } finally {
+        await page.close();
+        await server.stop();
+      }
+    },
+  },
+  {
+    name: 'prompt tests (expect:) in the Test Explorer: one passes, one fails with the metric in its message',
+    async run({ wb, out, log, runDir }) {
+      const file = path.join(runDir, 'ws', 'examples', 'tested.prompt');
+      fs.writeFileSync(file, [
+        '---', 'task: classification', 'inputs: [text]', 'label_column: label', 'labels:', '  negative: " bad"', '  positive: " good"',
+        'expect:', '  - data: ../data/sst2/dev.jsonl', '    limit: 8', '    accuracy: ">= 0"',
+        '  - data: ../data/sst2/dev.jsonl', '    limit: 8', '    accuracy: "> 1"',
+        '---', '{{ text }} Overall, the movie was', '',
+      ].join('\n'));
+      await wb.openFile('examples/tested.prompt');
+      await wb.runCommand('View: Show Testing', { attempts: 10 });
+      const tree = wb.page.locator('.test-explorer');
+      await wb.until('the prompt file in the Test Explorer', () => tree.getByText('tested.prompt').count(), (n) => n > 0, { timeout: 60_000 });
+      await wb.runCommand('Test: Run All Tests', { attempts: 10 });
+      // Each test's state in the editor's gutter, at its entry's line.
+      const gutter = (state) => wb.page.locator(`.monaco-editor[data-uri$="/tested.prompt"] .margin .codicon-testing-${state}-icon`);
+      await wb.until('one test passed and one failed', async () => [await gutter('passed').count(), await gutter('failed').count()], ([p, f]) => p === 1 && f === 1, { timeout: 240_000 });
+      // The failure's message names the measured accuracy.
+      const message = await wb.until('the failure message', () => wb.page.getByText(/accuracy \d\.\d{3} is not > 1/).first().textContent(), (t) => !!t, { timeout: 30_000 });
+      // Expand the file in the Test Explorer to show both tests and their states.
+      const fileRow = tree.locator('.monaco-list-row', { hasText: 'tested.prompt' }).first();
+      if ((await fileRow.getAttribute('aria-expanded')) === 'false') await fileRow.locator('.monaco-tl-twistie').click();
+      await tree.getByText('accuracy > 1 on ../data/sst2/dev.jsonl (8 rows)').first().waitFor({ timeout: 30_000 });
+      const treeStates = [await tree.locator('.codicon-testing-passed-icon').count(), await tree.locator('.codicon-testing-failed-icon').count()];
+      if (treeStates[0] < 1 || treeStates[1] < 1) throw new Error(`the Test Explorer shows ${treeStates[0]} passed and ${treeStates[1]} failed icons`);
+      log(`Test Explorer: one passed, one failed: ${message}`);
+      await wb.screenshot(path.join(out, '17-prompt-tests.png'));
+    },
+  },
+  {
+    name: 'the status-bar job item asks before it stops a training',
+    async run({ wb, out, log }) {
+      await wb.openFile(PROMPT);
+      await wb.runCommand('Prompt Tuning: Train Soft Prompt');
+      // The datasets are remembered when the training scenario ran; otherwise choose them now.
+      for (;;) {
+        const title = await wb.until('the Train quick pick', () => wb.quickInputTitle(), (t) => /training dataset|dev \/ test dataset|Train a soft prompt/.test(t ?? ''), { timeout: 60_000, interval: 200 });
+        if (title.includes('training dataset')) await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
+        else if (title.includes('dev / test dataset')) await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
+        else break;
+      }
+      await wb.answerQuickPick('Train a soft prompt for sst2-overall.prompt', 'Start training');
+      const studio = await wb.webview('studio', { timeout: 60_000 });
+      await wb.until('the training to run', () => studio.locator('#training-status').textContent(), (s) => s?.trim() === 'running', { timeout: 120_000 });
+      const item = wb.page.locator('.statusbar-item', { hasText: 'Train' }).first();
+      const dialog = wb.page.locator('.monaco-dialog-box');
+      // A click asks; "Cancel" in the dialog keeps the training going.
+      await item.click();
+      await dialog.getByText(/^Stop "Train/).first().waitFor({ timeout: 30_000 });
+      await wb.screenshot(path.join(out, '18-confirm-stop-training.png'));
+      await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).first().click();
+      await sleep(1500);
+      const still = (await studio.locator('#training-status').textContent())?.trim();
+      if (still !== 'running') throw new Error(`the training is "${still}" after the dialog was dismissed`);
+      // "Stop" stops it.
+      await item.click();
+      await dialog.locator('.monaco-button', { hasText: /^Stop$/ }).first().click();
+      await wb.until('the run to stop as cancelled', () => studio.locator('#training-status').textContent(), (s) => s?.trim() === 'cancelled', { timeout: 120_000 });
+      log('the status bar asked first; Cancel kept the run, Stop stopped it');
+      await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
+    },
+  },
 ];
+
+/** The first-run scenario in an empty folder: Get Started, the walkthrough's Open Samples, Select Model, ▶ Test. */
+async function firstRun(wb, out, log, folder, model) {
+  await wb.runCommand('Prompt Tuning: Get Started');
+  const walkthrough = wb.page.locator('.gettingStartedContainer');
+  await walkthrough.getByText('Get started with Prompt Tuning').first().waitFor({ timeout: 60_000 });
+  await walkthrough.getByText('Open the samples').first().click();
+  // The step's markdown renders in a webview beside the steps.
+  await wb.until('the step\'s markdown', () => wb.webviewText('A file you already have is never overwritten'), (found) => found, { timeout: 30_000 });
+  await wb.screenshot(path.join(out, '14-walkthrough.png'));
+  // The step's button runs the command.
+  await walkthrough.locator('.button-link, button, a', { hasText: /^Open Samples$/ }).first().click();
+  await wb.page.locator('.tabs-container .tab.active', { hasText: 'reviews.prompt' }).first().waitFor({ timeout: 60_000 });
+  const copied = ['reviews.prompt', 'review-verdict.prompt', 'data/reviews-train.jsonl', 'data/reviews-dev.jsonl']
+    .filter((f) => fs.existsSync(path.join(folder, 'prompt-tuning-samples', f)));
+  if (copied.length !== 4) throw new Error(`Open Samples copied only ${copied.join(', ')}`);
+  log(`samples copied: ${copied.join(', ')}`);
+  // No model yet: Select Model → Choose a folder… → the shared model folder (VS Code's simple file dialog in code-server).
+  await wb.runCommand('Prompt Tuning: Select Model');
+  await wb.answerQuickPick('Select Model', 'Choose a folder');
+  await wb.until('the folder dialog', () => wb.quickInputVisible(), (v) => v, { timeout: 30_000, interval: 200 });
+  const input = wb.page.locator('.quick-input-widget input').first();
+  await input.fill(`${model}/`);
+  await sleep(1000);
+  await wb.page.keyboard.press('Enter');
+  await sleep(1000);
+  // The dialog may stay open on the folder it navigated into: accept it with its OK button.
+  if (await wb.quickInputVisible()) {
+    const ok = wb.page.locator('.quick-input-widget .monaco-button', { hasText: /^OK$/ });
+    if ((await ok.count()) > 0) await ok.first().click();
+    else await wb.page.keyboard.press('Enter');
+  }
+  // The folder is outside the workspace: the extension asks where the absolute path may go.
+  const where = wb.page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Workspace settings (absolute path)' });
+  await where.first().waitFor({ timeout: 30_000 });
+  await where.first().click();
+  await wb.until('the status bar to show the model', () => wb.page.locator('.statusbar-item', { hasText: path.basename(model) }).count(), (n) => n > 0, { timeout: 60_000 });
+  // The sample's datasets were remembered by Open Samples: ▶ Test asks only for the row.
+  await wb.clickCodeLens('▶ Test', 'reviews.prompt');
+  await wb.answerQuickPick('Test reviews.prompt on');
+  const result = await wb.waitForInlineDecoration((t) => t.startsWith('→'), { timeout: 240_000 });
+  log(`inline result on the sample: ${result}`);
+  if (!/→ (positive|negative)\s+·/.test(result)) throw new Error(`unexpected inline result ${JSON.stringify(result)}`);
+  await wb.screenshot(path.join(out, '15-first-run-sample-tested.png'));
+}

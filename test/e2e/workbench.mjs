@@ -192,6 +192,19 @@ export class Workbench {
     }
   }
 
+  /** Whether a webview (any frame but the workbench's) shows `text`. */
+  async webviewText(text) {
+    for (const frame of this.page.frames()) {
+      if (frame === this.page.mainFrame()) continue;
+      try {
+        if ((await frame.getByText(text).count()) > 0) return true;
+      } catch {
+        // a frame that navigated away while we looked
+      }
+    }
+    return false;
+  }
+
   /** Polls `read` until `accept` holds for its value; returns that value. */
   async until(description, read, accept, { timeout = 120_000, interval = 500 } = {}) {
     const deadline = Date.now() + timeout;

@@ -44,3 +44,51 @@ describe('package.json contributions', () => {
     assert.equal(pkg.contributes.views[container.id][0].id, 'promptTuning.sidePanel');
   });
 });
+
+describe('package.json: onboarding and VS Code conventions (issue 15)', () => {
+  it('the walkthrough\'s steps each have a command button to a contributed command and a shipped markdown file', () => {
+    const [walkthrough] = pkg.contributes.walkthroughs;
+    assert.equal(walkthrough.id, 'promptTuning.gettingStarted');
+    const source = readFileSync(join(root, 'src/extension/onboarding/flows.ts'), 'utf8');
+    assert.ok(source.includes(`WALKTHROUGH_ID = '${walkthrough.id}'`), 'Get Started opens this walkthrough');
+    const ignore = readFileSync(join(root, '.vscodeignore'), 'utf8');
+    assert.ok(!/^media\//m.test(ignore), 'media/ ships');
+    for (const step of walkthrough.steps) {
+      const buttons = [...step.description.matchAll(/^\[[^\]]+\]\(command:([\w.]+)\)$/gm)].map((m: RegExpMatchArray) => m[1]);
+      assert.ok(buttons.length > 0, `${step.id} has a button (a command link on its own line)`);
+      for (const command of buttons) assert.ok(contributed.includes(command), command);
+      assert.ok(readFileSync(join(root, step.media.markdown), 'utf8').startsWith('# '), step.media.markdown);
+    }
+    assert.deepEqual(walkthrough.steps.map((s: { id: string }) => s.id), ['model', 'samples', 'test', 'train', 'benchmark']);
+  });
+
+  it('declares limited support in untrusted workspaces, restricting the path settings, and no virtual workspaces', () => {
+    const { untrustedWorkspaces, virtualWorkspaces } = pkg.capabilities;
+    assert.equal(untrustedWorkspaces.supported, 'limited');
+    assert.deepEqual(untrustedWorkspaces.restrictedConfigurations, ['promptTuning.model', 'promptTuning.cacheDirectory']);
+    for (const key of untrustedWorkspaces.restrictedConfigurations) assert.ok(pkg.contributes.configuration.properties[key], key);
+    assert.equal(virtualWorkspaces.supported, false);
+  });
+
+  it('context menus on .prompt files, adapter folders and report.json, with when clauses', () => {
+    const menus = pkg.contributes.menus as Record<string, { command: string; when?: string }[]>;
+    const when = (menu: string, command: string) => menus[menu].filter((e) => e.command === command).map((e) => e.when);
+    for (const command of ['promptTuning.testPrompt', 'promptTuning.runOnDataset', 'promptTuning.trainSoftPrompt']) {
+      assert.deepEqual(when('explorer/context', command), ['resourceExtname == .prompt'], command);
+      assert.deepEqual(when('editor/context', command), ['editorLangId == ptune-prompt'], command);
+    }
+    assert.deepEqual(when('explorer/context', 'promptTuning.showProjection'), ['explorerResourceIsFolder && resourcePath in promptTuning.adapterFolders']);
+    assert.deepEqual(when('explorer/context', 'promptTuning.openReport'), ['resourceFilename == report.json']);
+    const extension = readFileSync(join(root, 'src/extension/extension.ts'), 'utf8');
+    assert.ok(extension.includes("'setContext', 'promptTuning.adapterFolders'"), 'the context key the menu reads is set');
+    for (const entry of menus['view/title']) assert.equal(entry.when, 'view == promptTuning.sidePanel');
+  });
+});
+
+describe('README (the .vsix\'s marketplace page)', () => {
+  it('has no relative links: vsce refuses to package them without a repository URL', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const relative = [...readme.matchAll(/\]\((?!https?:|#)([^)]+)\)/g)].map((m) => m[1]);
+    assert.deepEqual(relative, []);
+  });
+});

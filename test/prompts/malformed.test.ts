@@ -25,7 +25,7 @@ function file(settings: string, body = 'Review: {{ text }}\nSentiment:\n'): stri
 
 const LABELS = 'labels:\n  negative: " bad"\n  positive: " good"\n';
 const OK = `inputs: [text]\n${LABELS}`;
-const KEYS = 'name, description, task, inputs, label_column, labels, label_names, target_column, target_prefix, max_new_tokens, shots, seed, soft_prompt, format, chat_template, chat_template_kwargs';
+const KEYS = 'name, description, task, inputs, label_column, labels, label_names, target_column, target_prefix, max_new_tokens, shots, seed, soft_prompt, format, chat_template, chat_template_kwargs, expect';
 
 const cases: Case[] = [
   {

@@ -42,10 +42,10 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
   append(parent, ...children);
 }
 
-/** A `vscode-button` that runs `onClick`. */
-export function button(label: string, onClick: () => void, options: { secondary?: boolean; id?: string; disabled?: boolean } = {}): HTMLElement {
+/** A `vscode-button` that runs `onClick`; `ariaLabel` names a button whose label is only a symbol (◀, ▶). */
+export function button(label: string, onClick: () => void, options: { secondary?: boolean; id?: string; disabled?: boolean; ariaLabel?: string } = {}): HTMLElement {
   return el('vscode-button', {
-    attrs: { secondary: options.secondary, id: options.id, disabled: options.disabled },
+    attrs: { secondary: options.secondary, id: options.id, disabled: options.disabled, 'aria-label': options.ariaLabel, title: options.ariaLabel },
     on: { click: () => onClick() },
   }, label);
 }

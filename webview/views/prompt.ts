@@ -56,9 +56,9 @@ export class PromptView {
     });
     return el('div', { class: 'row-picker' },
       el('span', {}, 'Row'),
-      button('◀', () => go(state.rowIndex - 1), { secondary: true, disabled: state.rowIndex <= 0 }),
+      button('◀', () => go(state.rowIndex - 1), { secondary: true, disabled: state.rowIndex <= 0, ariaLabel: 'Previous row' }),
       field,
-      button('▶', () => go(state.rowIndex + 1), { secondary: true, disabled: state.rowIndex >= last }),
+      button('▶', () => go(state.rowIndex + 1), { secondary: true, disabled: state.rowIndex >= last, ariaLabel: 'Next row' }),
       el('span', { class: 'muted' }, `of ${state.rowCount}`));
   }
 }
@@ -100,8 +100,8 @@ function diagnosticList(diagnostics: DiagnosticItem[]): HTMLElement {
 /** The generated text (model output: set as textContent only), where it stands, and Cancel while it runs. */
 class GenerationOutput {
   private readonly heading = el('h3', {}, 'Generated');
-  private readonly status = el('span', { class: 'muted', attrs: { id: 'generation-status' } });
-  private readonly text = el('pre', { class: 'rendered generated', attrs: { id: 'generated-text', 'aria-live': 'polite' } });
+  private readonly status = el('span', { class: 'muted', attrs: { id: 'generation-status', role: 'status' } });
+  private readonly text = el('pre', { class: 'rendered generated', attrs: { id: 'generated-text' } });
   private readonly cancel = button('Cancel', () => {
     if (this.jobId) post({ type: 'cancelJob', id: this.jobId });
   }, { secondary: true, id: 'cancel-generation' });

@@ -16,7 +16,7 @@ export class TrainingView {
     button('Find a Hard Prompt…', () => post({ type: 'runCommand', command: 'promptTuning.findHardPrompt' }), { secondary: true }),
     button('Export for a GPU cluster…', () => post({ type: 'runCommand', command: 'promptTuning.exportForCluster' }), { secondary: true }));
   private readonly title = el('span', {});
-  private readonly status = el('vscode-badge', { class: 'status', attrs: { id: 'training-status' } });
+  private readonly status = el('vscode-badge', { class: 'status', attrs: { id: 'training-status', role: 'status' } });
   private readonly step = el('span', { class: 'value', attrs: { id: 'training-step' } });
   private readonly loss = el('span', { class: 'value', attrs: { id: 'training-loss' } });
   private readonly accuracy = el('span', { class: 'value', attrs: { id: 'training-accuracy' } });

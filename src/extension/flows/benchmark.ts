@@ -6,6 +6,7 @@ import { looksLikeReport, readReport } from '../../bench/report/parse';
 import type { Ctx } from '../ctx';
 import { displayPath } from '../language/promptDocuments';
 import { loadPromptFile } from '../../prompts';
+import { offerToStart } from '../onboarding/flows';
 import { pickDataset, requireModel, shotsFileFor } from './pickers';
 import { report as reportError } from './test';
 
@@ -13,6 +14,10 @@ export async function benchmark(ctx: Ctx): Promise<void> {
   const model = await requireModel(ctx);
   if (!model) return;
   const promptFiles = (await vscode.workspace.findFiles('**/*.prompt', '**/node_modules/**', 500)).map((f) => f.fsPath).sort();
+  if (promptFiles.length === 0) {
+    await offerToStart();
+    return;
+  }
   const active = ctx.preview.current?.uri.fsPath;
   const hard = await vscode.window.showQuickPick(
     promptFiles.map((file) => ({ label: path.basename(file), description: displayPath(path.dirname(file)), picked: file === active, file })),

@@ -6,6 +6,7 @@ import type { Ctx } from '../ctx';
 import { displayPath, isPromptDocument } from '../language/promptDocuments';
 import type { PromptFile } from '../../prompts';
 import type { PromptDatasets } from '../state';
+import { offerToStart } from '../onboarding/flows';
 import { downloadModel, selectModel } from './model';
 
 const DATA_GLOB = '**/*.{jsonl,ndjson,json,csv,tsv}';
@@ -19,7 +20,7 @@ export async function pickPromptDocument(ctx: Ctx, uri?: vscode.Uri): Promise<vs
   if (ctx.preview.current) return ctx.preview.current;
   const files = await vscode.workspace.findFiles('**/*.prompt', '**/node_modules/**', 500);
   if (files.length === 0) {
-    void vscode.window.showWarningMessage('No .prompt files in this workspace. Create one (see examples/) and try again.');
+    void offerToStart();
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(

@@ -1,12 +1,15 @@
 /** CodeLens "▶ Test", "▶ Run on dataset" and "Playground" above the body of every `.prompt` file. */
 import * as vscode from 'vscode';
+import { detectDotprompt } from '../../prompts';
 import { bodyLines, PROMPT_SELECTOR } from './promptDocuments';
 
 export function registerCodeLens(): vscode.Disposable {
   return vscode.languages.registerCodeLensProvider(PROMPT_SELECTOR, {
     provideCodeLenses(document) {
-      const { bodyLine } = bodyLines(document.getText());
-      if (bodyLine === undefined) return [];
+      const text = document.getText();
+      const { bodyLine } = bodyLines(text);
+      // A Dotprompt (Genkit) file is not ours to run.
+      if (bodyLine === undefined || detectDotprompt(text).isDotprompt) return [];
       const range = new vscode.Range(bodyLine, 0, bodyLine, 0);
       return [
         new vscode.CodeLens(range, { title: '▶ Test', command: 'promptTuning.testPrompt', arguments: [document.uri], tooltip: 'Run this prompt on one dataset row or a typed input' }),

@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { readDataset } from '../../data/read';
 import type { Dataset } from '../../data/types';
 import { bodyLines } from './bodyLines';
-import { checkPromptText, datasetContext, parsePromptFile, type DatasetContext, type Diagnostic, type PromptFile } from '../../prompts';
+import { checkPromptText, datasetContext, detectDotprompt, parsePromptFile, type DatasetContext, type Diagnostic, type DotpromptVerdict, type PromptFile } from '../../prompts';
 import type { PersistentState, PromptDatasets } from '../state';
 
 export { bodyLines };
@@ -33,6 +33,8 @@ export interface DocumentAnalysis {
   /** The dataset the checks used (the dev dataset, else the training one). */
   dataset?: Dataset;
   datasetError?: string;
+  /** Set when the file is Google's Dotprompt, not ours: then nothing is checked (no diagnostics, no prompt). */
+  dotprompt?: DotpromptVerdict;
 }
 
 /** Rows the editor reads from a dataset for completions, checks and the preview. */
@@ -74,6 +76,8 @@ export class PromptDocuments {
     const text = document.getText();
     const file = displayPath(document.uri.fsPath);
     const analysis: DocumentAnalysis = { diagnostics: [], ...bodyLines(text) };
+    const dotprompt = detectDotprompt(text);
+    if (dotprompt.isDotprompt) return { ...analysis, dotprompt };
     try {
       analysis.prompt = parsePromptFile(text, file);
     } catch {

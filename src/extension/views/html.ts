@@ -52,7 +52,7 @@ export function webviewHtml(shell: WebviewShell): string {
 <title>${a(shell.title)}</title>
 </head>
 <body data-layout="${a(shell.layout)}">
-<main id="app" aria-live="polite"></main>
+<main id="app"></main>
 <script type="module" nonce="${a(nonce)}" src="${a(shell.scriptUri)}"></script>
 </body>
 </html>`;
