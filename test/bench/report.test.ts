@@ -69,6 +69,14 @@ describe('bench/report', () => {
       assert.match(md, /Soft prompts across seeds: accuracy \d+\.\d ± \d+\.\d% \(2 seeds\)/);
     });
 
+    it('puts each projection\'s accuracy next to its soft prompt\'s, with the gap and why it matters', () => {
+      const soft = report.prompts.find((p) => p.id === 'soft:seed-0')!;
+      const projection = report.prompts.find((p) => p.id === 'projection:seed-0')!;
+      const gap = 100 * (soft.metrics!.accuracy - projection.metrics!.accuracy);
+      assert.ok(md.includes(`**projection · seed 0** (from soft prompt · seed 0): accuracy: soft ${(100 * soft.metrics!.accuracy).toFixed(1)}% → projection ${(100 * projection.metrics!.accuracy).toFixed(1)}% (gap ${gap.toFixed(1)} points):`), md);
+      assert.ok(md.includes('prompt waywardness'));
+    });
+
     it('has per-class and confusion tables for every prompt', () => {
       const p = report.prompts[0];
       const escaped = inline(HOSTILE_LABEL);

@@ -89,6 +89,24 @@ export function aggregateSentences(a: BenchReport['aggregates']): string[] {
   return out;
 }
 
+/** Why the projection's score is shown beside the soft prompt's, in one line (report, view). */
+export const PROJECTION_GAP_NOTE =
+  'A soft prompt can score well while its nearest tokens read as unrelated text (Khashabi et al. 2022, "prompt waywardness"): ' +
+  'the gap is how much of its effect a hard prompt made of those tokens keeps; read the tokens as a hint, not as what the prompt says.';
+
+/** Each projection's headline score next to its soft prompt's, and the gap (soft − projection). */
+export function projectionGaps(report: BenchReport): { projection: PromptResult; soft: PromptResult; gap: number }[] {
+  return report.prompts.flatMap((projection) => {
+    const soft = projection.kind === 'projection' ? report.prompts.find((p) => p.id === projection.projection?.fromPromptId) : undefined;
+    return soft ? [{ projection, soft, gap: headline(soft).value - headline(projection).value }] : [];
+  });
+}
+
+/** "soft 71.2% → projection 63.0% (gap 8.2 points)". */
+export function projectionGapText(g: { projection: PromptResult; soft: PromptResult; gap: number }, report: BenchReport): string {
+  return `${headlineName(report)}: soft ${percent(headline(g.soft).value)} → projection ${percent(headline(g.projection).value)} (gap ${(100 * g.gap).toFixed(1)} points)`;
+}
+
 /** Plain-text sentences on the comparison of the best soft and hard prompts, for either kind of report. */
 export function comparisonLines(c: Comparison | GenerationComparison, names: { soft: string; hard: string }): string[] {
   return c.test === 'paired' ? generationComparisonLines(c, names) : [comparisonSentence(c, names)];

@@ -237,10 +237,15 @@ function projections(report: BenchReport): string {
   const items = report.prompts.filter((p) => p.kind === 'projection' && p.projection);
   if (items.length === 0) return '';
   const from = (id: string) => report.prompts.find((p) => p.id === id)?.name ?? id;
+  const gaps = format.projectionGaps(report);
   return `<section aria-labelledby="projection-heading">
 <h2 id="projection-heading">Projected soft prompts</h2>
-<p class="hint">Each soft prompt mapped to its nearest vocabulary tokens and evaluated as a hard prompt.</p>
-${items.map((p) => `<div class="projection-item"><div class="projection-head">${badge('projection')} <strong>${escapeHtml(p.name)}</strong> <span class="muted">from ${escapeHtml(from(p.projection!.fromPromptId))} · ${format.percent(format.headline(p).value)} ${escapeHtml(format.headlineName(report))}</span></div><pre>${escapeHtml(p.projection!.text)}</pre></div>`).join('\n')}
+<p class="hint">Each soft prompt mapped to its nearest vocabulary tokens and evaluated as a hard prompt. ${escapeHtml(format.PROJECTION_GAP_NOTE)}</p>
+${items.map((p) => {
+    const gap = gaps.find((g) => g.projection.id === p.id);
+    const figures = gap ? format.projectionGapText(gap, report) : `${format.percent(format.headline(p).value)} ${format.headlineName(report)}`;
+    return `<div class="projection-item"><div class="projection-head">${badge('projection')} <strong>${escapeHtml(p.name)}</strong> <span class="muted">from ${escapeHtml(from(p.projection!.fromPromptId))} · ${escapeHtml(figures)}</span></div><pre>${escapeHtml(p.projection!.text)}</pre></div>`;
+  }).join('\n')}
 </section>`;
 }
 

@@ -17,8 +17,11 @@ export function renderMarkdown(report: BenchReport): string {
   if (projections.length > 0) {
     out.push('## Projected soft prompts', '');
     out.push('Each soft prompt mapped to its nearest vocabulary tokens and evaluated as a hard prompt.', '');
+    out.push(format.PROJECTION_GAP_NOTE, '');
+    const gaps = format.projectionGaps(report);
     for (const p of projections) {
-      out.push(`**${inline(p.name)}** (from ${inline(nameOf(report, p.projection!.fromPromptId))}):`, '');
+      const gap = gaps.find((g) => g.projection.id === p.id);
+      out.push(`**${inline(p.name)}** (from ${inline(nameOf(report, p.projection!.fromPromptId))})${gap ? `: ${format.projectionGapText(gap, report)}` : ''}:`, '');
       out.push(...fenced(p.projection!.text), '');
     }
   }
