@@ -99,6 +99,10 @@ export const scenarios = [
       const cards = await wb.until('nearest-token cards', () => studio.locator('#neighbours .neighbour-card').count(), (n) => n > 0, { timeout: 180_000 });
       const hard = await studio.locator('#hard-prompt').textContent();
       log(`projection: ${cards} virtual tokens; hard prompt ${JSON.stringify(hard)}`);
+      // The projection gap: the soft prompt and its projection scored on the dev rows it was trained with.
+      const gap = await wb.until('the projection gap', () => studio.locator('#projection-gap').textContent(), (t) => /^Dev accuracy on /.test(t ?? '') || /could not|No projection gap/.test(t ?? ''), { timeout: 180_000 });
+      log(`projection gap: ${gap}`);
+      if (!/^Dev accuracy on \d+ rows of .+: soft prompt \d+\.\d% · projection \d+\.\d% · gap -?\d+\.\d points$/.test(gap)) throw new Error(`unexpected projection gap ${JSON.stringify(gap)}`);
       await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
       await wb.runCommand('View: Toggle Maximize Editor Group', { attempts: 5 });
       await sleep(800);

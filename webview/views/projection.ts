@@ -25,6 +25,7 @@ export class ProjectionView {
         button('Save as .prompt', () => post({ type: 'saveAsPrompt' }), { secondary: true, id: 'save-as-prompt' })),
       el('h3', {}, 'Nearest-token reading'),
       el('pre', { class: 'rendered', attrs: { id: 'hard-prompt' } }, state.hardPrompt),
+      ...gapSection(state),
       el('h3', {}, 'Nearest tokens'),
       el('p', { class: 'muted' }, `Bars: ${state.scoreLabel}. Percentile: how far the virtual token sits from the vocabulary, `
         + `against the real tokens' own nearest-neighbour ${state.distanceLabel} (median ${formatNumber(state.medianDistance)}); high means off the vocabulary.`),
@@ -39,6 +40,23 @@ export class ProjectionView {
       el('div', { class: 'chart-box map' }, canvas));
     this.chart = mapChart(canvas, state);
   }
+}
+
+/** The soft prompt's and the projection's accuracy on the same dev rows, and what the gap means. */
+function gapSection(state: ProjectionViewState): HTMLElement[] {
+  const gap = state.gap;
+  if (!gap) return [];
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const line = gap.status === 'done'
+    ? `Dev accuracy on ${gap.rows} rows of ${gap.data}: soft prompt ${pct(gap.soft!)} · projection ${pct(gap.projected!)} · gap ${(100 * (gap.soft! - gap.projected!)).toFixed(1)} points`
+    : gap.status === 'running' ? `Measuring the soft prompt and its projection on ${gap.data}…`
+      : gap.status === 'failed' ? `The projection gap could not be measured: ${gap.message ?? ''}`
+        : `No projection gap: ${gap.message ?? ''}`;
+  return [
+    el('h3', {}, 'Projection gap'),
+    el('p', { attrs: { id: 'projection-gap', role: 'status' } }, line),
+    el('p', { class: 'muted' }, gap.note),
+  ];
 }
 
 function neighbourRow(n: Neighbour): HTMLElement {

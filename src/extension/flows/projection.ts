@@ -7,7 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { UserError } from '../../engine/errors';
-import { readTrainingRecord } from '../../tuning/training-record';
+import { readTrainingRecord, type TrainingRecord } from '../../tuning/training-record';
+import { PROJECTION_GAP_NOTE } from '../../bench/report/format';
+import { CancelledError, errorMessage } from '../jobs';
+import type { ProjectionGapView } from '../views/protocol';
 import { checkOutputPlace } from '../../common/output-guard';
 import type { Ctx } from '../ctx';
 import { displayPath } from '../language/promptDocuments';
@@ -34,8 +37,56 @@ export async function showProjection(ctx: Ctx, dir?: string): Promise<void> {
     ctx.store.update({ projection: toProjectionView(result, displayPath(soft)) });
     await ctx.state.setLastSoftPrompt(soft);
     ctx.studio.show('projection');
+    await measureGap(ctx, model, soft, result.projectedText);
   } catch (error) {
     report(ctx, `Projection of ${path.basename(soft)}`, error);
+  }
+}
+
+/** Dev rows the projection gap is measured on: enough for a few points' resolution, quick on a laptop. */
+export const PROJECTION_GAP_ROWS = 300;
+
+/**
+ * The soft prompt's and its projection's accuracy on the dev set it was trained with (its record names it; else
+ * the prompt's remembered dev set), both from prompt files written to the scratch folder (the projection as Save
+ * as .prompt would write it), so the view shows what a user gets by keeping the tokens.
+ */
+async function measureGap(ctx: Ctx, model: string, adapter: string, projectedText: string): Promise<void> {
+  const show = (gap: Omit<ProjectionGapView, 'note'>) => {
+    const current = ctx.store.state.projection;
+    if (current && shownAdapter === adapter) ctx.store.update({ projection: { ...current, gap: { ...gap, note: PROJECTION_GAP_NOTE } } });
+  };
+  let record: TrainingRecord | undefined;
+  try {
+    record = readTrainingRecord(adapter);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+  }
+  if (!record) return show({ status: 'unavailable', message: 'no training record: save the projection as a .prompt file and run both on a dev set to compare' });
+  const promptFile = record.prompt.file;
+  const dev = [record.data.eval?.file, ctx.state.datasetsFor(promptFile).dev].find((f): f is string => typeof f === 'string' && fs.existsSync(f));
+  if (!dev) return show({ status: 'unavailable', message: 'the dev set it was trained with is not on this machine: save the projection as a .prompt file and run both on a dev set' });
+  const scratch = path.join(ctx.scratchDir, 'projection-gap');
+  fs.mkdirSync(scratch, { recursive: true });
+  const name = path.basename(adapter);
+  const trained = path.join(scratch, `${name}.prompt`);
+  const projected = path.join(scratch, `${name}-projection.prompt`);
+  fs.writeFileSync(trained, record.prompt.source);
+  fs.writeFileSync(projected, hardPromptFile(record.prompt.source, projectedText, `${name}-projection`, `Nearest-token projection of ${name}.`));
+  show({ status: 'running', data: displayPath(dev) });
+  const shotsFrom = fs.existsSync(record.data.train.file) ? record.data.train.file : undefined;
+  const common = { model, data: dev, limit: PROJECTION_GAP_ROWS, seed: 0, ...(shotsFrom ? { shotsFrom } : {}) };
+  try {
+    const title = `Projection gap of ${name}`;
+    const soft = await ctx.jobs.run('eval', { ...common, template: trained, soft: adapter }, { title, long: true });
+    const hard = await ctx.jobs.run('eval', { ...common, template: projected }, { title, long: true });
+    if (soft.task === 'generation' || hard.task === 'generation') {
+      return show({ status: 'unavailable', message: 'the gap is measured for classification prompts' });
+    }
+    show({ status: 'done', data: displayPath(dev), rows: soft.n, soft: soft.accuracy, projected: hard.accuracy });
+  } catch (error) {
+    if (error instanceof CancelledError) return show({ status: 'unavailable', message: 'cancelled' });
+    show({ status: 'failed', data: displayPath(dev), message: errorMessage(error) });
   }
 }
 

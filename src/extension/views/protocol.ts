@@ -105,6 +105,21 @@ export interface ProjectionViewState {
   explainedVariance?: [number, number];
   /** The nearest-token reading of the soft prompt, as plain text. */
   hardPrompt: string;
+  /** The projection gap: the soft prompt's and its projection's accuracy on the same dev rows. */
+  gap?: ProjectionGapView;
+}
+
+export interface ProjectionGapView {
+  status: 'running' | 'done' | 'unavailable' | 'failed';
+  /** The dev file and the rows scored (a seeded sample of at most PROJECTION_GAP_ROWS). */
+  data?: string;
+  rows?: number;
+  soft?: number;
+  projected?: number;
+  /** Why it is unavailable or failed. */
+  message?: string;
+  /** What the gap means, in one line (bench/report/format.ts PROJECTION_GAP_NOTE). */
+  note: string;
 }
 
 /** A benchmark report.json, passed through as parsed JSON; the webview reads it defensively. */
