@@ -5,8 +5,10 @@
  *  - gpt2: GPT-2-small shape (12 layers, 768 hidden, 12 heads, vocab 50257), batch 8 × 128 tokens;
  *  - llama: SmolLM2-135M shape (30 layers, 576 hidden, 9 heads / 3 kv heads, MLP 1536, vocab 49152, tied),
  *    batch 8 × 64 tokens.
- * Then the same with the linear weights quantized (int8, int4: `quantized`), each in a child process so that
- * each peak RSS is its own.
+ * Every row shares only the soft prompt there (whose keys and values are computed once per batch, as in any
+ * run). `prefixCached`: rows that also share their first ¾ of tokens, with the shared prefix computed once
+ * (the default) and by every row (prefix caching off). `quantized`: the linear weights in int8 and int4, each
+ * in a child process so that each peak RSS is its own.
  * `-- --device cuda` (or dml, coreml, webgpu) runs it on that execution provider and reports where the nodes ran.
  * Prints one JSON object as its last stdout line.
  */
@@ -131,21 +133,31 @@ interface Measured {
 const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
 /** Forward and step medians of one engine; the engine is handed to `then` before it is disposed. */
-async function measure(dir: string, weights: WeightFormat, placements: NodePlacement[], then?: (engine: Engine) => Promise<void>): Promise<Measured> {
-  const engine = await Engine.load(dir, { chunkSize: BATCH, device: DEVICE, weights, onPlacement: (p) => placements.push(p) });
-  let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
-  const examples: ScoredExample[] = Array.from({ length: BATCH }, () => ({
-    promptIds: Array.from({ length: TOKENS - 1 }, () => Math.floor(rnd() * (VOCAB - 1))),
+/**
+ * Rows of TOKENS tokens after the soft prompt; the first `shared` tokens are the same in every row (an
+ * instruction or few-shot demonstrations), the rest differ.
+ */
+function benchExamples(shared: number, rnd: () => number): ScoredExample[] {
+  const common = Array.from({ length: shared }, () => Math.floor(rnd() * (VOCAB - 1)));
+  return Array.from({ length: BATCH }, () => ({
+    promptIds: [...common, ...Array.from({ length: TOKENS - 1 - shared }, () => Math.floor(rnd() * (VOCAB - 1)))],
     continuations: [[Math.floor(rnd() * (VOCAB - 1))]],
     gold: 0,
   }));
+}
+
+async function measure(dir: string, weights: WeightFormat, placements: NodePlacement[], then?: (engine: Engine) => Promise<void>, opts: { shared?: number; prefixCaching?: boolean } = {}): Promise<Measured> {
+  const engine = await Engine.load(dir, { chunkSize: BATCH, device: DEVICE, weights, onPlacement: (p) => placements.push(p), prefixCaching: opts.prefixCaching });
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+  const examples = benchExamples(opts.shared ?? 0, rnd);
   const soft = { numVirtual: VIRTUAL, hiddenSize: HIDDEN, data: Float32Array.from({ length: VIRTUAL * HIDDEN }, () => rnd() - 0.5) };
   const forwardMs = await timeIt(RUNS, () => engine.loss(examples, soft, 'lm'));
   const forwardRssMB = rssMB();
-  console.error(`${weights}: forward ${forwardMs.toFixed(0)} ms`);
+  const label = `${weights}${opts.shared ? `, ${opts.shared} shared tokens` : ''}${opts.prefixCaching === false ? ', no prefix caching' : ''}`;
+  console.error(`${label}: forward ${forwardMs.toFixed(0)} ms`);
   const stepMs = await timeIt(RUNS, () => engine.lossAndGrad(examples, soft, 'lm'));
-  console.error(`${weights}: step ${stepMs.toFixed(0)} ms`);
+  console.error(`${label}: step ${stepMs.toFixed(0)} ms`);
   // Peak RSS of the engine's work alone; the bound graph below allocates its own activations.
   const peakRssMB = rssMB();
   await then?.(engine);
@@ -170,6 +182,17 @@ async function main(): Promise<void> {
     const f32 = await measure(dir, 'f32', placements, async (engine) => {
       bound = await matmulBound((engine as unknown as { weightFeeds: Record<string, HostArray> }).weightFeeds);
     });
+    // The same rows with the shared prefix computed once (the default) and with every row computing it.
+    const shared = Math.round((3 * TOKENS) / 4);
+    const [cached, uncached] = [await measure(dir, 'f32', [], undefined, { shared }), await measure(dir, 'f32', [], undefined, { shared, prefixCaching: false })];
+    const prefixCached = {
+      sharedTokens: shared,
+      forwardMs: cached.forwardMs,
+      stepMs: cached.stepMs,
+      uncachedForwardMs: uncached.forwardMs,
+      uncachedStepMs: uncached.stepMs,
+      stepSpeedup: Number((uncached.stepMs / cached.stepMs).toFixed(2)),
+    };
     const quantized: Record<string, Measured & { stepOverF32: number }> = {};
     for (const format of WEIGHT_FORMATS.filter((f) => f !== 'f32')) {
       const child = spawnSync(process.execPath, [__filename, '--measure', dir, format, '--family', FAMILY, ...(deviceArg > 0 ? ['--device', DEVICE] : [])], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
@@ -196,6 +219,8 @@ async function main(): Promise<void> {
       matmulGflopPerSec: Number((bound.gflop / (bound.ms / 1000)).toFixed(1)),
       forwardRssMB: f32.forwardRssMB,
       peakRssMB: f32.peakRssMB,
+      // Rows sharing their first `sharedTokens` tokens (after the soft prompt, which every row shares too).
+      prefixCached,
       // The same runs with the linear weights block-quantized (--weights int8 | int4), each in its own process.
       quantized,
     };
