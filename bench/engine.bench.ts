@@ -5,8 +5,8 @@
  *  - gpt2: GPT-2-small shape (12 layers, 768 hidden, 12 heads, vocab 50257), batch 8 × 128 tokens;
  *  - llama: SmolLM2-135M shape (30 layers, 576 hidden, 9 heads / 3 kv heads, MLP 1536, vocab 49152, tied),
  *    batch 8 × 64 tokens.
- * Every row shares only the soft prompt there (whose keys and values are computed once per batch, as in any
- * run). `prefixCached`: rows that also share their first ¾ of tokens, with the shared prefix computed once
+ * These run with prefix caching off, so every row computes the soft prompt as the bound's graph does.
+ * `prefixCached`: rows that also share their first ¾ of tokens, with the shared prefix computed once
  * (the default) and by every row (prefix caching off). `quantized`: the linear weights in int8 and int4, each
  * in a child process so that each peak RSS is its own.
  * `-- --device cuda` (or dml, coreml, webgpu) runs it on that execution provider and reports where the nodes ran.
@@ -169,7 +169,7 @@ async function main(): Promise<void> {
   if (process.argv[2] === '--write') return writeCheckpoint(process.argv[3]);
   if (process.argv[2] === '--measure') {
     // A child process per weight format, so each peak RSS is its own.
-    console.log(JSON.stringify(await measure(process.argv[3], process.argv[4] as WeightFormat, [])));
+    console.log(JSON.stringify(await measure(process.argv[3], process.argv[4] as WeightFormat, [], undefined, { prefixCaching: false })));
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), `ptune-bench-${FAMILY}-`));
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
     let bound = { ms: NaN, count: 0, gflop: 0 };
     const f32 = await measure(dir, 'f32', placements, async (engine) => {
       bound = await matmulBound((engine as unknown as { weightFeeds: Record<string, HostArray> }).weightFeeds);
-    });
+    }, { prefixCaching: false });
     // The same rows with the shared prefix computed once (the default) and with every row computing it.
     const shared = Math.round((3 * TOKENS) / 4);
     const [cached, uncached] = [await measure(dir, 'f32', [], undefined, { shared }), await measure(dir, 'f32', [], undefined, { shared, prefixCaching: false })];
