@@ -610,7 +610,7 @@ export class Engine implements ModelEngine {
     if (entry) {
       this.sessions.delete(key); // re-insert: most recently used last
     } else {
-      const session = { threads: this.opts.threads, device: this.opts.device, onPlacement: this.opts.onPlacement, reuseActivations: isDecodeStep(dims) };
+      const session = { threads: this.opts.threads, device: this.opts.device, onPlacement: this.opts.onPlacement, decodeStep: isDecodeStep(dims) };
       entry = { session: CompiledGraph.create(buildHeadGraph(this.arch, dims, this.float64 ? 'float64' : 'float32', this.quantized), session), pending: 0, evicted: false };
       if (this.sessions.size >= (this.opts.maxSessions ?? 12)) {
         const [oldestKey, oldest] = this.sessions.entries().next().value as [string, CachedSession];
