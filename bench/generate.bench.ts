@@ -1,14 +1,14 @@
 /**
  * npm run bench:generate [-- --model DIR] — greedy decoding speed on imdb-gpt2-small (default): a 64-token
- * prompt and 128 new tokens (EOS ignored, so both sides do the same work), median of 3 runs after a warm-up,
+ * prompt and 128 new tokens (EOS ignored, so both sides do the same work), median of 5 runs after a warm-up,
  * this engine's KV-cache decoder next to Transformers.js `generate` on the model's own onnx/model.onnx, in the
- * same process and run. Prints one JSON object as its last stdout line.
+ * same process and run, the two sides' runs alternating. Prints one JSON object as its last stdout line.
  */
 import { Engine } from '../src/engine/engine';
 import { sharedPathOrUndefined } from '../test/helpers/shared';
 import { median } from './timing';
 
-const [PROMPT_TOKENS, NEW_TOKENS, RUNS] = [64, 128, 3];
+const [PROMPT_TOKENS, NEW_TOKENS, RUNS] = [64, 128, 5];
 
 function argmax(logits: Float32Array): number {
   let best = 0;
@@ -55,14 +55,17 @@ async function main(): Promise<void> {
     return { ttft, decodeTokensPerSecond: (NEW_TOKENS - 1) / ((total - ttft) / 1000), ids: Array.from(full.data.slice(PROMPT_TOKENS), Number), first: Number(out.data[PROMPT_TOKENS]) };
   };
 
-  const measure = async (f: () => Promise<{ ttft: number; decodeTokensPerSecond: number; ids: number[] }>) => {
-    await f();
-    const runs = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await f());
-    return { runs, ttft: median(runs.map((r) => r.ttft)), rate: median(runs.map((r) => r.decodeTokensPerSecond)) };
-  };
-  const a = await measure(ours);
-  const b = await measure(theirs);
+  type Run = { ttft: number; decodeTokensPerSecond: number; ids: number[] };
+  // Alternating runs, so that both sides meet the same machine load (other processes come and go).
+  await ours();
+  await theirs();
+  const [runsA, runsB]: Run[][] = [[], []];
+  for (let i = 0; i < RUNS; i++) {
+    runsA.push(await ours());
+    runsB.push(await theirs());
+  }
+  const summary = (runs: Run[]) => ({ runs, ttft: median(runs.map((r) => r.ttft)), rate: median(runs.map((r) => r.decodeTokensPerSecond)) });
+  const [a, b] = [summary(runsA), summary(runsB)];
   const same = a.runs[0].ids.every((id, i) => id === b.runs[0].ids[i]);
   await engine.dispose();
   await model.dispose();

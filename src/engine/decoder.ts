@@ -138,8 +138,9 @@ export class KvDecoder {
     for (let bh = 0; bh < B * kv; bh++) cache.set(step.subarray(bh * hd, (bh + 1) * hd), (bh * this.capacity + slot) * hd);
   }
 
+  /** Each sequence's row; float32 rows are views (every run returns fresh output arrays), float64 ones converted. */
   private split(logits: FloatArray, B: number): Float32Array[] {
     const V = this.core.arch.dims.vocabSize;
-    return Array.from({ length: B }, (_, b) => Float32Array.from(logits.subarray(b * V, (b + 1) * V)));
+    return Array.from({ length: B }, (_, b) => (logits instanceof Float32Array ? logits.subarray(b * V, (b + 1) * V) : Float32Array.from(logits.subarray(b * V, (b + 1) * V))));
   }
 }

