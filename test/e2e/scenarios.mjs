@@ -52,7 +52,7 @@ export const scenarios = [
       // ▶ Test: first run asks for a dataset, then a row (the first is the one the prompt view shows).
       await wb.clickCodeLens('▶ Test', 'sst2-overall.prompt');
       await wb.answerQuickPick('Test sst2-overall.prompt on', 'Choose a dataset');
-      await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
+      await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
       await wb.answerQuickPick('Test sst2-overall.prompt on');
       const result = await wb.waitForInlineDecoration((t) => t.startsWith('→'), { timeout: 240_000 });
       log(`inline result: ${result}`);
@@ -74,7 +74,7 @@ export const scenarios = [
       await wb.runCommand('Prompt Tuning: Train Soft Prompt');
       await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
       // The dev set was chosen by the first scenario; if it did not run, choose it now.
-      if ((await wb.quickInputTitle())?.includes('dev / test dataset')) await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
+      if ((await wb.quickInputTitle())?.includes('dev dataset')) await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
       await wb.answerQuickPick('Train a soft prompt for sst2-overall.prompt', 'Start training');
       const studio = await wb.webview('studio', { timeout: 60_000 });
       await studio.locator('#training-status').waitFor({ timeout: 60_000 });
@@ -142,7 +142,7 @@ export const scenarios = [
       await wb.runCommand('View: Show Prompt Tuning');
       await wb.clickCodeLens('▶ Test', 'xss-check.prompt');
       await wb.answerQuickPick('Test xss-check.prompt on', 'Choose a dataset');
-      await wb.answerQuickPick('dev / test dataset', 'data/xss-check.jsonl');
+      await wb.answerQuickPick('dev dataset', 'data/xss-check.jsonl');
       await wb.answerQuickPick('Test xss-check.prompt on');
       await wb.waitForInlineDecoration((t) => t.startsWith('→'), { timeout: 180_000 });
       const sidebar = await wb.webview('sidebar');
@@ -185,7 +185,7 @@ export const scenarios = [
       const chooseDataset = await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Choose a dataset' }).count();
       if (chooseDataset > 0) {
         await wb.answerQuickPick(`Test ${file} on`, 'Choose a dataset');
-        await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
+        await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
       }
       await wb.answerQuickPick(`Test ${file} on`);
       // While it streams the inline result says "generating…"; at the end it counts the tokens. (CSS content escapes the quotes.)
@@ -260,7 +260,7 @@ export const scenarios = [
     async run({ wb, out, log }) {
       await wb.openFile(`examples/${GENERATION_E2E_PROMPT}`);
       await wb.clickCodeLens('▶ Run on dataset', GENERATION_E2E_PROMPT);
-      await wb.answerQuickPick('dev / test dataset', 'data/verdicts.jsonl');
+      await wb.answerQuickPick('dev dataset', 'data/verdicts.jsonl');
       const result = await wb.waitForInlineDecoration((t) => t.startsWith('exact match'), { timeout: 180_000 });
       log(`inline result: ${result}`);
       if (!/^exact match \d+\.\d% · token F1 \d\.\d{3} · ROUGE-L \d\.\d{3} · 3 rows of verdicts\.jsonl/.test(result)) throw new Error(`unexpected inline result ${JSON.stringify(result)}`);
@@ -369,7 +369,7 @@ export const scenarios = [
       for (;;) {
         const title = await wb.until('the Train quick pick', () => wb.quickInputTitle(), (t) => /training dataset|dev \/ test dataset|Train a soft prompt/.test(t ?? ''), { timeout: 60_000, interval: 200 });
         if (title.includes('training dataset')) await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
-        else if (title.includes('dev / test dataset')) await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
+        else if (title.includes('dev dataset')) await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
         else break;
       }
       await wb.answerQuickPick('Train a soft prompt for sst2-overall.prompt', 'Start training');
