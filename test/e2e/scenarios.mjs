@@ -393,6 +393,77 @@ export const scenarios = [
       await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
     },
   },
+  {
+    name: 'Select Dataset and changing it: dev and test roles, row counts and label distribution in the prompt view',
+    async run({ wb, out, log, runDir }) {
+      const { dev, test } = writeSmallSplits(runDir);
+      await wb.openFile(PROMPT);
+      await wb.runCommand('View: Show Prompt Tuning');
+      // From the palette: the role first, then the file.
+      await wb.runCommand('Prompt Tuning: Select Dataset…');
+      await wb.answerQuickPick('which role?', 'Dev');
+      await wb.answerQuickPick('Which dev dataset for sst2-overall.prompt', dev);
+      const sidebar = await wb.webview('sidebar');
+      const role = (name) => sidebar.locator(`#dataset-roles li[data-role="${name}"]`);
+      const devLine = await wb.until('the dev file counted', () => role('dev').textContent(), (t) => t?.includes('sst2-small-dev.jsonl') && /40 rows · (positive|negative) \d+% · (positive|negative) \d+%/.test(t), { timeout: 60_000 });
+      log(`dev: ${devLine}`);
+      // From the prompt view: the test role's Choose… button.
+      await role('test').locator('vscode-button').first().click();
+      await wb.answerQuickPick('Which test dataset for sst2-overall.prompt', test);
+      const testLine = await wb.until('the test file counted', () => role('test').textContent(), (t) => t?.includes('sst2-small-test.jsonl') && t.includes('30 rows'), { timeout: 60_000 });
+      log(`test: ${testLine}`);
+      // Changed again from the CodeLens: the dev role goes back to the full SST-2 dev set.
+      await wb.clickCodeLens('Datasets…', 'sst2-overall.prompt');
+      await wb.answerQuickPick('which role?', 'Dev');
+      await wb.answerQuickPick('Which dev dataset for sst2-overall.prompt', 'data/sst2/dev.jsonl');
+      const changed = await wb.until('the dev role changed', () => role('dev').textContent(), (t) => t?.includes('data/sst2/dev.jsonl') && t.includes('872 rows'), { timeout: 60_000 });
+      log(`dev changed: ${changed}`);
+      const rowCount = await sidebar.locator('.row-picker .muted').first().textContent();
+      if (!rowCount?.includes('872')) throw new Error(`the row picker still shows ${JSON.stringify(rowCount)} rows, not the new dev set's`);
+      await wb.screenshot(path.join(out, '25-select-dataset.png'));
+      // Leave the small dev set for the next scenario.
+      await wb.runCommand('Prompt Tuning: Select Dataset…');
+      await wb.answerQuickPick('which role?', 'Dev');
+      await wb.answerQuickPick('Which dev dataset for sst2-overall.prompt', dev);
+    },
+  },
+  {
+    name: 'Run on dataset opens the results grid; filtered to the errors; a row opens in the prompt view',
+    async run({ wb, out, log, runDir }) {
+      const { dev } = writeSmallSplits(runDir);
+      await wb.openFile(PROMPT);
+      await wb.runCommand('Prompt Tuning: Select Dataset…');
+      await wb.answerQuickPick('which role?', 'Dev');
+      await wb.answerQuickPick('Which dev dataset for sst2-overall.prompt', dev);
+      await wb.clickCodeLens('▶ Run on dataset', 'sst2-overall.prompt');
+      const studio = await wb.webview('studio', { timeout: 240_000 });
+      const summary = await wb.until('the results grid', () => studio.locator('#results-summary').textContent(), (t) => /\d+ \/ 40 right/.test(t ?? ''), { timeout: 240_000 });
+      const right = Number(/(\d+) \/ 40 right/.exec(summary)[1]);
+      log(`results grid: ${summary}`);
+      if ((await studio.locator('#results-table tr.result-row').count()) !== 40) throw new Error('the grid does not show the 40 rows');
+      await studio.locator('#results-errors-only').click();
+      const count = await wb.until('the errors filter', () => studio.locator('#results-count').textContent(), (t) => t === `${40 - right} of 40 rows` || (right === 40 && t === '0 of 40 rows'), { timeout: 30_000 });
+      const rows = studio.locator('#results-table tr.result-row');
+      const shown = await rows.count();
+      if (shown !== 40 - right || (await studio.locator('#results-table tr.result-row.all-right').count()) !== 0) throw new Error(`the errors filter shows ${shown} rows, some correct (${count})`);
+      log(`errors only: ${count}`);
+      await wb.screenshot(path.join(out, '26-results-grid-errors.png'));
+      if (shown > 0) {
+        // Sort by confidence (most confident errors first), then open the first row in the prompt view.
+        await studio.locator('button.sort[data-sort="confidence"]').click();
+        await wb.until('the sort', () => studio.locator('th[aria-sort="descending"]').count(), (n) => n === 1, { timeout: 30_000 });
+        const first = rows.first();
+        const index = await first.getAttribute('data-index');
+        const text = (await first.locator('td.row-text').textContent()) ?? '';
+        await first.click();
+        const source = await wb.until('the row in the prompt view', () => studio.locator('#row-source').textContent(), (t) => t?.includes(`row ${index} of sst2-small-dev.jsonl`), { timeout: 30_000 });
+        const field = (await studio.locator('.row-fields dd').first().textContent()) ?? '';
+        if (!field.startsWith(text.replace(/…$/, '').slice(0, 60))) throw new Error(`the prompt view shows ${JSON.stringify(field.slice(0, 80))}, not the grid's row ${JSON.stringify(text.slice(0, 80))}`);
+        log(`${source}: ${field.slice(0, 60)}`);
+        await wb.screenshot(path.join(out, '27-results-row-in-preview.png'));
+      }
+    },
+  },
 ];
 
 /** The first-run scenario in an empty folder: Get Started, the walkthrough's Open Samples, Select Model, ▶ Test. */
@@ -438,4 +509,15 @@ async function firstRun(wb, out, log, folder, model) {
   log(`inline result on the sample: ${result}`);
   if (!/→ (positive|negative)\s+·/.test(result)) throw new Error(`unexpected inline result ${JSON.stringify(result)}`);
   await wb.screenshot(path.join(out, '15-first-run-sample-tested.png'));
+}
+
+/** 40 and 30 rows of SST-2 dev as small dev and test files in the workspace (paths relative to it). */
+function writeSmallSplits(runDir) {
+  const ws = path.join(runDir, 'ws');
+  const lines = fs.readFileSync(path.join(ws, 'data', 'sst2', 'dev.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const dev = 'data/sst2-small-dev.jsonl';
+  const test = 'data/sst2-small-test.jsonl';
+  fs.writeFileSync(path.join(ws, dev), lines.slice(0, 40).join('\n') + '\n');
+  fs.writeFileSync(path.join(ws, test), lines.slice(40, 70).join('\n') + '\n');
+  return { dev, test };
 }

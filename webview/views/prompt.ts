@@ -76,13 +76,14 @@ function datasetTable(datasets: DatasetRoleView[]): HTMLElement {
   };
   return el('div', { class: 'datasets' },
     el('h3', {}, 'Datasets'),
-    el('table', { class: 'data dataset-roles', attrs: { id: 'dataset-roles' } },
-      el('tbody', {}, ...datasets.map((d) => el('tr', { attrs: { 'data-role': d.role } },
-        el('th', { title: `For ${ROLE_DESCRIPTIONS[d.role].use}` }, ROLE_DESCRIPTIONS[d.role].name),
-        el('td', {}, d.file ? el('code', {}, d.file) : el('em', {}, 'not chosen')),
-        el('td', { class: 'labels' }, distribution(d)),
-        el('td', {}, button(d.file ? 'Change…' : 'Choose…', () => post({ type: 'selectDatasetRole', role: d.role }),
-          { secondary: true, ariaLabel: `${d.file ? 'Change' : 'Choose'} the ${ROLE_DESCRIPTIONS[d.role].name} dataset` })))))),
+    el('ul', { class: 'dataset-roles', attrs: { id: 'dataset-roles' } },
+      ...datasets.map((d) => el('li', { attrs: { 'data-role': d.role } },
+        el('div', { class: 'dataset-role-line' },
+          el('strong', { title: `For ${ROLE_DESCRIPTIONS[d.role].use}` }, ROLE_DESCRIPTIONS[d.role].name), ' ',
+          d.file ? el('code', {}, d.file) : el('em', {}, 'not chosen'), ' ',
+          button(d.file ? 'Change…' : 'Choose…', () => post({ type: 'selectDatasetRole', role: d.role }),
+            { secondary: true, ariaLabel: `${d.file ? 'Change' : 'Choose'} the ${ROLE_DESCRIPTIONS[d.role].name} dataset` })),
+        d.file ? el('div', { class: 'muted dataset-summary' }, distribution(d)) : null))),
     el('div', { class: 'actions' },
       button('Split a dataset…', () => post({ type: 'runCommand', command: 'promptTuning.splitDataset' }), { secondary: true })));
 }

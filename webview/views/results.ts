@@ -8,8 +8,6 @@ import { MAX_COMPARED_RUNS, type ResultsCellView, type ResultsRowView, type Resu
 import { button, el, replaceChildren } from '../lib/dom';
 import { post } from '../lib/host';
 
-type Checkbox = HTMLElement & { checked: boolean };
-
 export class ResultsView {
   readonly root = el('section', { class: 'view results-view', attrs: { 'data-view': 'results' } });
 
@@ -33,8 +31,8 @@ export class ResultsView {
         state.note ? el('p', { class: 'note' }, state.note) : null),
       state.choices ? this.choices(state) : null,
       el('div', { class: 'results-controls' },
-        filterBox('Errors only', 'results-errors-only', state.query.filter === 'errors', (on) => query({ filter: on ? 'errors' : 'all' })),
-        compared ? filterBox('Disagreements only', 'results-disagreements-only', state.query.filter === 'disagreements', (on) => query({ filter: on ? 'disagreements' : 'all' })) : null,
+        toggle('Errors only', 'results-errors-only', state.query.filter === 'errors', (on) => query({ filter: on ? 'errors' : 'all' })),
+        compared ? toggle('Disagreements only', 'results-disagreements-only', state.query.filter === 'disagreements', (on) => query({ filter: on ? 'disagreements' : 'all' })) : null,
         el('span', { class: 'muted', attrs: { id: 'results-count', role: 'status' } },
           state.matching === state.total ? `${state.total} rows` : `${state.matching} of ${state.total} rows`),
         this.pager(state)),
@@ -44,19 +42,20 @@ export class ResultsView {
     );
   }
 
+  /** A benchmark's prompts as toggles: one to MAX_COMPARED_RUNS of them side by side. */
   private choices(state: ResultsViewState): HTMLElement {
-    const shown = new Set(state.shown ?? []);
-    const boxes = state.choices!.map((choice) => {
-      const box = el('vscode-checkbox', { attrs: { checked: shown.has(choice.id), 'data-id': choice.id, label: choice.name } }, choice.name) as Checkbox;
-      box.addEventListener('change', () => {
-        const ids = boxes.filter((b) => b.checked).map((b) => b.dataset.id!);
-        if (ids.length >= 1 && ids.length <= MAX_COMPARED_RUNS) post({ type: 'resultsShow', ids });
-        else box.checked = !box.checked; // one to three prompts side by side
-      });
-      return box;
+    const shown = state.shown ?? [];
+    const toggles = state.choices!.map((choice) => {
+      const on = shown.includes(choice.id);
+      const ids = on ? shown.filter((id) => id !== choice.id) : [...shown, choice.id];
+      const allowed = ids.length >= 1 && ids.length <= MAX_COMPARED_RUNS;
+      const t = toggle(choice.name, undefined, on, () => { if (allowed) post({ type: 'resultsShow', ids }); });
+      t.dataset.id = choice.id;
+      if (!allowed) t.setAttribute('disabled', '');
+      return t;
     });
     return el('div', { class: 'results-choices', attrs: { id: 'results-choices' } },
-      el('span', {}, `Compare (1 to ${MAX_COMPARED_RUNS}):`), ...boxes);
+      el('span', {}, `Compare (1 to ${MAX_COMPARED_RUNS}):`), ...toggles);
   }
 
   private pager(state: ResultsViewState): HTMLElement {
@@ -68,10 +67,11 @@ export class ResultsView {
   }
 }
 
-function filterBox(label: string, id: string, checked: boolean, onChange: (on: boolean) => void): HTMLElement {
-  const box = el('vscode-checkbox', { attrs: { id, checked, label } }, label) as Checkbox;
-  box.addEventListener('change', () => onChange(box.checked));
-  return box;
+/** An on/off button (aria-pressed): primary while on. */
+function toggle(label: string, id: string | undefined, on: boolean, onChange: (on: boolean) => void): HTMLElement {
+  const b = button(label, () => onChange(!on), { secondary: !on, id });
+  b.setAttribute('aria-pressed', String(on));
+  return b;
 }
 
 function resultsTable(state: ResultsViewState, sortBy: (sort: ResultSort) => void): HTMLElement {
@@ -101,7 +101,7 @@ function resultRow(row: ResultsRowView, compared: boolean): HTMLElement {
     : [el('td', { class: 'prediction' }, row.cells[0].predicted), el('td', { class: 'muted' }, row.cells[0].detail),
       el('td', { class: row.cells[0].correct ? 'right' : 'wrong' }, mark(row.cells[0]))];
   const tr = el('tr', {
-    class: `result-row ${row.cells.every((c) => c.correct) ? 'correct' : 'error'}${row.disagree ? ' disagree' : ''}`,
+    class: `result-row ${row.cells.every((c) => c.correct) ? 'all-right' : 'has-error'}${row.disagree ? ' disagree' : ''}`,
     attrs: { tabindex: 0, 'data-index': row.index, title: 'Open this row in the prompt view' },
     on: { click: open },
   },
