@@ -464,6 +464,26 @@ export const scenarios = [
       }
     },
   },
+  {
+    name: 'a benchmark\'s results grid: two prompts compared row by row, disagreements first',
+    needsReport: true,
+    async run({ wb, out, log }) {
+      await wb.openFile('bench/report.json');
+      await wb.runCommand('Prompt Tuning: Open Results Grid');
+      const studio = await wb.webview('studio', { timeout: 60_000 });
+      await wb.until('the benchmark\'s grid', () => studio.locator('#results-choices vscode-button').count(), (n) => n === 2, { timeout: 60_000 });
+      const second = studio.locator('#results-choices vscode-button[aria-pressed="false"]').first();
+      const name = await second.textContent();
+      await second.click();
+      const summary = await wb.until('two prompts side by side', () => studio.locator('#results-summary').textContent(), (t) => (t?.match(/right/g) ?? []).length === 2, { timeout: 30_000 });
+      log(`compared: ${summary} (added ${name})`);
+      const agree = await studio.locator('#results-table tr.result-row td:last-child').allTextContents();
+      const firstAgreement = agree.indexOf('yes');
+      if (agree.length !== 16 || (firstAgreement >= 0 && agree.slice(firstAgreement).includes('no'))) throw new Error(`rows not disagreements first: ${agree.join(',')}`);
+      log(`${agree.filter((a) => a === 'no').length} disagreements of ${agree.length} rows, listed first`);
+      await wb.screenshot(path.join(out, '28-results-compare.png'));
+    },
+  },
 ];
 
 /** The first-run scenario in an empty folder: Get Started, the walkthrough's Open Samples, Select Model, ▶ Test. */

@@ -7,9 +7,12 @@ import { isUserError } from '../../src/engine/errors';
 import { withDataset } from '../../src/extension/datasets/roles';
 import { testSetWarning } from '../../src/extension/datasets/testSet';
 import {
-  DEFAULT_COMPARE_QUERY, joinRuns, queryResults, readPredictions, readRowAt, readRowTexts, type PredictionsRun, type ResultRow,
+  DEFAULT_COMPARE_QUERY, joinRuns, queryResults, readBenchmarkRows, readPredictions, readRowAt, readRowTexts, type PredictionsRun, type ResultRow,
 } from '../../src/extension/results/model';
-import { isResultsViewState, parseWebviewMessage } from '../../src/extension/views/protocol';
+import { isResultsViewState, parseWebviewMessage, type UiState } from '../../src/extension/views/protocol';
+import { ResultsGrid } from '../../src/extension/views/resultsGrid';
+import { UiStore } from '../../src/extension/views/uiStore';
+import { readDataset } from '../../src/data';
 import { tempFolder } from '../data/tmp';
 
 const LABELS = ['negative', 'positive'];
@@ -60,6 +63,48 @@ describe('results grid: predictions files joined with their dataset rows', () =>
     assert.ok(texts.get(1)!.startsWith('second x') && texts.get(1)!.length === 400 && texts.get(1)!.endsWith('…'));
     assert.deepEqual(await readRowAt(data, spec, 1), { sentence: `second ${'x'.repeat(1000)}`, label: 'positive', id: 'b' });
     assert.equal(await readRowAt(data, spec, 2), undefined);
+  });
+});
+
+describe('results grid: a benchmark\'s rows, read again as the benchmark read them', () => {
+  const tmp = tempFolder();
+  after(() => tmp.remove());
+
+  it('finds the seeded sample of a --limit run (checked by the report\'s hash), and refuses a changed file', async () => {
+    const file = tmp.write('bench.jsonl', Array.from({ length: 60 }, (_, i) => JSON.stringify({ text: `review ${i}`, label: i % 2 ? 'positive' : 'negative' })).join('\n'));
+    // What `ptune bench --limit 12` reads (run.ts: readDataset with { limit, seed: 0 }).
+    const scored = await readDataset(file, { limit: 12, seed: 0 });
+    const rows = await readBenchmarkRows(file, { n: 12, hash: scored.hash }, { textColumns: ['text'], labelColumn: 'label' });
+    assert.deepEqual(rows, scored.rows);
+    assert.notDeepEqual(rows.map((r) => r.text), Array.from({ length: 12 }, (_, i) => `review ${i}`), 'a sample, not the first rows');
+    const changed = tmp.write('changed.jsonl', Array.from({ length: 60 }, (_, i) => JSON.stringify({ text: `review ${i}!`, label: 'negative' })).join('\n'));
+    await assert.rejects(readBenchmarkRows(changed, { n: 12, hash: scored.hash }, {}), (e: Error) => isUserError(e) && e.message.includes('not the dataset the benchmark scored'));
+  });
+
+  it('the host side keeps the rows and publishes one page: hard vs soft compared, disagreements first, then one prompt alone', async () => {
+    const hard = classificationRun(tmp.dir, 'hard.jsonl', [{ gold: 'positive', logProbs: [-1, -2] }, { gold: 'negative', logProbs: [-1, -2] }, { gold: 'positive', logProbs: [-2, -1] }]);
+    const soft = classificationRun(tmp.dir, 'soft.jsonl', [{ gold: 'positive', logProbs: [-2, -1] }, { gold: 'negative', logProbs: [-1, -2] }, { gold: 'positive', logProbs: [-2, -1] }]);
+    const store = new UiStore();
+    let state: UiState | undefined;
+    store.onChange((s) => { state = s; });
+    const grid = new ResultsGrid(store);
+    await grid.open({
+      title: 'bench', dataFile: '/d.jsonl',
+      runs: [{ id: 'hard:a', name: 'a (hard)', predictionsFile: hard }, { id: 'soft:s', name: 's (soft)', predictionsFile: soft }],
+      readTexts: async (indices) => new Map([...indices].map((i) => [i, `text ${i}`])),
+      readRow: async () => undefined,
+    }, ['hard:a', 'soft:s']);
+    await new Promise((resolve) => queueMicrotask(() => resolve(undefined)));
+    const compared = state!.results!;
+    assert.ok(isResultsViewState(compared));
+    assert.deepEqual([compared.runs, compared.shown, compared.correct, compared.query.sort], [['a (hard)', 's (soft)'], ['hard:a', 'soft:s'], [2, 3], 'disagreement']);
+    assert.deepEqual(compared.rows.map((r) => [r.index, r.text, r.disagree]), [[0, 'text 0', true], [1, 'text 1', false], [2, 'text 2', false]]);
+    grid.setQuery({ ...compared.query, filter: 'errors' });
+    await new Promise((resolve) => queueMicrotask(() => resolve(undefined)));
+    assert.deepEqual(state!.results!.rows.map((r) => r.index), [0]);
+    await grid.show(['soft:s']);
+    await new Promise((resolve) => queueMicrotask(() => resolve(undefined)));
+    assert.deepEqual([state!.results!.runs, state!.results!.query.sort, state!.results!.rows.length, state!.results!.rows[0].disagree], [['s (soft)'], 'index', 3, undefined]);
   });
 });
 

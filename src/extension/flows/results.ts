@@ -2,22 +2,27 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readReport } from '../../bench/report/parse';
+import { looksLikeReport, readReport } from '../../bench/report/parse';
 import type { BenchReport } from '../../bench/report/schema';
 import { datasetOptionsFor, loadPromptFile, type PromptFile } from '../../prompts';
 import type { Ctx } from '../ctx';
-import { readRowAt } from '../results/model';
+import { readBenchmarkRows, readRowAt, readRowTexts, rowText } from '../results/model';
+import type { Row } from '../../data/types';
+import { errorMessage } from '../jobs';
 import type { ResultsRun } from '../views/resultsGrid';
 import { report as reportError } from './test';
 
 /** After Run on dataset: that run's rows. */
 export async function showRunResults(ctx: Ctx, run: { promptFile: string; prompt: PromptFile; dataFile: string; predictions: string }): Promise<void> {
   const name = path.basename(run.promptFile);
+  // The eval job read every row the prompt's columns accept, in file order: row i is the i-th such record.
+  const spec = datasetOptionsFor(run.prompt);
   await ctx.results.open({
     title: `${name} on ${path.basename(run.dataFile)}`,
     runs: [{ id: run.promptFile, name, predictionsFile: run.predictions }],
     dataFile: run.dataFile,
-    spec: datasetOptionsFor(run.prompt),
+    readTexts: (indices) => readRowTexts(run.dataFile, spec, indices),
+    readRow: (index) => readRowAt(run.dataFile, spec, index),
     promptFile: run.promptFile,
   });
   ctx.studio.show('results');
@@ -35,23 +40,38 @@ export async function showBenchmarkResults(ctx: Ctx, reportFile: string, report:
   const hard = report.prompts.find((p) => p.kind === 'hard');
   const dataFile = path.resolve(folder, report.dataset.file);
   const promptFile = hard && fs.existsSync(hard.source) ? hard.source : undefined;
-  // The rows are those the benchmark read: the hard prompt's columns say which records were valid.
-  const spec = promptFile ? datasetOptionsFor(await loadPromptFile(promptFile)) : {};
+  const prompt = promptFile ? await loadPromptFile(promptFile) : undefined;
+  // The rows the benchmark scored (a seeded sample with --limit), read once and checked against the report's hash.
+  let note: string | undefined;
+  let rows: Promise<Row[]> | undefined;
+  const benchRows = () => (rows ??= readBenchmarkRows(dataFile, report.dataset, prompt ? datasetOptionsFor(prompt) : {}).catch((error: unknown) => {
+    note = errorMessage(error);
+    return [];
+  }));
   const ids = (['hard', 'soft', 'projection'] as const).map((kind) => report.prompts.find((p) => p.kind === kind)?.id).filter((id): id is string => id !== undefined);
+  const inputs = prompt?.inputs ?? [];
   await ctx.results.open({
     title: `Benchmark on ${path.basename(dataFile)}`,
     runs,
     dataFile,
-    spec,
+    readTexts: async (indices) => {
+      const all = await benchRows();
+      return new Map([...indices].filter((i) => all[i]).map((i) => [i, rowText(all[i], inputs)]));
+    },
+    readRow: async (index) => (await benchRows())[index],
     promptFile,
-    ...(fs.existsSync(dataFile) ? {} : { note: `The dataset ${dataFile} is not on this machine: rows show without their text.` }),
+    get note() {
+      return fs.existsSync(dataFile) ? note : `The dataset ${dataFile} is not on this machine: rows show without their text.`;
+    },
   }, ids.length > 0 ? ids : [runs[0].id]);
   ctx.studio.show('results');
 }
 
-/** Open Results Grid: a report.json's rows (given, or the last report), or the grid already loaded. */
+/** Open Results Grid: a report.json's rows (given, the active editor's, or the last report), or the grid already loaded. */
 export async function openResults(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
-  const file = uri?.fsPath ?? (ctx.results.current ? undefined : ctx.state.lastReport);
+  const active = vscode.window.activeTextEditor?.document.uri;
+  const activeReport = active?.scheme === 'file' && path.basename(active.fsPath) === 'report.json' && looksLikeReport(active.fsPath) ? active.fsPath : undefined;
+  const file = uri?.fsPath ?? activeReport ?? (ctx.results.current ? undefined : ctx.state.lastReport);
   if (!file) {
     if (ctx.results.current) ctx.studio.show('results');
     else void vscode.window.showInformationMessage('No results yet: Run Prompt on Dataset or Benchmark Prompts first, or open a benchmark report.');
@@ -72,7 +92,7 @@ export async function openResultsRow(ctx: Ctx, index: number): Promise<void> {
     void vscode.window.showInformationMessage('This grid has no prompt file on this machine to preview the row with.');
     return;
   }
-  const row = await readRowAt(source.dataFile, source.spec, index);
+  const row = await source.readRow(index);
   if (!row) {
     void vscode.window.showWarningMessage(`${path.basename(source.dataFile)} has no row ${index} any more: the file changed since the run.`);
     return;

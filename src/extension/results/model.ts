@@ -7,6 +7,8 @@ import { forEachLine } from '../../data/line-reader';
 import { forEachRecord } from '../../data/records';
 import { resolveFormat } from '../../data/formats';
 import { toRow, type RowSpec } from '../../data/rows';
+import { readDataset } from '../../data/read';
+import type { Row } from '../../data/types';
 import { UserError } from '../../engine/errors';
 import { type ResultsQuery } from './query';
 
@@ -100,7 +102,7 @@ export async function readRowTexts(file: string, spec: RowSpec, indices: Readonl
     if ('error' in record) return;
     const result = toRow(record.value, spec);
     if ('error' in result) return;
-    if (indices.has(at)) texts.set(at, cut(inputs.map((c) => result.row[c] ?? '').join(' · ')));
+    if (indices.has(at)) texts.set(at, rowText(result.row, inputs));
     at++;
   });
   return texts;
@@ -129,6 +131,30 @@ export async function readRowAt(file: string, spec: RowSpec, index: number): Pro
     if (e !== stop) throw e;
   }
   return found;
+}
+
+/**
+ * The rows a benchmark scored, read again as `ptune bench` read them: a seeded sample (seed 0) of `n` rows,
+ * which is the whole file when it has `n` valid rows; with skipped rows, the first prompt's read (`spec`,
+ * bad rows skipped). Checked against the report's content hash; a UserError when neither read matches (the
+ * file changed since the benchmark). Holds the `n` rows, the run's size.
+ */
+export async function readBenchmarkRows(file: string, dataset: { n: number; hash: string }, spec: RowSpec): Promise<Row[]> {
+  const attempts = [{}, { ...spec, skipInvalid: true }];
+  for (const options of attempts) {
+    try {
+      const data = await readDataset(file, { ...options, limit: dataset.n, seed: 0 });
+      if (data.hash === dataset.hash) return data.rows;
+    } catch {
+      // a read that stops at a bad row: the benchmark skipped it; the next attempt does too
+    }
+  }
+  throw new UserError(`${file} is not the dataset the benchmark scored (its rows' hash differs from the report's): it changed since, so the rows show without their text`, file);
+}
+
+/** A row's input columns joined and cut for the grid. */
+export function rowText(row: Row, inputs: readonly string[]): string {
+  return cut(inputs.map((c) => row[c] ?? '').join(' · '));
 }
 
 function cut(text: string): string {

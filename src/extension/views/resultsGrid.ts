@@ -4,9 +4,8 @@
  * filters; only a page (RESULTS_PAGE_SIZE rows) ever crosses to it. No `vscode` import.
  */
 import * as path from 'node:path';
-import type { RowSpec } from '../../data/rows';
 import {
-  DEFAULT_COMPARE_QUERY, DEFAULT_RESULTS_QUERY, disagrees, joinRuns, queryResults, readPredictions, readRowTexts,
+  DEFAULT_COMPARE_QUERY, DEFAULT_RESULTS_QUERY, disagrees, joinRuns, queryResults, readPredictions,
   type PredictionsRun, type ResultRow, type ResultsQuery, type RowOutcome,
 } from '../results/model';
 import type { ResultsCellView, ResultsViewState } from './protocol';
@@ -24,9 +23,12 @@ export interface ResultsSource {
   title: string;
   /** All the runs that can be shown (a benchmark's prompts); `show` picks among them. */
   runs: ResultsRun[];
-  /** The dataset the runs read, and how its rows were read (the prompt's columns), to find each row's text. */
+  /** The dataset the runs read, for the header and messages. */
   dataFile: string;
-  spec: RowSpec;
+  /** The input text of the rows `indices` (cut for the grid), read from the dataset. */
+  readTexts(indices: ReadonlySet<number>): Promise<Map<number, string>>;
+  /** The whole dataset row `index` (all columns), for the preview; undefined when the file has no such row. */
+  readRow(index: number): Promise<Record<string, string> | undefined>;
   /** The prompt file whose preview a clicked row opens in. */
   promptFile?: string;
   note?: string;
@@ -64,7 +66,7 @@ export class ResultsGrid {
     for (const run of runs) if (!this.loaded.has(run.id)) this.loaded.set(run.id, await readPredictions(run.predictionsFile));
     const parsed = runs.map((r) => this.loaded.get(r.id)!);
     if (this.texts.size === 0) {
-      this.texts = await readRowTexts(source.dataFile, source.spec, new Set(parsed[0].outcomes.map((o) => o.index)));
+      this.texts = await source.readTexts(new Set(parsed[0].outcomes.map((o) => o.index)));
     }
     this.rows = joinRuns(parsed, this.texts, runs.map((r) => r.name));
     this.task = parsed[0].task;
