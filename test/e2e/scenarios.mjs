@@ -484,6 +484,39 @@ export const scenarios = [
       await wb.screenshot(path.join(out, '28-results-compare.png'));
     },
   },
+  {
+    name: 'Split Dataset: seeded, stratified train/dev/test files beside the dataset, then used as the prompt\'s roles',
+    async run({ wb, out, log, runDir }) {
+      const { dev } = writeSmallSplits(runDir);
+      const ws = path.join(runDir, 'ws');
+      const base = path.join(ws, dev.replace(/\.jsonl$/, ''));
+      for (const part of ['train', 'dev', 'test']) fs.rmSync(`${base}.${part}.jsonl`, { force: true });
+      await wb.openFile(PROMPT);
+      await wb.runCommand('View: Show Prompt Tuning');
+      await wb.runCommand('Prompt Tuning: Split Dataset into Train, Dev and Test…');
+      // VS Code's simple file dialog (code-server): type the path, accept.
+      await wb.until('the file dialog', () => wb.quickInputVisible(), (v) => v, { timeout: 30_000, interval: 200 });
+      await wb.page.locator('.quick-input-widget input').first().fill(path.join(ws, dev));
+      await sleep(800);
+      await wb.page.keyboard.press('Enter');
+      await wb.answerQuickPick('(1/2): proportions', '80 / 10 / 10');
+      await wb.answerQuickPick('(2/2): keep the proportions of which column?', 'label');
+      const use = wb.page.locator('.notification-toast .monaco-button', { hasText: 'Use for sst2-overall.prompt' });
+      await use.first().waitFor({ timeout: 60_000 });
+      const message = await wb.page.locator('.notification-toast', { hasText: 'Wrote' }).first().textContent();
+      log(`split: ${message?.slice(0, 160)}`);
+      await use.first().click();
+      const counts = Object.fromEntries(['train', 'dev', 'test'].map((part) => [part, fs.readFileSync(`${base}.${part}.jsonl`, 'utf8').trim().split('\n').length]));
+      if (counts.train !== 32 || counts.dev !== 4 || counts.test !== 4) throw new Error(`unexpected split sizes ${JSON.stringify(counts)}`);
+      const sidebar = await wb.webview('sidebar');
+      const role = (name) => sidebar.locator(`#dataset-roles li[data-role="${name}"]`);
+      for (const part of ['train', 'dev', 'test']) {
+        await wb.until(`the ${part} role`, () => role(part).textContent(), (t) => t?.includes(`sst2-small-dev.${part}.jsonl`) && t.includes(`${counts[part]} rows`), { timeout: 60_000 });
+      }
+      log(`roles set: ${JSON.stringify(counts)}`);
+      await wb.screenshot(path.join(out, '29-split-dataset.png'));
+    },
+  },
 ];
 
 /** The first-run scenario in an empty folder: Get Started, the walkthrough's Open Samples, Select Model, ▶ Test. */

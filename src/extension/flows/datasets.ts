@@ -60,7 +60,7 @@ export async function splitDataset(ctx: Ctx, uri?: vscode.Uri, promptFile?: stri
   }
   if (!file) return;
   const ratioItems = [[0.8, 0.1, 0.1], [0.7, 0.15, 0.15], [0.6, 0.2, 0.2]].map(([train, dev, test]) => ({
-    label: `${train * 100} / ${dev * 100} / ${test * 100}`, description: 'train / dev / test', ratios: { train, dev, test },
+    label: [train, dev, test].map((r) => Math.round(r * 100)).join(' / '), description: 'train / dev / test', ratios: { train, dev, test },
   }));
   const ratios = await vscode.window.showQuickPick(ratioItems, { title: `Split ${path.basename(file)} (1/2): proportions` });
   if (!ratios) return;
@@ -73,7 +73,8 @@ export async function splitDataset(ctx: Ctx, uri?: vscode.Uri, promptFile?: stri
   }
   const prompt = promptFile ?? (ctx.preview.current ? ctx.preview.current.uri.fsPath : undefined);
   const parsed = prompt ? (await ctx.diagnostics.analysis(await vscode.workspace.openTextDocument(prompt))).prompt : undefined;
-  const preferred = parsed?.task === 'classification' ? parsed.labelColumn : parsed?.targetColumn;
+  // A classifier's label column keeps each label's share in every split; a generation target is free text.
+  const preferred = parsed?.task === 'classification' ? parsed.labelColumn : undefined;
   const columnItems = [
     ...columns.map((c) => ({ label: c, description: c === preferred ? 'the prompt\'s label column' : undefined, column: c as string | undefined })),
     { label: '$(circle-slash) Do not stratify', description: 'a plain seeded shuffle', column: undefined },
