@@ -189,7 +189,7 @@ export class PromptPreviewController implements vscode.Disposable {
 
   /**
    * Each role's file with its counts: those already counted now, the others counted in the background
-   * (streamed, never the whole file in memory), after which the view is refreshed.
+   * (streamed, never the whole file in memory), after which the view's dataset list is updated.
    */
   private datasetViews(promptFile: string, prompt: PromptFile | undefined): DatasetRoleView[] {
     const chosen = this.datasetsOf(promptFile);
@@ -213,13 +213,20 @@ export class PromptPreviewController implements vscode.Disposable {
         this.summaries.set(key, entry);
         summarizeDataset(file, { labelColumn, labelNames: prompt?.labelNames })
           .then((value) => { entry.result = { value }; }, (e: unknown) => { entry.result = { error: errorMessage(e) }; })
-          .finally(() => this.schedule(0));
+          .finally(() => this.refreshDatasets(promptFile, prompt));
       }
       const settled = summary.result;
       if (settled === undefined) return view;
       if ('error' in settled) return { ...view, error: settled.error };
       return { ...view, rows: settled.value.rows, ...(settled.value.labels ? { labels: settled.value.labels } : {}), summary: describeSummary(settled.value) };
     });
+  }
+
+  /** Puts newly counted summaries into the view's state as it is (no new render or token preview). */
+  private refreshDatasets(promptFile: string, prompt: PromptFile | undefined): void {
+    const current = this.store.state.prompt;
+    if (!current || this.document?.uri.fsPath !== promptFile) return;
+    this.store.update({ prompt: { ...current, datasets: this.datasetViews(promptFile, prompt) } });
   }
 
   /** The worker reads templates from disk; the editor's unsaved text goes through a private copy. */
