@@ -15,12 +15,13 @@ import { BenchmarkView } from './views/benchmark';
 import { PlaygroundView } from './views/playground';
 import { ProjectionView } from './views/projection';
 import { PromptView } from './views/prompt';
+import { ResultsView } from './views/results';
 import { TrainingView } from './views/training';
 
-const TAB_TITLES: Record<ViewName, string> = { prompt: 'Prompt', training: 'Training', projection: 'Projection', benchmark: 'Benchmark', playground: 'Playground' };
+const TAB_TITLES: Record<ViewName, string> = { prompt: 'Prompt', training: 'Training', projection: 'Projection', benchmark: 'Benchmark', playground: 'Playground', results: 'Results' };
 
 const ui = loadUiState({ view: 'prompt' as ViewName, focusSeq: 0 });
-const views = { prompt: new PromptView(), training: new TrainingView(), projection: new ProjectionView(), benchmark: new BenchmarkView(), playground: new PlaygroundView() };
+const views = { prompt: new PromptView(), training: new TrainingView(), projection: new ProjectionView(), benchmark: new BenchmarkView(), playground: new PlaygroundView(), results: new ResultsView() };
 const modelLine = new ModelLine();
 const jobList = new JobList();
 const top = el('div', { class: 'top-bar' }, modelLine.root, jobList.root);
@@ -54,6 +55,7 @@ function render(state: UiState): void {
   if (memo.changed('training', [state.training, trainingJob?.id])) views.training.render(state.training, trainingJob?.id);
   if (memo.changed('projection', state.projection)) views.projection.render(state.projection);
   if (memo.changed('benchmark', state.benchmark)) views.benchmark.render(state.benchmark);
+  if (memo.changed('results', state.results)) views.results.render(state.results);
   const playground = state.playground;
   const form = playground && { file: playground.file, task: playground.task, inputs: playground.inputs, values: playground.values, rowCount: playground.rowCount, softPrompt: playground.softPrompt, settings: playground.settings };
   const formChanged = memo.changed('playgroundForm', form);

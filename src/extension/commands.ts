@@ -14,6 +14,8 @@ import { trainSoftPrompt } from './flows/train';
 import { confirmCancel } from './jobs';
 import { newPromptFile, openSamples, openWalkthrough } from './onboarding/flows';
 import { requireTrust } from './trust';
+import { selectDataset, splitDataset } from './flows/datasets';
+import { openResults, openResultsRow } from './flows/results';
 import type { WebviewMessage } from './views/protocol';
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
@@ -37,6 +39,10 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'promptTuning.openSamples': () => openSamples(ctx),
     'promptTuning.newPromptFile': () => newPromptFile(),
     'promptTuning.openWalkthrough': () => openWalkthrough(ctx),
+    // Datasets and per-row results (issue 15).
+    'promptTuning.selectDataset': (uri) => selectDataset(ctx, asUri(uri)),
+    'promptTuning.splitDataset': (uri) => splitDataset(ctx, asUri(uri)),
+    'promptTuning.openResults': (uri) => openResults(ctx, asUri(uri)),
   };
   return Object.entries(commands).map(([id, run]) => vscode.commands.registerCommand(id, run));
 }
@@ -82,6 +88,15 @@ export async function handleWebviewMessage(ctx: Ctx, message: Exclude<WebviewMes
       return playgroundRow(ctx, message.index);
     case 'playgroundSoftPrompt':
       return playgroundSoftPrompt(ctx);
+    case 'resultsQuery':
+      ctx.results.setQuery(message.query);
+      return;
+    case 'resultsShow':
+      return ctx.results.show(message.ids);
+    case 'resultsOpenRow':
+      return openResultsRow(ctx, message.index);
+    case 'selectDatasetRole':
+      return selectDataset(ctx, ctx.preview.current?.uri, message.role);
   }
 }
 

@@ -11,6 +11,7 @@ import { PromptPreviewController } from './views/promptPreview';
 import type { SidePanelProvider } from './views/sidePanel';
 import type { StudioPanel } from './views/studioPanel';
 import { UiStore } from './views/uiStore';
+import { ResultsGrid } from './views/resultsGrid';
 
 export class Ctx implements vscode.Disposable {
   readonly output = vscode.window.createOutputChannel('Prompt Tuning', { log: true });
@@ -22,6 +23,7 @@ export class Ctx implements vscode.Disposable {
   readonly diagnostics: PromptDiagnostics;
   readonly inline = new InlineResults();
   readonly preview: PromptPreviewController;
+  readonly results = new ResultsGrid(this.store);
   /** Set by activate() once the webview hosts exist. */
   studio!: StudioPanel;
   sidePanel!: SidePanelProvider;
@@ -32,7 +34,7 @@ export class Ctx implements vscode.Disposable {
     this.jobs = new Jobs(() => ({ threads: this.config.threads, device: this.config.device, weights: this.config.weights }), this.store, this.output);
     this.documents = new PromptDocuments(this.state);
     this.diagnostics = new PromptDiagnostics(this.documents);
-    this.preview = new PromptPreviewController(this.diagnostics, this.jobs, this.config, this.store, this.scratchDir, (file) => this.state.datasetsFor(file).train);
+    this.preview = new PromptPreviewController(this.diagnostics, this.jobs, this.config, this.store, this.scratchDir, (file) => this.state.datasetsFor(file));
   }
 
   get extensionUri(): vscode.Uri {

@@ -1,6 +1,9 @@
 /** What survives a window reload: kept in the workspace's memento. */
 import * as vscode from 'vscode';
 import type { TrainingViewState } from './views/protocol';
+import { DATASET_ROLES, withDataset, type DatasetRole, type PromptDatasets } from './datasets/roles';
+
+export type { PromptDatasets } from './datasets/roles';
 
 const KEYS = {
   lastModel: 'promptTuning.lastModel',
@@ -10,12 +13,6 @@ const KEYS = {
   lastPromptFile: 'promptTuning.lastPromptFile',
   datasets: 'promptTuning.datasets',
 } as const;
-
-/** The datasets a prompt file is used with: `train` for tuning, `dev` for testing, previews and evaluation. */
-export interface PromptDatasets {
-  train?: string;
-  dev?: string;
-}
 
 export class PersistentState {
   constructor(private readonly memento: vscode.Memento) {}
@@ -64,9 +61,15 @@ export class PersistentState {
   datasetsFor(promptFile: string): PromptDatasets {
     return this.memento.get<Record<string, PromptDatasets>>(KEYS.datasets, {})[promptFile] ?? {};
   }
+  /** Sets several roles at once (those given); the other roles stay. */
   setDatasetsFor(promptFile: string, datasets: PromptDatasets): Thenable<void> {
-    const all = { ...this.memento.get<Record<string, PromptDatasets>>(KEYS.datasets, {}) };
-    all[promptFile] = { ...all[promptFile], ...datasets };
+    let all = this.memento.get<Record<string, PromptDatasets>>(KEYS.datasets, {});
+    for (const role of DATASET_ROLES) if (datasets[role] !== undefined) all = withDataset(all, promptFile, role, datasets[role]);
     return this.memento.update(KEYS.datasets, all);
+  }
+
+  /** Sets (or, with undefined, forgets) the dataset of one role for a prompt file; the other roles stay. */
+  setDatasetFor(promptFile: string, role: DatasetRole, file: string | undefined): Thenable<void> {
+    return this.memento.update(KEYS.datasets, withDataset(this.memento.get<Record<string, PromptDatasets>>(KEYS.datasets, {}), promptFile, role, file));
   }
 }

@@ -52,7 +52,7 @@ export const scenarios = [
       // ▶ Test: first run asks for a dataset, then a row (the first is the one the prompt view shows).
       await wb.clickCodeLens('▶ Test', 'sst2-overall.prompt');
       await wb.answerQuickPick('Test sst2-overall.prompt on', 'Choose a dataset');
-      await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
+      await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
       await wb.answerQuickPick('Test sst2-overall.prompt on');
       const result = await wb.waitForInlineDecoration((t) => t.startsWith('→'), { timeout: 240_000 });
       log(`inline result: ${result}`);
@@ -74,7 +74,7 @@ export const scenarios = [
       await wb.runCommand('Prompt Tuning: Train Soft Prompt');
       await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
       // The dev set was chosen by the first scenario; if it did not run, choose it now.
-      if ((await wb.quickInputTitle())?.includes('dev / test dataset')) await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
+      if ((await wb.quickInputTitle())?.includes('dev dataset')) await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
       await wb.answerQuickPick('Train a soft prompt for sst2-overall.prompt', 'Start training');
       const studio = await wb.webview('studio', { timeout: 60_000 });
       await studio.locator('#training-status').waitFor({ timeout: 60_000 });
@@ -146,7 +146,7 @@ export const scenarios = [
       await wb.runCommand('View: Show Prompt Tuning');
       await wb.clickCodeLens('▶ Test', 'xss-check.prompt');
       await wb.answerQuickPick('Test xss-check.prompt on', 'Choose a dataset');
-      await wb.answerQuickPick('dev / test dataset', 'data/xss-check.jsonl');
+      await wb.answerQuickPick('dev dataset', 'data/xss-check.jsonl');
       await wb.answerQuickPick('Test xss-check.prompt on');
       await wb.waitForInlineDecoration((t) => t.startsWith('→'), { timeout: 180_000 });
       const sidebar = await wb.webview('sidebar');
@@ -189,7 +189,7 @@ export const scenarios = [
       const chooseDataset = await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Choose a dataset' }).count();
       if (chooseDataset > 0) {
         await wb.answerQuickPick(`Test ${file} on`, 'Choose a dataset');
-        await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
+        await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
       }
       await wb.answerQuickPick(`Test ${file} on`);
       // While it streams the inline result says "generating…"; at the end it counts the tokens. (CSS content escapes the quotes.)
@@ -264,7 +264,7 @@ export const scenarios = [
     async run({ wb, out, log }) {
       await wb.openFile(`examples/${GENERATION_E2E_PROMPT}`);
       await wb.clickCodeLens('▶ Run on dataset', GENERATION_E2E_PROMPT);
-      await wb.answerQuickPick('dev / test dataset', 'data/verdicts.jsonl');
+      await wb.answerQuickPick('dev dataset', 'data/verdicts.jsonl');
       const result = await wb.waitForInlineDecoration((t) => t.startsWith('exact match'), { timeout: 180_000 });
       log(`inline result: ${result}`);
       if (!/^exact match \d+\.\d% · token F1 \d\.\d{3} · ROUGE-L \d\.\d{3} · 3 rows of verdicts\.jsonl/.test(result)) throw new Error(`unexpected inline result ${JSON.stringify(result)}`);
@@ -373,7 +373,7 @@ export const scenarios = [
       for (;;) {
         const title = await wb.until('the Train quick pick', () => wb.quickInputTitle(), (t) => /training dataset|dev \/ test dataset|Train a soft prompt/.test(t ?? ''), { timeout: 60_000, interval: 200 });
         if (title.includes('training dataset')) await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
-        else if (title.includes('dev / test dataset')) await wb.answerQuickPick('dev / test dataset', 'data/sst2/dev.jsonl');
+        else if (title.includes('dev dataset')) await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
         else break;
       }
       await wb.answerQuickPick('Train a soft prompt for sst2-overall.prompt', 'Start training');
@@ -395,6 +395,130 @@ export const scenarios = [
       await wb.until('the run to stop as cancelled', () => studio.locator('#training-status').textContent(), (s) => s?.trim() === 'cancelled', { timeout: 120_000 });
       log('the status bar asked first; Cancel kept the run, Stop stopped it');
       await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
+    },
+  },
+  {
+    name: 'Select Dataset and changing it: dev and test roles, row counts and label distribution in the prompt view',
+    async run({ wb, out, log, runDir }) {
+      const { dev, test } = writeSmallSplits(runDir);
+      await wb.openFile(PROMPT);
+      await wb.runCommand('View: Show Prompt Tuning');
+      // From the palette: the role first, then the file.
+      await wb.runCommand('Prompt Tuning: Select Dataset…');
+      await wb.answerQuickPick('which role?', 'Dev');
+      await wb.answerQuickPick('Which dev dataset for sst2-overall.prompt', dev);
+      const sidebar = await wb.webview('sidebar');
+      const role = (name) => sidebar.locator(`#dataset-roles li[data-role="${name}"]`);
+      const devLine = await wb.until('the dev file counted', () => role('dev').textContent(), (t) => t?.includes('sst2-small-dev.jsonl') && /40 rows · (positive|negative) \d+% · (positive|negative) \d+%/.test(t), { timeout: 60_000 });
+      log(`dev: ${devLine}`);
+      // From the prompt view: the test role's Choose… button.
+      await role('test').locator('vscode-button').first().click();
+      await wb.answerQuickPick('Which test dataset for sst2-overall.prompt', test);
+      const testLine = await wb.until('the test file counted', () => role('test').textContent(), (t) => t?.includes('sst2-small-test.jsonl') && t.includes('30 rows'), { timeout: 60_000 });
+      log(`test: ${testLine}`);
+      // Changed again from the CodeLens: the dev role goes back to the full SST-2 dev set.
+      await wb.clickCodeLens('Datasets…', 'sst2-overall.prompt');
+      await wb.answerQuickPick('which role?', 'Dev');
+      await wb.answerQuickPick('Which dev dataset for sst2-overall.prompt', 'data/sst2/dev.jsonl');
+      const changed = await wb.until('the dev role changed', () => role('dev').textContent(), (t) => t?.includes('data/sst2/dev.jsonl') && t.includes('872 rows'), { timeout: 60_000 });
+      log(`dev changed: ${changed}`);
+      const rowCount = await sidebar.locator('.row-picker .muted').first().textContent();
+      if (!rowCount?.includes('872')) throw new Error(`the row picker still shows ${JSON.stringify(rowCount)} rows, not the new dev set's`);
+      await wb.screenshot(path.join(out, '25-select-dataset.png'));
+      // Leave the small dev set for the next scenario.
+      await wb.runCommand('Prompt Tuning: Select Dataset…');
+      await wb.answerQuickPick('which role?', 'Dev');
+      await wb.answerQuickPick('Which dev dataset for sst2-overall.prompt', dev);
+    },
+  },
+  {
+    name: 'Run on dataset opens the results grid; filtered to the errors; a row opens in the prompt view',
+    async run({ wb, out, log, runDir }) {
+      const { dev } = writeSmallSplits(runDir);
+      await wb.openFile(PROMPT);
+      await wb.runCommand('Prompt Tuning: Select Dataset…');
+      await wb.answerQuickPick('which role?', 'Dev');
+      await wb.answerQuickPick('Which dev dataset for sst2-overall.prompt', dev);
+      await wb.clickCodeLens('▶ Run on dataset', 'sst2-overall.prompt');
+      const studio = await wb.webview('studio', { timeout: 240_000 });
+      const summary = await wb.until('the results grid', () => studio.locator('#results-summary').textContent(), (t) => /\d+ \/ 40 right/.test(t ?? ''), { timeout: 240_000 });
+      const right = Number(/(\d+) \/ 40 right/.exec(summary)[1]);
+      log(`results grid: ${summary}`);
+      if ((await studio.locator('#results-table tr.result-row').count()) !== 40) throw new Error('the grid does not show the 40 rows');
+      await studio.locator('#results-errors-only').click();
+      const count = await wb.until('the errors filter', () => studio.locator('#results-count').textContent(), (t) => t === `${40 - right} of 40 rows` || (right === 40 && t === '0 of 40 rows'), { timeout: 30_000 });
+      const rows = studio.locator('#results-table tr.result-row');
+      const shown = await rows.count();
+      if (shown !== 40 - right || (await studio.locator('#results-table tr.result-row.all-right').count()) !== 0) throw new Error(`the errors filter shows ${shown} rows, some correct (${count})`);
+      log(`errors only: ${count}`);
+      await wb.screenshot(path.join(out, '26-results-grid-errors.png'));
+      if (shown > 0) {
+        // Sort by confidence (most confident errors first), then open the first row in the prompt view.
+        await studio.locator('button.sort[data-sort="confidence"]').click();
+        await wb.until('the sort', () => studio.locator('th[aria-sort="descending"]').count(), (n) => n === 1, { timeout: 30_000 });
+        const first = rows.first();
+        const index = await first.getAttribute('data-index');
+        const text = (await first.locator('td.row-text').textContent()) ?? '';
+        await first.click();
+        const source = await wb.until('the row in the prompt view', () => studio.locator('#row-source').textContent(), (t) => t?.includes(`row ${index} of sst2-small-dev.jsonl`), { timeout: 30_000 });
+        const field = (await studio.locator('.row-fields dd').first().textContent()) ?? '';
+        if (!field.startsWith(text.replace(/…$/, '').slice(0, 60))) throw new Error(`the prompt view shows ${JSON.stringify(field.slice(0, 80))}, not the grid's row ${JSON.stringify(text.slice(0, 80))}`);
+        log(`${source}: ${field.slice(0, 60)}`);
+        await wb.screenshot(path.join(out, '27-results-row-in-preview.png'));
+      }
+    },
+  },
+  {
+    name: 'a benchmark\'s results grid: two prompts compared row by row, disagreements first',
+    needsReport: true,
+    async run({ wb, out, log }) {
+      await wb.openFile('bench/report.json');
+      await wb.runCommand('Prompt Tuning: Open Results Grid');
+      const studio = await wb.webview('studio', { timeout: 60_000 });
+      await wb.until('the benchmark\'s grid', () => studio.locator('#results-choices vscode-button').count(), (n) => n === 2, { timeout: 60_000 });
+      const second = studio.locator('#results-choices vscode-button[aria-pressed="false"]').first();
+      const name = await second.textContent();
+      await second.click();
+      const summary = await wb.until('two prompts side by side', () => studio.locator('#results-summary').textContent(), (t) => (t?.match(/right/g) ?? []).length === 2, { timeout: 30_000 });
+      log(`compared: ${summary} (added ${name})`);
+      const agree = await studio.locator('#results-table tr.result-row td:last-child').allTextContents();
+      const firstAgreement = agree.indexOf('yes');
+      if (agree.length !== 16 || (firstAgreement >= 0 && agree.slice(firstAgreement).includes('no'))) throw new Error(`rows not disagreements first: ${agree.join(',')}`);
+      log(`${agree.filter((a) => a === 'no').length} disagreements of ${agree.length} rows, listed first`);
+      await wb.screenshot(path.join(out, '28-results-compare.png'));
+    },
+  },
+  {
+    name: 'Split Dataset: seeded, stratified train/dev/test files beside the dataset, then used as the prompt\'s roles',
+    async run({ wb, out, log, runDir }) {
+      const { dev } = writeSmallSplits(runDir);
+      const ws = path.join(runDir, 'ws');
+      const base = path.join(ws, dev.replace(/\.jsonl$/, ''));
+      for (const part of ['train', 'dev', 'test']) fs.rmSync(`${base}.${part}.jsonl`, { force: true });
+      await wb.openFile(PROMPT);
+      await wb.runCommand('View: Show Prompt Tuning');
+      await wb.runCommand('Prompt Tuning: Split Dataset into Train, Dev and Test…');
+      // VS Code's simple file dialog (code-server): type the path, accept.
+      await wb.until('the file dialog', () => wb.quickInputVisible(), (v) => v, { timeout: 30_000, interval: 200 });
+      await wb.page.locator('.quick-input-widget input').first().fill(path.join(ws, dev));
+      await sleep(800);
+      await wb.page.keyboard.press('Enter');
+      await wb.answerQuickPick('(1/2): proportions', '80 / 10 / 10');
+      await wb.answerQuickPick('(2/2): keep the proportions of which column?', 'label');
+      const use = wb.page.locator('.notification-toast .monaco-button', { hasText: 'Use for sst2-overall.prompt' });
+      await use.first().waitFor({ timeout: 60_000 });
+      const message = await wb.page.locator('.notification-toast', { hasText: 'Wrote' }).first().textContent();
+      log(`split: ${message?.slice(0, 160)}`);
+      await use.first().click();
+      const counts = Object.fromEntries(['train', 'dev', 'test'].map((part) => [part, fs.readFileSync(`${base}.${part}.jsonl`, 'utf8').trim().split('\n').length]));
+      if (counts.train !== 32 || counts.dev !== 4 || counts.test !== 4) throw new Error(`unexpected split sizes ${JSON.stringify(counts)}`);
+      const sidebar = await wb.webview('sidebar');
+      const role = (name) => sidebar.locator(`#dataset-roles li[data-role="${name}"]`);
+      for (const part of ['train', 'dev', 'test']) {
+        await wb.until(`the ${part} role`, () => role(part).textContent(), (t) => t?.includes(`sst2-small-dev.${part}.jsonl`) && t.includes(`${counts[part]} rows`), { timeout: 60_000 });
+      }
+      log(`roles set: ${JSON.stringify(counts)}`);
+      await wb.screenshot(path.join(out, '29-split-dataset.png'));
     },
   },
 ];
@@ -442,4 +566,15 @@ async function firstRun(wb, out, log, folder, model) {
   log(`inline result on the sample: ${result}`);
   if (!/→ (positive|negative)\s+·/.test(result)) throw new Error(`unexpected inline result ${JSON.stringify(result)}`);
   await wb.screenshot(path.join(out, '15-first-run-sample-tested.png'));
+}
+
+/** 40 and 30 rows of SST-2 dev as small dev and test files in the workspace (paths relative to it). */
+function writeSmallSplits(runDir) {
+  const ws = path.join(runDir, 'ws');
+  const lines = fs.readFileSync(path.join(ws, 'data', 'sst2', 'dev.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const dev = 'data/sst2-small-dev.jsonl';
+  const test = 'data/sst2-small-test.jsonl';
+  fs.writeFileSync(path.join(ws, dev), lines.slice(0, 40).join('\n') + '\n');
+  fs.writeFileSync(path.join(ws, test), lines.slice(40, 70).join('\n') + '\n');
+  return { dev, test };
 }

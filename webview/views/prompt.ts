@@ -2,7 +2,8 @@
  * Prompt editor view: the rendered prompt for a chosen dataset row, its token boundaries and count, validation
  * messages, and the answer of ▶ Test on a generation prompt as it streams.
  */
-import type { DiagnosticItem, GenerationViewState, PromptViewState, TokenPiece } from '../../src/extension/views/protocol';
+import type { DatasetRoleView, DiagnosticItem, GenerationViewState, PromptViewState, TokenPiece } from '../../src/extension/views/protocol';
+import { ROLE_DESCRIPTIONS } from '../../src/extension/datasets/roles';
 import { button, el, replaceChildren } from '../lib/dom';
 import { visibleWhitespace } from '../lib/format';
 import { post } from '../lib/host';
@@ -20,7 +21,9 @@ export class PromptView {
     }
     replaceChildren(this.root,
       el('header', { class: 'view-header' }, el('h2', { class: 'file-name' }, state.file)),
+      state.datasets ? datasetTable(state.datasets) : null,
       this.rowPicker(state),
+      state.rowSource ? el('p', { class: 'muted', attrs: { id: 'row-source' } }, `Showing ${state.rowSource}.`) : null,
       state.shots ? shotsLine(state.shots) : null,
       rowFields(state),
       el('h3', {}, 'Rendered prompt'),
@@ -61,6 +64,28 @@ export class PromptView {
       button('▶', () => go(state.rowIndex + 1), { secondary: true, disabled: state.rowIndex >= last, ariaLabel: 'Next row' }),
       el('span', { class: 'muted' }, `of ${state.rowCount}`));
   }
+}
+
+/** The prompt's train / dev / test files with their row counts and label distributions, each changeable. */
+function datasetTable(datasets: DatasetRoleView[]): HTMLElement {
+  const distribution = (d: DatasetRoleView) => {
+    if (d.error) return d.error;
+    if (!d.file) return '';
+    if (d.rows === undefined) return 'counting…';
+    return d.summary ?? `${d.rows} rows`;
+  };
+  return el('div', { class: 'datasets' },
+    el('h3', {}, 'Datasets'),
+    el('ul', { class: 'dataset-roles', attrs: { id: 'dataset-roles' } },
+      ...datasets.map((d) => el('li', { attrs: { 'data-role': d.role } },
+        el('div', { class: 'dataset-role-line' },
+          el('strong', { title: `For ${ROLE_DESCRIPTIONS[d.role].use}` }, ROLE_DESCRIPTIONS[d.role].name), ' ',
+          d.file ? el('code', {}, d.file) : el('em', {}, 'not chosen'), ' ',
+          button(d.file ? 'Change…' : 'Choose…', () => post({ type: 'selectDatasetRole', role: d.role }),
+            { secondary: true, ariaLabel: `${d.file ? 'Change' : 'Choose'} the ${ROLE_DESCRIPTIONS[d.role].name} dataset` })),
+        d.file ? el('div', { class: 'muted dataset-summary' }, distribution(d)) : null))),
+    el('div', { class: 'actions' },
+      button('Split a dataset…', () => post({ type: 'runCommand', command: 'promptTuning.splitDataset' }), { secondary: true })));
 }
 
 /** Where a few-shot prompt's examples come from, with the way to change it. */

@@ -9,6 +9,9 @@ import { loadPromptFile } from '../../prompts';
 import { offerToStart } from '../onboarding/flows';
 import { pickDataset, requireModel, shotsFileFor } from './pickers';
 import { report as reportError } from './test';
+import { testSetWarning } from '../datasets/testSet';
+import { readTrainingRecord } from '../../tuning/training-record';
+import { showBenchmarkResults } from './results';
 
 export async function benchmark(ctx: Ctx): Promise<void> {
   const model = await requireModel(ctx);
@@ -30,8 +33,16 @@ export async function benchmark(ctx: Ctx): Promise<void> {
     { title: 'Benchmark: soft prompts to compare (none is fine)', canPickMany: true, matchOnDescription: true });
   if (!soft) return;
   const firstPrompt = hard[0].file;
-  const data = await pickDataset(ctx, firstPrompt, 'dev');
+  // The test role, never dev: keep-best chose soft prompts' checkpoints on dev, so dev flatters them.
+  const data = await pickDataset(ctx, firstPrompt, 'test', { title: `Benchmark: which test dataset (held out from training and dev) for ${path.basename(firstPrompt)}?` });
   if (!data) return;
+  const warning = testSetWarning(data, ctx.state.datasetsFor(firstPrompt).dev, soft.map((s) => ({ dir: s.dir, devFile: keepBestFile(s.dir) })));
+  if (warning) {
+    const choice = await vscode.window.showWarningMessage(warning, { modal: true }, 'Benchmark Anyway', 'Choose Another Test Set');
+    if (choice === 'Choose Another Test Set') return void vscode.commands.executeCommand('promptTuning.selectDataset', vscode.Uri.file(firstPrompt));
+    if (choice !== 'Benchmark Anyway') return;
+    ctx.output.warn(`benchmark: ${warning}`);
+  }
   const train = await fewShotTrainFile(ctx, hard.map((h) => h.file));
   if (train === null) return;
   const out = path.join(ctx.outputRoot, 'benchmarks', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -51,8 +62,22 @@ export async function benchmark(ctx: Ctx): Promise<void> {
     });
     ctx.output.info(`benchmark: wrote ${result.files.json}, ${result.files.html} (cache: ${result.cacheHits} hits, ${result.cacheMisses} misses)`);
     await openReport(ctx, vscode.Uri.file(result.files.json));
+    await showBenchmarkResults(ctx, result.files.json);
   } catch (error) {
     reportError(ctx, 'Benchmark', error);
+  }
+}
+
+/**
+ * The dev file a soft prompt's keep-best chose its checkpoint on, from its training record (a relative path
+ * is taken from the workspace, where the extension and `ptune` run); undefined without one.
+ */
+function keepBestFile(dir: string): string | undefined {
+  try {
+    const file = readTrainingRecord(dir)?.data.eval?.file;
+    return file === undefined ? undefined : path.resolve(vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? dir, file);
+  } catch {
+    return undefined; // a record that does not read: the benchmark reports it
   }
 }
 

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { displayPath, isPromptDocument } from '../language/promptDocuments';
 import type { PromptFile } from '../../prompts';
-import type { PromptDatasets } from '../state';
+import { ROLE_DESCRIPTIONS, type DatasetRole } from '../datasets/roles';
 import { offerToStart } from '../onboarding/flows';
 import { downloadModel, selectModel } from './model';
 
@@ -33,7 +33,7 @@ export async function pickPromptDocument(ctx: Ctx, uri?: vscode.Uri): Promise<vs
  * The dataset of `role` for a prompt file: the remembered one unless `ask`, else the user picks one from
  * the workspace's data files (or browses) and it is remembered for next time.
  */
-export async function pickDataset(ctx: Ctx, promptFile: string, role: keyof PromptDatasets,
+export async function pickDataset(ctx: Ctx, promptFile: string, role: DatasetRole,
   options: { ask?: boolean; optional?: boolean; title?: string } = {}): Promise<string | null | undefined> {
   const remembered = ctx.state.datasetsFor(promptFile)[role];
   if (remembered && !options.ask && fs.existsSync(remembered)) return remembered;
@@ -45,10 +45,10 @@ export async function pickDataset(ctx: Ctx, promptFile: string, role: keyof Prom
     .map((file) => ({ label: displayPath(file), file, description: file === remembered ? 'current' : undefined }));
   if (options.optional) items.unshift({ label: '$(circle-slash) None', action: 'none', description: 'train without a dev set' });
   items.push({ label: '$(folder-opened) Browse…', action: 'browse' });
-  const roleName = role === 'train' ? 'training' : 'dev / test';
+  const roleName = ROLE_DESCRIPTIONS[role].name;
   const picked = await vscode.window.showQuickPick(items, {
     title: options.title ?? `Which ${roleName} dataset for ${path.basename(promptFile)}?`,
-    placeHolder: 'JSON Lines, JSON, CSV or TSV',
+    placeHolder: `JSON Lines, JSON, CSV or TSV; used for ${ROLE_DESCRIPTIONS[role].use}`,
   });
   if (!picked) return undefined;
   if (picked.action === 'none') return null;
@@ -61,8 +61,9 @@ export async function pickDataset(ctx: Ctx, promptFile: string, role: keyof Prom
     file = chosen?.[0]?.fsPath;
   }
   if (!file) return undefined;
-  await ctx.state.setDatasetsFor(promptFile, { [role]: file });
+  await ctx.state.setDatasetFor(promptFile, role, file);
   ctx.diagnostics.refreshAll();
+  ctx.preview.refresh();
   return file;
 }
 

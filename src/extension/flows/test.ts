@@ -10,6 +10,7 @@ import { describeEval, describeGeneration, describeTest } from './describe';
 import { GenerationStream } from './generationStream';
 import { pickDataset, shotsFileFor } from './pickers';
 import { prepare, type Runnable } from './runnable';
+import { showRunResults } from './results';
 
 /** Counts generation tests, so an older one still streaming does not overwrite a newer one's output. */
 let generationRuns = 0;
@@ -60,6 +61,7 @@ export async function runOnDataset(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
     const line = (await ctx.diagnostics.analysis(document)).lastBodyLine ?? document.lineCount - 1;
     ctx.inline.show(document.uri, line, inline, detail);
     ctx.output.info(`Run ${name} on ${data}\n${detail}\nevery row's ${runnable.analysis.prompt.task === 'generation' ? 'output' : 'prediction'}: ${predictions}`);
+    await showRunResults(ctx, { promptFile: document.uri.fsPath, prompt: runnable.analysis.prompt, dataFile: data, predictions });
   } catch (error) {
     report(ctx, `Run ${name}`, error);
   }
@@ -144,7 +146,7 @@ async function pickInput(ctx: Ctx, { document, analysis }: Runnable): Promise<Pi
         row: { row, source: `row ${i}` },
       };
     };
-    items.push(rowItem(order[0]), typeItem, ...order.slice(1).map(rowItem));
+    items.push(rowItem(order[0]), typeItem, { label: '$(database) Change dataset…', action: 'dataset', description: analysis.dataset ? displayPath(analysis.dataset.file) : undefined }, ...order.slice(1).map(rowItem));
   }
   const picked = await vscode.window.showQuickPick(items, { title: `Test ${path.basename(document.uri.fsPath)} on…`, matchOnDescription: true });
   if (!picked) return undefined;

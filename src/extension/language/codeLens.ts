@@ -1,4 +1,4 @@
-/** CodeLens "▶ Test", "▶ Run on dataset" and "Playground" above the body of every `.prompt` file. */
+/** CodeLens "▶ Test", "▶ Run on dataset", "Playground" and "Datasets…" above the body of every `.prompt` file. */
 import * as vscode from 'vscode';
 import { detectDotprompt } from '../../prompts';
 import { bodyLines, PROMPT_SELECTOR } from './promptDocuments';
@@ -15,6 +15,7 @@ export function registerCodeLens(): vscode.Disposable {
         new vscode.CodeLens(range, { title: '▶ Test', command: 'promptTuning.testPrompt', arguments: [document.uri], tooltip: 'Run this prompt on one dataset row or a typed input' }),
         new vscode.CodeLens(range, { title: '▶ Run on dataset', command: 'promptTuning.runOnDataset', arguments: [document.uri], tooltip: 'Evaluate this prompt on its dataset' }),
         new vscode.CodeLens(range, { title: 'Playground', command: 'promptTuning.openPlayground', arguments: [document.uri], tooltip: 'Compare this prompt alone, with a soft prompt and with its projection, side by side' }),
+        new vscode.CodeLens(range, { title: 'Datasets…', command: 'promptTuning.selectDataset', arguments: [document.uri], tooltip: 'Choose the train, dev and test files of this prompt' }),
       ];
     },
   });

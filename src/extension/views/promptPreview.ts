@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { chatMessages, renderPrompt, type PromptFile } from '../../prompts';
@@ -15,14 +16,22 @@ import type { Config } from '../config';
 import type { PromptDiagnostics } from '../language/diagnostics';
 import { displayPath, isPromptDocument, type DocumentAnalysis } from '../language/promptDocuments';
 import { errorMessage, type Jobs } from '../jobs';
-import type { PromptViewState, TokenPiece } from './protocol';
+import type { DatasetRoleView, PromptViewState, TokenPiece } from './protocol';
+import { DATASET_ROLES, type PromptDatasets } from '../datasets/roles';
+import { describeSummary, summarizeDataset, type DatasetSummary } from '../../data/summary';
 import type { UiStore } from './uiStore';
 
 const PREVIEW_DEBOUNCE_MS = 300;
+/** Dataset summaries kept (one per file version and label column). */
+const MAX_SUMMARIES = 32;
 
 export class PromptPreviewController implements vscode.Disposable {
   private document: vscode.TextDocument | undefined;
   private readonly rowIndex = new Map<string, number>();
+  /** A row opened from the results grid (any row of any file), shown instead of the picked one until another is picked. */
+  private readonly pinned = new Map<string, { row: Record<string, string>; index: number; source: string }>();
+  /** Dataset summaries, by file, size, modification time and label column: counted once per version of a file. */
+  private readonly summaries = new Map<string, { result?: { value: DatasetSummary } | { error: string } }>();
   private generation = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly subscriptions: vscode.Disposable[];
@@ -33,8 +42,8 @@ export class PromptPreviewController implements vscode.Disposable {
     private readonly config: Config,
     private readonly store: UiStore,
     private readonly scratchDir: string,
-    /** The training file remembered for a prompt file (its few-shot examples come from it). */
-    private readonly trainFileOf: (promptFile: string) => string | undefined,
+    /** The datasets remembered for a prompt file, by role (few-shot examples come from `train`). */
+    private readonly datasetsOf: (promptFile: string) => PromptDatasets,
   ) {
     this.subscriptions = [
       vscode.window.onDidChangeActiveTextEditor((editor) => {
@@ -66,8 +75,15 @@ export class PromptPreviewController implements vscode.Disposable {
 
   selectRow(index: number): void {
     if (!this.document) return;
+    this.pinned.delete(this.document.uri.toString());
     this.rowIndex.set(this.document.uri.toString(), index);
     this.schedule(0);
+  }
+
+  /** Shows `row` (row `index` of `source`, e.g. a results grid's row) in the preview of `document`. */
+  showRow(document: vscode.TextDocument, row: Record<string, string>, index: number, source: string): void {
+    this.pinned.set(document.uri.toString(), { row, index, source });
+    this.follow(document);
   }
 
   follow(document: vscode.TextDocument): void {
@@ -98,7 +114,7 @@ export class PromptPreviewController implements vscode.Disposable {
     const modelDir = this.config.modelDir;
     if (!prompt || state.rendered === undefined) return;
     if (!modelDir) {
-      this.store.update({ prompt: { ...state, note: 'Select a model to see token boundaries and the token count.' } });
+      this.store.update({ prompt: { ...state, note: 'Rendered without a model: select a model to see token boundaries and the token count.' } });
       return;
     }
     try {
@@ -130,16 +146,19 @@ export class PromptPreviewController implements vscode.Disposable {
   }
 
   private baseState(document: vscode.TextDocument, analysis: DocumentAnalysis): PromptViewState {
-    const rows = analysis.dataset?.rows ?? [];
-    const index = Math.min(this.selectedRow(document), Math.max(0, rows.length - 1));
+    const pinned = this.pinned.get(document.uri.toString());
+    const rows = pinned ? [pinned.row] : analysis.dataset?.rows ?? [];
+    const index = pinned ? 0 : Math.min(this.selectedRow(document), Math.max(0, rows.length - 1));
     const prompt = analysis.prompt;
     const row = prompt && rows[index] ? promptRow(prompt, rows[index]) : {};
     const state: PromptViewState = {
       file: displayPath(document.uri.fsPath),
-      rowIndex: index,
-      rowCount: rows.length,
+      rowIndex: pinned ? pinned.index : index,
+      rowCount: analysis.dataset?.rows.length ?? 0,
       row,
       diagnostics: analysis.diagnostics.map((d) => ({ line: d.line - 1, column: d.column - 1, severity: d.severity, message: d.message })),
+      datasets: this.datasetViews(document.uri.fsPath, prompt),
+      ...(pinned ? { rowSource: pinned.source } : {}),
     };
     if (analysis.datasetError) state.diagnostics.push({ line: 0, column: 0, severity: 'warning', message: analysis.datasetError });
     if (!prompt) {
@@ -147,7 +166,7 @@ export class PromptPreviewController implements vscode.Disposable {
       return state;
     }
     if (prompt.shots > 0) {
-      const file = this.trainFileOf(document.uri.fsPath);
+      const file = this.datasetsOf(document.uri.fsPath).train;
       state.shots = { count: prompt.shots, ...(file ? { file: displayPath(file) } : {}) };
     }
     if (prompt.task === 'classification' && row[prompt.labelColumn] !== undefined) state.gold = row[prompt.labelColumn];
@@ -166,6 +185,48 @@ export class PromptPreviewController implements vscode.Disposable {
       state.note = errorMessage(error);
     }
     return state;
+  }
+
+  /**
+   * Each role's file with its counts: those already counted now, the others counted in the background
+   * (streamed, never the whole file in memory), after which the view's dataset list is updated.
+   */
+  private datasetViews(promptFile: string, prompt: PromptFile | undefined): DatasetRoleView[] {
+    const chosen = this.datasetsOf(promptFile);
+    const labelColumn = prompt?.task === 'classification' ? prompt.labelColumn : undefined;
+    return DATASET_ROLES.map((role) => {
+      const file = chosen[role];
+      if (!file) return { role };
+      const view: DatasetRoleView = { role, file: displayPath(file) };
+      let key: string;
+      try {
+        const info = statSync(file);
+        key = JSON.stringify([file, info.size, info.mtimeMs, labelColumn, prompt?.labelNames]);
+      } catch {
+        return { ...view, error: 'the file is missing' };
+      }
+      let summary = this.summaries.get(key);
+      if (!summary) {
+        const entry: { result?: { value: DatasetSummary } | { error: string } } = {};
+        summary = entry;
+        if (this.summaries.size >= MAX_SUMMARIES) this.summaries.delete(this.summaries.keys().next().value as string);
+        this.summaries.set(key, entry);
+        summarizeDataset(file, { labelColumn, labelNames: prompt?.labelNames })
+          .then((value) => { entry.result = { value }; }, (e: unknown) => { entry.result = { error: errorMessage(e) }; })
+          .finally(() => this.refreshDatasets(promptFile, prompt));
+      }
+      const settled = summary.result;
+      if (settled === undefined) return view;
+      if ('error' in settled) return { ...view, error: settled.error };
+      return { ...view, rows: settled.value.rows, ...(settled.value.labels ? { labels: settled.value.labels } : {}), summary: describeSummary(settled.value) };
+    });
+  }
+
+  /** Puts newly counted summaries into the view's state as it is (no new render or token preview). */
+  private refreshDatasets(promptFile: string, prompt: PromptFile | undefined): void {
+    const current = this.store.state.prompt;
+    if (!current || this.document?.uri.fsPath !== promptFile) return;
+    this.store.update({ prompt: { ...current, datasets: this.datasetViews(promptFile, prompt) } });
   }
 
   /** The worker reads templates from disk; the editor's unsaved text goes through a private copy. */

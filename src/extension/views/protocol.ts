@@ -5,8 +5,10 @@
  */
 
 import { PLAYGROUND_COLUMNS, type PlaygroundColumnId } from '../../common/playground';
+import { DATASET_ROLES, type DatasetRole } from '../datasets/roles';
+import { RESULT_FILTERS, RESULT_SORTS, type ResultsQuery } from '../results/query';
 
-export const VIEW_NAMES = ['prompt', 'training', 'projection', 'benchmark', 'playground'] as const;
+export const VIEW_NAMES = ['prompt', 'training', 'projection', 'benchmark', 'playground', 'results'] as const;
 export type ViewName = (typeof VIEW_NAMES)[number];
 
 export interface DiagnosticItem {
@@ -44,6 +46,67 @@ export interface PromptViewState {
   note?: string;
   /** A few-shot prompt: how many examples it draws and the training file they come from (undefined: not chosen yet). */
   shots?: { count: number; file?: string };
+  /** Where the shown row comes from when it is not the picked dataset row (a row opened from the results grid). */
+  rowSource?: string;
+  /** The dataset chosen for each role, with its size and label distribution once counted. */
+  datasets?: DatasetRoleView[];
+}
+
+/** One dataset role of a prompt file in the prompt view. */
+export interface DatasetRoleView {
+  role: DatasetRole;
+  /** The file, as the views name it; undefined when none is chosen for the role. */
+  file?: string;
+  /** Rows counted (streamed); undefined while counting. */
+  rows?: number;
+  /** Rows per label (classification), most frequent first. */
+  labels?: { label: string; count: number }[];
+  /** "1,000 rows · positive 52% · negative 48%". */
+  summary?: string;
+  /** Why it could not be counted. */
+  error?: string;
+}
+
+/** One outcome cell of the results grid (model output: shown as text only). */
+export interface ResultsCellView {
+  predicted: string;
+  correct: boolean;
+  /** Classification: the predicted label's probability. */
+  confidence?: number;
+  /** Each label's probability, or the generation scores, in words. */
+  detail: string;
+}
+
+export interface ResultsRowView {
+  index: number;
+  text: string;
+  gold: string;
+  cells: ResultsCellView[];
+  /** Compared runs: whether they disagree on this row. */
+  disagree?: boolean;
+}
+
+/** The results grid: one page of a run's (or compared runs') rows. */
+export interface ResultsViewState {
+  title: string;
+  task: 'classification' | 'generation';
+  /** The runs shown side by side (one column each), by name. */
+  runs: string[];
+  /** A benchmark's prompts, any of which can be shown or compared (ids as in report.json). */
+  choices?: { id: string; name: string }[];
+  /** The ids of `choices` shown, in column order. */
+  shown?: string[];
+  query: ResultsQuery;
+  total: number;
+  matching: number;
+  page: number;
+  pages: number;
+  /** Rows each run got right. */
+  correct: number[];
+  rows: ResultsRowView[];
+  /** The predictions file(s), for the header. */
+  source: string;
+  note?: string;
 }
 
 export interface SeriesPoint {
@@ -224,6 +287,7 @@ export interface UiState {
   benchmark?: BenchmarkViewState;
   generation?: GenerationViewState;
   playground?: PlaygroundViewState;
+  results?: ResultsViewState;
   /** The view the Studio should switch to; a new `seq` means a new request. */
   focus?: { view: ViewName; seq: number };
 }
@@ -245,6 +309,8 @@ export const WEBVIEW_COMMANDS = [
   'promptTuning.cancelJob',
   'promptTuning.chooseShotsFile',
   'promptTuning.openPlayground',
+  'promptTuning.selectDataset',
+  'promptTuning.splitDataset',
 ] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
@@ -257,7 +323,14 @@ export type WebviewMessage =
   | { type: 'runCommand'; command: WebviewCommand }
   | { type: 'playgroundRun'; values: Record<string, string>; settings: PlaygroundSettings }
   | { type: 'playgroundRow'; index: number }
-  | { type: 'playgroundSoftPrompt' };
+  | { type: 'playgroundSoftPrompt' }
+  | { type: 'resultsQuery'; query: ResultsQuery }
+  | { type: 'resultsOpenRow'; index: number }
+  | { type: 'resultsShow'; ids: string[] }
+  | { type: 'selectDatasetRole'; role: DatasetRole };
+
+/** Prompts a results grid shows side by side, at most. */
+export const MAX_COMPARED_RUNS = 3;
 
 type Fields = Record<string, unknown>;
 
@@ -309,9 +382,29 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
       return hasOnlyKeys(raw, ['type', 'values', 'settings']) && isPlaygroundValues(raw.values) && isPlaygroundSettings(raw.settings)
         ? { type: 'playgroundRun', values: { ...raw.values }, settings: { ...raw.settings } }
         : undefined;
+    case 'resultsQuery':
+      return hasOnlyKeys(raw, ['type', 'query']) && isResultsQuery(raw.query) ? { type: 'resultsQuery', query: { ...raw.query } } : undefined;
+    case 'resultsOpenRow':
+      return hasOnlyKeys(raw, ['type', 'index']) && typeof raw.index === 'number' && Number.isSafeInteger(raw.index) && raw.index >= 0
+        ? { type: 'resultsOpenRow', index: raw.index }
+        : undefined;
+    case 'resultsShow':
+      return hasOnlyKeys(raw, ['type', 'ids']) && Array.isArray(raw.ids) && raw.ids.length >= 1 && raw.ids.length <= MAX_COMPARED_RUNS &&
+        raw.ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 500) && new Set(raw.ids).size === raw.ids.length
+        ? { type: 'resultsShow', ids: [...raw.ids] as string[] }
+        : undefined;
+    case 'selectDatasetRole':
+      return hasOnlyKeys(raw, ['type', 'role']) && oneOf(DATASET_ROLES, raw.role) ? { type: 'selectDatasetRole', role: raw.role } : undefined;
     default:
       return undefined;
   }
+}
+
+/** A grid query: a known sort and filter, a page number. */
+export function isResultsQuery(v: unknown): v is ResultsQuery {
+  return isRecord(v) && hasOnlyKeys(v, ['sort', 'descending', 'filter', 'page']) && oneOf(RESULT_SORTS, v.sort) &&
+    typeof v.descending === 'boolean' && oneOf(RESULT_FILTERS, v.filter) &&
+    typeof v.page === 'number' && Number.isSafeInteger(v.page) && v.page >= 0;
 }
 
 /** Input values: a plain object of at most PLAYGROUND_LIMITS.inputs strings, none longer than valueLength. */
@@ -336,7 +429,32 @@ export function isPlaygroundSettings(v: unknown): v is PlaygroundSettings {
 export function isHostMessage(raw: unknown): raw is HostMessage {
   return isRecord(raw) && raw.type === 'state' && isRecord(raw.state) && isRecord(raw.state.model) && Array.isArray(raw.state.jobs) &&
     (raw.state.generation === undefined || isGenerationViewState(raw.state.generation)) &&
-    (raw.state.playground === undefined || isPlaygroundViewState(raw.state.playground));
+    (raw.state.playground === undefined || isPlaygroundViewState(raw.state.playground)) &&
+    (raw.state.results === undefined || isResultsViewState(raw.state.results));
+}
+
+/** The results slice, checked field by field: its rows hold dataset text and model output (set as text only). */
+export function isResultsViewState(raw: unknown): raw is ResultsViewState {
+  if (!isRecord(raw) || !hasOnlyKeys(raw, ['title', 'task', 'runs', 'choices', 'shown', 'query', 'total', 'matching', 'page', 'pages', 'correct', 'rows', 'source', 'note'])) return false;
+  const count = (x: unknown) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === 'string');
+  const runs = Array.isArray(raw.runs) ? raw.runs.length : -1;
+  return typeof raw.title === 'string' && oneOf(['classification', 'generation'] as const, raw.task) && strings(raw.runs) && runs >= 1 &&
+    (raw.choices === undefined || (Array.isArray(raw.choices) && raw.choices.every((c) => isRecord(c) && hasOnlyKeys(c, ['id', 'name']) && typeof c.id === 'string' && typeof c.name === 'string'))) &&
+    (raw.shown === undefined || strings(raw.shown)) && isResultsQuery(raw.query) &&
+    count(raw.total) && count(raw.matching) && count(raw.page) && count(raw.pages) &&
+    Array.isArray(raw.correct) && raw.correct.length === runs && raw.correct.every(count) &&
+    Array.isArray(raw.rows) && raw.rows.every((r) => isResultsRow(r, runs)) && typeof raw.source === 'string' &&
+    (raw.note === undefined || typeof raw.note === 'string');
+}
+
+function isResultsRow(raw: unknown, runs: number): raw is ResultsRowView {
+  return isRecord(raw) && hasOnlyKeys(raw, ['index', 'text', 'gold', 'cells', 'disagree']) &&
+    typeof raw.index === 'number' && Number.isSafeInteger(raw.index) && raw.index >= 0 && typeof raw.text === 'string' && typeof raw.gold === 'string' &&
+    (raw.disagree === undefined || typeof raw.disagree === 'boolean') &&
+    Array.isArray(raw.cells) && raw.cells.length === runs && raw.cells.every((c) => isRecord(c) && hasOnlyKeys(c, ['predicted', 'correct', 'confidence', 'detail']) &&
+      typeof c.predicted === 'string' && typeof c.correct === 'boolean' && typeof c.detail === 'string' &&
+      (c.confidence === undefined || (typeof c.confidence === 'number' && c.confidence >= 0 && c.confidence <= 1)));
 }
 
 /** The Playground slice, checked field by field: its columns hold model output that goes into the DOM (as text). */

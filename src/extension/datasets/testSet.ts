@@ -1,0 +1,35 @@
+/** The check Benchmark makes on its test set: it must be held out from the dev set and from keep-best. No `vscode` import. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Two paths name one file (symbolic links and `..` resolved where the files exist). */
+export function sameFile(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
+
+export interface SoftPromptDevSet {
+  /** The soft prompt (adapter folder). */
+  dir: string;
+  /** The dev set its training record names (keep-best chose the checkpoint on it); undefined when none. */
+  devFile?: string;
+}
+
+/**
+ * Why a benchmark's test file would flatter a prompt, in one message: it is the prompt's dev file, or the dev
+ * file a soft prompt's keep-best chose its checkpoint on. Undefined when neither holds.
+ */
+export function testSetWarning(test: string, dev: string | undefined, softPrompts: readonly SoftPromptDevSet[]): string | undefined {
+  const problems: string[] = [];
+  if (dev && sameFile(test, dev)) problems.push('it is also the dev set (the rows ▶ Test and Run on dataset were tuned against)');
+  const keepBest = softPrompts.filter((s) => s.devFile && sameFile(test, s.devFile)).map((s) => path.basename(s.dir));
+  if (keepBest.length > 0) problems.push(`keep-best chose the checkpoint${keepBest.length === 1 ? '' : 's'} of ${keepBest.join(', ')} on it`);
+  if (problems.length === 0) return undefined;
+  return `The test set ${path.basename(test)} is not held out: ${problems.join('; and ')}. Its accuracy will be biased upwards${keepBest.length > 0 ? ' for the soft prompt' : ''}. Choose a separate test file (Select Dataset…, or Split Dataset… to make one).`;
+}
