@@ -3,20 +3,11 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { CliIo } from '../../src/cli/io';
-import { run } from '../../src/cli/main';
+import { runPtune } from '../helpers/cli';
 import { writeFakeModel } from '../helpers/fake-engine';
 import { writeFixture, type Fixture } from '../helpers/tuning-fixtures';
 
-const engineModule = path.join(__dirname, '..', 'helpers', 'fake-engine.js');
-
-async function ptune(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {}, client: { engineModule } };
-  const code = await run(args, io);
-  return { code, stdout, stderr };
-}
+const ptune = (args: string[]) => runPtune(args);
 
 describe('cli: ptune test', function () {
   let dir: string;

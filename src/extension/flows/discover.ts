@@ -10,17 +10,12 @@ import { PEZ_DEFAULTS } from '../../tuning/pez';
 import type { Ctx } from '../ctx';
 import { CancelledError, errorMessage } from '../jobs';
 import { describeDiscovery, discoveredFileName } from './discoveryResult';
-import { pickDataset } from './pickers';
-import { prepare } from './runnable';
+import { prepareTraining } from './runnable';
 
 export async function findHardPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
-  const runnable = await prepare(ctx, uri);
-  if (!runnable) return;
-  const { document, model } = runnable;
-  const promptFile = document.uri.fsPath;
-  const train = await pickDataset(ctx, promptFile, 'train');
-  if (!train) return;
-  const dev = ctx.state.datasetsFor(promptFile).dev ?? (await pickDataset(ctx, promptFile, 'dev', { optional: true })) ?? undefined;
+  const run = await prepareTraining(ctx, uri);
+  if (!run) return;
+  const { model, promptFile, train, dev } = run;
   const tokens = await vscode.window.showInputBox({
     title: 'Find a Hard Prompt: length in tokens',
     prompt: 'Tokens to discover in place of the soft prompt (PEZ: a continuous prompt trained through its nearest-token projection)',

@@ -6,18 +6,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import { pickDataset } from './pickers';
-import { prepare } from './runnable';
+import { prepareTraining } from './runnable';
 import { report } from './test';
 import { timestamp, tuningFromSettings } from './train';
 
 export async function exportForCluster(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
-  const runnable = await prepare(ctx, uri);
+  const runnable = await prepareTraining(ctx, uri);
   if (!runnable) return;
-  const promptFile = runnable.document.uri.fsPath;
-  const train = await pickDataset(ctx, promptFile, 'train');
-  if (!train) return;
-  const dev = ctx.state.datasetsFor(promptFile).dev ?? (await pickDataset(ctx, promptFile, 'dev', { optional: true })) ?? undefined;
+  const { promptFile, train, dev } = runnable;
   const picked = await vscode.window.showOpenDialog({
     title: 'Folder to put the exported training project in',
     canSelectFolders: true,

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { PromptFile } from '../../prompts';
 import type { Ctx } from '../ctx';
 import type { DocumentAnalysis } from '../language/promptDocuments';
-import { pickPromptDocument, requireModel, saveIfDirty } from './pickers';
+import { pickDataset, pickPromptDocument, requireModel, saveIfDirty } from './pickers';
 
 /** A prompt document ready to run: parsed without errors, saved, with a model selected. */
 export interface Runnable {
@@ -31,3 +31,21 @@ export async function prepare(ctx: Ctx, uri: vscode.Uri | undefined): Promise<Ru
   return { document, analysis: analysis as Runnable['analysis'], model };
 }
 
+
+/** A runnable prompt with its training set and (optional) dev set: what Train, Find a Hard Prompt and the export start from. */
+export interface TrainingRun extends Runnable {
+  promptFile: string;
+  train: string;
+  dev?: string;
+}
+
+/** `prepare`, then the prompt's training file (asked for unless remembered) and its dev file (remembered, else offered). */
+export async function prepareTraining(ctx: Ctx, uri: vscode.Uri | undefined): Promise<TrainingRun | undefined> {
+  const runnable = await prepare(ctx, uri);
+  if (!runnable) return undefined;
+  const promptFile = runnable.document.uri.fsPath;
+  const train = await pickDataset(ctx, promptFile, 'train');
+  if (!train) return undefined;
+  const dev = ctx.state.datasetsFor(promptFile).dev ?? (await pickDataset(ctx, promptFile, 'dev', { optional: true })) ?? undefined;
+  return { ...runnable, promptFile, train, dev };
+}

@@ -13,7 +13,7 @@ import { CancelledError, errorMessage } from '../jobs';
 import { displayPath } from '../language/promptDocuments';
 import type { TrainingViewState } from '../views/protocol';
 import { pickDataset } from './pickers';
-import { prepare } from './runnable';
+import { prepareTraining } from './runnable';
 import { report } from './test';
 
 type Options = Required<Pick<TrainParams, 'virtualTokens' | 'init' | 'optimizer' | 'batchSize' | 'seed' | 'out'>>
@@ -21,14 +21,9 @@ type Options = Required<Pick<TrainParams, 'virtualTokens' | 'init' | 'optimizer'
 
 
 export async function trainSoftPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
-  const runnable = await prepare(ctx, uri);
-  if (!runnable) return;
-  const { document, model } = runnable;
-  const promptFile = document.uri.fsPath;
-  const train = await pickDataset(ctx, promptFile, 'train');
-  if (!train) return;
-  const remembered = ctx.state.datasetsFor(promptFile).dev;
-  const dev = remembered ?? (await pickDataset(ctx, promptFile, 'dev', { optional: true })) ?? undefined;
+  const run = await prepareTraining(ctx, uri);
+  if (!run) return;
+  const { model, promptFile, train, dev } = run;
   const name = path.basename(promptFile, '.prompt');
   const options: Options = { ...tuningFromSettings(ctx), method: DEFAULT_METHOD, train, eval: dev, out: path.join(ctx.outputRoot, 'soft-prompts', `${name}-${timestamp()}`) };
   if (!(await confirmOptions(ctx, promptFile, options))) return;
