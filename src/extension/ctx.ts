@@ -1,6 +1,9 @@
 /** Everything the commands and views share, created once on activation. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Runs } from './artifacts/runs';
+import type { RunsView } from './artifacts/runsView';
+import type { SoftPromptsView } from './artifacts/softPromptsView';
 import { Config } from './config';
 import { Jobs } from './jobs';
 import { PromptDiagnostics } from './language/diagnostics';
@@ -22,6 +25,11 @@ export class Ctx implements vscode.Disposable {
   readonly diagnostics: PromptDiagnostics;
   readonly inline = new InlineResults();
   readonly preview: PromptPreviewController;
+  /** The run history (trainings, evaluations, benchmarks, discoveries). */
+  readonly runs: Runs;
+  /** Set by activate() once the tree views exist. */
+  softPrompts!: SoftPromptsView;
+  runsView!: RunsView;
   /** Set by activate() once the webview hosts exist. */
   studio!: StudioPanel;
   sidePanel!: SidePanelProvider;
@@ -32,6 +40,8 @@ export class Ctx implements vscode.Disposable {
     this.jobs = new Jobs(() => ({ threads: this.config.threads, device: this.config.device, weights: this.config.weights }), this.store, this.output);
     this.documents = new PromptDocuments(this.state);
     this.diagnostics = new PromptDiagnostics(this.documents);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    this.runs = new Runs(folder ?? this.config.cacheDirectory, folder !== undefined, this.output);
     this.preview = new PromptPreviewController(this.diagnostics, this.jobs, this.config, this.store, this.scratchDir, (file) => this.state.datasetsFor(file).train);
   }
 
@@ -54,6 +64,7 @@ export class Ctx implements vscode.Disposable {
     this.inline.dispose();
     this.diagnostics.dispose();
     this.jobs.dispose();
+    this.runs.dispose();
     this.output.dispose();
   }
 }

@@ -1,5 +1,6 @@
 /** What survives a window reload: kept in the workspace's memento. */
 import * as vscode from 'vscode';
+import type { RunsGrouping } from './artifacts/runsView';
 import type { TrainingViewState } from './views/protocol';
 
 const KEYS = {
@@ -9,7 +10,12 @@ const KEYS = {
   lastTraining: 'promptTuning.lastTraining',
   lastPromptFile: 'promptTuning.lastPromptFile',
   datasets: 'promptTuning.datasets',
+  trainedSoftPrompts: 'promptTuning.trainedSoftPrompts',
+  runsGrouping: 'promptTuning.runsGrouping',
 } as const;
+
+/** How many trained soft-prompt folders are remembered for the Soft Prompts view (the newest). */
+const MAX_TRAINED_SOFT_PROMPTS = 200;
 
 /** The datasets a prompt file is used with: `train` for tuning, `dev` for testing, previews and evaluation. */
 export interface PromptDatasets {
@@ -68,5 +74,21 @@ export class PersistentState {
     const all = { ...this.memento.get<Record<string, PromptDatasets>>(KEYS.datasets, {}) };
     all[promptFile] = { ...all[promptFile], ...datasets };
     return this.memento.update(KEYS.datasets, all);
+  }
+
+  /** Adapter folders this extension trained (absolute), newest first: the Soft Prompts view shows them wherever they are. */
+  get trainedSoftPrompts(): string[] {
+    return this.memento.get<string[]>(KEYS.trainedSoftPrompts, []);
+  }
+  addTrainedSoftPrompt(dir: string): Thenable<void> {
+    return this.memento.update(KEYS.trainedSoftPrompts, [dir, ...this.trainedSoftPrompts.filter((d) => d !== dir)].slice(0, MAX_TRAINED_SOFT_PROMPTS));
+  }
+
+  /** How the Runs view groups runs. */
+  get runsGrouping(): RunsGrouping {
+    return this.memento.get<RunsGrouping>(KEYS.runsGrouping) === 'day' ? 'day' : 'kind';
+  }
+  setRunsGrouping(grouping: RunsGrouping): Thenable<void> {
+    return this.memento.update(KEYS.runsGrouping, grouping);
   }
 }

@@ -293,7 +293,7 @@ export function runItem(run: RunRecord): { label: string; description: string; t
   const metrics = run.metrics ?? {};
   const headline = metrics.bestDevAccuracy !== undefined ? `best dev ${percent(metrics.bestDevAccuracy)}`
     : metrics.accuracy !== undefined ? `accuracy ${percent(metrics.accuracy)}`
-    : metrics.exactMatch !== undefined ? `exact match ${percent(metrics.exactMatch)}`
+    : metrics.tokenF1 !== undefined ? `token F1 ${percent(metrics.tokenF1)}`
     : undefined;
   const time = new Date(run.startedAt).toLocaleString();
   const description = [run.status === 'done' ? undefined : run.status, headline, time].filter(Boolean).join(' · ');
