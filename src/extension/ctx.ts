@@ -63,8 +63,9 @@ export class Ctx implements vscode.Disposable {
     this.preview.dispose();
     this.inline.dispose();
     this.diagnostics.dispose();
-    this.jobs.dispose();
+    // Before the worker stops: the runs it was running are recorded as interrupted, not failed.
     this.runs.dispose();
+    this.jobs.dispose();
     this.output.dispose();
   }
 }

@@ -47,9 +47,10 @@ export function activate(context: vscode.ExtensionContext): void {
   // The Soft Prompts and Runs views; runs left running by a window that was reloaded are marked interrupted.
   ctx.softPrompts = new SoftPromptsView(ctx.state);
   ctx.runsView = new RunsView(ctx.runs, ctx.state.runsGrouping);
-  const interrupted = ctx.runs.markInterrupted();
+  // In Restricted Mode nothing is written to the workspace: the history is updated once it is trusted.
+  if (vscode.workspace.isTrusted) ctx.runs.markInterrupted();
   const lastTraining = ctx.state.lastTraining;
-  if (lastTraining) ctx.store.update({ training: lastTraining.status === 'running' ? interruptedTraining(lastTraining, interrupted) : lastTraining });
+  if (lastTraining) ctx.store.update({ training: lastTraining.status === 'running' ? interruptedTraining(lastTraining, ctx.runs.list()) : lastTraining });
   restoreLastReport(ctx);
 
   const updateModelItemVisibility = () => {
@@ -77,8 +78,11 @@ export function activate(context: vscode.ExtensionContext): void {
     ctx.softPrompts,
     ctx.runsView,
     ...registerPromptTests(ctx),
-    // Previews were refused in Restricted Mode; show them once the workspace is trusted.
-    vscode.workspace.onDidGrantWorkspaceTrust(() => ctx.preview.refresh()),
+    // Previews were refused and the run history left alone in Restricted Mode: catch up once the workspace is trusted.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      ctx.preview.refresh();
+      ctx.runs.markInterrupted();
+    }),
     vscode.window.onDidChangeVisibleTextEditors(updateModelItemVisibility),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (Config.affectsWorker(event)) {
@@ -104,8 +108,8 @@ async function hintDotpromptOnce(context: vscode.ExtensionContext, document: vsc
 }
 
 /** The training dashboard of a run the window reload interrupted: its recorded checkpoint and curve. */
-function interruptedTraining(last: TrainingViewState, interrupted: RunRecord[]): TrainingViewState {
-  const run = interrupted.find((r) => r.kind === 'training' && r.title === last.title);
+function interruptedTraining(last: TrainingViewState, runs: RunRecord[]): TrainingViewState {
+  const run = runs.find((r) => r.id === last.runId && r.status === 'interrupted');
   const recorded = run && trainingView(run);
   return {
     ...last,

@@ -82,6 +82,10 @@ describe('extension/artifacts/runHistory: the JSON-lines run store', () => {
     assert.match(history.get(other.id)?.message ?? '', /Interrupted/);
     assert.equal(history.get(mine.id)?.status, 'running');
     assert.deepEqual(history.markInterrupted(), [], 'marked once');
+    // A host shutting down (window reload) interrupts its own running runs at once; an ended run stays as it ended.
+    assert.equal(history.interrupt(mine.id)?.status, 'interrupted');
+    assert.equal(history.interrupt(mine.id), undefined);
+    assert.equal(history.get(mine.id)?.status, 'interrupted');
   });
 
   it('an interrupted training gets the step and curve of the checkpoint its adapter folder holds', () => {

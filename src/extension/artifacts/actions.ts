@@ -42,12 +42,18 @@ function promptFileFor(ctx: Ctx, info: SoftPromptInfo): vscode.Uri | undefined {
 
 export async function testWithSoftPrompt(ctx: Ctx, value: unknown): Promise<void> {
   const info = await softPromptArg(ctx, value, 'Test with which soft prompt?');
-  if (info) await testPrompt(ctx, promptFileFor(ctx, info), info.dir);
+  if (info) await testPrompt(ctx, await showPromptFile(promptFileFor(ctx, info)), info.dir);
 }
 
 export async function runOnDatasetWithSoftPrompt(ctx: Ctx, value: unknown): Promise<void> {
   const info = await softPromptArg(ctx, value, 'Run on a dataset with which soft prompt?');
-  if (info) await runOnDataset(ctx, promptFileFor(ctx, info), info.dir);
+  if (info) await runOnDataset(ctx, await showPromptFile(promptFileFor(ctx, info)), info.dir);
+}
+
+/** Opens the prompt file in an editor (from the view, it may not be open), so the inline result shows. */
+async function showPromptFile(uri: vscode.Uri | undefined): Promise<vscode.Uri | undefined> {
+  if (uri) await vscode.window.showTextDocument(uri, { preview: false, preserveFocus: true });
+  return uri;
 }
 
 export async function continueTraining(ctx: Ctx, value: unknown): Promise<void> {

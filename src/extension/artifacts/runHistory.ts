@@ -169,15 +169,22 @@ export class RunHistory {
     const marked: RunRecord[] = [];
     for (const run of this.list()) {
       if (run.status !== 'running' || (run.host && this.isAlive(run.host.pid))) continue;
-      const patch: RunPatch = { message: 'Interrupted: the window was reloaded or closed while it ran.' };
-      if (run.kind === 'training' && run.outputs.adapter) Object.assign(patch, lastCheckpoint(run.outputs.adapter, run.curve));
-      if (run.kind === 'training') {
-        patch.message += patch.checkpointStep === undefined ? ' No checkpoint was saved.' : ` The last good checkpoint (step ${patch.checkpointStep}) is in the adapter folder.`;
-      }
-      const next = this.finish(run.id, 'interrupted', patch);
+      const next = this.interrupt(run.id);
       if (next) marked.push(next);
     }
     return marked;
+  }
+
+  /** Ends one run as interrupted (a training: with its adapter folder's checkpoint); also used by a host shutting down. */
+  interrupt(id: string): RunRecord | undefined {
+    const run = this.get(id);
+    if (!run || run.status !== 'running') return undefined;
+    const patch: RunPatch = { message: 'Interrupted: the window was reloaded or closed while it ran.' };
+    if (run.kind === 'training' && run.outputs.adapter) Object.assign(patch, lastCheckpoint(run.outputs.adapter, run.curve));
+    if (run.kind === 'training') {
+      patch.message += patch.checkpointStep === undefined ? ' No checkpoint was saved.' : ` The last good checkpoint (step ${patch.checkpointStep}) is in the adapter folder.`;
+    }
+    return this.finish(id, 'interrupted', patch);
   }
 
   /** One line per record, one write; a torn last line (no newline) is closed first so the new record stays whole. */

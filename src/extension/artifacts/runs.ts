@@ -13,6 +13,10 @@ export class Runs implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   readonly history: RunHistory;
+  /** Runs begun here and not ended yet. */
+  private readonly open = new Set<string>();
+  /** True once the extension is being deactivated (a window reload or close): runs still open end as interrupted. */
+  closing = false;
 
   /** `root`: the workspace folder (the file is `.vscode/prompt-tuning/runs.jsonl` in it), else the cache directory. */
   constructor(root: string, inWorkspace: boolean, private readonly output: vscode.LogOutputChannel) {
@@ -34,18 +38,20 @@ export class Runs implements vscode.Disposable {
   /** Records `run` as running now; the handle records its end. The history never stops a run: a failed write is logged. */
   begin(run: NewRun): RunHandle {
     const record = this.guard(() => this.history.start(run));
+    if (record) this.open.add(record.id);
     this.changed.fire();
     const hashes = Promise.all(run.data.map((d) => hashData(d)));
     const end = async (status: 'done' | 'failed' | 'cancelled', patch: RunPatch) => {
-      if (!record) return;
+      if (!record || !this.open.has(record.id)) return;
       const data = await hashes;
+      if (!this.open.delete(record.id)) return; // recorded as interrupted meanwhile
       this.guard(() => this.history.finish(record.id, status, { data, ...patch }));
       this.changed.fire();
     };
     return {
       id: record?.id,
       update: (patch) => {
-        if (record) this.guard(() => this.history.update(record.id, patch));
+        if (record && this.open.has(record.id)) this.guard(() => this.history.update(record.id, patch));
       },
       done: (patch = {}) => end(patch.status === 'cancelled' ? 'cancelled' : 'done', patch),
       failed: (error, patch = {}) => end(error instanceof CancelledError ? 'cancelled' : 'failed', { message: error instanceof CancelledError ? 'Cancelled.' : errorMessage(error), ...patch }),
@@ -61,7 +67,15 @@ export class Runs implements vscode.Disposable {
     }
   }
 
+  /**
+   * The extension is deactivated (window reload or close): its runs are stopped with the worker, so they are
+   * recorded as interrupted now, synchronously, with their last checkpoint. A run whose host dies before this
+   * (a crash) is marked by the next activation's markInterrupted.
+   */
   dispose(): void {
+    this.closing = true;
+    for (const id of this.open) this.guard(() => this.history.interrupt(id));
+    this.open.clear();
     this.changed.dispose();
   }
 }

@@ -148,6 +148,7 @@ async function runTraining(ctx: Ctx, params: TrainParams): Promise<void> {
     parameters: { ...params }, outputs: { adapter: params.out },
   });
   // Saved now, not only at the end: after a window reload the dashboard shows this run as interrupted.
+  view = { ...view, runId: run.id };
   void ctx.state.setLastTraining(view);
   const curve = () => ({ loss: view.loss, devAccuracy: view.devAccuracy });
   const promise = ctx.jobs.run('train', params, {
@@ -156,7 +157,8 @@ async function runTraining(ctx: Ctx, params: TrainParams): Promise<void> {
     onStart: (jobId) => publish({ jobId }),
     onProgress: (p) => {
       publish(trainingPatch(view, p));
-      if (p.type === 'checkpoint') run.update({ checkpointStep: p.step });
+      // The curve so far goes with each checkpoint, so a run interrupted by a reload keeps it.
+      if (p.type === 'checkpoint') run.update({ checkpointStep: p.step, curve: curve() });
     },
     describe: (p) => p.type === 'step' ? { message: `step ${p.step}/${p.totalSteps} · loss ${p.loss.toFixed(3)}`, fraction: p.step / Math.max(1, p.totalSteps) }
       : p.type === 'status' ? { message: p.message } : undefined,
@@ -182,11 +184,13 @@ async function runTraining(ctx: Ctx, params: TrainParams): Promise<void> {
       ...(result.saved ? ['Show Projection'] : []));
     if (choice) await vscode.commands.executeCommand('promptTuning.showProjection', result.out);
   } catch (error) {
+    // The window is being reloaded or closed: the run history records it as interrupted; the dashboard stays "running" for the next window to mark.
+    if (ctx.runs.closing) return;
     publish(error instanceof CancelledError ? { status: 'cancelled', message: 'Cancelled before anything was saved.' } : { status: 'failed', message: errorMessage(error) });
     await run.failed(error, { curve: curve(), message: view.message });
     report(ctx, title, error);
   } finally {
-    await ctx.state.setLastTraining(view);
+    if (!ctx.runs.closing) await ctx.state.setLastTraining(view);
   }
 }
 

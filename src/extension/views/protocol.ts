@@ -79,6 +79,8 @@ export interface TrainingViewState {
   message?: string;
   /** Where the trained soft prompt was written. */
   outputFile?: string;
+  /** The run-history record of this training (src/extension/artifacts/runHistory.ts). */
+  runId?: string;
   /** Several recorded trainings' curves to overlay instead of this run's own. */
   compare?: CurveOverlay[];
 }
