@@ -105,6 +105,26 @@ describe('package.json: the Soft Prompts and Runs views (issue 15)', () => {
     return viewClause === `view == ${view}` && new RegExp(regex).test(contextValue);
   });
 
+  it('no command title is reached before another by typing that other\'s full title in the palette', () => {
+    // The palette keeps commands whose title has the typed words as word prefixes, in order, and lists them
+    // alphabetically: "Continue Training from This Soft Prompt" would come before "Train Soft Prompt".
+    const words = (title: string) => title.toLowerCase().split(/\s+/);
+    const matches = (query: string, title: string) => {
+      const target = words(title);
+      let at = 0;
+      for (const word of words(query)) {
+        while (at < target.length && !target[at].startsWith(word)) at++;
+        if (at++ >= target.length) return false;
+      }
+      return true;
+    };
+    const titles: string[] = pkg.contributes.commands.map((c: { title: string }) => c.title);
+    for (const title of titles) {
+      const before = titles.filter((other) => other !== title && other.localeCompare(title) < 0 && matches(title, other));
+      assert.deepEqual(before, [], `typing "${title}"`);
+    }
+  });
+
   it('declares both tree views in the Prompt Tuning container', () => {
     assert.deepEqual(pkg.contributes.views.promptTuning.map((v: { id: string }) => v.id), ['promptTuning.sidePanel', 'promptTuning.softPrompts', 'promptTuning.runs']);
   });

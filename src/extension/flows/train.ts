@@ -158,7 +158,11 @@ async function runTraining(ctx: Ctx, params: TrainParams): Promise<void> {
     onProgress: (p) => {
       publish(trainingPatch(view, p));
       // The curve so far goes with each checkpoint, so a run interrupted by a reload keeps it.
-      if (p.type === 'checkpoint') run.update({ checkpointStep: p.step, curve: curve() });
+      if (p.type === 'checkpoint') {
+        run.update({ checkpointStep: p.step, curve: curve() });
+        // The folder is replaced by a rename, which file watchers may not report: show it now.
+        ctx.softPrompts.touch(params.out);
+      }
     },
     describe: (p) => p.type === 'step' ? { message: `step ${p.step}/${p.totalSteps} · loss ${p.loss.toFixed(3)}`, fraction: p.step / Math.max(1, p.totalSteps) }
       : p.type === 'status' ? { message: p.message } : undefined,
