@@ -173,7 +173,8 @@ export function trainingView(run: RunRecord): TrainingViewState {
     title: run.title,
     status: run.status,
     step: run.metrics?.steps ?? loss.at(-1)?.step ?? 0,
-    totalSteps: run.metrics?.totalSteps ?? 0,
+    // An interrupted training has no result: its planned length is the steps it was started with, if given.
+    totalSteps: run.metrics?.totalSteps ?? (typeof run.parameters.steps === 'number' ? run.parameters.steps : 0),
     elapsedSeconds: Math.max(0, seconds),
     loss,
     devAccuracy: run.curve?.devAccuracy ?? [],
