@@ -1,6 +1,6 @@
 /** Every command of the extension, registered in one place, and the handler of webview requests. */
 import * as vscode from 'vscode';
-import { benchmarkSoftPrompt, compareCurves, continueTraining, copyPeftSnippet, openRun, revealRunOutput, revealSoftPrompt, runOnDatasetWithSoftPrompt, testWithSoftPrompt } from './artifacts/actions';
+import { benchmarkSoftPrompt, compareCurves, continueTraining, copyPeftSnippet, openRun, revealRunOutput, revealSoftPrompt, runOnDatasetWithSoftPrompt, showSoftPromptCurve, testWithSoftPrompt } from './artifacts/actions';
 import type { RunsGrouping } from './artifacts/runsView';
 import { isSoftPromptNode } from './artifacts/softPromptsView';
 import type { Ctx } from './ctx';
@@ -47,6 +47,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'promptTuning.benchmarkSoftPrompt': trusted((node) => benchmarkSoftPrompt(ctx, node)),
     'promptTuning.copyPeftSnippet': (node) => copyPeftSnippet(ctx, node),
     'promptTuning.revealSoftPrompt': (node) => revealSoftPrompt(ctx, node),
+    'promptTuning.showSoftPromptCurve': (node) => showSoftPromptCurve(ctx, node),
     'promptTuning.refreshSoftPrompts': () => ctx.softPrompts.rescan(),
     'promptTuning.openRun': (node) => openRun(ctx, node),
     'promptTuning.compareCurves': (node) => compareCurves(ctx, node),

@@ -477,6 +477,40 @@ export const scenarios = [
       await wb.screenshot(path.join(out, '20-reload-interrupted-training.png'));
     },
   },
+  {
+    name: 'Runs view: two trainings\' curves overlaid (Compare Training Curves)',
+    async run({ wb, out, log, runDir, model }) {
+      // Two finished trainings, written as the history file documents them (docs/runs-and-soft-prompts.md).
+      const file = path.join(runDir, 'ws', '.vscode', 'prompt-tuning', 'runs.jsonl');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const training = (name, minute, slope) => ({
+        formatVersion: 1, id: `e2e-${name}`, kind: 'training', status: 'done', title: `Train ${name}.prompt`,
+        startedAt: `2026-01-01T10:${minute}:00.000Z`, endedAt: `2026-01-01T10:${minute}:30.000Z`, model, promptFiles: [], data: [], parameters: {},
+        curve: { loss: Array.from({ length: 20 }, (_, i) => ({ step: i + 1, value: 1 / (1 + slope * i) })), devAccuracy: [5, 10, 15, 20].map((step) => ({ step, value: 0.5 + slope * step / 100 })) },
+        metrics: { steps: 20, totalSteps: 20, bestDevAccuracy: 0.5 + slope / 5 }, outputs: {},
+      });
+      fs.appendFileSync(file, `${JSON.stringify(training('e2e-a', '10', 0.5))}\n${JSON.stringify(training('e2e-b', '20', 1.5))}\n`);
+      await wb.runCommand('Focus on Runs View', { attempts: 10 });
+      const header = wb.page.locator('.pane-header', { hasText: /^Runs/i }).first();
+      await header.hover();
+      await header.locator('.action-label[aria-label^="Refresh Runs"]').click();
+      const a = wb.page.locator('.monaco-list-row[aria-label^="Train e2e-a.prompt:"]').first();
+      const b = wb.page.locator('.monaco-list-row[aria-label^="Train e2e-b.prompt:"]').first();
+      await a.waitFor({ timeout: 30_000 });
+      await a.click();
+      await b.click({ modifiers: ['Control'] });
+      await header.hover();
+      await header.locator('.action-label[aria-label^="Compare Training Curves"]').click();
+      const studio = await wb.webview('studio', { timeout: 60_000 });
+      const series = await wb.until('two overlaid curves', async () => Number(await studio.locator('#loss-chart').getAttribute('data-series')), (n) => n === 2, { timeout: 60_000 });
+      const rows = await studio.locator('#compare-table tr').count();
+      const title = await studio.locator('.training-view h2').textContent();
+      log(`compare: ${series} series, ${rows - 1} table rows, title ${JSON.stringify(title)}`);
+      if (rows !== 3) throw new Error(`the comparison table has ${rows - 1} rows`);
+      await sleep(800);
+      await wb.screenshot(path.join(out, '21-compare-training-curves.png'));
+    },
+  },
 ];
 
 /** The first-run scenario in an empty folder: Get Started, the walkthrough's Open Samples, Select Model, ▶ Test. */

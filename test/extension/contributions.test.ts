@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { WEBVIEW_COMMANDS } from '../../src/extension/views/protocol';
 import { softPromptContext } from '../../src/extension/artifacts/softPrompts';
 import { runItem, type RunRecord } from '../../src/extension/artifacts/runHistory';
+import type { TrainingRecord } from '../../src/tuning/training-record';
 
 const root = join(__dirname, '../../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -140,6 +141,8 @@ describe('package.json: the Soft Prompts and Runs views (issue 15)', () => {
       }
     }
     assert.ok(items.some((e) => e.command === 'promptTuning.testWithSoftPrompt' && e.group.startsWith('inline')), '▶ inline');
+    assert.ok(shows('promptTuning.showSoftPromptCurve', 'promptTuning.softPrompts', softPromptContext({ method: 'prefix-tuning', record: { curve: [{ step: 1, loss: 1 }] } as TrainingRecord })));
+    assert.ok(!shows('promptTuning.showSoftPromptCurve', 'promptTuning.softPrompts', softPromptContext({ method: 'prompt-tuning' })), 'no record, no curve');
   });
 
   it('offers Compare Curves on trainings with a curve and Reveal Output on runs that wrote one', () => {

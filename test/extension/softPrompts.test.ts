@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { ModelInfo, PrefixPrompt, SoftPrompt } from '../../src/engine/api';
 import { ADAPTER_CONFIG_FILE, saveAdapter, TRAINING_RECORD_FILE } from '../../src/tuning/adapter';
 import { TRAINING_RECORD_FORMAT_VERSION } from '../../src/tuning/training-record';
-import { describeSoftPrompt, peftSnippet, softPromptItem } from '../../src/extension/artifacts/softPrompts';
+import { describeSoftPrompt, peftSnippet, softPromptCurve, softPromptItem } from '../../src/extension/artifacts/softPrompts';
 
 const info: ModelInfo = { dir: '/models/m', modelType: 'llama', hiddenSize: 4, numLayers: 2, numHeads: 2, numKeyValueHeads: 1, headDim: 2, vocabSize: 100, maxPositions: 64, nameOrPath: 'owner/tiny-llama' };
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ptune-soft-prompts-'));
@@ -45,7 +45,8 @@ describe('extension/artifacts/softPrompts: the Soft Prompts view\'s items from r
     assert.equal(item.description, 'prompt tuning · 3 tokens · dev 81.3% · owner/tiny-llama');
     assert.match(item.tooltip, /Trained with: `\/ws\/sst2\.prompt` \(classification\)/);
     assert.match(item.tooltip, /Best dev accuracy: 81\.3% \(step 30\)/);
-    assert.deepEqual(item.contextValue.split(' '), ['softPrompt', 'prompt-tuning', 'continuable', 'projectable']);
+    assert.deepEqual(item.contextValue.split(' '), ['softPrompt', 'prompt-tuning', 'continuable', 'projectable', 'curve']);
+    assert.deepEqual(softPromptCurve(d.record!), { loss: [{ step: 1, value: 0.9 }, { step: 30, value: 0.4 }], devAccuracy: [{ step: 30, value: 0.8125 }] });
   });
 
   it('a P-tuning adapter can be continued and projected', () => {
@@ -85,6 +86,7 @@ describe('extension/artifacts/softPrompts: the Soft Prompts view\'s items from r
     assert.ok(d.created && Math.abs(Date.parse(d.created) - Date.now()) < 60_000, d.created);
     const item = softPromptItem(d);
     assert.equal(item.description, 'prompt tuning · 4 tokens · owner/tiny-llama');
+    assert.doesNotMatch(item.contextValue, /\bcurve\b/, 'no record, no curve');
     assert.match(item.tooltip, /No ptune training record/);
   });
 

@@ -30,10 +30,11 @@ export class TrainingView {
   private readonly projection = button('Show projection', () => post({ type: 'runCommand', command: 'promptTuning.showProjection' }), { secondary: true });
   private readonly canvas = el('canvas', { attrs: { id: 'loss-chart', 'aria-label': 'Training loss and dev accuracy' } });
   private readonly compareTable = el('table', { class: 'data', attrs: { id: 'compare-table', 'aria-label': 'Compared trainings' } });
+  private readonly stats = el('div', { class: 'stats' },
+    stat('Step', this.step), stat('Loss', this.loss), stat('Dev accuracy', this.accuracy), stat('Elapsed', this.elapsed), stat('ETA', this.eta));
   private readonly dashboard = el('div', {},
     el('h2', {}, this.title, ' ', this.status),
-    el('div', { class: 'stats' },
-      stat('Step', this.step), stat('Loss', this.loss), stat('Dev accuracy', this.accuracy), stat('Elapsed', this.elapsed), stat('ETA', this.eta)),
+    this.stats,
     this.progress, this.message, this.output,
     el('div', { class: 'actions' }, this.cancel, this.projection),
     el('div', { class: 'chart-box' }, this.canvas),
@@ -67,6 +68,8 @@ export class TrainingView {
     setText(this.output, state.outputFile ? `Saved to ${state.outputFile}` : '');
     this.cancel.hidden = !(state.status === 'running' && runningJobId);
     this.projection.hidden = !state.outputFile;
+    // Comparing: the table has each run's numbers; one run's status, stats and progress would mislead.
+    this.status.hidden = this.stats.hidden = this.progress.hidden = state.compare !== undefined;
     this.renderCompareTable(state.compare);
     if (state.compare) this.updateCompareChart(state.compare);
     else this.updateChart(state);

@@ -12,7 +12,7 @@ import { runOnDataset, testPrompt } from '../flows/test';
 import { trainSoftPrompt } from '../flows/train';
 import { displayPath, isPromptDocument } from '../language/promptDocuments';
 import type { TrainingViewState } from '../views/protocol';
-import { METHOD_LABELS, peftSnippet, type SoftPromptInfo } from './softPrompts';
+import { METHOD_LABELS, peftSnippet, softPromptCurve, type SoftPromptInfo } from './softPrompts';
 import { isSoftPromptNode } from './softPromptsView';
 import { outputFolder, type RunRecord } from './runHistory';
 import { isRunNode } from './runsView';
@@ -81,6 +81,30 @@ export async function copyPeftSnippet(ctx: Ctx, value: unknown): Promise<void> {
   }
   await vscode.env.clipboard.writeText(peftSnippet(info.dir, base));
   void vscode.window.showInformationMessage(`Copied the Python (PEFT) code that loads ${info.name} (${METHOD_LABELS[info.method]}) on ${base}.`);
+}
+
+/** The curve and result its training record holds, in the Studio's training view. */
+export async function showSoftPromptCurve(ctx: Ctx, value: unknown): Promise<void> {
+  const info = await softPromptArg(ctx, value, 'Show the training curve of which soft prompt?');
+  if (!info) return;
+  const record = info.record;
+  if (!record) {
+    void vscode.window.showInformationMessage(`${info.name} has no ptune training record${info.recordProblem ? ` that reads (${info.recordProblem})` : ' (it was trained elsewhere)'}: no curve to show.`);
+    return;
+  }
+  const curve = softPromptCurve(record);
+  const saved = record.checkpoint?.step;
+  showTraining(ctx, {
+    jobId: '',
+    title: `${info.name} (${METHOD_LABELS[info.method]})`,
+    status: record.result?.stopReason === 'cancelled' ? 'cancelled' : 'done',
+    step: record.result?.steps ?? curve.loss.at(-1)?.step ?? 0,
+    totalSteps: record.training?.totalSteps ?? 0,
+    elapsedSeconds: record.timings?.seconds ?? 0,
+    ...curve,
+    message: record.result?.stopMessage,
+    outputFile: saved === undefined ? displayPath(info.dir) : `${displayPath(info.dir)} (step ${saved})`,
+  });
 }
 
 export async function revealSoftPrompt(ctx: Ctx, value: unknown): Promise<void> {

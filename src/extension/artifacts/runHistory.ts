@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../common/atomic-write';
 import { readTrainingRecord } from '../../tuning/training-record';
+import { softPromptCurve } from './softPrompts';
 
 /** Where the history lives, relative to the workspace folder. */
 export const RUN_HISTORY_FILE = path.join('.vscode', 'prompt-tuning', 'runs.jsonl');
@@ -266,12 +267,7 @@ function lastCheckpoint(adapterDir: string, curve: RunRecord['curve']): RunPatch
     const patch: RunPatch = {};
     const step = record.checkpoint?.step ?? record.result?.steps;
     if (step !== undefined) patch.checkpointStep = step;
-    if (!curve || curve.loss.length === 0) {
-      patch.curve = {
-        loss: record.curve.map((p) => ({ step: p.step, value: p.loss })),
-        devAccuracy: record.evals.filter((e) => typeof e.accuracy === 'number').map((e) => ({ step: e.step, value: e.accuracy as number })),
-      };
-    }
+    if (!curve || curve.loss.length === 0) patch.curve = softPromptCurve(record);
     return patch;
   } catch {
     return {}; // no readable checkpoint: the run is still marked interrupted

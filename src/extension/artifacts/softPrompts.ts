@@ -77,9 +77,18 @@ export function describeSoftPrompt(dir: string): SoftPromptInfo | undefined {
 }
 
 /** Context-value flags the view's `when` clauses test (`viewItem =~ /\bcontinuable\b/`). */
-export function softPromptContext(info: Pick<SoftPromptInfo, 'method'>): string {
+export function softPromptContext(info: Pick<SoftPromptInfo, 'method' | 'record'>): string {
   return ['softPrompt', info.method,
-    ...(info.method === 'prefix-tuning' ? [] : ['continuable', 'projectable'])].join(' ');
+    ...(info.method === 'prefix-tuning' ? [] : ['continuable', 'projectable']),
+    ...(info.record && info.record.curve.length > 0 ? ['curve'] : [])].join(' ');
+}
+
+/** The training curve its record holds: the loss per step and the dev accuracy per evaluation. */
+export function softPromptCurve(record: TrainingRecord): { loss: { step: number; value: number }[]; devAccuracy: { step: number; value: number }[] } {
+  return {
+    loss: record.curve.map((p) => ({ step: p.step, value: p.loss })),
+    devAccuracy: record.evals.filter((e) => typeof e.accuracy === 'number').map((e) => ({ step: e.step, value: e.accuracy as number })),
+  };
 }
 
 export interface SoftPromptItemModel {
