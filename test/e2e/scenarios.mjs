@@ -507,6 +507,7 @@ export const scenarios = [
       const title = await studio.locator('.training-view h2').textContent();
       log(`compare: ${series} series, ${rows - 1} table rows, title ${JSON.stringify(title)}`);
       if (rows !== 3) throw new Error(`the comparison table has ${rows - 1} rows`);
+      if (await studio.locator('.training-view .stats').isVisible()) throw new Error('one run\'s stats are shown while comparing');
       await sleep(800);
       await wb.screenshot(path.join(out, '21-compare-training-curves.png'));
     },
