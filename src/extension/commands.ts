@@ -1,5 +1,8 @@
 /** Every command of the extension, registered in one place, and the handler of webview requests. */
 import * as vscode from 'vscode';
+import { benchmarkSoftPrompt, compareCurves, continueTraining, copyPeftSnippet, openRun, revealRunOutput, revealSoftPrompt, runOnDatasetWithSoftPrompt, showSoftPromptCurve, testWithSoftPrompt } from './artifacts/actions';
+import type { RunsGrouping } from './artifacts/runsView';
+import { isSoftPromptNode } from './artifacts/softPromptsView';
 import type { Ctx } from './ctx';
 import { benchmark, openReport } from './flows/benchmark';
 import { downloadCudaProvider } from './flows/cudaProvider';
@@ -28,7 +31,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'promptTuning.trainSoftPrompt': trusted((uri) => trainSoftPrompt(ctx, asUri(uri))),
     'promptTuning.exportForCluster': trusted((uri) => exportForCluster(ctx, asUri(uri))),
     'promptTuning.findHardPrompt': trusted((uri) => findHardPrompt(ctx, asUri(uri))),
-    'promptTuning.showProjection': trusted((dir) => showProjection(ctx, typeof dir === 'string' ? dir : asUri(dir)?.fsPath)),
+    'promptTuning.showProjection': trusted((dir) => showProjection(ctx, typeof dir === 'string' ? dir : isSoftPromptNode(dir) ? dir.dir : asUri(dir)?.fsPath)),
     'promptTuning.benchmark': trusted(() => benchmark(ctx)),
     'promptTuning.openReport': (uri) => openReport(ctx, asUri(uri)),
     'promptTuning.openStudio': () => ctx.studio.show('prompt'),
@@ -43,8 +46,28 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'promptTuning.selectDataset': (uri) => selectDataset(ctx, asUri(uri)),
     'promptTuning.splitDataset': (uri) => splitDataset(ctx, asUri(uri)),
     'promptTuning.openResults': (uri) => openResults(ctx, asUri(uri)),
+    // The Soft Prompts and Runs views (src/extension/artifacts).
+    'promptTuning.testWithSoftPrompt': trusted((node) => testWithSoftPrompt(ctx, node)),
+    'promptTuning.runOnDatasetWithSoftPrompt': trusted((node) => runOnDatasetWithSoftPrompt(ctx, node)),
+    'promptTuning.continueTraining': trusted((node) => continueTraining(ctx, node)),
+    'promptTuning.benchmarkSoftPrompt': trusted((node) => benchmarkSoftPrompt(ctx, node)),
+    'promptTuning.copyPeftSnippet': (node) => copyPeftSnippet(ctx, node),
+    'promptTuning.revealSoftPrompt': (node) => revealSoftPrompt(ctx, node),
+    'promptTuning.showSoftPromptCurve': (node) => showSoftPromptCurve(ctx, node),
+    'promptTuning.refreshSoftPrompts': () => ctx.softPrompts.rescan(),
+    'promptTuning.openRun': (node) => openRun(ctx, node),
+    'promptTuning.compareCurves': (node) => compareCurves(ctx, node),
+    'promptTuning.revealRunOutput': (node) => revealRunOutput(ctx, node),
+    'promptTuning.refreshRuns': () => ctx.runsView.refresh(),
+    'promptTuning.groupRunsByDay': () => setRunsGrouping(ctx, 'day'),
+    'promptTuning.groupRunsByKind': () => setRunsGrouping(ctx, 'kind'),
   };
   return Object.entries(commands).map(([id, run]) => vscode.commands.registerCommand(id, run));
+}
+
+function setRunsGrouping(ctx: Ctx, grouping: RunsGrouping): void {
+  ctx.runsView.setGrouping(grouping);
+  void ctx.state.setRunsGrouping(grouping);
 }
 
 /** Cancel Running Job: the only running job, or the one the user picks; from the status bar, after asking. */

@@ -1,6 +1,9 @@
 /** Everything the commands and views share, created once on activation. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Runs } from './artifacts/runs';
+import type { RunsView } from './artifacts/runsView';
+import type { SoftPromptsView } from './artifacts/softPromptsView';
 import { Config } from './config';
 import { Jobs } from './jobs';
 import { PromptDiagnostics } from './language/diagnostics';
@@ -24,6 +27,11 @@ export class Ctx implements vscode.Disposable {
   readonly inline = new InlineResults();
   readonly preview: PromptPreviewController;
   readonly results = new ResultsGrid(this.store);
+  /** The run history (trainings, evaluations, benchmarks, discoveries). */
+  readonly runs: Runs;
+  /** Set by activate() once the tree views exist. */
+  softPrompts!: SoftPromptsView;
+  runsView!: RunsView;
   /** Set by activate() once the webview hosts exist. */
   studio!: StudioPanel;
   sidePanel!: SidePanelProvider;
@@ -34,6 +42,8 @@ export class Ctx implements vscode.Disposable {
     this.jobs = new Jobs(() => ({ threads: this.config.threads, device: this.config.device, weights: this.config.weights }), this.store, this.output);
     this.documents = new PromptDocuments(this.state);
     this.diagnostics = new PromptDiagnostics(this.documents);
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    this.runs = new Runs(folder ?? this.config.cacheDirectory, folder !== undefined, this.output);
     this.preview = new PromptPreviewController(this.diagnostics, this.jobs, this.config, this.store, this.scratchDir, (file) => this.state.datasetsFor(file));
   }
 
@@ -55,6 +65,8 @@ export class Ctx implements vscode.Disposable {
     this.preview.dispose();
     this.inline.dispose();
     this.diagnostics.dispose();
+    // Before the worker stops: the runs it was running are recorded as interrupted, not failed.
+    this.runs.dispose();
     this.jobs.dispose();
     this.output.dispose();
   }

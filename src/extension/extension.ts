@@ -1,6 +1,10 @@
 /** Entry point of the VS Code extension: wires the language features, commands, views and status bar. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { trainingView } from './artifacts/actions';
+import type { RunRecord } from './artifacts/runHistory';
+import { RunsView } from './artifacts/runsView';
+import { SoftPromptsView } from './artifacts/softPromptsView';
 import { handleWebviewMessage, registerCommands } from './commands';
 import { Config } from './config';
 import { Ctx } from './ctx';
@@ -15,6 +19,7 @@ import { registerPromptTests } from './testing/promptTests';
 import { PROMPT_LANGUAGE_ID } from './language/promptDocuments';
 import { SIDE_PANEL_VIEW_ID, SidePanelProvider } from './views/sidePanel';
 import { StudioPanel } from './views/studioPanel';
+import type { TrainingViewState } from './views/protocol';
 import type { WebviewDeps } from './views/webviewHost';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -39,8 +44,13 @@ export function activate(context: vscode.ExtensionContext): void {
     modelItem.tooltip = name ? `Prompt Tuning model: ${ctx.config.modelSetting}${ctx.config.modelDir ? `\n${ctx.config.modelDir}` : ' (not downloaded yet)'}\nClick to change` : 'Select a model for Prompt Tuning';
   };
   showModel();
+  // The Soft Prompts and Runs views; runs left running by a window that was reloaded are marked interrupted.
+  ctx.softPrompts = new SoftPromptsView(ctx.state);
+  ctx.runsView = new RunsView(ctx.runs, ctx.state.runsGrouping);
+  // In Restricted Mode nothing is written to the workspace: the history is updated once it is trusted.
+  if (vscode.workspace.isTrusted) ctx.runs.markInterrupted();
   const lastTraining = ctx.state.lastTraining;
-  if (lastTraining) ctx.store.update({ training: lastTraining.status === 'running' ? { ...lastTraining, status: 'cancelled', message: 'Interrupted by a window reload.' } : lastTraining });
+  if (lastTraining) ctx.store.update({ training: lastTraining.status === 'running' ? interruptedTraining(lastTraining, ctx.runs.list()) : lastTraining });
   restoreLastReport(ctx);
 
   const updateModelItemVisibility = () => {
@@ -65,10 +75,14 @@ export function activate(context: vscode.ExtensionContext): void {
     ctx.diagnostics.onDidAnalyze(({ document, analysis }) => {
       if (analysis.dotprompt) void hintDotpromptOnce(context, document, analysis.dotprompt.reasons[0]);
     }),
-    ...trackAdapterFolders(),
+    ctx.softPrompts,
+    ctx.runsView,
     ...registerPromptTests(ctx),
-    // Previews were refused in Restricted Mode; show them once the workspace is trusted.
-    vscode.workspace.onDidGrantWorkspaceTrust(() => ctx.preview.refresh()),
+    // Previews were refused and the run history left alone in Restricted Mode: catch up once the workspace is trusted.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      ctx.preview.refresh();
+      ctx.runs.markInterrupted();
+    }),
     vscode.window.onDidChangeVisibleTextEditors(updateModelItemVisibility),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (Config.affectsWorker(event)) {
@@ -93,23 +107,17 @@ async function hintDotpromptOnce(context: vscode.ExtensionContext, document: vsc
   if (choice) await vscode.languages.setTextDocumentLanguage(document, 'handlebars');
 }
 
-/**
- * The context key `promptTuning.adapterFolders`: the workspace's soft-prompt folders (those with an
- * adapter_config.json), so the explorer offers Show Projection on them (`resourcePath in …`).
- */
-function trackAdapterFolders(): vscode.Disposable[] {
-  const folders = new Set<string>();
-  const publish = () => void vscode.commands.executeCommand('setContext', 'promptTuning.adapterFolders', [...folders]);
-  void vscode.workspace.findFiles('**/adapter_config.json', '**/node_modules/**', 1000).then((files) => {
-    for (const file of files) folders.add(path.dirname(file.fsPath));
-    publish();
-  });
-  const watcher = vscode.workspace.createFileSystemWatcher('**/adapter_config.json');
-  return [
-    watcher,
-    watcher.onDidCreate((uri) => { folders.add(path.dirname(uri.fsPath)); publish(); }),
-    watcher.onDidDelete((uri) => { folders.delete(path.dirname(uri.fsPath)); publish(); }),
-  ];
+/** The training dashboard of a run the window reload interrupted: its recorded checkpoint and curve. */
+function interruptedTraining(last: TrainingViewState, runs: RunRecord[]): TrainingViewState {
+  const run = runs.find((r) => r.id === last.runId && r.status === 'interrupted');
+  const recorded = run && trainingView(run);
+  return {
+    ...last,
+    status: 'interrupted',
+    message: run?.message ?? 'Interrupted: the window was reloaded while it ran.',
+    ...(recorded && recorded.loss.length > last.loss.length ? { loss: recorded.loss, devAccuracy: recorded.devAccuracy } : {}),
+    ...(recorded?.outputFile ? { outputFile: recorded.outputFile } : {}),
+  };
 }
 
 export function deactivate(): void {

@@ -1,5 +1,6 @@
 /** What survives a window reload: kept in the workspace's memento. */
 import * as vscode from 'vscode';
+import type { RunsGrouping } from './artifacts/runsView';
 import type { TrainingViewState } from './views/protocol';
 import { DATASET_ROLES, withDataset, type DatasetRole, type PromptDatasets } from './datasets/roles';
 
@@ -12,7 +13,12 @@ const KEYS = {
   lastTraining: 'promptTuning.lastTraining',
   lastPromptFile: 'promptTuning.lastPromptFile',
   datasets: 'promptTuning.datasets',
+  trainedSoftPrompts: 'promptTuning.trainedSoftPrompts',
+  runsGrouping: 'promptTuning.runsGrouping',
 } as const;
+
+/** How many trained soft-prompt folders are remembered for the Soft Prompts view (the newest). */
+const MAX_TRAINED_SOFT_PROMPTS = 200;
 
 export class PersistentState {
   constructor(private readonly memento: vscode.Memento) {}
@@ -71,5 +77,21 @@ export class PersistentState {
   /** Sets (or, with undefined, forgets) the dataset of one role for a prompt file; the other roles stay. */
   setDatasetFor(promptFile: string, role: DatasetRole, file: string | undefined): Thenable<void> {
     return this.memento.update(KEYS.datasets, withDataset(this.memento.get<Record<string, PromptDatasets>>(KEYS.datasets, {}), promptFile, role, file));
+  }
+
+  /** Adapter folders this extension trained (absolute), newest first: the Soft Prompts view shows them wherever they are. */
+  get trainedSoftPrompts(): string[] {
+    return this.memento.get<string[]>(KEYS.trainedSoftPrompts, []);
+  }
+  addTrainedSoftPrompt(dir: string): Thenable<void> {
+    return this.memento.update(KEYS.trainedSoftPrompts, [dir, ...this.trainedSoftPrompts.filter((d) => d !== dir)].slice(0, MAX_TRAINED_SOFT_PROMPTS));
+  }
+
+  /** How the Runs view groups runs. */
+  get runsGrouping(): RunsGrouping {
+    return this.memento.get<RunsGrouping>(KEYS.runsGrouping) === 'day' ? 'day' : 'kind';
+  }
+  setRunsGrouping(grouping: RunsGrouping): Thenable<void> {
+    return this.memento.update(KEYS.runsGrouping, grouping);
   }
 }

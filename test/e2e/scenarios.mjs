@@ -371,7 +371,7 @@ export const scenarios = [
       await wb.runCommand('Prompt Tuning: Train Soft Prompt');
       // The datasets are remembered when the training scenario ran; otherwise choose them now.
       for (;;) {
-        const title = await wb.until('the Train quick pick', () => wb.quickInputTitle(), (t) => /training dataset|dev \/ test dataset|Train a soft prompt/.test(t ?? ''), { timeout: 60_000, interval: 200 });
+        const title = await wb.until('the Train quick pick', () => wb.quickInputTitle(), (t) => /training dataset|dev dataset|Train a soft prompt/.test(t ?? ''), { timeout: 60_000, interval: 200 });
         if (title.includes('training dataset')) await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
         else if (title.includes('dev dataset')) await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
         else break;
@@ -519,6 +519,125 @@ export const scenarios = [
       }
       log(`roles set: ${JSON.stringify(counts)}`);
       await wb.screenshot(path.join(out, '29-split-dataset.png'));
+    },
+  },
+  {
+    name: 'a soft prompt from the Soft Prompts view used by ▶ Test',
+    needsGenerationFixtures: true,
+    async run({ wb, out, log }) {
+      // The soft prompt made for the model now selected (the Select Model scenario may have switched to the tiny Llama).
+      const llama = (await wb.page.locator('.statusbar-item', { hasText: 'tiny-llama' }).count()) > 0;
+      const adapter = llama ? 'playground-tiny-llama' : 'playground-imdb-gpt2-small';
+      await wb.runCommand('Focus on Soft Prompts View', { attempts: 10 });
+      const row = wb.page.locator(`.monaco-list-row[aria-label^="${adapter}:"]`).first();
+      await row.waitFor({ timeout: 60_000 });
+      const label = await row.getAttribute('aria-label');
+      log(`Soft Prompts view: ${label}`);
+      // What its training record says: prompt tuning, 4 virtual tokens, the base model.
+      if (!/prompt tuning · 4 tokens/.test(label ?? '')) throw new Error(`unexpected item ${JSON.stringify(label)}`);
+      await row.click();
+      await row.hover();
+      await row.locator('.action-label[aria-label^="Test with This Soft Prompt"]').click();
+      // The prompt file it was trained with (its training record names it) opens, and ▶ Test asks for the row.
+      const file = 'review-verdict.prompt';
+      await wb.until(`the quick pick "Test ${file} on"`, () => wb.quickInputTitle(), (t) => t?.includes(`Test ${file} on`), { timeout: 60_000, interval: 200 });
+      if ((await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Choose a dataset' }).count()) > 0) {
+        await wb.answerQuickPick(`Test ${file} on`, 'Choose a dataset');
+        await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
+      }
+      await wb.answerQuickPick(`Test ${file} on`);
+      const result = await wb.waitForInlineDecoration((t) => /^→ .* · \d+ tokens?$/.test(t), { timeout: 180_000 });
+      log(`inline result with ${adapter}: ${result}`);
+      // The side panel says which soft prompt the answer was generated with.
+      await wb.until('the side panel to name the soft prompt', () => wb.webviewText(`with the soft prompt ${adapter}`), (found) => found, { timeout: 60_000 });
+      await wb.runCommand('Focus on Soft Prompts View', { attempts: 10 });
+      await row.hover();
+      await sleep(500);
+      await wb.screenshot(path.join(out, '19-soft-prompt-view-test.png'));
+    },
+  },
+  {
+    name: 'a window reload during a training: the Runs view and the training view show it interrupted, with its last checkpoint',
+    async run({ wb, out, log, runDir }) {
+      const started = Date.now();
+      await wb.openFile(PROMPT);
+      await wb.runCommand('Prompt Tuning: Train Soft Prompt');
+      for (;;) {
+        const title = await wb.until('the Train quick pick', () => wb.quickInputTitle(), (t) => /training dataset|dev dataset|Train a soft prompt/.test(t ?? ''), { timeout: 60_000, interval: 200 });
+        if (title.includes('training dataset')) await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
+        else if (title.includes('dev dataset')) await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
+        else break;
+      }
+      // Evaluate (and so checkpoint) early and on few rows, so a checkpoint is on disk soon.
+      const train = 'Train a soft prompt for sst2-overall.prompt';
+      await wb.answerQuickPick(train, 'Evaluate every');
+      await wb.answerInputBox('Evaluate on the dev set every N steps', '2');
+      await wb.answerQuickPick(train, 'Dev rows per evaluation');
+      await wb.answerInputBox('Dev rows per evaluation', '8');
+      await wb.answerQuickPick(train, 'Start training');
+      // The adapter folder of this run, once the trainer has written a checkpoint into it.
+      const root = path.join(runDir, 'ws', 'soft-prompts');
+      const checkpointed = () => (fs.existsSync(root) ? fs.readdirSync(root) : [])
+        .map((name) => path.join(root, name, 'ptune_training.json'))
+        .find((file) => fs.existsSync(file) && fs.statSync(file).mtimeMs > started);
+      const record = await wb.until('a checkpoint on disk', checkpointed, (file) => file !== undefined, { timeout: 300_000, interval: 1000 });
+      const step = JSON.parse(fs.readFileSync(record, 'utf8')).checkpoint?.step;
+      log(`checkpoint of step ${step} in ${path.dirname(record)}; reloading the window`);
+      await wb.runCommand('Developer: Reload Window');
+      await sleep(3000);
+      await wb.waitReady();
+      await wb.runCommand('Focus on Runs View', { attempts: 40 });
+      const row = wb.page.locator('.monaco-list-row[aria-label^="Train sst2-overall.prompt: interrupted"]').first();
+      await row.waitFor({ timeout: 90_000 });
+      log(`Runs view: ${await row.getAttribute('aria-label')}`);
+      // The history file says so too, with the checkpoint the adapter folder holds.
+      const history = fs.readFileSync(path.join(runDir, 'ws', '.vscode', 'prompt-tuning', 'runs.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const last = history.filter((r) => r.kind === 'training' && r.outputs.adapter === path.dirname(record)).at(-1);
+      if (last?.status !== 'interrupted' || typeof last.checkpointStep !== 'number') throw new Error(`the run is recorded as ${JSON.stringify(last && { status: last.status, checkpointStep: last.checkpointStep })}`);
+      // Opening it shows its curve in the training view, marked interrupted, with the checkpoint kept.
+      await row.click();
+      const studio = await wb.webview('studio', { timeout: 60_000 });
+      await wb.until('the training view to say interrupted', () => studio.locator('#training-status').textContent(), (s) => s?.trim() === 'interrupted', { timeout: 60_000 });
+      const message = await studio.locator('.training-view p.note').first().textContent();
+      log(`training view: ${message}`);
+      if (!/last good checkpoint \(step \d+\)/.test(message ?? '')) throw new Error(`the training view says ${JSON.stringify(message)}`);
+      await sleep(800);
+      await wb.screenshot(path.join(out, '20-reload-interrupted-training.png'));
+    },
+  },
+  {
+    name: 'Runs view: two trainings\' curves overlaid (Compare Training Curves)',
+    async run({ wb, out, log, runDir, model }) {
+      // Two finished trainings, written as the history file documents them (docs/runs-and-soft-prompts.md).
+      const file = path.join(runDir, 'ws', '.vscode', 'prompt-tuning', 'runs.jsonl');
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const training = (name, minute, slope) => ({
+        formatVersion: 1, id: `e2e-${name}`, kind: 'training', status: 'done', title: `Train ${name}.prompt`,
+        startedAt: `2026-01-01T10:${minute}:00.000Z`, endedAt: `2026-01-01T10:${minute}:30.000Z`, model, promptFiles: [], data: [], parameters: {},
+        curve: { loss: Array.from({ length: 20 }, (_, i) => ({ step: i + 1, value: 1 / (1 + slope * i) })), devAccuracy: [5, 10, 15, 20].map((step) => ({ step, value: 0.5 + slope * step / 100 })) },
+        metrics: { steps: 20, totalSteps: 20, bestDevAccuracy: 0.5 + slope / 5 }, outputs: {},
+      });
+      fs.appendFileSync(file, `${JSON.stringify(training('e2e-a', '10', 0.5))}\n${JSON.stringify(training('e2e-b', '20', 1.5))}\n`);
+      await wb.runCommand('Focus on Runs View', { attempts: 10 });
+      const header = wb.page.locator('.pane-header', { hasText: /^Runs/i }).first();
+      await header.hover();
+      await header.locator('.action-label[aria-label^="Refresh Runs"]').click();
+      const a = wb.page.locator('.monaco-list-row[aria-label^="Train e2e-a.prompt:"]').first();
+      const b = wb.page.locator('.monaco-list-row[aria-label^="Train e2e-b.prompt:"]').first();
+      await a.waitFor({ timeout: 30_000 });
+      await a.click();
+      await b.click({ modifiers: ['Control'] });
+      await header.hover();
+      await header.locator('.action-label[aria-label^="Compare Training Curves"]').click();
+      const studio = await wb.webview('studio', { timeout: 60_000 });
+      const series = await wb.until('two overlaid curves', async () => Number(await studio.locator('#loss-chart').getAttribute('data-series')), (n) => n === 2, { timeout: 60_000 });
+      const rows = await studio.locator('#compare-table tr').count();
+      const title = await studio.locator('.training-view h2').textContent();
+      log(`compare: ${series} series, ${rows - 1} table rows, title ${JSON.stringify(title)}`);
+      if (rows !== 3) throw new Error(`the comparison table has ${rows - 1} rows`);
+      if (await studio.locator('.training-view .stats').isVisible()) throw new Error('one run\'s stats are shown while comparing');
+      await sleep(800);
+      await wb.screenshot(path.join(out, '21-compare-training-curves.png'));
     },
   },
 ];

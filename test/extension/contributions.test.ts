@@ -2,6 +2,9 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WEBVIEW_COMMANDS } from '../../src/extension/views/protocol';
+import { softPromptContext } from '../../src/extension/artifacts/softPrompts';
+import { runItem, type RunRecord } from '../../src/extension/artifacts/runHistory';
+import type { TrainingRecord } from '../../src/tuning/training-record';
 
 const root = join(__dirname, '../../..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -79,9 +82,9 @@ describe('package.json: onboarding and VS Code conventions (issue 15)', () => {
     }
     assert.deepEqual(when('explorer/context', 'promptTuning.showProjection'), ['explorerResourceIsFolder && resourcePath in promptTuning.adapterFolders']);
     assert.deepEqual(when('explorer/context', 'promptTuning.openReport'), ['resourceFilename == report.json']);
-    const extension = readFileSync(join(root, 'src/extension/extension.ts'), 'utf8');
-    assert.ok(extension.includes("'setContext', 'promptTuning.adapterFolders'"), 'the context key the menu reads is set');
-    for (const entry of menus['view/title']) assert.equal(entry.when, 'view == promptTuning.sidePanel');
+    const softPromptsView = readFileSync(join(root, 'src/extension/artifacts/softPromptsView.ts'), 'utf8');
+    assert.ok(softPromptsView.includes("'setContext', 'promptTuning.adapterFolders'"), 'the context key the menu reads is set');
+    for (const entry of menus['view/title']) assert.match(entry.when ?? '', /^view == promptTuning\.(sidePanel|softPrompts|runs)\b/);
   });
 });
 
@@ -90,5 +93,66 @@ describe('README (the .vsix\'s marketplace page)', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const relative = [...readme.matchAll(/\]\((?!https?:|#)([^)]+)\)/g)].map((m) => m[1]);
     assert.deepEqual(relative, []);
+  });
+});
+
+describe('package.json: the Soft Prompts and Runs views (issue 15)', () => {
+  const items: { command: string; when: string; group: string }[] = pkg.contributes.menus['view/item/context'];
+  /** Whether a `view == V && viewItem =~ /RE/` clause holds for a view and a context value. */
+  const shows = (command: string, view: string, contextValue: string) => items.filter((e) => e.command === command).some((e) => {
+    const [viewClause, itemClause] = e.when.split(' && ');
+    const regex = /^viewItem =~ \/(.*)\/$/.exec(itemClause)?.[1];
+    assert.ok(regex, e.when);
+    return viewClause === `view == ${view}` && new RegExp(regex).test(contextValue);
+  });
+
+  it('no command title is reached before another by typing that other\'s full title in the palette', () => {
+    // The palette keeps commands whose title has the typed words as word prefixes, in order, and lists them
+    // alphabetically: "Continue Training from This Soft Prompt" would come before "Train Soft Prompt".
+    const words = (title: string) => title.toLowerCase().split(/\s+/);
+    const matches = (query: string, title: string) => {
+      const target = words(title);
+      let at = 0;
+      for (const word of words(query)) {
+        while (at < target.length && !target[at].startsWith(word)) at++;
+        if (at++ >= target.length) return false;
+      }
+      return true;
+    };
+    const titles: string[] = pkg.contributes.commands.map((c: { title: string }) => c.title);
+    for (const title of titles) {
+      const before = titles.filter((other) => other !== title && other.localeCompare(title) < 0 && matches(title, other));
+      assert.deepEqual(before, [], `typing "${title}"`);
+    }
+  });
+
+  it('declares both tree views in the Prompt Tuning container', () => {
+    assert.deepEqual(pkg.contributes.views.promptTuning.map((v: { id: string }) => v.id), ['promptTuning.sidePanel', 'promptTuning.softPrompts', 'promptTuning.runs']);
+  });
+
+  it('offers Continue Training and Show Projection only on prompt-tuning and P-tuning adapters; the other actions on all', () => {
+    for (const method of ['prompt-tuning', 'p-tuning', 'prefix-tuning'] as const) {
+      const context = softPromptContext({ method });
+      const inputLayer = method !== 'prefix-tuning';
+      assert.equal(shows('promptTuning.continueTraining', 'promptTuning.softPrompts', context), inputLayer, method);
+      assert.equal(shows('promptTuning.showProjection', 'promptTuning.softPrompts', context), inputLayer, method);
+      for (const command of ['promptTuning.testWithSoftPrompt', 'promptTuning.runOnDatasetWithSoftPrompt', 'promptTuning.benchmarkSoftPrompt', 'promptTuning.copyPeftSnippet', 'promptTuning.revealSoftPrompt']) {
+        assert.ok(shows(command, 'promptTuning.softPrompts', context), `${command} on ${method}`);
+      }
+    }
+    assert.ok(items.some((e) => e.command === 'promptTuning.testWithSoftPrompt' && e.group.startsWith('inline')), '▶ inline');
+    assert.ok(shows('promptTuning.showSoftPromptCurve', 'promptTuning.softPrompts', softPromptContext({ method: 'prefix-tuning', record: { curve: [{ step: 1, loss: 1 }] } as TrainingRecord })));
+    assert.ok(!shows('promptTuning.showSoftPromptCurve', 'promptTuning.softPrompts', softPromptContext({ method: 'prompt-tuning' })), 'no record, no curve');
+  });
+
+  it('offers Compare Curves on trainings with a curve and Reveal Output on runs that wrote one', () => {
+    const base: RunRecord = { formatVersion: 1, id: 'a', kind: 'training', status: 'done', title: 't', startedAt: '2026-12-07T10:00:00Z', model: 'm', promptFiles: [], data: [], parameters: {}, outputs: {} };
+    const withCurve = runItem({ ...base, curve: { loss: [{ step: 1, value: 1 }], devAccuracy: [] }, outputs: { adapter: '/a' } }).contextValue;
+    const bare = runItem({ ...base, kind: 'evaluation' }).contextValue;
+    assert.ok(shows('promptTuning.compareCurves', 'promptTuning.runs', withCurve));
+    assert.ok(shows('promptTuning.revealRunOutput', 'promptTuning.runs', withCurve));
+    assert.ok(!shows('promptTuning.compareCurves', 'promptTuning.runs', bare));
+    assert.ok(!shows('promptTuning.revealRunOutput', 'promptTuning.runs', bare));
+    assert.ok(shows('promptTuning.openRun', 'promptTuning.runs', bare));
   });
 });

@@ -1,9 +1,10 @@
 /**
- * Training dashboard: live loss and dev-accuracy chart, step and ETA, Cancel. Built once and updated in
+ * Training dashboard: live loss and dev-accuracy chart, step and ETA, Cancel; or recorded trainings' curves
+ * overlaid (the Runs view's Compare Curves), with a table of their numbers. Built once and updated in
  * place, so the Cancel button stays the same element while progress streams in (a button re-created on every
  * step could not be clicked reliably).
  */
-import type { TrainingViewState } from '../../src/extension/views/protocol';
+import type { CurveOverlay, TrainingViewState } from '../../src/extension/views/protocol';
 import { createChart, palette, type Chart } from '../lib/charts';
 import { button, el, replaceChildren } from '../lib/dom';
 import { formatNumber, formatPercent, formatSeconds } from '../lib/format';
@@ -28,14 +29,19 @@ export class TrainingView {
   private readonly cancel = button('Cancel', () => { if (this.jobId) post({ type: 'cancelJob', id: this.jobId }); }, { id: 'cancel-training' });
   private readonly projection = button('Show projection', () => post({ type: 'runCommand', command: 'promptTuning.showProjection' }), { secondary: true });
   private readonly canvas = el('canvas', { attrs: { id: 'loss-chart', 'aria-label': 'Training loss and dev accuracy' } });
+  private readonly compareTable = el('table', { class: 'data', attrs: { id: 'compare-table', 'aria-label': 'Compared trainings' } });
+  private readonly stats = el('div', { class: 'stats' },
+    stat('Step', this.step), stat('Loss', this.loss), stat('Dev accuracy', this.accuracy), stat('Elapsed', this.elapsed), stat('ETA', this.eta));
   private readonly dashboard = el('div', {},
     el('h2', {}, this.title, ' ', this.status),
-    el('div', { class: 'stats' },
-      stat('Step', this.step), stat('Loss', this.loss), stat('Dev accuracy', this.accuracy), stat('Elapsed', this.elapsed), stat('ETA', this.eta)),
+    this.stats,
     this.progress, this.message, this.output,
     el('div', { class: 'actions' }, this.cancel, this.projection),
-    el('div', { class: 'chart-box' }, this.canvas));
+    el('div', { class: 'chart-box' }, this.canvas),
+    this.compareTable);
   private chart: Chart | undefined;
+  /** What the chart's datasets are for: one run, or the labels of the compared runs (a change rebuilds the chart). */
+  private chartKey = '';
   private jobId: string | undefined;
 
   render(state: TrainingViewState | undefined, runningJobId: string | undefined): void {
@@ -62,13 +68,67 @@ export class TrainingView {
     setText(this.output, state.outputFile ? `Saved to ${state.outputFile}` : '');
     this.cancel.hidden = !(state.status === 'running' && runningJobId);
     this.projection.hidden = !state.outputFile;
-    this.updateChart(state);
+    // Comparing: the table has each run's numbers; one run's status, stats and progress would mislead.
+    this.status.hidden = this.stats.hidden = this.progress.hidden = state.compare !== undefined;
+    this.renderCompareTable(state.compare);
+    if (state.compare) this.updateCompareChart(state.compare);
+    else this.updateChart(state);
+  }
+
+  private renderCompareTable(compare: CurveOverlay[] | undefined): void {
+    this.compareTable.hidden = !compare;
+    if (!compare) return;
+    const header = el('tr', {}, ...['Training', 'Status', 'Steps', 'Last loss', 'Best dev accuracy'].map((h) => el('th', {}, h)));
+    const rows = compare.map((c) => {
+      const best = c.devAccuracy.length > 0 ? Math.max(...c.devAccuracy.map((p) => p.value)) : undefined;
+      return el('tr', {}, el('td', {}, c.label), el('td', {}, c.status), el('td', {}, String(c.loss.at(-1)?.step ?? '–')),
+        el('td', {}, formatNumber(c.loss.at(-1)?.value)), el('td', {}, formatPercent(best)));
+    });
+    replaceChildren(this.compareTable, header, ...rows);
+  }
+
+  /** One loss line (solid) and one dev-accuracy line (dashed) per compared training, in that training's colour. */
+  private updateCompareChart(compare: CurveOverlay[]): void {
+    const key = `compare:${JSON.stringify(compare.map((c) => c.label))}`;
+    this.canvas.setAttribute('data-points', String(compare.reduce((n, c) => n + c.loss.length, 0)));
+    this.canvas.setAttribute('data-series', String(compare.length));
+    if (this.chart && this.chartKey === key) return;
+    this.chart?.destroy();
+    this.chartKey = key;
+    const datasets = (colors: string[]) => compare.flatMap((c, i) => {
+      const color = colors[i % colors.length];
+      return [
+        { label: `${c.label}: loss`, data: c.loss.map((p) => ({ x: p.step, y: p.value })), yAxisID: 'loss', borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: 2 },
+        { label: `${c.label}: dev accuracy`, data: c.devAccuracy.map((p) => ({ x: p.step, y: p.value })), yAxisID: 'acc', borderColor: color, backgroundColor: color, pointRadius: 3, borderWidth: 2, borderDash: [6, 4] },
+      ];
+    });
+    this.chart = createChart(this.canvas, {
+      type: 'line',
+      data: { datasets: datasets(palette()) },
+      options: {
+        parsing: false,
+        scales: {
+          x: { type: 'linear', title: { display: true, text: 'step' }, min: 0 },
+          loss: { type: 'linear', position: 'left', title: { display: true, text: 'loss (solid)' } },
+          acc: { type: 'linear', position: 'right', min: 0, max: 1, grid: { drawOnChartArea: false }, title: { display: true, text: 'dev accuracy (dashed)' } },
+        },
+      },
+    }, (chart) => {
+      const colors = palette();
+      chart.data.datasets.forEach((d, k) => Object.assign(d, { borderColor: colors[Math.floor(k / 2) % colors.length], backgroundColor: colors[Math.floor(k / 2) % colors.length] }));
+    });
   }
 
   private updateChart(state: TrainingViewState): void {
     const loss = state.loss.map((p) => ({ x: p.step, y: p.value }));
     const acc = state.devAccuracy.map((p) => ({ x: p.step, y: p.value }));
     this.canvas.setAttribute('data-points', String(loss.length));
+    this.canvas.removeAttribute('data-series');
+    if (this.chart && this.chartKey !== 'single') {
+      this.chart.destroy();
+      this.chart = undefined;
+    }
+    this.chartKey = 'single';
     if (this.chart) {
       this.chart.data.datasets[0].data = loss;
       this.chart.data.datasets[1].data = acc;

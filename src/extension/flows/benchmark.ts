@@ -12,8 +12,10 @@ import { report as reportError } from './test';
 import { testSetWarning } from '../datasets/testSet';
 import { readTrainingRecord } from '../../tuning/training-record';
 import { showBenchmarkResults } from './results';
+import type { RunDataFile } from '../artifacts/runHistory';
 
-export async function benchmark(ctx: Ctx): Promise<void> {
+/** `preselect`: a soft prompt and the prompt file to benchmark it against, ticked in the pickers (the Soft Prompts view's Benchmark). */
+export async function benchmark(ctx: Ctx, preselect: { soft?: string; hard?: string } = {}): Promise<void> {
   const model = await requireModel(ctx);
   if (!model) return;
   const promptFiles = (await vscode.workspace.findFiles('**/*.prompt', '**/node_modules/**', 500)).map((f) => f.fsPath).sort();
@@ -21,13 +23,14 @@ export async function benchmark(ctx: Ctx): Promise<void> {
     await offerToStart();
     return;
   }
-  const active = ctx.preview.current?.uri.fsPath;
+  const active = preselect.hard ?? ctx.preview.current?.uri.fsPath;
   const hard = await vscode.window.showQuickPick(
     promptFiles.map((file) => ({ label: path.basename(file), description: displayPath(path.dirname(file)), picked: file === active, file })),
     { title: 'Benchmark: hard prompts to compare', canPickMany: true, matchOnDescription: true });
   if (!hard || hard.length === 0) return;
-  const adapters = (await vscode.workspace.findFiles('**/adapter_config.json', '**/node_modules/**', 500)).map((f) => path.dirname(f.fsPath)).sort();
-  const last = ctx.state.lastSoftPrompt;
+  const found = (await vscode.workspace.findFiles('**/adapter_config.json', '**/node_modules/**', 500)).map((f) => path.dirname(f.fsPath));
+  const adapters = [...new Set([...found, ...(preselect.soft ? [preselect.soft] : [])])].sort();
+  const last = preselect.soft ?? ctx.state.lastSoftPrompt;
   const soft = adapters.length === 0 ? [] : await vscode.window.showQuickPick(
     adapters.map((dir) => ({ label: path.basename(dir), description: displayPath(path.dirname(dir)), picked: dir === last, dir })),
     { title: 'Benchmark: soft prompts to compare (none is fine)', canPickMany: true, matchOnDescription: true });
@@ -46,14 +49,20 @@ export async function benchmark(ctx: Ctx): Promise<void> {
   const train = await fewShotTrainFile(ctx, hard.map((h) => h.file));
   if (train === null) return;
   const out = path.join(ctx.outputRoot, 'benchmarks', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const title = `Benchmark ${hard.length + soft.length} prompts`;
+  const params = {
+    model, data, hard: hard.map((h) => h.file), soft: soft.map((s) => s.dir), out, ...(train ? { train } : {}),
+    // Each run gets a new report folder, so the result cache lives in the cache directory to be reused.
+    cacheDir: path.join(ctx.config.cacheDirectory, 'bench'),
+    command: 'VS Code: Prompt Tuning: Benchmark Prompts',
+  };
+  const run = ctx.runs.begin({
+    kind: 'benchmark', title, model, promptFiles: params.hard, softPrompts: params.soft,
+    data: [{ role: 'test', file: data }, ...(train ? [{ role: 'train' as const, file: train }] : [])], parameters: params, outputs: {},
+  });
   try {
-    const result = await ctx.jobs.run('bench', {
-      model, data, hard: hard.map((h) => h.file), soft: soft.map((s) => s.dir), out, ...(train ? { train } : {}),
-      // Each run gets a new report folder, so the result cache lives in the cache directory to be reused.
-      cacheDir: path.join(ctx.config.cacheDirectory, 'bench'),
-      command: 'VS Code: Prompt Tuning: Benchmark Prompts',
-    }, {
-      title: `Benchmark ${hard.length + soft.length} prompts`,
+    const result = await ctx.jobs.run('bench', params, {
+      title,
       long: true,
       onProgress: (p) => { if (p.type === 'log') ctx.output.info(`benchmark: ${p.line}`); },
       describe: (p) => p.type === 'progress'
@@ -61,10 +70,26 @@ export async function benchmark(ctx: Ctx): Promise<void> {
         : p.type === 'status' ? { message: p.message } : undefined,
     });
     ctx.output.info(`benchmark: wrote ${result.files.json}, ${result.files.html} (cache: ${result.cacheHits} hits, ${result.cacheMisses} misses)`);
+    await run.done({ outputs: { report: result.files.json, reportHtml: result.files.html }, ...fromReport(result.files.json, data, train) });
     await openReport(ctx, vscode.Uri.file(result.files.json));
     await showBenchmarkResults(ctx, result.files.json);
   } catch (error) {
+    await run.failed(error);
     reportError(ctx, 'Benchmark', error);
+  }
+}
+
+/** The datasets with the hashes the report states, and its size, for the run history (the report holds the rest). */
+function fromReport(reportFile: string, data: string, train: string | undefined): { data?: RunDataFile[]; metrics?: Record<string, number> } {
+  try {
+    const report = readReport(reportFile);
+    const t = report.trainDataset;
+    return {
+      data: [{ role: 'test', file: data, hash: report.dataset.hash, rows: report.dataset.n }, ...(train ? [{ role: 'train' as const, file: train, ...(t ? { hash: t.hash, rows: t.n } : {}) }] : [])],
+      metrics: { prompts: report.prompts.length, rows: report.dataset.n },
+    };
+  } catch {
+    return {};
   }
 }
 

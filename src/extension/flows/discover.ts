@@ -13,9 +13,9 @@ import { describeDiscovery, discoveredFileName } from './discoveryResult';
 import { prepareTraining } from './runnable';
 
 export async function findHardPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
-  const run = await prepareTraining(ctx, uri);
-  if (!run) return;
-  const { model, promptFile, train, dev } = run;
+  const prepared = await prepareTraining(ctx, uri);
+  if (!prepared) return;
+  const { model, promptFile, train, dev } = prepared;
   const tokens = await vscode.window.showInputBox({
     title: 'Find a Hard Prompt: length in tokens',
     prompt: 'Tokens to discover in place of the soft prompt (PEZ: a continuous prompt trained through its nearest-token projection)',
@@ -25,8 +25,13 @@ export async function findHardPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> 
   if (tokens === undefined) return;
   const out = discoveredFileName(promptFile);
   const title = `Find a hard prompt for ${path.basename(promptFile)}`;
+  const params = { model, template: promptFile, train, eval: dev, out, tokens: Number(tokens), steps: PEZ_DEFAULTS.steps };
+  const run = ctx.runs.begin({
+    kind: 'discovery', title, model, promptFiles: [promptFile], parameters: params, outputs: { prompt: out },
+    data: [{ role: 'train', file: train }, ...(dev ? [{ role: 'dev' as const, file: dev }] : [])],
+  });
   try {
-    const result = await ctx.jobs.run('discover', { model, template: promptFile, train, eval: dev, out, tokens: Number(tokens), steps: PEZ_DEFAULTS.steps }, {
+    const result = await ctx.jobs.run('discover', params, {
       title,
       long: true,
       describe: (p) => {
@@ -37,6 +42,10 @@ export async function findHardPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> 
     });
     for (const warning of result.warnings) ctx.output.warn(`${title}: ${warning}`);
     const line = describeDiscovery(result);
+    await run.done({
+      status: result.stopReason === 'cancelled' ? 'cancelled' : 'done', message: line, outputs: result.saved ? { prompt: result.out } : {},
+      metrics: { bestLoss: result.bestLoss, initialLoss: result.initialLoss, bestStep: result.bestStep, steps: result.steps, seconds: result.seconds },
+    });
     ctx.output.info(`${title}: ${line}${result.saved ? ` → ${result.out}` : ''}`);
     if (!result.saved) {
       void vscode.window.showWarningMessage(line);
@@ -45,6 +54,7 @@ export async function findHardPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> 
     await vscode.window.showTextDocument(vscode.Uri.file(result.out), { preview: false });
     void vscode.window.showInformationMessage(line);
   } catch (e) {
+    await run.failed(e);
     if (e instanceof CancelledError) return;
     void vscode.window.showErrorMessage(`${title}: ${errorMessage(e)}`);
   }

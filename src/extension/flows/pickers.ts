@@ -119,13 +119,22 @@ export async function requireModel(ctx: Ctx): Promise<string | undefined> {
   return choice ? selectModel(ctx) : undefined;
 }
 
-/** A soft prompt (PEFT adapter folder): the last trained first, then those in the workspace, or browse. */
+/**
+ * A soft prompt (PEFT adapter folder): the one selected in the Soft Prompts view first, then the last trained
+ * or opened, then the view's others (the workspace's adapters and those trained here), or browse.
+ */
 export async function pickSoftPrompt(ctx: Ctx, title: string): Promise<string | undefined> {
-  const found = (await vscode.workspace.findFiles('**/adapter_config.json', '**/node_modules/**', 500)).map((f) => path.dirname(f.fsPath));
+  const selected = ctx.softPrompts.selected;
   const last = ctx.state.lastSoftPrompt;
-  const dirs = [...new Set([...(last && fs.existsSync(path.join(last, 'adapter_config.json')) ? [last] : []), ...found])];
+  const known = ctx.softPrompts.list();
+  const exists = (dir: string | undefined): dir is string => dir !== undefined && fs.existsSync(path.join(dir, 'adapter_config.json'));
+  const dirs = [...new Set([...[selected, last].filter(exists), ...known.map((info) => info.dir)])];
   type Item = vscode.QuickPickItem & { dir?: string };
-  const items: Item[] = dirs.map((dir) => ({ label: path.basename(dir), description: displayPath(dir), detail: dir === last ? 'last trained or opened' : undefined, dir }));
+  const items: Item[] = dirs.map((dir) => ({
+    label: path.basename(dir), description: displayPath(dir),
+    detail: dir === selected ? 'selected in the Soft Prompts view' : dir === last ? 'last trained or opened' : known.find((k) => k.dir === dir)?.baseModel,
+    dir,
+  }));
   items.push({ label: '$(folder-opened) Browse…' });
   const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'A soft prompt folder (adapter_config.json + adapter_model.safetensors)' });
   if (!picked) return undefined;

@@ -11,11 +11,14 @@ import { GenerationStream } from './generationStream';
 import { pickDataset, shotsFileFor } from './pickers';
 import { prepare, type Runnable } from './runnable';
 import { showRunResults } from './results';
+import type { RunHandle } from '../artifacts/runs';
+import type { EvalJobResult } from '../../worker/protocol';
 
 /** Counts generation tests, so an older one still streaming does not overwrite a newer one's output. */
 let generationRuns = 0;
 
-export async function testPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
+/** `soft`: an adapter folder to test the prompt with (the Soft Prompts view's Test with This Soft Prompt). */
+export async function testPrompt(ctx: Ctx, uri?: vscode.Uri, soft?: string): Promise<void> {
   const runnable = await prepare(ctx, uri);
   if (!runnable) return;
   const { document, model } = runnable;
@@ -24,22 +27,26 @@ export async function testPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const prompt = runnable.analysis.prompt;
   const shots = await shotsFileFor(ctx, document.uri.fsPath, prompt);
   if (!shots) return;
-  if (prompt.task === 'generation') return testGeneration(ctx, runnable, input, shots.shotsFrom);
+  if (prompt.task === 'generation') return testGeneration(ctx, runnable, input, shots.shotsFrom, soft);
   const { row } = input;
   const name = path.basename(document.uri.fsPath);
+  const withSoft = soft ? ` with ${path.basename(soft)}` : '';
   try {
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Testing ${name}` },
-      () => ctx.jobs.run('testPrompt', { model, template: document.uri.fsPath, row, ...shots }, { title: `Test ${name}`, long: false }));
-    const { inline, detail } = describeTest(result);
+      () => ctx.jobs.run('testPrompt', { model, template: document.uri.fsPath, row, ...shots, ...(soft ? { soft } : {}) }, { title: `Test ${name}${withSoft}`, long: false }));
+    const described = describeTest(result);
+    const inline = `${described.inline}${withSoft ? ` ·${withSoft}` : ''}`;
+    const detail = soft ? `${described.detail}\n\nWith the soft prompt ${displayPath(soft)}.` : described.detail;
     const line = (await ctx.diagnostics.analysis(document)).lastBodyLine ?? document.lineCount - 1;
     ctx.inline.show(document.uri, line, inline, detail);
-    ctx.output.info(`Test ${name} on ${JSON.stringify(pickColumns(row, prompt.inputs))}\n${detail}`);
+    ctx.output.info(`Test ${name}${withSoft} on ${JSON.stringify(pickColumns(row, prompt.inputs))}\n${detail}`);
   } catch (error) {
     report(ctx, `Test ${name}`, error);
   }
 }
 
-export async function runOnDataset(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
+/** `soft`: an adapter folder to evaluate the prompt with. Each run is recorded in the run history. */
+export async function runOnDataset(ctx: Ctx, uri?: vscode.Uri, soft?: string): Promise<void> {
   const runnable = await prepare(ctx, uri);
   if (!runnable) return;
   const { document, model } = runnable;
@@ -48,23 +55,39 @@ export async function runOnDataset(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const shots = await shotsFileFor(ctx, document.uri.fsPath, runnable.analysis.prompt);
   if (!shots) return;
   const name = path.basename(document.uri.fsPath);
+  const withSoft = soft ? ` with ${path.basename(soft)}` : '';
+  let run: RunHandle | undefined;
   try {
     // Every row's prediction (a generation prompt: its output) goes to a file the output channel names.
     const predictions = path.join(ctx.scratchDir, 'predictions', `${path.basename(name, '.prompt')}.${path.basename(data).replace(/\.[^.]+$/, '')}.jsonl`);
     await fs.mkdir(path.dirname(predictions), { recursive: true });
-    const result = await ctx.jobs.run('eval', { model, data, template: document.uri.fsPath, predictions, ...shots }, {
-      title: `Run ${name} on ${path.basename(data)}`,
+    const params = { model, data, template: document.uri.fsPath, predictions, ...shots, ...(soft ? { soft } : {}) };
+    run = ctx.runs.begin({
+      kind: 'evaluation', title: `Run ${name}${withSoft} on ${path.basename(data)}`, model, promptFiles: [document.uri.fsPath],
+      ...(soft ? { softPrompts: [soft] } : {}), data: [{ role: 'dev', file: data }], parameters: params, outputs: { predictions },
+    });
+    const result = await ctx.jobs.run('eval', params, {
+      title: `Run ${name}${withSoft} on ${path.basename(data)}`,
       long: true,
       describe: (p) => p.type === 'eval' ? { message: `${p.done} / ${p.total} rows`, fraction: p.total > 0 ? p.done / p.total : undefined } : { message: p.message },
     });
+    void run.done({ metrics: evalMetrics(result) });
     const { inline, detail } = describeEval(result, data);
     const line = (await ctx.diagnostics.analysis(document)).lastBodyLine ?? document.lineCount - 1;
-    ctx.inline.show(document.uri, line, inline, detail);
-    ctx.output.info(`Run ${name} on ${data}\n${detail}\nevery row's ${runnable.analysis.prompt.task === 'generation' ? 'output' : 'prediction'}: ${predictions}`);
+    ctx.inline.show(document.uri, line, `${inline}${withSoft ? ` ·${withSoft}` : ''}`, detail);
+    ctx.output.info(`Run ${name}${withSoft} on ${data}\n${detail}\nevery row's ${runnable.analysis.prompt.task === 'generation' ? 'output' : 'prediction'}: ${predictions}`);
     await showRunResults(ctx, { promptFile: document.uri.fsPath, prompt: runnable.analysis.prompt, dataFile: data, predictions });
   } catch (error) {
+    void run?.failed(error);
     report(ctx, `Run ${name}`, error);
   }
+}
+
+/** The numbers of an eval result worth keeping in the run history. */
+function evalMetrics(result: EvalJobResult): Record<string, number> {
+  const { n, accuracy, macroF1, ece, seconds } = result;
+  const all: Record<string, number> = { n, seconds, ...(result.task === 'generation' ? { ...result.generation } : { accuracy, macroF1, ece }) };
+  return Object.fromEntries(Object.entries(all).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)));
 }
 
 /**
@@ -72,18 +95,19 @@ export async function runOnDataset(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
  * result and the prompt view (which has Cancel). Sampling: the promptTuning.generation.* settings, else the
  * model's generation_config.json; max_new_tokens from the prompt file. A cancelled answer stays, marked so.
  */
-async function testGeneration(ctx: Ctx, { document, analysis, model }: Runnable, input: PickedInput, shotsFrom: string | undefined): Promise<void> {
+async function testGeneration(ctx: Ctx, { document, analysis, model }: Runnable, input: PickedInput, shotsFrom: string | undefined, soft?: string): Promise<void> {
   const prompt = analysis.prompt;
   const file = document.uri.fsPath;
   const name = path.basename(file);
-  const title = `Test ${name}`;
+  const title = `Test ${name}${soft ? ` with ${path.basename(soft)}` : ''}`;
   try {
     const sampling = ctx.config.generationSampling;
     const line = (await ctx.diagnostics.analysis(document)).lastBodyLine ?? document.lineCount - 1;
     // The inline result describes the text as it was; after an edit it is gone and stays gone.
     const version = document.version;
     const run = ++generationRuns;
-    const stream = new GenerationStream({ file: displayPath(file), source: input.source }, (view) => {
+    const source = soft ? `${input.source} with the soft prompt ${path.basename(soft)}` : input.source;
+    const stream = new GenerationStream({ file: displayPath(file), source }, (view) => {
       if (view.jobId === '' || run !== generationRuns) return;
       ctx.store.update({ generation: view });
       if (document.version !== version) return;
@@ -96,7 +120,7 @@ async function testGeneration(ctx: Ctx, { document, analysis, model }: Runnable,
     });
     ctx.sidePanel.reveal();
     try {
-      const result = await ctx.jobs.run('generate', { model, template: file, row: input.row, sampling, shotsFrom }, {
+      const result = await ctx.jobs.run('generate', { model, template: file, row: input.row, sampling, shotsFrom, ...(soft ? { soft } : {}) }, {
         title,
         long: true,
         onStart: (jobId) => stream.started(jobId),

@@ -12,7 +12,10 @@ import type { Ctx } from '../ctx';
 import { CancelledError, errorMessage } from '../jobs';
 import { displayPath } from '../language/promptDocuments';
 import type { TrainingViewState } from '../views/protocol';
-import { pickDataset } from './pickers';
+import { pickDataset, pickSoftPrompt } from './pickers';
+import type { RunDataFile } from '../artifacts/runHistory';
+import { describeSoftPrompt, type SoftPromptInfo } from '../artifacts/softPrompts';
+import { readTrainingRecord, type DataRecord, type TrainingRecord } from '../../tuning/training-record';
 import { prepareTraining } from './runnable';
 import { report } from './test';
 
@@ -20,12 +23,14 @@ type Options = Required<Pick<TrainParams, 'virtualTokens' | 'init' | 'optimizer'
   & Pick<TrainParams, 'lr' | 'epochs' | 'steps' | 'evalEvery' | 'evalLimit' | 'eval' | 'encoderHiddenSize'> & { train: string; method: MethodName };
 
 
-export async function trainSoftPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
+/** `continueFrom`: a prompt-tuning or P-tuning adapter to start from (`--init adapter:DIR`, its method and length). */
+export async function trainSoftPrompt(ctx: Ctx, uri?: vscode.Uri, continueFrom?: { from: SoftPromptInfo }): Promise<void> {
   const run = await prepareTraining(ctx, uri);
   if (!run) return;
   const { model, promptFile, train, dev } = run;
   const name = path.basename(promptFile, '.prompt');
   const options: Options = { ...tuningFromSettings(ctx), method: DEFAULT_METHOD, train, eval: dev, out: path.join(ctx.outputRoot, 'soft-prompts', `${name}-${timestamp()}`) };
+  if (continueFrom) continueFromAdapter(options, continueFrom.from);
   if (!(await confirmOptions(ctx, promptFile, options))) return;
   await runTraining(ctx, { model, template: promptFile, ...options });
 }
@@ -67,7 +72,19 @@ async function confirmOptions(ctx: Ctx, promptFile: string, o: Options): Promise
       ...(o.method === 'p-tuning' ? [{ label: 'Encoder hidden size', description: String(o.encoderHiddenSize ?? DEFAULT_ENCODER_HIDDEN_SIZE), edit: async () => {
         o.encoderHiddenSize = await askInt('Hidden size of the prompt encoder\'s MLP', o.encoderHiddenSize ?? DEFAULT_ENCODER_HIDDEN_SIZE, 1) ?? o.encoderHiddenSize;
       } }] : []),
-      { label: 'Initialization', description: o.init, edit: async () => { o.init = (await askChoice('Initialization', ['text', 'vocab', 'random'], o.init)) ?? o.init; } },
+      { label: 'Initialization', description: o.init, edit: async () => {
+        const choices = o.method === 'prefix-tuning' ? ['text', 'vocab', 'random'] as const : ['text', 'vocab', 'random', CONTINUE_CHOICE] as const;
+        const picked = await askChoice('Initialization', choices, o.init.startsWith(ADAPTER_INIT) ? CONTINUE_CHOICE : o.init as typeof choices[number]);
+        if (picked !== CONTINUE_CHOICE) {
+          o.init = picked ?? o.init;
+          return;
+        }
+        const dir = await pickSoftPrompt(ctx, 'Continue training from which soft prompt?');
+        const info = dir ? describeSoftPrompt(dir) : undefined;
+        if (dir && !info) void vscode.window.showErrorMessage(`${displayPath(dir)} holds no soft prompt (adapter_config.json).`);
+        else if (info?.method === 'prefix-tuning') void vscode.window.showErrorMessage(`${info.name} is a prefix-tuning adapter: training cannot continue from one.`);
+        else if (info) continueFromAdapter(o, info);
+      } },
       { label: 'Optimizer', description: o.optimizer, edit: async () => { o.optimizer = (await askChoice('Optimizer', ['adamw', 'adafactor', 'sgd'], o.optimizer)) ?? o.optimizer; } },
       { label: 'Learning rate', description: o.lr === undefined ? `${defaultLr} (default for ${o.method} with ${o.optimizer})` : String(o.lr), edit: async () => { o.lr = await askNumber('Learning rate', o.lr ?? defaultLr) ?? o.lr; } },
       { label: 'Steps', description: o.steps ? String(o.steps) : `${o.epochs ?? 3} epochs`, detail: 'A step count replaces the epoch count', edit: async () => {
@@ -96,6 +113,18 @@ async function confirmOptions(ctx: Ctx, promptFile: string, o: Options): Promise
   }
 }
 
+/** `--init adapter:DIR`: the adapter's method and length (P-tuning: its encoder's size, from its training record). */
+function continueFromAdapter(o: Options, info: SoftPromptInfo): void {
+  o.init = `${ADAPTER_INIT}${info.dir}`;
+  o.method = info.method;
+  if (info.virtualTokens !== undefined) o.virtualTokens = info.virtualTokens;
+  const method = info.record?.method;
+  o.encoderHiddenSize = method?.name === 'p-tuning' ? method.encoderHiddenSize : undefined;
+}
+
+const ADAPTER_INIT = 'adapter:';
+const CONTINUE_CHOICE = 'continue from a soft prompt…';
+
 async function runTraining(ctx: Ctx, params: TrainParams): Promise<void> {
   const title = `Train ${path.basename(params.template)}`;
   const started = Date.now();
@@ -108,11 +137,28 @@ async function runTraining(ctx: Ctx, params: TrainParams): Promise<void> {
     ctx.store.update({ training: view });
   };
   ctx.studio.show('training');
+  const run = ctx.runs.begin({
+    kind: 'training', title, model: params.model, promptFiles: [params.template],
+    data: [{ role: 'train', file: params.train }, ...(params.eval ? [{ role: 'dev' as const, file: params.eval }] : [])],
+    parameters: { ...params }, outputs: { adapter: params.out },
+  });
+  // Saved now, not only at the end: after a window reload the dashboard shows this run as interrupted.
+  view = { ...view, runId: run.id };
+  void ctx.state.setLastTraining(view);
+  const curve = () => ({ loss: view.loss, devAccuracy: view.devAccuracy });
   const promise = ctx.jobs.run('train', params, {
     title,
     long: true,
     onStart: (jobId) => publish({ jobId }),
-    onProgress: (p) => publish(trainingPatch(view, p)),
+    onProgress: (p) => {
+      publish(trainingPatch(view, p));
+      // The curve so far goes with each checkpoint, so a run interrupted by a reload keeps it.
+      if (p.type === 'checkpoint') {
+        run.update({ checkpointStep: p.step, curve: curve() });
+        // The folder is replaced by a rename, which file watchers may not report: show it now.
+        ctx.softPrompts.touch(params.out);
+      }
+    },
     describe: (p) => p.type === 'step' ? { message: `step ${p.step}/${p.totalSteps} · loss ${p.loss.toFixed(3)}`, fraction: p.step / Math.max(1, p.totalSteps) }
       : p.type === 'status' ? { message: p.message } : undefined,
   });
@@ -120,7 +166,14 @@ async function runTraining(ctx: Ctx, params: TrainParams): Promise<void> {
   try {
     const result = await promise;
     publish(finishedPatch(result));
-    if (result.saved) await ctx.state.setLastSoftPrompt(result.out);
+    await run.done({
+      status: result.stopReason === 'cancelled' ? 'cancelled' : 'done', curve: curve(), message: view.message,
+      metrics: trainingMetrics(result), ...(result.saved ? { checkpointStep: result.savedStep, data: trainedData(result.out, params) } : {}),
+    });
+    if (result.saved) {
+      await ctx.state.setLastSoftPrompt(result.out);
+      await ctx.softPrompts.addTrained(result.out);
+    }
     ctx.output.info(`${title}: ${result.stopReason} after ${result.steps}/${result.totalSteps} steps in ${result.seconds.toFixed(1)} s; ` +
       (result.saved ? `saved step ${result.savedStep} to ${result.out}` : 'nothing saved') + (result.stopMessage ? ` (${result.stopMessage})` : ''));
     for (const warning of result.warnings) ctx.output.warn(`${title}: ${warning}`);
@@ -130,11 +183,34 @@ async function runTraining(ctx: Ctx, params: TrainParams): Promise<void> {
       ...(result.saved ? ['Show Projection'] : []));
     if (choice) await vscode.commands.executeCommand('promptTuning.showProjection', result.out);
   } catch (error) {
+    // The window is being reloaded or closed: the run history records it as interrupted; the dashboard stays "running" for the next window to mark.
+    if (ctx.runs.closing) return;
     publish(error instanceof CancelledError ? { status: 'cancelled', message: 'Cancelled before anything was saved.' } : { status: 'failed', message: errorMessage(error) });
+    await run.failed(error, { curve: curve(), message: view.message });
     report(ctx, title, error);
   } finally {
-    await ctx.state.setLastTraining(view);
+    if (!ctx.runs.closing) await ctx.state.setLastTraining(view);
   }
+}
+
+function trainingMetrics(result: TrainResult): Record<string, number> {
+  const all: Record<string, number | null> = {
+    steps: result.steps, totalSteps: result.totalSteps, seconds: result.seconds, initialLoss: result.initialLoss, finalLoss: result.finalLoss,
+    bestDevAccuracy: result.bestEvalAccuracy, bestDevLoss: result.bestEvalLoss, trainRows: result.trainRows,
+  };
+  return Object.fromEntries(Object.entries(all).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+}
+
+/** The datasets with the hashes the adapter's training record holds (the worker read them); without a record, without hashes. */
+function trainedData(adapter: string, params: TrainParams): RunDataFile[] {
+  let record: TrainingRecord | undefined;
+  try {
+    record = readTrainingRecord(adapter);
+  } catch {
+    record = undefined;
+  }
+  const entry = (role: 'train' | 'dev', file: string, r?: DataRecord): RunDataFile => ({ role, file, ...(r ? { hash: r.hash, rows: r.rows } : {}) });
+  return [entry('train', params.train, record?.data.train), ...(params.eval ? [entry('dev', params.eval, record?.data.eval)] : [])];
 }
 
 function trainingPatch(view: TrainingViewState, p: TrainJobProgress): Partial<TrainingViewState> {

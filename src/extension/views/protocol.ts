@@ -117,11 +117,22 @@ export interface SeriesPoint {
 export const JOB_STATUSES = ['running', 'done', 'cancelled', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
+/** A training's status: a job's, or `interrupted` (it was running when the window was reloaded). */
+export type TrainingStatus = JobStatus | 'interrupted';
+
+/** One recorded training's curve, overlaid with others (Runs view: Compare Curves). */
+export interface CurveOverlay {
+  label: string;
+  status: TrainingStatus;
+  loss: SeriesPoint[];
+  devAccuracy: SeriesPoint[];
+}
+
 export interface TrainingViewState {
   /** The worker job behind this run (Cancel targets it while it is running). */
   jobId: string;
   title: string;
-  status: JobStatus;
+  status: TrainingStatus;
   step: number;
   totalSteps: number;
   elapsedSeconds: number;
@@ -131,6 +142,10 @@ export interface TrainingViewState {
   message?: string;
   /** Where the trained soft prompt was written. */
   outputFile?: string;
+  /** The run-history record of this training (src/extension/artifacts/runHistory.ts). */
+  runId?: string;
+  /** Several recorded trainings' curves to overlay instead of this run's own. */
+  compare?: CurveOverlay[];
 }
 
 export interface Neighbour {
