@@ -111,10 +111,13 @@ export class PromptPreviewController implements vscode.Disposable {
     const state = this.baseState(document, analysis);
     this.store.update({ prompt: state });
     const prompt = analysis.prompt;
+    // The dataset counts as they are now: a count that finished during the awaits below must not be overwritten
+    // by the copy taken before them (its refresh has already been drawn and will not come again).
+    const withDatasets = (view: PromptViewState): PromptViewState => ({ ...view, datasets: this.datasetViews(document.uri.fsPath, prompt) });
     const modelDir = this.config.modelDir;
     if (!prompt || state.rendered === undefined) return;
     if (!modelDir) {
-      this.store.update({ prompt: { ...state, note: 'Rendered without a model: select a model to see token boundaries and the token count.' } });
+      this.store.update({ prompt: withDatasets({ ...state, note: 'Rendered without a model: select a model to see token boundaries and the token count.' }) });
       return;
     }
     try {
@@ -131,17 +134,17 @@ export class PromptPreviewController implements vscode.Disposable {
         tokens.splice(result.softPromptAt, 0, { text: `⟨soft prompt: ${result.virtualTokens} virtual tokens⟩`, id: -1, virtual: true });
       }
       this.store.update({
-        prompt: {
+        prompt: withDatasets({
           ...state,
           rendered: result.text,
           tokens,
           tokenCount: result.tokens.length,
           note: result.truncated ? 'The input was truncated to fit the model.' : undefined,
-        },
+        }),
       });
     } catch (error) {
       if (stale()) return;
-      this.store.update({ prompt: { ...state, note: `No token preview: ${errorMessage(error)}` } });
+      this.store.update({ prompt: withDatasets({ ...state, note: `No token preview: ${errorMessage(error)}` }) });
     }
   }
 

@@ -25,7 +25,9 @@ export class StudioPanel implements vscode.Disposable {
         { ...webviewOptions(this.deps.extensionUri), retainContextWhenHidden: true });
       this.adopt(panel);
     } else {
-      this.panel.reveal(undefined, true);
+      // Never over the editor being worked in (a prompt file opened in the Studio's group): beside it instead.
+      const editor = vscode.window.activeTextEditor?.viewColumn;
+      this.panel.reveal(editor !== undefined && editor === this.panel.viewColumn ? vscode.ViewColumn.Beside : undefined, true);
     }
     this.deps.store.show(view);
   }
