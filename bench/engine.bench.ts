@@ -5,10 +5,10 @@
  *  - gpt2: GPT-2-small shape (12 layers, 768 hidden, 12 heads, vocab 50257), batch 8 × 128 tokens;
  *  - llama: SmolLM2-135M shape (30 layers, 576 hidden, 9 heads / 3 kv heads, MLP 1536, vocab 49152, tied),
  *    batch 8 × 64 tokens.
- * These run with prefix caching off, so every row computes the soft prompt as the bound's graph does.
+ * Every weight format (f32 as the headline, `quantized`: int8 and int4) is measured in a child process of its
+ * own, with prefix caching off so every row computes the soft prompt as the bound's graph does.
  * `prefixCached`: rows that also share their first ¾ of tokens, with the shared prefix computed once
- * (the default) and by every row (prefix caching off). `quantized`: the linear weights in int8 and int4, each
- * in a child process so that each peak RSS is its own.
+ * (the default) and by every row (prefix caching off).
  * `-- --device cuda` (or dml, coreml, webgpu) runs it on that execution provider and reports where the nodes ran.
  * Prints one JSON object as its last stdout line.
  */
@@ -132,7 +132,7 @@ interface Measured {
 
 const rssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
-/** Forward and step medians of one engine; the engine is handed to `then` before it is disposed. */
+/** Forward and step medians of one engine, and its peak RSS after each. */
 /**
  * Rows of TOKENS tokens after the soft prompt; the first `shared` tokens are the same in every row (an
  * instruction or few-shot demonstrations), the rest differ.
@@ -146,7 +146,7 @@ function benchExamples(shared: number, rnd: () => number): ScoredExample[] {
   }));
 }
 
-async function measure(dir: string, weights: WeightFormat, placements: NodePlacement[], then?: (engine: Engine) => Promise<void>, opts: { shared?: number; prefixCaching?: boolean } = {}): Promise<Measured> {
+async function measure(dir: string, weights: WeightFormat, placements: NodePlacement[], opts: { shared?: number; prefixCaching?: boolean } = {}): Promise<Measured> {
   const engine = await Engine.load(dir, { chunkSize: BATCH, device: DEVICE, weights, onPlacement: (p) => placements.push(p), prefixCaching: opts.prefixCaching });
   let seed = 7;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
@@ -160,7 +160,6 @@ async function measure(dir: string, weights: WeightFormat, placements: NodePlace
   console.error(`${label}: step ${stepMs.toFixed(0)} ms`);
   // Peak RSS of the engine's work alone; the bound graph below allocates its own activations.
   const peakRssMB = rssMB();
-  await then?.(engine);
   await engine.dispose();
   return { forwardMs: Math.round(forwardMs), stepMs: Math.round(stepMs), forwardRssMB, peakRssMB };
 }
@@ -169,7 +168,7 @@ async function main(): Promise<void> {
   if (process.argv[2] === '--write') return writeCheckpoint(process.argv[3]);
   if (process.argv[2] === '--measure') {
     // A child process per weight format, so each peak RSS is its own.
-    console.log(JSON.stringify(await measure(process.argv[3], process.argv[4] as WeightFormat, [], undefined, { prefixCaching: false })));
+    console.log(JSON.stringify(await measure(process.argv[3], process.argv[4] as WeightFormat, [], { prefixCaching: false })));
     return;
   }
   const dir = mkdtempSync(join(tmpdir(), `ptune-bench-${FAMILY}-`));
@@ -177,14 +176,23 @@ async function main(): Promise<void> {
     const w = spawnSync(process.execPath, [__filename, '--write', dir, '--family', FAMILY], { stdio: 'inherit' });
     if (w.status !== 0) throw new Error('writing the benchmark checkpoint failed');
     checkDeviceAvailable(DEVICE);
+    // Each weight format in a child process started before this one loads anything: a child's peak RSS
+    // (getrusage) starts from its parent's at the fork, so a large parent would inflate every child's figure.
+    const formats: Record<string, Measured> = {};
+    for (const format of WEIGHT_FORMATS) {
+      const child = spawnSync(process.execPath, [__filename, '--measure', dir, format, '--family', FAMILY, ...(deviceArg > 0 ? ['--device', DEVICE] : [])], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+      if (child.status !== 0) throw new Error(`measuring ${format} failed`);
+      formats[format] = JSON.parse(child.stdout.trim().split('\n').pop()!) as Measured;
+    }
+    const f32 = formats.f32;
     const placements: NodePlacement[] = [];
     let bound = { ms: NaN, count: 0, gflop: 0 };
-    const f32 = await measure(dir, 'f32', placements, async (engine) => {
-      bound = await matmulBound((engine as unknown as { weightFeeds: Record<string, HostArray> }).weightFeeds);
-    }, { prefixCaching: false });
+    const engine = await Engine.load(dir, { chunkSize: BATCH, device: DEVICE, onPlacement: (p) => placements.push(p) });
+    bound = await matmulBound((engine as unknown as { weightFeeds: Record<string, HostArray> }).weightFeeds);
+    await engine.dispose();
     // The same rows with the shared prefix computed once (the default) and with every row computing it.
     const shared = Math.round((3 * TOKENS) / 4);
-    const [cached, uncached] = [await measure(dir, 'f32', [], undefined, { shared }), await measure(dir, 'f32', [], undefined, { shared, prefixCaching: false })];
+    const [cached, uncached] = [await measure(dir, 'f32', placements, { shared }), await measure(dir, 'f32', [], { shared, prefixCaching: false })];
     const prefixCached = {
       sharedTokens: shared,
       forwardMs: cached.forwardMs,
@@ -193,13 +201,7 @@ async function main(): Promise<void> {
       uncachedStepMs: uncached.stepMs,
       stepSpeedup: Number((uncached.stepMs / cached.stepMs).toFixed(2)),
     };
-    const quantized: Record<string, Measured & { stepOverF32: number }> = {};
-    for (const format of WEIGHT_FORMATS.filter((f) => f !== 'f32')) {
-      const child = spawnSync(process.execPath, [__filename, '--measure', dir, format, '--family', FAMILY, ...(deviceArg > 0 ? ['--device', DEVICE] : [])], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
-      if (child.status !== 0) throw new Error(`measuring ${format} failed`);
-      const m = JSON.parse(child.stdout.trim().split('\n').pop()!) as Measured;
-      quantized[format] = { ...m, stepOverF32: Number((m.stepMs / f32.stepMs).toFixed(3)) };
-    }
+    const quantized = Object.fromEntries(WEIGHT_FORMATS.filter((f) => f !== 'f32').map((f) => [f, { ...formats[f], stepOverF32: Number((formats[f].stepMs / f32.stepMs).toFixed(3)) }]));
     const result = {
       model: SHAPE.name,
       family: FAMILY,
