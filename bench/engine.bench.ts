@@ -1,10 +1,12 @@
 /**
- * npm run bench:engine [-- --family gpt2|llama] — a real model shape with random weights and a 20-token soft
+ * npm run bench:engine [-- --family gpt2|llama|qwen] — a real model shape with random weights and a 20-token soft
  * prompt: median forward and forward+backward step, peak RSS, and the time onnxruntime needs for just that
  * step's matrix multiplications (a lower bound).
  *  - gpt2: GPT-2-small shape (12 layers, 768 hidden, 12 heads, vocab 50257), batch 8 × 128 tokens;
  *  - llama: SmolLM2-135M shape (30 layers, 576 hidden, 9 heads / 3 kv heads, MLP 1536, vocab 49152, tied),
- *    batch 8 × 64 tokens.
+ *    batch 8 × 64 tokens;
+ *  - qwen: Qwen2.5-0.5B shape (24 layers, 896 hidden, 14 heads / 2 kv heads, MLP 4864, vocab 151936, tied, q/k/v
+ *    biases), batch 8 × 64 tokens.
  * Every weight format (f32 as the headline, `quantized`: int8 and int4) is measured in a child process of its
  * own, with prefix caching off so every row computes the soft prompt as the bound's graph does.
  * `prefixCached`: rows that also share their first ¾ of tokens, with the shared prefix computed once
@@ -40,6 +42,14 @@ const SHAPES = {
     config: {
       model_type: 'llama', num_hidden_layers: 30, hidden_size: 576, num_attention_heads: 9, num_key_value_heads: 3, intermediate_size: 1536,
       vocab_size: 49152, max_position_embeddings: 8192, rope_theta: 100000, rms_norm_eps: 1e-5, tie_word_embeddings: true, hidden_act: 'silu',
+    },
+  },
+  qwen: {
+    name: 'Qwen2.5-0.5B-shaped (random weights)',
+    tokens: 64,
+    config: {
+      model_type: 'qwen2', num_hidden_layers: 24, hidden_size: 896, num_attention_heads: 14, num_key_value_heads: 2, intermediate_size: 4864,
+      vocab_size: 151936, max_position_embeddings: 32768, rope_theta: 1000000, rms_norm_eps: 1e-6, tie_word_embeddings: true, use_sliding_window: false, hidden_act: 'silu',
     },
   },
 } as const;
