@@ -48,7 +48,7 @@ function leftoversOf(target: string): Leftover[] {
 }
 
 /** True unless the process is certainly gone (a write in progress in another live process is left alone). */
-function isAlive(pid: number): boolean {
+export function processIsAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -65,7 +65,7 @@ function isAlive(pid: number): boolean {
  */
 export function recoverInterruptedWrites(target: string): string[] {
   const resolved = path.resolve(target);
-  const stale = leftoversOf(resolved).filter((l) => !isAlive(l.pid));
+  const stale = leftoversOf(resolved).filter((l) => !processIsAlive(l.pid));
   const notes: string[] = [];
   // The newest aside copy is the version that was at `target` when the interrupted save began.
   const newestOld = stale.filter((l) => l.kind === 'old').sort((a, b) => b.time - a.time)[0];

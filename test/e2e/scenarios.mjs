@@ -367,15 +367,7 @@ export const scenarios = [
   {
     name: 'the status-bar job item asks before it stops a training',
     async run({ wb, out, log }) {
-      await wb.openFile(PROMPT);
-      await wb.runCommand('Prompt Tuning: Train Soft Prompt');
-      // The datasets are remembered when the training scenario ran; otherwise choose them now.
-      for (;;) {
-        const title = await wb.until('the Train quick pick', () => wb.quickInputTitle(), (t) => /training dataset|dev dataset|Train a soft prompt/.test(t ?? ''), { timeout: 60_000, interval: 200 });
-        if (title.includes('training dataset')) await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
-        else if (title.includes('dev dataset')) await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
-        else break;
-      }
+      await openTrainOptions(wb);
       await wb.answerQuickPick('Train a soft prompt for sst2-overall.prompt', 'Start training');
       const studio = await wb.webview('studio', { timeout: 60_000 });
       await wb.until('the training to run', () => studio.locator('#training-status').textContent(), (s) => s?.trim() === 'running', { timeout: 120_000 });
@@ -560,14 +552,7 @@ export const scenarios = [
     name: 'a window reload during a training: the Runs view and the training view show it interrupted, with its last checkpoint',
     async run({ wb, out, log, runDir }) {
       const started = Date.now();
-      await wb.openFile(PROMPT);
-      await wb.runCommand('Prompt Tuning: Train Soft Prompt');
-      for (;;) {
-        const title = await wb.until('the Train quick pick', () => wb.quickInputTitle(), (t) => /training dataset|dev dataset|Train a soft prompt/.test(t ?? ''), { timeout: 60_000, interval: 200 });
-        if (title.includes('training dataset')) await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
-        else if (title.includes('dev dataset')) await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
-        else break;
-      }
+      await openTrainOptions(wb);
       // Evaluate (and so checkpoint) early and on few rows, so a checkpoint is on disk soon.
       const train = 'Train a soft prompt for sst2-overall.prompt';
       await wb.answerQuickPick(train, 'Evaluate every');
@@ -641,6 +626,18 @@ export const scenarios = [
     },
   },
 ];
+
+/** Train Soft Prompt on PROMPT up to its options list; the datasets are remembered when the training scenario ran, otherwise chosen now. */
+async function openTrainOptions(wb) {
+  await wb.openFile(PROMPT);
+  await wb.runCommand('Prompt Tuning: Train Soft Prompt');
+  for (;;) {
+    const title = await wb.until('the Train quick pick', () => wb.quickInputTitle(), (t) => /training dataset|dev dataset|Train a soft prompt/.test(t ?? ''), { timeout: 60_000, interval: 200 });
+    if (title.includes('training dataset')) await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
+    else if (title.includes('dev dataset')) await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
+    else break;
+  }
+}
 
 /** The first-run scenario in an empty folder: Get Started, the walkthrough's Open Samples, Select Model, ▶ Test. */
 async function firstRun(wb, out, log, folder, model) {

@@ -138,6 +138,19 @@ function highlights(report: BenchReport): string {
   return cards.length ? `<section class="cards" aria-label="Highlights">${cards.join('')}</section>` : '';
 }
 
+const numCell = (text: string, bold = false) => `<td class="num">${bold ? `<strong>${text}</strong>` : text}</td>`;
+
+/** The columns both results tables end with: prompt length, trainable parameters, tuning time, throughput, latency. */
+function costCells(p: PromptResult): string {
+  return [
+    numCell(escapeHtml(format.promptLength(p))),
+    numCell(format.integer(p.trainableParams)),
+    numCell(escapeHtml(format.seconds(p.tuningSeconds))),
+    numCell(format.throughput(p.examplesPerSecond)),
+    numCell(escapeHtml(format.latency(p))),
+  ].join('\n');
+}
+
 function mainTable(report: BenchReport): string {
   const prompts = report.prompts;
   const top = (values: number[], higherIsBetter: boolean) => {
@@ -147,18 +160,13 @@ function mainTable(report: BenchReport): string {
   const bestAccuracy = top(prompts.map((p) => p.metrics!.accuracy), true);
   const bestF1 = top(prompts.map((p) => p.metrics!.macroF1), true);
   const bestEce = top(prompts.map((p) => p.metrics!.ece), false);
-  const cell = (text: string, bold = false) => `<td class="num">${bold ? `<strong>${text}</strong>` : text}</td>`;
   const rows = prompts.map((p, i) => `<tr>
 <th scope="row">${escapeHtml(p.name)}</th>
 <td>${badge(p.kind)}</td>
-${cell(escapeHtml(format.accuracyWithCI(p)), bestAccuracy[i])}
-${cell(format.fixed(p.metrics!.macroF1), bestF1[i])}
-${cell(format.fixed(p.metrics!.ece), bestEce[i])}
-${cell(escapeHtml(format.promptLength(p)))}
-${cell(format.integer(p.trainableParams))}
-${cell(escapeHtml(format.seconds(p.tuningSeconds)))}
-${cell(format.throughput(p.examplesPerSecond))}
-${cell(escapeHtml(format.latency(p)))}
+${numCell(escapeHtml(format.accuracyWithCI(p)), bestAccuracy[i])}
+${numCell(format.fixed(p.metrics!.macroF1), bestF1[i])}
+${numCell(format.fixed(p.metrics!.ece), bestEce[i])}
+${costCells(p)}
 </tr>`);
   return `<div class="table-wrap"><table class="results">
 <thead><tr><th scope="col">Prompt</th><th scope="col">Kind</th><th scope="col" class="num">Accuracy [95% CI]</th><th scope="col" class="num">Macro-F1</th><th scope="col" class="num">ECE</th><th scope="col" class="num">Length</th><th scope="col" class="num">Trainable params</th><th scope="col" class="num">Tuning time</th><th scope="col" class="num">ex/s</th><th scope="col" class="num">p50 / p95 latency</th></tr></thead>
@@ -170,17 +178,12 @@ ${rows.join('\n')}
 
 function generationTable(report: BenchReport): string {
   const prompts = report.prompts;
-  const cell = (text: string, bold = false) => `<td class="num">${bold ? `<strong>${text}</strong>` : text}</td>`;
   const bestOf = GENERATION_METRICS.map((m) => Math.max(...prompts.map((p) => p.generation![m.id].value)));
   const rows = prompts.map((p) => `<tr>
 <th scope="row">${escapeHtml(p.name)}</th>
 <td>${badge(p.kind)}</td>
-${GENERATION_METRICS.map((m, k) => cell(escapeHtml(format.withCI(p.generation![m.id])), prompts.length > 1 && p.generation![m.id].value === bestOf[k])).join('\n')}
-${cell(escapeHtml(format.promptLength(p)))}
-${cell(format.integer(p.trainableParams))}
-${cell(escapeHtml(format.seconds(p.tuningSeconds)))}
-${cell(format.throughput(p.examplesPerSecond))}
-${cell(escapeHtml(format.latency(p)))}
+${GENERATION_METRICS.map((m, k) => numCell(escapeHtml(format.withCI(p.generation![m.id])), prompts.length > 1 && p.generation![m.id].value === bestOf[k])).join('\n')}
+${costCells(p)}
 </tr>`);
   const metricHeads = format.GENERATION_COLUMNS.map((c) => `<th scope="col" class="num">${escapeHtml(c)}</th>`).join('');
   return `<div class="table-wrap"><table class="results">

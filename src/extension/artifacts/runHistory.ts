@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../common/atomic-write';
+import { processIsAlive, writeFileAtomic } from '../../common/atomic-write';
 import { readTrainingRecord } from '../../tuning/training-record';
 import { softPromptCurve } from './softPrompts';
 
@@ -271,16 +271,6 @@ function lastCheckpoint(adapterDir: string, curve: RunRecord['curve']): RunPatch
     return patch;
   } catch {
     return {}; // no readable checkpoint: the run is still marked interrupted
-  }
-}
-
-function processIsAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
