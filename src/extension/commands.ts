@@ -25,7 +25,8 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
   /** Commands that run a model: in Restricted Mode they show the one Restricted Mode message instead. */
   const trusted = (run: (...args: unknown[]) => unknown) => async (...args: unknown[]) => ((await requireTrust()) ? run(...args) : undefined);
   const commands: Record<string, (...args: unknown[]) => unknown> = {
-    'promptTuning.selectModel': () => selectModel(ctx),
+    // In Restricted Mode the workspace's model setting is ignored and no model runs: choosing one there would mislead.
+    'promptTuning.selectModel': trusted(() => selectModel(ctx)),
     'promptTuning.testPrompt': trusted((uri) => testPrompt(ctx, asUri(uri))),
     'promptTuning.runOnDataset': trusted((uri) => runOnDataset(ctx, asUri(uri))),
     'promptTuning.trainSoftPrompt': trusted((uri) => trainSoftPrompt(ctx, asUri(uri))),

@@ -5,6 +5,7 @@ import { Runs } from './artifacts/runs';
 import type { RunsView } from './artifacts/runsView';
 import type { SoftPromptsView } from './artifacts/softPromptsView';
 import { Config } from './config';
+import { FlowState } from './flows/flowState';
 import { Jobs } from './jobs';
 import { PromptDiagnostics } from './language/diagnostics';
 import { InlineResults } from './language/inlineResults';
@@ -27,6 +28,8 @@ export class Ctx implements vscode.Disposable {
   readonly inline = new InlineResults();
   readonly preview: PromptPreviewController;
   readonly results = new ResultsGrid(this.store);
+  /** What flows remember between commands (the Playground's file, the projection on screen, the newest streams). */
+  readonly flows = new FlowState();
   /** The run history (trainings, evaluations, benchmarks, discoveries). */
   readonly runs: Runs;
   /** Set by activate() once the tree views exist. */

@@ -326,6 +326,10 @@ export const scenarios = [
         await wb.runCommand('Prompt Tuning: Train Soft Prompt');
         await sleep(1500);
         if (await wb.quickInputVisible()) throw new Error('Train asked for a dataset in Restricted Mode');
+        // The workspace's model setting is ignored in Restricted Mode: Select Model says so instead of writing it.
+        await wb.runCommand('Prompt Tuning: Select Model');
+        await sleep(1500);
+        if (await wb.quickInputVisible()) throw new Error('Select Model opened a quick pick in Restricted Mode');
         const jobs = await page.locator('.statusbar-item', { hasText: /Test|Train/ }).count();
         if (jobs !== 0) throw new Error('a job appeared in the status bar');
       } finally {

@@ -19,16 +19,6 @@ import { report } from './test';
 /** Sampling the Playground starts with where neither the settings nor the prompt file say: a little randomness, so seeds matter. */
 export const PLAYGROUND_DEFAULTS = { temperature: 0.7, topP: 0.95, seed: 0 } as const;
 
-/** What the view shows the Playground for: the prompt file's absolute path and the soft prompt's folder. */
-interface Session {
-  file: string;
-  soft?: string;
-}
-
-let session: Session | undefined;
-/** Counts runs, so an older run still streaming does not overwrite a newer one's columns. */
-let runs = 0;
-
 function clamp(x: number, limits: { min: number; max: number }): number {
   return Math.min(limits.max, Math.max(limits.min, x));
 }
@@ -44,8 +34,9 @@ export async function openPlayground(ctx: Ctx, uri?: vscode.Uri): Promise<void> 
   }
   const file = document.uri.fsPath;
   const last = ctx.state.lastSoftPrompt;
-  const soft = session?.file === file ? session.soft : last && fs.existsSync(path.join(last, 'adapter_config.json')) ? last : undefined;
-  session = { file, soft };
+  const open = ctx.flows.playground;
+  const soft = open?.file === file ? open.soft : last && fs.existsSync(path.join(last, 'adapter_config.json')) ? last : undefined;
+  ctx.flows.playground = { file, soft };
   const rows = analysis.dataset?.rows ?? [];
   const index = Math.min(ctx.preview.selectedRow(document), Math.max(0, rows.length - 1));
   const configured = ctx.config.generationSampling;
@@ -80,6 +71,7 @@ function inputValues(prompt: PromptFile, row: Record<string, string> | undefined
 /** Loads dataset row `index` of the prompt's dataset into the inputs. */
 export async function playgroundRow(ctx: Ctx, index: number): Promise<void> {
   const current = ctx.store.state.playground;
+  const session = ctx.flows.playground;
   if (!session || !current) return;
   const analysis = await ctx.diagnostics.analysis(await vscode.workspace.openTextDocument(session.file));
   const rows = analysis.dataset?.rows ?? [];
@@ -91,16 +83,18 @@ export async function playgroundRow(ctx: Ctx, index: number): Promise<void> {
 /** Chooses the soft prompt of the second and third columns. */
 export async function playgroundSoftPrompt(ctx: Ctx): Promise<void> {
   const current = ctx.store.state.playground;
+  const session = ctx.flows.playground;
   if (!session || !current) return;
   const dir = await pickSoftPrompt(ctx, 'Playground: which soft prompt?');
   if (!dir) return;
-  session = { ...session, soft: dir };
+  ctx.flows.playground = { ...session, soft: dir };
   ctx.store.update({ playground: { ...current, softPrompt: displayPath(dir), columns: current.jobId ? current.columns : waitingColumns(true) } });
 }
 
 /** Runs the three columns with the view's inputs and settings (already validated by the message protocol). */
 export async function playgroundRun(ctx: Ctx, values: Record<string, string>, settings: PlaygroundSettings): Promise<void> {
   const current = ctx.store.state.playground;
+  const session = ctx.flows.playground;
   if (!session || !current) return;
   if (current.jobId) return; // one run at a time: the view shows Cancel while one runs
   const { file, soft } = session;
@@ -117,9 +111,9 @@ export async function playgroundRun(ctx: Ctx, values: Record<string, string>, se
   const shots = await shotsFileFor(ctx, file, prompt);
   if (!shots) return;
   const row = Object.fromEntries(prompt.inputs.map((input) => [input, values[input] ?? '']));
-  const run = ++runs;
+  const isLatest = ctx.flows.beginRun('playground');
   const stream = new PlaygroundRun({ ...current, values: row, settings }, (view) => {
-    if (run === runs) ctx.store.update({ playground: view });
+    if (isLatest()) ctx.store.update({ playground: view });
   });
   try {
     const result = await ctx.jobs.run('playground', {

@@ -19,9 +19,6 @@ import { toProjectionView } from '../views/projectionState';
 import { pickSoftPrompt, requireModel } from './pickers';
 import { report } from './test';
 
-/** The adapter folder behind the projection on screen, for Save as .prompt. */
-let shownAdapter: string | undefined;
-
 export async function showProjection(ctx: Ctx, dir?: string): Promise<void> {
   const soft = dir ?? (await pickSoftPrompt(ctx, 'Show the projection of which soft prompt?'));
   if (!soft) return;
@@ -33,7 +30,7 @@ export async function showProjection(ctx: Ctx, dir?: string): Promise<void> {
       long: true,
       describe: (p) => ({ message: p.message }),
     });
-    shownAdapter = soft;
+    ctx.flows.projectedAdapter = soft;
     ctx.store.update({ projection: toProjectionView(result, displayPath(soft)) });
     await ctx.state.setLastSoftPrompt(soft);
     ctx.studio.show('projection');
@@ -54,7 +51,7 @@ export const PROJECTION_GAP_ROWS = 300;
 async function measureGap(ctx: Ctx, model: string, adapter: string, projectedText: string): Promise<void> {
   const show = (gap: Omit<ProjectionGapView, 'note'>) => {
     const current = ctx.store.state.projection;
-    if (current && shownAdapter === adapter) ctx.store.update({ projection: { ...current, gap: { ...gap, note: PROJECTION_GAP_NOTE } } });
+    if (current && ctx.flows.projectedAdapter === adapter) ctx.store.update({ projection: { ...current, gap: { ...gap, note: PROJECTION_GAP_NOTE } } });
   };
   let record: TrainingRecord | undefined;
   try {
@@ -100,6 +97,7 @@ export async function copyHardPrompt(ctx: Ctx): Promise<void> {
 /** Writes `<adapter name>-projection.prompt` beside the prompt the soft prompt was trained with, and opens it. */
 export async function saveAsPrompt(ctx: Ctx): Promise<void> {
   const projection = ctx.store.state.projection;
+  const shownAdapter = ctx.flows.projectedAdapter;
   if (!projection || !shownAdapter) return;
   const trained = trainedPrompt(ctx, shownAdapter);
   let source = trained?.source;

@@ -14,9 +14,6 @@ import { showRunResults } from './results';
 import type { RunHandle } from '../artifacts/runs';
 import type { EvalJobResult } from '../../worker/protocol';
 
-/** Counts generation tests, so an older one still streaming does not overwrite a newer one's output. */
-let generationRuns = 0;
-
 /** `soft`: an adapter folder to test the prompt with (the Soft Prompts view's Test with This Soft Prompt). */
 export async function testPrompt(ctx: Ctx, uri?: vscode.Uri, soft?: string): Promise<void> {
   const runnable = await prepare(ctx, uri);
@@ -105,10 +102,10 @@ async function testGeneration(ctx: Ctx, { document, analysis, model }: Runnable,
     const line = (await ctx.diagnostics.analysis(document)).lastBodyLine ?? document.lineCount - 1;
     // The inline result describes the text as it was; after an edit it is gone and stays gone.
     const version = document.version;
-    const run = ++generationRuns;
+    const isLatest = ctx.flows.beginRun('generationTest');
     const source = soft ? `${input.source} with the soft prompt ${path.basename(soft)}` : input.source;
     const stream = new GenerationStream({ file: displayPath(file), source }, (view) => {
-      if (view.jobId === '' || run !== generationRuns) return;
+      if (view.jobId === '' || !isLatest()) return;
       ctx.store.update({ generation: view });
       if (document.version !== version) return;
       if (view.status === 'failed' && view.text === '') {
