@@ -1,7 +1,9 @@
 /**
- * The results table is defined once (src/bench/report/table.ts): report.md, report.html, the Studio's Benchmark
- * view and `ptune bench` each show exactly the model's headers and cells, in its order. Each rendering is parsed
- * back independently here, so a column added to the model (or one rendering going its own way) fails the test.
+ * The results table and the per-label table are defined once (src/bench/report/table.ts): report.md, report.html,
+ * the Studio's Benchmark view and the CLI (`ptune bench`, `ptune eval`) each show exactly the model's headers and
+ * cells, in its order. Each rendering is parsed back independently here, so a column added to the model (or one
+ * rendering going its own way) fails the test. The Studio's DOM is built by `tableTree` with its `el` as the
+ * element factory; mocha has no DOM, so the same call is made here with a factory that records the tree.
  */
 import * as assert from 'assert';
 import { renderHtml } from '../../src/bench/report/html';
