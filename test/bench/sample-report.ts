@@ -2,6 +2,9 @@
 import { classificationMetrics } from '../../src/eval/metrics';
 import { bootstrapAccuracy, mcnemar, meanStd, mulberry32 } from '../../src/bench/stats';
 import type { BenchReport, CurvePoint, PromptResult } from '../../src/bench/report/schema';
+import { aggregates, compareBestGeneration, generationPromptMetrics, generationSamples } from '../../src/bench/report/build';
+import type { GenerationPrediction } from '../../src/eval/evaluate-generation';
+import { scoreGeneration } from '../../src/prompts/generation-metrics';
 
 export const HOSTILE_LABEL = '<img src=x onerror=alert(1)>';
 export const HOSTILE_NAME = '</script><script>alert("name")</script>';
@@ -90,4 +93,58 @@ export function sampleReport(): { report: BenchReport; correct: Record<string, b
     comparison: { test: 'mcnemar', softPromptId: 'soft:seed-0', hardPromptId: 'hard:sentiment', ...test },
   };
   return { report, correct };
+}
+
+/**
+ * A generation report for renderer tests: synthetic outputs scored with the real metric code, intervals and the
+ * paired comparison from the report builder.
+ */
+export function sampleGenerationReport(): BenchReport {
+  const answers = ['paris', 'blue whale', 'four', 'the moon', 'oxygen', 'mount everest', 'seven', 'jupiter'];
+  const rows = Array.from({ length: 40 }, (_, i) => answers[i % answers.length]);
+  const outputs = (seed: number, rate: number) => {
+    const random = mulberry32(seed);
+    return rows.map((target) => {
+      const r = random();
+      const output = r < rate ? target : r < rate + 0.2 ? `it is ${target} I think` : 'no idea';
+      return { output, target, ...scoreGeneration(output, target), milliseconds: 40 + 10 * random() };
+    });
+  };
+  const predictions = new Map<string, GenerationPrediction[]>();
+  const prompt = (id: string, kind: PromptResult['kind'], name: string, rate: number, seed: number, extra: Partial<PromptResult> = {}): PromptResult => {
+    const p = outputs(seed, rate);
+    predictions.set(id, p);
+    return {
+      id, kind, name,
+      source: kind === 'hard' ? `prompts/${id.split(':')[1]}.prompt` : `adapters/${id.split(':')[1]}`,
+      generation: generationPromptMetrics(p),
+      samples: generationSamples(p, 3),
+      promptLength: kind === 'soft' ? 8 : 11,
+      trainableParams: kind === 'soft' ? 8 * 64 : 0,
+      tuningSeconds: kind === 'soft' ? 42.5 : 0,
+      examplesPerSecond: 12.25 + seed,
+      latencyMs: { p50: 80.5 + seed, p95: 120.25 + seed, sampleSize: 16 },
+      peakRssMB: 300,
+      truncated: 0,
+      predictionsFile: `predictions/${id.replace(':', '-')}.jsonl`,
+      ...extra,
+    };
+  };
+  const prompts = [
+    prompt('hard:quiz', 'hard', 'quiz | <b>answer</b>', 0.4, 11),
+    prompt('soft:seed-0', 'soft', 'soft prompt · seed 0', 0.6, 12, { seed: 0 }),
+    prompt('projection:seed-0', 'projection', 'projection · seed 0', 0.3, 13, { seed: 0, projection: { text: 'answer quiz', fromPromptId: 'soft:seed-0' }, truncated: 2 }),
+  ];
+  return {
+    schemaVersion: 2,
+    task: 'generation',
+    engineVersion: '0.1.0',
+    createdAt: '2025-01-02T03:04:05.000Z',
+    command: 'ptune bench --data qa.jsonl --hard quiz.prompt --tune',
+    model: { dir: 'models/tiny', nameOrPath: 'tiny', filesHash: 'd'.repeat(64) },
+    dataset: { file: 'qa.jsonl', hash: 'e'.repeat(64), n: rows.length, skipped: 0 },
+    prompts,
+    aggregates: aggregates(prompts),
+    comparison: compareBestGeneration(prompts, predictions),
+  };
 }

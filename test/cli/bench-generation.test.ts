@@ -44,7 +44,7 @@ describe('cli: ptune bench on a generation prompt', function () {
 
     const human = await ptune(['bench', '--model', model, '--data', data, '--hard', template, '--out', out]);
     assert.strictEqual(human.code, 0, human.stderr);
-    assert.match(human.stdout, /^prompt +kind +exact match \[95% CI\] +contains \[95% CI\] +token F1 \[95% CI\] +ROUGE-L \[95% CI\] +tuning +ex\/s\n/);
+    assert.match(human.stdout, /^Prompt +Kind +exact match \[95% CI\] +contains \[95% CI\] +token F1 \[95% CI\] +ROUGE-L \[95% CI\] +Length +Trainable params +Tuning time +ex\/s +p50 \/ p95 latency\n/);
     assert.match(human.stdout, /report: .*report\.json, .*report\.md, .*report\.html \(1 cached, 0 computed\)/);
   });
 });

@@ -2,6 +2,7 @@
 import type { BenchReport, PromptResult } from '../../src/bench/report/schema';
 import * as fmt from '../../src/bench/report/format';
 import { GENERATION_HEADLINE, GENERATION_METRICS } from '../../src/eval/metrics';
+import { perClassTable, resultsTable, tableTree, type ElementFactory, type TableModel } from '../../src/bench/report/table';
 import type { BenchmarkViewState } from '../../src/extension/views/protocol';
 import { createChart, palette, type Chart } from '../lib/charts';
 import { button, el, replaceChildren } from '../lib/dom';
@@ -26,7 +27,6 @@ export class BenchmarkView {
     const accuracyCanvas = el('canvas', { attrs: { id: 'accuracy-chart', 'aria-label': 'Accuracy per prompt with bootstrap interval' } });
     const curves = report.prompts.filter((p) => p.trainingCurve && p.trainingCurve.length > 0);
     const curveCanvas = curves.length > 0 ? el('canvas', { attrs: { id: 'curve-chart', 'aria-label': 'Training curves' } }) : undefined;
-    const names = new Map(report.prompts.map((p) => [p.id, p.name]));
     replaceChildren(this.root,
       el('header', { class: 'view-header' },
         el('h2', {}, 'Benchmark ', el('code', {}, state.file)),
@@ -37,14 +37,7 @@ export class BenchmarkView {
       el('div', { class: 'actions' },
         button('Open another report…', () => post({ type: 'runCommand', command: 'promptTuning.openReport' }), { secondary: true })),
       el('h3', {}, 'Results'),
-      generation ? generationTable(report.prompts) : summaryTable(report.prompts),
-      report.comparison
-        ? el('div', { class: 'comparison', attrs: { id: 'comparison' } }, ...fmt.comparisonLines(report.comparison, {
-          soft: names.get(report.comparison.softPromptId) ?? report.comparison.softPromptId,
-          hard: names.get(report.comparison.hardPromptId) ?? report.comparison.hardPromptId,
-        }).map((line) => el('p', {}, line)))
-        : null,
-      aggregates(report),
+      ...resultsSection(report),
       el('h3', {}, generation ? fmt.headlineName(report) : 'Accuracy'),
       el('div', { class: 'chart-box' }, accuracyCanvas),
       curveCanvas ? el('h3', {}, 'Training curves') : null,
@@ -62,20 +55,17 @@ function table(header: string[], rows: (string | Node)[][], options: { id?: stri
     el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells.map((c, i) => el('td', { class: options.numeric?.[i] ? 'num' : '' }, c))))));
 }
 
-function summaryTable(prompts: PromptResult[]): HTMLElement {
-  return table(
-    ['prompt', 'kind', 'accuracy [95% CI]', 'macro-F1', 'ECE', 'length', 'trained params', 'tuning', 'examples/s', 'latency p50 / p95'],
-    prompts.map((p) => [p.name, p.kind, fmt.accuracyWithCI(p), fmt.fixed(p.metrics!.macroF1), fmt.fixed(p.metrics!.ece),
-      fmt.promptLength(p), fmt.integer(p.trainableParams), fmt.seconds(p.tuningSeconds), fmt.throughput(p.examplesPerSecond), fmt.latency(p)]),
-    { id: 'results-table', numeric: [false, false, true, true, true, true, true, true, true, true] });
+/** A table model (src/bench/report/table.ts: the one definition every rendering shares) as elements; text stays text. */
+function modelTable(model: TableModel, attrs: Record<string, string>): HTMLElement {
+  const element: ElementFactory<HTMLElement> = (tag, a, children) => el(tag, { attrs: a }, ...children);
+  return tableTree(model, element, attrs);
 }
 
-function generationTable(prompts: PromptResult[]): HTMLElement {
-  return table(
-    ['prompt', 'kind', ...fmt.GENERATION_COLUMNS, 'length', 'trained params', 'tuning', 'examples/s', 'latency p50 / p95'],
-    prompts.map((p) => [p.name, p.kind, ...fmt.generationCells(p),
-      fmt.promptLength(p), fmt.integer(p.trainableParams), fmt.seconds(p.tuningSeconds), fmt.throughput(p.examplesPerSecond), fmt.latency(p)]),
-    { id: 'results-table', numeric: [false, false, ...GENERATION_METRICS.map(() => true), true, true, true, true, true] });
+/** The results table and its notes. */
+function resultsSection(report: BenchReport): HTMLElement[] {
+  const results = resultsTable(report);
+  const notes = results.notes.length > 0 ? [el('div', { class: 'comparison', attrs: { id: 'results-notes' } }, ...results.notes.map((line) => el('p', {}, line)))] : [];
+  return [modelTable(results, { id: 'results-table', class: 'data' }), ...notes];
 }
 
 /** The first rows' gold answers and each prompt's output (text nodes: model output is never markup). */
@@ -94,27 +84,13 @@ function outputs(report: BenchReport): HTMLElement {
   return el('div', { class: 'outputs-grid', attrs: { id: 'outputs' } }, ...cards);
 }
 
-function aggregates(report: BenchReport): HTMLElement | null {
-  const generation = report.task === 'generation';
-  const rows: string[][] = [];
-  for (const [name, agg] of [['soft prompts', report.aggregates.soft], ['projections', report.aggregates.projection]] as const) {
-    if (!agg) continue;
-    rows.push(agg.generation
-      ? [name, String(agg.n), ...GENERATION_METRICS.map((m) => fmt.meanStd(agg.generation![m.id], true))]
-      : [name, String(agg.n), fmt.meanStd(agg.accuracy!, true), fmt.meanStd(agg.macroF1!, false), fmt.meanStd(agg.ece!, false)]);
-  }
-  if (rows.length === 0) return null;
-  return el('div', {}, el('h3', {}, 'Across seeds'), table(['', 'n', ...(generation ? GENERATION_METRICS.map((m) => m.name) : ['accuracy', 'macro-F1', 'ECE'])], rows));
-}
-
 function confusion(p: PromptResult): HTMLElement {
   const metrics = p.metrics!;
   const labels = metrics.labels;
   return el('div', { class: 'confusion-card' },
     el('h4', {}, p.name),
     table(['gold \\ predicted', ...labels], metrics.confusion.map((row, i) => [labels[i] ?? String(i), ...row.map(String)])),
-    table(['label', 'precision', 'recall', 'F1', 'support'], metrics.perClass.map((c) =>
-      [c.label, fmt.fixed(c.precision), fmt.fixed(c.recall), fmt.fixed(c.f1), String(c.support)])));
+    modelTable(perClassTable(metrics.perClass), { class: 'data' }));
 }
 
 function accuracyChart(canvas: HTMLCanvasElement, prompts: PromptResult[]): Chart {

@@ -1,4 +1,4 @@
-/** Number formatting shared by report.md and report.html, so both show the same figures. */
+/** Number formatting and sentences shared by every rendering of a report (report.md, report.html, the Studio, `ptune bench`), so all show the same figures. */
 import { GENERATION_HEADLINE, GENERATION_METRICS } from '../../eval/metrics';
 import type { MeanStd } from '../stats';
 import type { BenchReport, Comparison, GenerationComparison, MetricWithCI, PromptResult } from './schema';
@@ -18,14 +18,6 @@ export function accuracyWithCI(p: PromptResult): string {
 /** A [0, 1] metric with its interval, as a percentage: "41.0% [30.0, 52.0]". */
 export function withCI(m: MetricWithCI): string {
   return `${percent(m.value)} [${(100 * m.ci.low).toFixed(1)}, ${(100 * m.ci.high).toFixed(1)}]`;
-}
-
-/** Generation reports' metric columns, in GENERATION_METRICS order: "exact match [95% CI]", …. */
-export const GENERATION_COLUMNS: readonly string[] = GENERATION_METRICS.map((m) => `${m.name} [95% CI]`);
-
-/** The cells of a generation prompt's metric columns. */
-export function generationCells(p: PromptResult): string[] {
-  return GENERATION_METRICS.map((m) => withCI(p.generation![m.id]));
 }
 
 /** What ranks prompts: accuracy for classification, the headline metric (token F1) for generation. */

@@ -6,12 +6,13 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { GENERATION_HEADLINE, GENERATION_METRICS } from '../../eval/metrics';
+import { GENERATION_HEADLINE } from '../../eval/metrics';
 import { mostAccurate } from './build';
 import * as format from './format';
 import { REPORT_CLIENT_SCRIPT } from './html-client';
 import { REPORT_STYLE } from './html-style';
 import type { BenchReport, Comparison, PromptResult } from './schema';
+import { perClassTable, resultsTable, tableTree, type ElementFactory, type TableModel } from './table';
 
 let chartJsSource: string | undefined;
 
@@ -38,6 +39,7 @@ export function renderHtml(report: BenchReport): string {
     "form-action 'none'",
   ].join('; ');
   const title = `Prompt benchmark: ${report.model.nameOrPath}`;
+  const results = resultsTable(report);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -55,8 +57,8 @@ ${highlights(report)}
 <section aria-labelledby="results-heading">
 <h2 id="results-heading">Results</h2>
 <p class="hint">Every prompt is scored on the same ${format.integer(report.dataset.n)} rows. ${report.task === 'generation' ? 'Each metric shows its mean over the rows with the' : 'Accuracy shows the'} 95% percentile-bootstrap interval; the best value of each metric is in bold.</p>
-${report.task === 'generation' ? generationTable(report) : mainTable(report)}
-${summary(report)}
+<div class="table-wrap">${tableHtml(results, 'results')}</div>
+${notesHtml(results.notes)}
 </section>
 ${charts(report)}
 ${projections(report)}
@@ -138,60 +140,18 @@ function highlights(report: BenchReport): string {
   return cards.length ? `<section class="cards" aria-label="Highlights">${cards.join('')}</section>` : '';
 }
 
-const numCell = (text: string, bold = false) => `<td class="num">${bold ? `<strong>${text}</strong>` : text}</td>`;
-
-/** The columns both results tables end with: prompt length, trainable parameters, tuning time, throughput, latency. */
-function costCells(p: PromptResult): string {
-  return [
-    numCell(escapeHtml(format.promptLength(p))),
-    numCell(format.integer(p.trainableParams)),
-    numCell(escapeHtml(format.seconds(p.tuningSeconds))),
-    numCell(format.throughput(p.examplesPerSecond)),
-    numCell(escapeHtml(format.latency(p))),
-  ].join('\n');
+/** An HTML string: what `tableTree` builds report.html's table from (text children are escaped, elements are not). */
+interface Html {
+  html: string;
 }
 
-function mainTable(report: BenchReport): string {
-  const prompts = report.prompts;
-  const top = (values: number[], higherIsBetter: boolean) => {
-    const target = higherIsBetter ? Math.max(...values) : Math.min(...values);
-    return values.map((v) => prompts.length > 1 && v === target);
-  };
-  const bestAccuracy = top(prompts.map((p) => p.metrics!.accuracy), true);
-  const bestF1 = top(prompts.map((p) => p.metrics!.macroF1), true);
-  const bestEce = top(prompts.map((p) => p.metrics!.ece), false);
-  const rows = prompts.map((p, i) => `<tr>
-<th scope="row">${escapeHtml(p.name)}</th>
-<td>${badge(p.kind)}</td>
-${numCell(escapeHtml(format.accuracyWithCI(p)), bestAccuracy[i])}
-${numCell(format.fixed(p.metrics!.macroF1), bestF1[i])}
-${numCell(format.fixed(p.metrics!.ece), bestEce[i])}
-${costCells(p)}
-</tr>`);
-  return `<div class="table-wrap"><table class="results">
-<thead><tr><th scope="col">Prompt</th><th scope="col">Kind</th><th scope="col" class="num">Accuracy [95% CI]</th><th scope="col" class="num">Macro-F1</th><th scope="col" class="num">ECE</th><th scope="col" class="num">Length</th><th scope="col" class="num">Trainable params</th><th scope="col" class="num">Tuning time</th><th scope="col" class="num">ex/s</th><th scope="col" class="num">p50 / p95 latency</th></tr></thead>
-<tbody>
-${rows.join('\n')}
-</tbody>
-</table></div>`;
-}
+const htmlElement: ElementFactory<Html> = (tag, attrs, children) => ({
+  html: `<${tag}${Object.entries(attrs).map(([k, v]) => ` ${k}="${escapeHtml(v)}"`).join('')}>${children.map((c) => (typeof c === 'string' ? escapeHtml(c) : c.html)).join('')}</${tag}>`,
+});
 
-function generationTable(report: BenchReport): string {
-  const prompts = report.prompts;
-  const bestOf = GENERATION_METRICS.map((m) => Math.max(...prompts.map((p) => p.generation![m.id].value)));
-  const rows = prompts.map((p) => `<tr>
-<th scope="row">${escapeHtml(p.name)}</th>
-<td>${badge(p.kind)}</td>
-${GENERATION_METRICS.map((m, k) => numCell(escapeHtml(format.withCI(p.generation![m.id])), prompts.length > 1 && p.generation![m.id].value === bestOf[k])).join('\n')}
-${costCells(p)}
-</tr>`);
-  const metricHeads = format.GENERATION_COLUMNS.map((c) => `<th scope="col" class="num">${escapeHtml(c)}</th>`).join('');
-  return `<div class="table-wrap"><table class="results">
-<thead><tr><th scope="col">Prompt</th><th scope="col">Kind</th>${metricHeads}<th scope="col" class="num">Length</th><th scope="col" class="num">Trainable params</th><th scope="col" class="num">Tuning time</th><th scope="col" class="num">ex/s</th><th scope="col" class="num">p50 / p95 latency</th></tr></thead>
-<tbody>
-${rows.join('\n')}
-</tbody>
-</table></div>`;
+/** A table model (./table.ts) as an HTML <table> of class `className`. */
+export function tableHtml(model: TableModel, className: string): string {
+  return tableTree(model, htmlElement, { class: className }).html;
 }
 
 /** The first rows' gold answers and each prompt's output, as text (model output is never markup). */
@@ -215,14 +175,8 @@ ${items.join('\n')}
 </div>`;
 }
 
-function summary(report: BenchReport): string {
-  const lines: string[] = [...format.aggregateSentences(report.aggregates)];
-  if (report.comparison) {
-    const name = (id: string) => report.prompts.find((p) => p.id === id)?.name ?? id;
-    lines.push(...format.comparisonLines(report.comparison, { soft: name(report.comparison.softPromptId), hard: name(report.comparison.hardPromptId) }));
-  }
-  for (const p of report.prompts.filter((q) => q.truncated > 0)) lines.push(`${format.integer(p.truncated)} examples were truncated to fit the context for ${p.name}.`);
-  return lines.length ? `<div class="summary">${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}</div>` : '';
+function notesHtml(notes: readonly string[]): string {
+  return notes.length ? `<div class="summary">${notes.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}</div>` : '';
 }
 
 function charts(report: BenchReport): string {
@@ -255,10 +209,7 @@ ${items.map((p) => {
 function promptDetail(p: PromptResult): string {
   const metrics = p.metrics!;
   const labels = metrics.labels;
-  const perClass = `<table class="compact">
-<thead><tr><th scope="col">Label</th><th scope="col" class="num">Precision</th><th scope="col" class="num">Recall</th><th scope="col" class="num">F1</th><th scope="col" class="num">Support</th></tr></thead>
-<tbody>${metrics.perClass.map((c) => `<tr><th scope="row">${escapeHtml(c.label)}</th><td class="num">${format.fixed(c.precision)}</td><td class="num">${format.fixed(c.recall)}</td><td class="num">${format.fixed(c.f1)}</td><td class="num">${format.integer(c.support)}</td></tr>`).join('')}</tbody>
-</table>`;
+  const perClass = tableHtml(perClassTable(metrics.perClass), 'compact');
   const heatRows = metrics.confusion.map((row, g) => {
     const total = row.reduce((a, b) => a + b, 0);
     const cells = row.map((count, k) => {

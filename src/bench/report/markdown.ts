@@ -2,17 +2,18 @@
  * report.md: the benchmark as GitHub-flavoured Markdown tables. Everything taken from data (prompt names,
  * labels, paths, projected text) is escaped so it shows literally, never as Markdown or HTML.
  */
-import { GENERATION_METRICS } from '../../eval/metrics';
 import * as format from './format';
-import type { BenchReport, PromptResult } from './schema';
+import type { BenchReport } from './schema';
+import { perClassTable, resultsTable, type TableModel } from './table';
 
 export function renderMarkdown(report: BenchReport): string {
   const out: string[] = [];
   out.push(`# Prompt benchmark: ${inline(report.model.nameOrPath)}`, '');
   out.push(...overview(report), '');
   out.push('## Results', '');
-  out.push(...(report.task === 'generation' ? generationTable(report.prompts) : mainTable(report.prompts)), '');
-  out.push(...summaryLines(report));
+  const results = resultsTable(report);
+  out.push(...markdownTable(results), '');
+  for (const note of results.notes) out.push(inline(note), '');
   const projections = report.prompts.filter((p) => p.kind === 'projection' && p.projection);
   if (projections.length > 0) {
     out.push('## Projected soft prompts', '');
@@ -32,11 +33,7 @@ export function renderMarkdown(report: BenchReport): string {
   out.push('## Per-class metrics', '');
   for (const p of report.prompts) {
     out.push(`### ${inline(p.name)}`, '');
-    out.push(...table(
-      ['Label', 'Precision', 'Recall', 'F1', 'Support'],
-      ['left', 'right', 'right', 'right', 'right'],
-      p.metrics!.perClass.map((c) => [inline(c.label), format.fixed(c.precision), format.fixed(c.recall), format.fixed(c.f1), format.integer(c.support)]),
-    ), '');
+    out.push(...markdownTable(perClassTable(p.metrics!.perClass)), '');
   }
   out.push('## Confusion matrices', '');
   out.push('Rows: gold label; columns: predicted label.', '');
@@ -66,39 +63,13 @@ function overview(report: BenchReport): string[] {
   return lines;
 }
 
-function mainTable(prompts: readonly PromptResult[]): string[] {
+/** A table model (./table.ts) as GFM: text from data escaped as inline Markdown, the figures as they are (only a `|` would break them). */
+export function markdownTable(model: TableModel): string[] {
+  const cell = (text: string, freeText: boolean | undefined) => (freeText ? inline(text) : tableSafe(text));
   return table(
-    ['Prompt', 'Kind', 'Accuracy [95% CI]', 'Macro-F1', 'ECE', 'Length', 'Trainable params', 'Tuning time', 'ex/s', 'p50 / p95 latency'],
-    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
-    prompts.map((p) => [
-      inline(p.name),
-      p.kind,
-      format.accuracyWithCI(p),
-      format.fixed(p.metrics!.macroF1),
-      format.fixed(p.metrics!.ece),
-      format.promptLength(p),
-      format.integer(p.trainableParams),
-      format.seconds(p.tuningSeconds),
-      format.throughput(p.examplesPerSecond),
-      format.latency(p),
-    ]),
-  );
-}
-
-function generationTable(prompts: readonly PromptResult[]): string[] {
-  return table(
-    ['Prompt', 'Kind', ...format.GENERATION_COLUMNS, 'Length', 'Trainable params', 'Tuning time', 'ex/s', 'p50 / p95 latency'],
-    ['left', 'left', ...GENERATION_METRICS.map(() => 'right' as const), 'right', 'right', 'right', 'right', 'right'],
-    prompts.map((p) => [
-      inline(p.name),
-      p.kind,
-      ...format.generationCells(p),
-      format.promptLength(p),
-      format.integer(p.trainableParams),
-      format.seconds(p.tuningSeconds),
-      format.throughput(p.examplesPerSecond),
-      format.latency(p),
-    ]),
+    model.columns.map((c) => tableSafe(c.header)),
+    model.columns.map((c) => c.align),
+    model.rows.map((r) => r.cells.map((c, k) => cell(c.text, model.columns[k].freeText))),
   );
 }
 
@@ -122,18 +93,6 @@ function generationSamples(report: BenchReport): string[] {
   return out;
 }
 
-function summaryLines(report: BenchReport): string[] {
-  const out: string[] = [];
-  for (const sentence of format.aggregateSentences(report.aggregates)) out.push(sentence, '');
-  if (report.comparison) {
-    const c = report.comparison;
-    for (const sentence of format.comparisonLines(c, { soft: inline(nameOf(report, c.softPromptId)), hard: inline(nameOf(report, c.hardPromptId)) })) out.push(sentence, '');
-  }
-  const truncated = report.prompts.filter((p) => p.truncated > 0);
-  for (const p of truncated) out.push(`Note: ${format.integer(p.truncated)} examples were truncated to fit the context for ${inline(p.name)}.`, '');
-  return out;
-}
-
 function nameOf(report: BenchReport, id: string): string {
   return report.prompts.find((p) => p.id === id)?.name ?? id;
 }
@@ -144,6 +103,11 @@ type Align = 'left' | 'right';
 export function table(header: string[], align: Align[], rows: string[][]): string[] {
   const rule = align.map((a) => (a === 'right' ? '---:' : ':---'));
   return [header, rule, ...rows].map((cells) => `| ${cells.join(' | ')} |`);
+}
+
+/** Keeps text the renderer wrote itself (figures, headers) from breaking a table row or being read as HTML. */
+function tableSafe(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r\n|\r|\n/g, ' ');
 }
 
 /**

@@ -2,7 +2,7 @@
 import * as path from 'path';
 import type { Command } from 'commander';
 import { createProgressSink } from '../../bench/progress';
-import * as format from '../../bench/report/format';
+import { resultsTable, tableTexts } from '../../bench/report/table';
 import { GENERATION_METRICS } from '../../eval/metrics';
 import type { BenchParams, BenchResult } from '../../worker/protocol';
 import { choiceFlag, numberFlag } from '../options';
@@ -85,7 +85,6 @@ export function registerBench(program: Command, io: CliIo, argv: readonly string
 
 export function printBenchResult(io: CliIo, out: string, r: BenchResult, json: boolean): void {
   const { report } = r;
-  const generation = report.task === 'generation';
   if (json) {
     line(io.stdout, JSON.stringify({
       out: path.resolve(out),
@@ -103,19 +102,11 @@ export function printBenchResult(io: CliIo, out: string, r: BenchResult, json: b
     }));
     return;
   }
-  if (generation) {
-    const rows = report.prompts.map((p) => [p.name, p.kind, ...format.generationCells(p), format.seconds(p.tuningSeconds), format.throughput(p.examplesPerSecond)]);
-    const align = ['left', 'left', ...GENERATION_METRICS.map(() => 'right' as const), 'right', 'right'] as const;
-    for (const l of textTable(['prompt', 'kind', ...format.GENERATION_COLUMNS, 'tuning', 'ex/s'], rows, [...align])) line(io.stdout, l);
-  } else {
-    const rows = report.prompts.map((p) => [p.name, p.kind, format.accuracyWithCI(p), format.fixed(p.metrics!.macroF1), format.fixed(p.metrics!.ece), format.seconds(p.tuningSeconds), format.throughput(p.examplesPerSecond)]);
-    for (const l of textTable(['prompt', 'kind', 'accuracy [95% CI]', 'macro-F1', 'ECE', 'tuning', 'ex/s'], rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right'])) line(io.stdout, l);
-  }
-  if (report.comparison) {
-    const name = (id: string) => report.prompts.find((p) => p.id === id)?.name ?? id;
-    line(io.stdout);
-    for (const sentence of format.comparisonLines(report.comparison, { soft: name(report.comparison.softPromptId), hard: name(report.comparison.hardPromptId) })) line(io.stdout, sentence);
-  }
+  const results = resultsTable(report);
+  const { header, rows, align } = tableTexts(results);
+  for (const l of textTable(header, rows, align)) line(io.stdout, l);
+  if (results.notes.length > 0) line(io.stdout);
+  for (const note of results.notes) line(io.stdout, note);
   line(io.stdout);
   line(io.stdout, `report: ${Object.values(r.files).join(', ')} (${r.cacheHits} cached, ${r.cacheMisses} computed)`);
 }

@@ -5,6 +5,7 @@ import type { EvalJobResult, EvalParams } from '../../worker/protocol';
 import { numberFlag } from '../options';
 import { checkEvalPredictions } from '../../worker/jobs/eval';
 import { line, runCancellable, warn, withClient, type CliIo } from '../io';
+import { perClassTable, tableTexts } from '../../bench/report/table';
 import { textTable } from '../table';
 import { resolveModelForCli } from '../hub-progress';
 import { addRunFlags, addSkipInvalidFlag, MODEL_FLAG, MODEL_HELP, modelFrom, runFrom } from './shared-flags';
@@ -92,7 +93,8 @@ export function printEvalResult(io: CliIo, r: EvalJobResult, json: boolean): voi
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   line(io.stdout, `accuracy ${pct(r.accuracy)} · macro-F1 ${r.macroF1.toFixed(3)} · ECE ${r.ece.toFixed(3)} · n ${r.n} · ${r.examplesPerSecond.toFixed(1)} examples/s`);
   line(io.stdout);
-  for (const l of textTable(['label', 'precision', 'recall', 'F1', 'support'], r.perClass.map((c) => [c.label, c.precision.toFixed(3), c.recall.toFixed(3), c.f1.toFixed(3), String(c.support)]), ['left', 'right', 'right', 'right', 'right'])) line(io.stdout, l);
+  const { header, rows, align } = tableTexts(perClassTable(r.perClass));
+  for (const l of textTable(header, rows, align)) line(io.stdout, l);
   line(io.stdout);
   line(io.stdout, 'confusion matrix (rows: gold, columns: predicted)');
   for (const l of textTable(['', ...r.labels], r.confusion.map((row, g) => [r.labels[g], ...row.map(String)]), ['left', ...r.labels.map(() => 'right' as const)])) line(io.stdout, l);
