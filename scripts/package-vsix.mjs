@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
+import AdmZip from 'adm-zip';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 process.chdir(root);
@@ -59,6 +60,7 @@ try {
     } finally {
       for (const dir of borrowed) fs.rmSync(dir, { recursive: true, force: true });
     }
+    checkLocalization(file);
     const bytes = fs.statSync(file).size;
     results.push({ target, file: path.relative(root, file), bytes });
     console.log(`${target}: ${path.relative(root, file)} ${(bytes / 1024 / 1024).toFixed(1)} MB (${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -67,6 +69,24 @@ try {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
 console.log(JSON.stringify({ vsix: results }));
+
+/**
+ * The English texts of package.json's `%key%` references (package.nls.json), any translations of them
+ * (package.nls.<locale>.json) and of the code's vscode.l10n texts (the `l10n` folder package.json names) must
+ * be in the .vsix, or VS Code shows the raw `%key%`s.
+ */
+function checkLocalization(vsix) {
+  const entries = new Set(new AdmZip(vsix).getEntries().map((e) => e.entryName));
+  const wanted = fs.readdirSync(root).filter((f) => /^package\.nls(\.[\w-]+)?\.json$/.test(f));
+  if (!wanted.includes('package.nls.json')) fail('package.nls.json is missing: package.json\'s %key% texts have no English');
+  if (pkg.l10n) {
+    const dir = path.join(root, pkg.l10n);
+    if (!fs.existsSync(dir)) fail(`package.json names l10n folder ${pkg.l10n}, which does not exist`);
+    for (const f of fs.readdirSync(dir)) wanted.push(path.posix.join(path.relative(root, dir).split(path.sep).join('/'), f));
+  }
+  const missing = wanted.filter((f) => !entries.has(`extension/${f}`));
+  if (missing.length > 0) fail(`${path.relative(root, vsix)} lacks ${missing.join(', ')}: check .vscodeignore`);
+}
 
 /** Ignore patterns for every native binary that does not belong to `o`-`arch`. */
 function otherPlatformPatterns(o, arch) {

@@ -75,11 +75,11 @@ function setRunsGrouping(ctx: Ctx, grouping: RunsGrouping): void {
 async function cancelJob(ctx: Ctx, confirm: boolean): Promise<void> {
   const jobs = ctx.jobs.list;
   if (jobs.length === 0) {
-    void vscode.window.showInformationMessage('No Prompt Tuning job is running.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('No Prompt Tuning job is running.'));
     return;
   }
   const job = jobs.length === 1 ? jobs[0] : (await vscode.window.showQuickPick(
-    jobs.map((j) => ({ label: j.title, description: j.message, id: j.id })), { title: 'Cancel which job?' }));
+    jobs.map((j) => ({ label: j.title, description: j.message, id: j.id })), { title: vscode.l10n.t('Cancel which job?') }));
   const summary = job && jobs.find((j) => j.id === job.id);
   if (!summary) return;
   if (confirm && !(await confirmCancel(summary))) return;

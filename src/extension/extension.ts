@@ -34,14 +34,17 @@ export function activate(context: vscode.ExtensionContext): void {
   const sidePanel = new SidePanelProvider(deps);
   ctx.sidePanel = sidePanel;
   const modelItem = vscode.window.createStatusBarItem('promptTuning.model', vscode.StatusBarAlignment.Right, 100);
-  modelItem.name = 'Prompt Tuning model';
+  modelItem.name = vscode.l10n.t('Prompt Tuning model');
   modelItem.command = 'promptTuning.selectModel';
 
   const showModel = () => {
     const name = ctx.config.modelLabel;
     ctx.store.update({ model: { name } });
-    modelItem.text = `$(hubot) ${name ?? 'No model'}`;
-    modelItem.tooltip = name ? `Prompt Tuning model: ${ctx.config.modelSetting}${ctx.config.modelDir ? `\n${ctx.config.modelDir}` : ' (not downloaded yet)'}\nClick to change` : 'Select a model for Prompt Tuning';
+    modelItem.text = `$(hubot) ${name ?? vscode.l10n.t('No model')}`;
+    const modelDir = ctx.config.modelDir;
+    modelItem.tooltip = !name ? vscode.l10n.t('Select a model for Prompt Tuning')
+      : modelDir ? vscode.l10n.t('Prompt Tuning model: {0}\n{1}\nClick to change', ctx.config.modelSetting, modelDir)
+      : vscode.l10n.t('Prompt Tuning model: {0} (not downloaded yet)\nClick to change', ctx.config.modelSetting);
   };
   showModel();
   // The Soft Prompts and Runs views; runs left running by a window that was reloaded are marked interrupted.
@@ -114,7 +117,7 @@ function interruptedTraining(last: TrainingViewState, runs: RunRecord[]): Traini
   return {
     ...last,
     status: 'interrupted',
-    message: run?.message ?? 'Interrupted: the window was reloaded while it ran.',
+    message: run?.message ?? vscode.l10n.t('Interrupted: the window was reloaded while it ran.'),
     ...(recorded && recorded.loss.length > last.loss.length ? { loss: recorded.loss, devAccuracy: recorded.devAccuracy } : {}),
     ...(recorded?.outputFile ? { outputFile: recorded.outputFile } : {}),
   };

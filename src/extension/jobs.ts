@@ -33,7 +33,7 @@ interface RunningJob {
 
 export class CancelledError extends Error {
   constructor(title: string) {
-    super(`${title} was cancelled`);
+    super(vscode.l10n.t({ message: '{0} was cancelled', args: [title], comment: ['{0}: the title of a job, e.g. "Train Soft Prompt"'] }));
     this.name = 'CancelledError';
   }
 }
@@ -49,9 +49,9 @@ export class Jobs implements vscode.Disposable {
     private readonly store: UiStore,
     private readonly output: vscode.LogOutputChannel,
   ) {
-    this.statusBar.name = 'Prompt Tuning job';
+    this.statusBar.name = vscode.l10n.t('Prompt Tuning job');
     // A click on the status bar is easy to make by accident: it asks before stopping (a training can take hours).
-    this.statusBar.command = { command: 'promptTuning.cancelJob', title: 'Cancel Running Job', arguments: [{ confirm: true }] };
+    this.statusBar.command = { command: 'promptTuning.cancelJob', title: vscode.l10n.t('Cancel Running Job'), arguments: [{ confirm: true }] };
   }
 
   /** The running long jobs (the ones a user sees and may cancel), newest last. */
@@ -158,7 +158,7 @@ export class Jobs implements vscode.Disposable {
     }
     const percent = latest.fraction === undefined ? '' : ` ${Math.round(latest.fraction * 100)}%`;
     this.statusBar.text = `$(sync~spin) ${latest.title}${percent}${jobs.length > 1 ? ` (+${jobs.length - 1})` : ''}`;
-    this.statusBar.tooltip = `${latest.message ?? latest.title}\nClick to stop (asks first)`;
+    this.statusBar.tooltip = `${latest.message ?? latest.title}\n${vscode.l10n.t('Click to stop (asks first)')}`;
     this.statusBar.show();
   }
 

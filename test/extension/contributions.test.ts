@@ -7,8 +7,78 @@ import { runItem, type RunRecord } from '../../src/extension/artifacts/runHistor
 import type { TrainingRecord } from '../../src/tuning/training-record';
 
 const root = join(__dirname, '../../..');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+/** package.json as written: user-facing texts are `%key%` references into package.nls.json. */
+const rawPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const nls: Record<string, string> = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8'));
+/** What VS Code's manifest localization matches: a whole string `%key%` (letters, digits, dots, hyphens). */
+const NLS_REFERENCE = /^%([\w.-]+)%$/;
+/** package.json as VS Code shows it in English: every `%key%` replaced by its package.nls.json text. */
+const pkg = resolveNls(rawPkg);
 const contributed: string[] = pkg.contributes.commands.map((c: { command: string }) => c.command);
+
+function resolveNls(value: unknown): any {
+  if (typeof value === 'string') {
+    const key = NLS_REFERENCE.exec(value)?.[1];
+    return key !== undefined && key in nls ? nls[key] : value;
+  }
+  if (Array.isArray(value)) return value.map(resolveNls);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveNls(v)]));
+  return value;
+}
+
+/** Every string in `value` with its JSON path. */
+function strings(value: unknown, at = ''): { at: string; text: string }[] {
+  if (typeof value === 'string') return [{ at, text: value }];
+  if (Array.isArray(value)) return value.flatMap((v, i) => strings(v, `${at}[${i}]`));
+  if (typeof value === 'object' && value !== null) return Object.entries(value).flatMap(([k, v]) => strings(v, at ? `${at}.${k}` : k));
+  return [];
+}
+
+describe('package.json localization (package.nls.json)', () => {
+  const references = strings(rawPkg).filter((s) => s.text.startsWith('%') && s.text.endsWith('%') && s.text.length > 2);
+
+  it('every %key% in package.json is a well-formed reference with an English text in package.nls.json', () => {
+    assert.ok(references.length >= 80, `${references.length} references`);
+    for (const { at, text } of references) {
+      const key = NLS_REFERENCE.exec(text)?.[1];
+      assert.ok(key, `${at}: ${text} is not a reference VS Code resolves (only letters, digits, "." and "-" between the %s)`);
+      assert.equal(typeof nls[key], 'string', `${at}: ${text} has no entry in package.nls.json`);
+      assert.notEqual(nls[key].trim(), '', `${at}: ${text} is empty in package.nls.json`);
+    }
+  });
+
+  it('every package.nls.json key is used by package.json', () => {
+    const used = new Set(references.map((r) => NLS_REFERENCE.exec(r.text)?.[1]));
+    assert.deepEqual(Object.keys(nls).filter((key) => !used.has(key)), []);
+  });
+
+  it('leaves no user-facing text of the manifest in English in package.json itself', () => {
+    const c = rawPkg.contributes;
+    const texts = [
+      { at: 'displayName', text: rawPkg.displayName }, { at: 'description', text: rawPkg.description },
+      { at: 'capabilities.untrustedWorkspaces.description', text: rawPkg.capabilities.untrustedWorkspaces.description },
+      { at: 'capabilities.virtualWorkspaces.description', text: rawPkg.capabilities.virtualWorkspaces.description },
+      ...c.commands.flatMap((cmd: { command: string; title: string; category: string }) => [{ at: cmd.command, text: cmd.title }, { at: `${cmd.command} category`, text: cmd.category }]),
+      ...c.viewsContainers.activitybar.map((v: { id: string; title: string }) => ({ at: v.id, text: v.title })),
+      ...Object.values(c.views).flat().flatMap((v: any) => [{ at: v.id, text: v.name }, ...(v.contextualTitle ? [{ at: `${v.id} contextualTitle`, text: v.contextualTitle }] : [])]),
+      { at: 'configuration.title', text: c.configuration.title },
+      ...Object.entries(c.configuration.properties).flatMap(([id, p]: [string, any]) => [
+        ...['description', 'markdownDescription'].filter((f) => p[f] !== undefined).map((f) => ({ at: `${id}.${f}`, text: p[f] })),
+        ...(p.enumDescriptions ?? []).map((text: string, i: number) => ({ at: `${id}.enumDescriptions[${i}]`, text })),
+      ]),
+      ...c.walkthroughs.flatMap((w: any) => [w.title, w.description, ...w.steps.flatMap((s: any) => [s.title, s.description])].map((text: string) => ({ at: w.id, text }))),
+    ];
+    for (const { at, text } of texts) assert.match(text, NLS_REFERENCE, `${at}: "${text}" is not localizable`);
+  });
+
+  it('the .vsix ships package.nls.json (and any translations of it)', () => {
+    const ignore = readFileSync(join(root, '.vscodeignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    assert.ok(!ignore.some((pattern) => /^(\*\*\/)?(\*\.json|package\.nls.*|\*)$/.test(pattern)), `.vscodeignore drops package.nls.json: ${ignore.join(', ')}`);
+    assert.ok(!ignore.some((pattern) => /^l10n\b/.test(pattern)), '.vscodeignore drops l10n/');
+    const packager = readFileSync(join(root, 'scripts/package-vsix.mjs'), 'utf8');
+    assert.ok(packager.includes('package.nls.json'), 'scripts/package-vsix.mjs checks that each .vsix holds package.nls.json');
+  });
+});
 
 describe('package.json contributions', () => {
   it('puts every command in the "Prompt Tuning" category', () => {

@@ -14,7 +14,7 @@ import { displayPath, isPromptDocument } from '../language/promptDocuments';
 import type { TrainingViewState } from '../views/protocol';
 import { METHOD_LABELS, peftSnippet, softPromptCurve, type SoftPromptInfo } from './softPrompts';
 import { isSoftPromptNode } from './softPromptsView';
-import { outputFolder, type RunRecord } from './runHistory';
+import { outputFolder, RUN_KIND_NAMES, RUN_STATUS_LABELS, type RunRecord } from './runHistory';
 import { isRunNode } from './runsView';
 
 /** The soft prompt a command acts on: the view node, a folder URI or path, the view's selection, or one the user picks. */
@@ -25,7 +25,7 @@ async function softPromptArg(ctx: Ctx, value: unknown, title: string): Promise<S
     : ctx.softPrompts.selected ?? (await pickSoftPrompt(ctx, title));
   if (!dir) return undefined;
   const info = ctx.softPrompts.info(dir);
-  if (!info) void vscode.window.showErrorMessage(`${displayPath(dir)} holds no soft prompt (adapter_config.json with peft_type PROMPT_TUNING, P_TUNING or PREFIX_TUNING).`);
+  if (!info) void vscode.window.showErrorMessage(vscode.l10n.t('{0} holds no soft prompt (adapter_config.json with peft_type PROMPT_TUNING, P_TUNING or PREFIX_TUNING).', displayPath(dir)));
   return info;
 }
 
@@ -41,12 +41,12 @@ function promptFileFor(ctx: Ctx, info: SoftPromptInfo): vscode.Uri | undefined {
 }
 
 export async function testWithSoftPrompt(ctx: Ctx, value: unknown): Promise<void> {
-  const info = await softPromptArg(ctx, value, 'Test with which soft prompt?');
+  const info = await softPromptArg(ctx, value, vscode.l10n.t('Test with which soft prompt?'));
   if (info) await testPrompt(ctx, await showPromptFile(promptFileFor(ctx, info)), info.dir);
 }
 
 export async function runOnDatasetWithSoftPrompt(ctx: Ctx, value: unknown): Promise<void> {
-  const info = await softPromptArg(ctx, value, 'Run on a dataset with which soft prompt?');
+  const info = await softPromptArg(ctx, value, vscode.l10n.t('Run on a dataset with which soft prompt?'));
   if (info) await runOnDataset(ctx, await showPromptFile(promptFileFor(ctx, info)), info.dir);
 }
 
@@ -57,39 +57,45 @@ async function showPromptFile(uri: vscode.Uri | undefined): Promise<vscode.Uri |
 }
 
 export async function continueTraining(ctx: Ctx, value: unknown): Promise<void> {
-  const info = await softPromptArg(ctx, value, 'Continue training which soft prompt?');
+  const info = await softPromptArg(ctx, value, vscode.l10n.t('Continue training which soft prompt?'));
   if (!info) return;
   if (info.method === 'prefix-tuning') {
-    void vscode.window.showErrorMessage(`${info.name} is a prefix-tuning adapter: training cannot continue from one (PEFT's prefix has no input vectors to start from); train a new one.`);
+    void vscode.window.showErrorMessage(vscode.l10n.t("{0} is a prefix-tuning adapter: training cannot continue from one (PEFT's prefix has no input vectors to start from); train a new one.", info.name));
     return;
   }
   await trainSoftPrompt(ctx, promptFileFor(ctx, info), { from: info });
 }
 
 export async function benchmarkSoftPrompt(ctx: Ctx, value: unknown): Promise<void> {
-  const info = await softPromptArg(ctx, value, 'Benchmark which soft prompt against its template?');
+  const info = await softPromptArg(ctx, value, vscode.l10n.t('Benchmark which soft prompt against its template?'));
   if (info) await benchmark(ctx, { soft: info.dir, hard: info.promptFile });
 }
 
 export async function copyPeftSnippet(ctx: Ctx, value: unknown): Promise<void> {
-  const info = await softPromptArg(ctx, value, 'Copy the Python snippet of which soft prompt?');
+  const info = await softPromptArg(ctx, value, vscode.l10n.t('Copy the Python snippet of which soft prompt?'));
   if (!info) return;
   const base = info.baseModel ?? ctx.config.modelSetting;
   if (!base) {
-    void vscode.window.showErrorMessage(`${info.name}: its adapter_config.json names no base model (base_model_name_or_path) and no model is selected; select the model it was trained on first.`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('{0}: its adapter_config.json names no base model (base_model_name_or_path) and no model is selected; select the model it was trained on first.', info.name));
     return;
   }
   await vscode.env.clipboard.writeText(peftSnippet(info.dir, base));
-  void vscode.window.showInformationMessage(`Copied the Python (PEFT) code that loads ${info.name} (${METHOD_LABELS[info.method]}) on ${base}.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t({
+    message: 'Copied the Python (PEFT) code that loads {0} ({1}) on {2}.',
+    args: [info.name, METHOD_LABELS[info.method], base],
+    comment: ['{0}: a soft prompt folder name, {1}: its method (Prompt tuning, P-tuning, Prefix tuning), {2}: the base model id'],
+  }));
 }
 
 /** The curve and result its training record holds, in the Studio's training view. */
 export async function showSoftPromptCurve(ctx: Ctx, value: unknown): Promise<void> {
-  const info = await softPromptArg(ctx, value, 'Show the training curve of which soft prompt?');
+  const info = await softPromptArg(ctx, value, vscode.l10n.t('Show the training curve of which soft prompt?'));
   if (!info) return;
   const record = info.record;
   if (!record) {
-    void vscode.window.showInformationMessage(`${info.name} has no ptune training record${info.recordProblem ? ` that reads (${info.recordProblem})` : ' (it was trained elsewhere)'}: no curve to show.`);
+    void vscode.window.showInformationMessage(info.recordProblem
+      ? vscode.l10n.t('{0} has no ptune training record that reads ({1}): no curve to show.', info.name, info.recordProblem)
+      : vscode.l10n.t('{0} has no ptune training record (it was trained elsewhere): no curve to show.', info.name));
     return;
   }
   const curve = softPromptCurve(record);
@@ -103,12 +109,12 @@ export async function showSoftPromptCurve(ctx: Ctx, value: unknown): Promise<voi
     elapsedSeconds: record.timings?.seconds ?? 0,
     ...curve,
     message: record.result?.stopMessage,
-    outputFile: saved === undefined ? displayPath(info.dir) : `${displayPath(info.dir)} (step ${saved})`,
+    outputFile: saved === undefined ? displayPath(info.dir) : vscode.l10n.t('{0} (step {1})', displayPath(info.dir), saved),
   });
 }
 
 export async function revealSoftPrompt(ctx: Ctx, value: unknown): Promise<void> {
-  const info = await softPromptArg(ctx, value, 'Reveal which soft prompt?');
+  const info = await softPromptArg(ctx, value, vscode.l10n.t('Reveal which soft prompt?'));
   if (info) await revealFolder(info.dir);
 }
 
@@ -124,16 +130,16 @@ async function runArg(ctx: Ctx, value: unknown, title: string, filter: (run: Run
   if (isRunNode(value)) return ctx.runsView.run(value.id);
   const runs = ctx.runs.list().filter(filter);
   if (runs.length === 0) {
-    void vscode.window.showInformationMessage('No runs recorded in this workspace yet: train, run on a dataset, benchmark or find a hard prompt first.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('No runs recorded in this workspace yet: train, run on a dataset, benchmark or find a hard prompt first.'));
     return undefined;
   }
-  const picked = await vscode.window.showQuickPick(runs.map((run) => ({ label: run.title, description: `${run.kind} · ${run.status} · ${new Date(run.startedAt).toLocaleString()}`, run })), { title });
+  const picked = await vscode.window.showQuickPick(runs.map((run) => ({ label: run.title, description: `${RUN_KIND_NAMES[run.kind]} · ${RUN_STATUS_LABELS[run.status]} · ${new Date(run.startedAt).toLocaleString()}`, run })), { title });
   return picked?.run;
 }
 
 /** Opens a run: a training's curve, a benchmark's report, an evaluation's predictions, a discovery's prompt file. */
 export async function openRun(ctx: Ctx, value: unknown): Promise<void> {
-  const run = await runArg(ctx, value, 'Open which run?');
+  const run = await runArg(ctx, value, vscode.l10n.t('Open which run?'));
   if (!run) return;
   if (run.kind === 'training') {
     showTraining(ctx, trainingView(run));
@@ -148,7 +154,9 @@ export async function openRun(ctx: Ctx, value: unknown): Promise<void> {
     await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
     return;
   }
-  void vscode.window.showInformationMessage(`${run.title} (${run.status})${run.message ? `: ${run.message}` : ''}${file || run.outputs.report ? ' Its output is no longer there.' : ''}`);
+  const status = RUN_STATUS_LABELS[run.status];
+  const said = run.message ? vscode.l10n.t('{0} ({1}): {2}', run.title, status, run.message) : vscode.l10n.t('{0} ({1})', run.title, status);
+  void vscode.window.showInformationMessage(file || run.outputs.report ? vscode.l10n.t('{0} Its output is no longer there.', said) : said);
 }
 
 /** Overlays the curves of the selected trainings (or, from the palette, the ones picked) in the training view. */
@@ -158,19 +166,19 @@ export async function compareCurves(ctx: Ctx, value: unknown): Promise<void> {
   if (runs.length < 2) {
     const choices = ctx.runs.list().filter(hasCurve);
     if (choices.length < 2) {
-      void vscode.window.showInformationMessage('Compare Curves needs two trainings with a recorded curve.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Compare Curves needs two trainings with a recorded curve.'));
       return;
     }
     const picked = await vscode.window.showQuickPick(
-      choices.map((run) => ({ label: run.title, description: `${run.status} · ${new Date(run.startedAt).toLocaleString()}`, picked: runs.some((r) => r.id === run.id), run })),
-      { title: 'Compare the curves of which trainings?', canPickMany: true });
+      choices.map((run) => ({ label: run.title, description: `${RUN_STATUS_LABELS[run.status]} · ${new Date(run.startedAt).toLocaleString()}`, picked: runs.some((r) => r.id === run.id), run })),
+      { title: vscode.l10n.t('Compare the curves of which trainings?'), canPickMany: true });
     if (!picked || picked.length === 0) return;
     runs = picked.map((p) => p.run);
   }
   const first = trainingView(runs[0]);
   showTraining(ctx, {
     ...first,
-    title: `Comparing ${runs.length} trainings`,
+    title: vscode.l10n.t('Comparing {0} trainings', runs.length),
     message: undefined,
     outputFile: undefined,
     compare: runs.map((run) => ({ label: `${run.title} · ${new Date(run.startedAt).toLocaleString()}`, loss: run.curve?.loss ?? [], devAccuracy: run.curve?.devAccuracy ?? [], status: run.status })),
@@ -178,11 +186,13 @@ export async function compareCurves(ctx: Ctx, value: unknown): Promise<void> {
 }
 
 export async function revealRunOutput(ctx: Ctx, value: unknown): Promise<void> {
-  const run = await runArg(ctx, value, 'Reveal the output of which run?', (r) => outputFolder(r) !== undefined);
+  const run = await runArg(ctx, value, vscode.l10n.t('Reveal the output of which run?'), (r) => outputFolder(r) !== undefined);
   if (!run) return;
   const folder = outputFolder(run);
   if (!folder || !fs.existsSync(folder)) {
-    void vscode.window.showInformationMessage(`${run.title}: its output ${folder ? `(${displayPath(folder)}) is no longer there` : 'was not written'}.`);
+    void vscode.window.showInformationMessage(folder
+      ? vscode.l10n.t('{0}: its output ({1}) is no longer there.', run.title, displayPath(folder))
+      : vscode.l10n.t('{0}: its output was not written.', run.title));
     return;
   }
   await revealFolder(folder);
@@ -203,7 +213,7 @@ export function trainingView(run: RunRecord): TrainingViewState {
     loss,
     devAccuracy: run.curve?.devAccuracy ?? [],
     message: run.message,
-    outputFile: run.outputs.adapter && run.checkpointStep !== undefined ? `${displayPath(run.outputs.adapter)} (step ${run.checkpointStep})` : undefined,
+    outputFile: run.outputs.adapter && run.checkpointStep !== undefined ? vscode.l10n.t('{0} (step {1})', displayPath(run.outputs.adapter), run.checkpointStep) : undefined,
   };
 }
 
@@ -211,7 +221,7 @@ export function trainingView(run: RunRecord): TrainingViewState {
 function showTraining(ctx: Ctx, view: TrainingViewState): boolean {
   const live = ctx.store.state.training;
   if (live?.status === 'running' && live.jobId && ctx.jobs.list.some((j) => j.id === live.jobId)) {
-    void vscode.window.showInformationMessage(`${live.title} is running: its dashboard stays until it ends.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} is running: its dashboard stays until it ends.', live.title));
     return false;
   }
   ctx.store.update({ training: view });

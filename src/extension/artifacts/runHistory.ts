@@ -14,7 +14,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { processIsAlive, writeFileAtomic } from '../../common/atomic-write';
 import { readTrainingRecord } from '../../tuning/training-record';
+import { englishL10n, type L10n } from '../englishL10n';
 import { softPromptCurve } from './softPrompts';
+
+let l10n: L10n = englishL10n;
+try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
 
 /** Where the history lives, relative to the workspace folder. */
 export const RUN_HISTORY_FILE = path.join('.vscode', 'prompt-tuning', 'runs.jsonl');
@@ -22,10 +26,20 @@ export const RUN_HISTORY_FORMAT_VERSION = 1;
 
 export const RUN_KINDS = ['training', 'evaluation', 'benchmark', 'discovery'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
-export const RUN_KIND_LABELS: Record<RunKind, string> = { training: 'Trainings', evaluation: 'Evaluations', benchmark: 'Benchmarks', discovery: 'Hard-prompt discoveries' };
+/** The Runs view's groups. */
+export const RUN_KIND_LABELS: Record<RunKind, string> = { training: l10n.t('Trainings'), evaluation: l10n.t('Evaluations'), benchmark: l10n.t('Benchmarks'), discovery: l10n.t('Hard-prompt discoveries') };
+/** One run's kind, in words. */
+export const RUN_KIND_NAMES: Record<RunKind, string> = { training: l10n.t('training'), evaluation: l10n.t('evaluation'), benchmark: l10n.t('benchmark'), discovery: l10n.t('hard-prompt discovery') };
 
 export const RUN_STATUSES = ['running', 'done', 'failed', 'cancelled', 'interrupted'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
+export const RUN_STATUS_LABELS: Record<RunStatus, string> = {
+  running: l10n.t({ message: 'running', comment: ['the status of a run'] }),
+  done: l10n.t({ message: 'done', comment: ['the status of a run'] }),
+  failed: l10n.t({ message: 'failed', comment: ['the status of a run'] }),
+  cancelled: l10n.t({ message: 'cancelled', comment: ['the status of a run'] }),
+  interrupted: l10n.t({ message: 'interrupted', comment: ['the status of a run'] }),
+};
 
 export interface RunPoint {
   step: number;
@@ -180,10 +194,12 @@ export class RunHistory {
   interrupt(id: string): RunRecord | undefined {
     const run = this.get(id);
     if (!run || run.status !== 'running') return undefined;
-    const patch: RunPatch = { message: 'Interrupted: the window was reloaded or closed while it ran.' };
+    const patch: RunPatch = { message: l10n.t('Interrupted: the window was reloaded or closed while it ran.') };
     if (run.kind === 'training' && run.outputs.adapter) Object.assign(patch, lastCheckpoint(run.outputs.adapter, run.curve));
     if (run.kind === 'training') {
-      patch.message += patch.checkpointStep === undefined ? ' No checkpoint was saved.' : ` The last good checkpoint (step ${patch.checkpointStep}) is in the adapter folder.`;
+      patch.message = patch.checkpointStep === undefined
+        ? l10n.t('Interrupted: the window was reloaded or closed while it ran. No checkpoint was saved.')
+        : l10n.t('Interrupted: the window was reloaded or closed while it ran. The last good checkpoint (step {0}) is in the adapter folder.', patch.checkpointStep);
     }
     return this.finish(id, 'interrupted', patch);
   }
@@ -284,23 +300,25 @@ export function runDay(run: Pick<RunRecord, 'startedAt'>): string {
 /** The tree item of a run: label, description, tooltip (markdown) and context value, for the Runs view. */
 export function runItem(run: RunRecord): { label: string; description: string; tooltip: string; contextValue: string } {
   const metrics = run.metrics ?? {};
-  const headline = metrics.bestDevAccuracy !== undefined ? `best dev ${percent(metrics.bestDevAccuracy)}`
-    : metrics.accuracy !== undefined ? `accuracy ${percent(metrics.accuracy)}`
-    : metrics.tokenF1 !== undefined ? `token F1 ${percent(metrics.tokenF1)}`
+  const headline = metrics.bestDevAccuracy !== undefined ? l10n.t('best dev {0}', percent(metrics.bestDevAccuracy))
+    : metrics.accuracy !== undefined ? l10n.t('accuracy {0}', percent(metrics.accuracy))
+    : metrics.tokenF1 !== undefined ? l10n.t('token F1 {0}', percent(metrics.tokenF1))
     : undefined;
   const time = new Date(run.startedAt).toLocaleString();
-  const description = [run.status === 'done' ? undefined : run.status, headline, time].filter(Boolean).join(' · ');
+  const status = RUN_STATUS_LABELS[run.status];
+  const description = [run.status === 'done' ? undefined : status, headline, time].filter(Boolean).join(' · ');
+  const code = (text: string) => `\`${text}\``;
   const lines = [
-    `**${run.title}** (${run.kind}, ${run.status})`,
+    `**${run.title}** (${RUN_KIND_NAMES[run.kind]}, ${status})`,
     '',
-    `- Started: ${time}${run.endedAt ? `; ended ${new Date(run.endedAt).toLocaleString()}` : ''}`,
-    `- Model: \`${run.model}\``,
-    ...run.promptFiles.map((f) => `- Prompt: \`${f}\``),
-    ...(run.softPrompts ?? []).map((f) => `- Soft prompt: \`${f}\``),
-    ...run.data.map((d) => `- ${d.role} data: \`${d.file}\`${d.rows !== undefined ? ` (${d.rows} rows)` : ''}${d.hash ? `, sha256 ${d.hash.slice(0, 12)}…` : ''}`),
+    `- ${run.endedAt ? l10n.t('Started: {0}; ended {1}', time, new Date(run.endedAt).toLocaleString()) : l10n.t('Started: {0}', time)}`,
+    `- ${l10n.t('Model: {0}', code(run.model))}`,
+    ...run.promptFiles.map((f) => `- ${l10n.t('Prompt: {0}', code(f))}`),
+    ...(run.softPrompts ?? []).map((f) => `- ${l10n.t('Soft prompt: {0}', code(f))}`),
+    ...run.data.map((d) => `- ${l10n.t({ message: '{0} data: {1}', args: [d.role, code(d.file)], comment: ['{0}: the dataset role, train, dev or test; {1}: its path'] })}${d.rows !== undefined ? ` ${l10n.t('({0} rows)', d.rows)}` : ''}${d.hash ? `, sha256 ${d.hash.slice(0, 12)}…` : ''}`),
     ...Object.entries(metrics).map(([k, v]) => `- ${k}: ${Number.isInteger(v) ? v : v.toFixed(4)}`),
-    ...(run.checkpointStep !== undefined ? [`- Checkpoint kept: step ${run.checkpointStep}`] : []),
-    ...Object.entries(run.outputs).filter(([, v]) => v).map(([k, v]) => `- Output (${k}): \`${v}\``),
+    ...(run.checkpointStep !== undefined ? [`- ${l10n.t('Checkpoint kept: step {0}', run.checkpointStep)}`] : []),
+    ...Object.entries(run.outputs).filter(([, v]) => v).map(([k, v]) => `- ${l10n.t({ message: 'Output ({0}): {1}', args: [k, code(String(v))], comment: ['{0}: adapter, report, reportHtml, predictions or prompt; {1}: its path'] })}`),
     ...(run.message ? ['', run.message] : []),
   ];
   const flags = [

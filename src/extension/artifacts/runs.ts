@@ -54,7 +54,7 @@ export class Runs implements vscode.Disposable {
         if (record && this.open.has(record.id)) this.guard(() => this.history.update(record.id, patch));
       },
       done: (patch = {}) => end(patch.status === 'cancelled' ? 'cancelled' : 'done', patch),
-      failed: (error, patch = {}) => end(error instanceof CancelledError ? 'cancelled' : 'failed', { message: error instanceof CancelledError ? 'Cancelled.' : errorMessage(error), ...patch }),
+      failed: (error, patch = {}) => end(error instanceof CancelledError ? 'cancelled' : 'failed', { message: error instanceof CancelledError ? vscode.l10n.t('Cancelled.') : errorMessage(error), ...patch }),
     };
   }
 

@@ -74,7 +74,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       return item;
     }
     const run = this.run(node.id);
-    if (!run) return new vscode.TreeItem('(gone)');
+    if (!run) return new vscode.TreeItem(vscode.l10n.t('(gone)'));
     const model = runItem(run);
     const item = new vscode.TreeItem(model.label, vscode.TreeItemCollapsibleState.None);
     item.id = run.id;
@@ -82,7 +82,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     item.tooltip = new vscode.MarkdownString(model.tooltip);
     item.contextValue = model.contextValue;
     item.iconPath = new vscode.ThemeIcon(STATUS_ICONS[run.status]);
-    item.command = { command: 'promptTuning.openRun', title: 'Open Run', arguments: [node] };
+    item.command = { command: 'promptTuning.openRun', title: vscode.l10n.t('Open Run'), arguments: [node] };
     item.accessibilityInformation = { label: `${model.label}: ${model.description}` };
     return item;
   }

@@ -9,6 +9,10 @@ import { UserError } from '../../engine/errors';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, PEFT_PROMPT_TYPES, type PeftPromptType } from '../../tuning/adapter';
 import type { MethodName } from '../../tuning/methods/types';
 import { readTrainingRecord, type TrainingRecord } from '../../tuning/training-record';
+import { englishL10n, type L10n } from '../englishL10n';
+
+let l10n: L10n = englishL10n;
+try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
 
 /** The tuning method behind each PEFT prompt-learning type. */
 export const METHOD_OF_PEFT_TYPE: Record<PeftPromptType, MethodName> = { PROMPT_TUNING: 'prompt-tuning', P_TUNING: 'p-tuning', PREFIX_TUNING: 'prefix-tuning' };
@@ -101,20 +105,26 @@ export interface SoftPromptItemModel {
 
 export function softPromptItem(info: SoftPromptInfo, displayPath: (file: string) => string = (f) => f): SoftPromptItemModel {
   const created = info.created ? new Date(info.created).toLocaleString() : undefined;
-  const accuracy = info.bestDevAccuracy === undefined ? undefined : `dev ${(100 * info.bestDevAccuracy).toFixed(1)}%`;
-  const description = [METHOD_LABELS[info.method], info.virtualTokens === undefined ? undefined : `${info.virtualTokens} tokens`, accuracy, info.baseModel ? shortModel(info.baseModel) : undefined]
+  const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const code = (text: string) => `\`${text}\``;
+  const notRecorded = l10n.t('not recorded');
+  const accuracy = info.bestDevAccuracy === undefined ? undefined : l10n.t('dev {0}', percent(info.bestDevAccuracy));
+  const description = [METHOD_LABELS[info.method], info.virtualTokens === undefined ? undefined : l10n.t('{0} tokens', info.virtualTokens), accuracy, info.baseModel ? shortModel(info.baseModel) : undefined]
     .filter(Boolean).join(' · ');
+  const bestDev = info.bestDevAccuracy === undefined ? undefined
+    : info.steps === undefined ? l10n.t('Best dev accuracy: {0}', percent(info.bestDevAccuracy))
+    : l10n.t('Best dev accuracy: {0} (step {1})', percent(info.bestDevAccuracy), info.steps);
   const lines = [
-    `**${info.name}**: a ${METHOD_LABELS[info.method]} adapter (PEFT)`,
+    l10n.t({ message: '{0}: a {1} adapter (PEFT)', args: [`**${info.name}**`, METHOD_LABELS[info.method]], comment: ['{0}: the folder name, {1}: prompt tuning, P-tuning or prefix tuning'] }),
     '',
-    `- Folder: \`${displayPath(info.dir)}\``,
-    `- Base model: ${info.baseModel ? `\`${info.baseModel}\`` : 'not recorded'}`,
-    `- Virtual tokens: ${info.virtualTokens ?? 'not recorded'}`,
-    ...(info.bestDevAccuracy !== undefined ? [`- Best dev accuracy: ${(100 * info.bestDevAccuracy).toFixed(1)}%${info.steps !== undefined ? ` (step ${info.steps})` : ''}`] : []),
-    ...(info.promptFile ? [`- Trained with: \`${displayPath(info.promptFile)}\`${info.task ? ` (${info.task})` : ''}`] : []),
-    ...(info.trainData ? [`- Training data: \`${displayPath(info.trainData)}\``] : []),
-    ...(created ? [`- ${info.record ? 'Saved' : 'Modified'}: ${created}`] : []),
-    ...(info.record ? [] : ['', info.recordProblem ? `Its training record was not used: ${info.recordProblem}` : 'No ptune training record: trained elsewhere (PEFT); what its config says is shown.']),
+    `- ${l10n.t('Folder: {0}', code(displayPath(info.dir)))}`,
+    `- ${l10n.t('Base model: {0}', info.baseModel ? code(info.baseModel) : notRecorded)}`,
+    `- ${l10n.t('Virtual tokens: {0}', info.virtualTokens ?? notRecorded)}`,
+    ...(bestDev ? [`- ${bestDev}`] : []),
+    ...(info.promptFile ? [`- ${info.task ? l10n.t('Trained with: {0} ({1})', code(displayPath(info.promptFile)), info.task) : l10n.t('Trained with: {0}', code(displayPath(info.promptFile)))}`] : []),
+    ...(info.trainData ? [`- ${l10n.t('Training data: {0}', code(displayPath(info.trainData)))}`] : []),
+    ...(created ? [`- ${info.record ? l10n.t('Saved: {0}', created) : l10n.t('Modified: {0}', created)}`] : []),
+    ...(info.record ? [] : ['', info.recordProblem ? l10n.t('Its training record was not used: {0}', info.recordProblem) : l10n.t('No ptune training record: trained elsewhere (PEFT); what its config says is shown.')]),
   ];
   return { label: info.name, description, tooltip: lines.join('\n'), contextValue: softPromptContext(info) };
 }

@@ -1,6 +1,10 @@
-/** The check Benchmark makes on its test set: it must be held out from the dev set and from keep-best. No `vscode` import. */
+/** The check Benchmark makes on its test set: it must be held out from the dev set and from keep-best. No `vscode` import (unit-tested). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { englishL10n, type L10n } from '../englishL10n';
+
+let l10n: L10n = englishL10n;
+try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
 
 /** Two paths name one file (symbolic links and `..` resolved where the files exist). */
 export function sameFile(a: string, b: string): boolean {
@@ -27,9 +31,14 @@ export interface SoftPromptDevSet {
  */
 export function testSetWarning(test: string, dev: string | undefined, softPrompts: readonly SoftPromptDevSet[]): string | undefined {
   const problems: string[] = [];
-  if (dev && sameFile(test, dev)) problems.push('it is also the dev set (the rows ▶ Test and Run on dataset were tuned against)');
+  if (dev && sameFile(test, dev)) problems.push(l10n.t('it is also the dev set (the rows ▶ Test and Run on dataset were tuned against)'));
   const keepBest = softPrompts.filter((s) => s.devFile && sameFile(test, s.devFile)).map((s) => path.basename(s.dir));
-  if (keepBest.length > 0) problems.push(`keep-best chose the checkpoint${keepBest.length === 1 ? '' : 's'} of ${keepBest.join(', ')} on it`);
+  if (keepBest.length > 0) {
+    problems.push(keepBest.length === 1 ? l10n.t('keep-best chose the checkpoint of {0} on it', keepBest[0]) : l10n.t('keep-best chose the checkpoints of {0} on it', keepBest.join(', ')));
+  }
   if (problems.length === 0) return undefined;
-  return `The test set ${path.basename(test)} is not held out: ${problems.join('; and ')}. Its accuracy will be biased upwards${keepBest.length > 0 ? ' for the soft prompt' : ''}. Choose a separate test file (Select Dataset…, or Split Dataset… to make one).`;
+  const [name, why] = [path.basename(test), problems.join(l10n.t('; and '))];
+  return keepBest.length > 0
+    ? l10n.t('The test set {0} is not held out: {1}. Its accuracy will be biased upwards for the soft prompt. Choose a separate test file (Select Dataset…, or Split Dataset… to make one).', name, why)
+    : l10n.t('The test set {0} is not held out: {1}. Its accuracy will be biased upwards. Choose a separate test file (Select Dataset…, or Split Dataset… to make one).', name, why);
 }

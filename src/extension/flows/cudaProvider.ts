@@ -13,14 +13,14 @@ import type { Ctx } from '../ctx';
 export async function downloadCudaProvider(ctx: Ctx): Promise<boolean> {
   const plan = cudaProviderPlan();
   if (!plan) {
-    void vscode.window.showInformationMessage(`onnxruntime-node has no separate CUDA provider download on ${process.platform}/${process.arch}: CUDA is bundled there, or not offered.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('onnxruntime-node has no separate CUDA provider download on {0}: CUDA is bundled there, or not offered.', `${process.platform}/${process.arch}`));
     return false;
   }
   if (missingCudaFiles(plan).length === 0) {
-    void vscode.window.showInformationMessage('The CUDA provider is already installed.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('The CUDA provider is already installed.'));
     return true;
   }
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Downloading the CUDA provider', cancellable: true }, async (progress, token) => {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading the CUDA provider'), cancellable: true }, async (progress, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
     let reported = 0;
@@ -43,7 +43,7 @@ export async function downloadCudaProvider(ctx: Ctx): Promise<boolean> {
         },
       });
       ctx.output.info('CUDA provider: installed');
-      void vscode.window.showInformationMessage('The CUDA provider is installed; the next job runs on the GPU (after a parity check against the CPU).');
+      void vscode.window.showInformationMessage(vscode.l10n.t('The CUDA provider is installed; the next job runs on the GPU (after a parity check against the CPU).'));
       await ctx.jobs.restartWorker();
       return true;
     } catch (e) {
@@ -62,11 +62,13 @@ export async function offerCudaProvider(ctx: Ctx, once: { offered: boolean }): P
   const plan = cudaProviderPlan();
   if (!plan || missingCudaFiles(plan).length === 0) return;
   once.offered = true;
+  const download = vscode.l10n.t('Download');
+  const useCpu = vscode.l10n.t('Use the CPU');
   const choice = await vscode.window.showWarningMessage(
-    'Prompt Tuning is set to run on CUDA, but onnxruntime-node\'s CUDA provider is not downloaded yet (a few hundred MB from NuGet). Download it now?',
-    'Download',
-    'Use the CPU',
+    vscode.l10n.t("Prompt Tuning is set to run on CUDA, but onnxruntime-node's CUDA provider is not downloaded yet (a few hundred MB from NuGet). Download it now?"),
+    download,
+    useCpu,
   );
-  if (choice === 'Download') await downloadCudaProvider(ctx);
-  else if (choice === 'Use the CPU') await vscode.workspace.getConfiguration('promptTuning').update('device', 'cpu', vscode.ConfigurationTarget.Global);
+  if (choice === download) await downloadCudaProvider(ctx);
+  else if (choice === useCpu) await vscode.workspace.getConfiguration('promptTuning').update('device', 'cpu', vscode.ConfigurationTarget.Global);
 }

@@ -17,14 +17,14 @@ export async function findHardPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> 
   if (!prepared) return;
   const { model, promptFile, train, dev } = prepared;
   const tokens = await vscode.window.showInputBox({
-    title: 'Find a Hard Prompt: length in tokens',
-    prompt: 'Tokens to discover in place of the soft prompt (PEZ: a continuous prompt trained through its nearest-token projection)',
+    title: vscode.l10n.t('Find a Hard Prompt: length in tokens'),
+    prompt: vscode.l10n.t('Tokens to discover in place of the soft prompt (PEZ: a continuous prompt trained through its nearest-token projection)'),
     value: String(PEZ_DEFAULTS.tokens),
-    validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 64 ? undefined : 'A whole number from 1 to 64'),
+    validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 64 ? undefined : vscode.l10n.t('A whole number from 1 to 64')),
   });
   if (tokens === undefined) return;
   const out = discoveredFileName(promptFile);
-  const title = `Find a hard prompt for ${path.basename(promptFile)}`;
+  const title = vscode.l10n.t('Find a hard prompt for {0}', path.basename(promptFile));
   const params = { model, template: promptFile, train, eval: dev, out, tokens: Number(tokens), steps: PEZ_DEFAULTS.steps };
   const run = ctx.runs.begin({
     kind: 'discovery', title, model, promptFiles: [promptFile], parameters: params, outputs: { prompt: out },
@@ -35,8 +35,11 @@ export async function findHardPrompt(ctx: Ctx, uri?: vscode.Uri): Promise<void> 
       title,
       long: true,
       describe: (p) => {
-        if (p.type === 'step') return { message: `step ${p.step}/${p.totalSteps} · loss ${p.loss.toFixed(3)}`, fraction: p.step / p.totalSteps };
-        if (p.type === 'eval') return { message: `step ${p.step}: ${JSON.stringify(p.text)} · loss ${p.loss.toFixed(3)}${p.isBest ? ' (best)' : ''}` };
+        if (p.type === 'step') return { message: vscode.l10n.t('step {0}/{1} · loss {2}', p.step, p.totalSteps, p.loss.toFixed(3)), fraction: p.step / p.totalSteps };
+        if (p.type === 'eval') {
+          const line = vscode.l10n.t('step {0}: {1} · loss {2}', p.step, JSON.stringify(p.text), p.loss.toFixed(3));
+          return { message: p.isBest ? vscode.l10n.t('{0} (best)', line) : line };
+        }
         return { message: p.message };
       },
     });

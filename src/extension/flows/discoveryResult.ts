@@ -2,6 +2,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DiscoverResult } from '../../worker/protocol';
+import { englishL10n, type L10n } from '../englishL10n';
+
+let l10n: L10n = englishL10n;
+try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
 
 /** A file name beside `promptFile` that does not exist yet: name-hard.prompt, name-hard-2.prompt, … */
 export function discoveredFileName(promptFile: string, exists: (file: string) => boolean = fs.existsSync): string {
@@ -15,9 +19,14 @@ export function discoveredFileName(promptFile: string, exists: (file: string) =>
 
 /** The one-line outcome: the discovered text and both accuracies, or why nothing was written. */
 export function describeDiscovery(result: DiscoverResult): string {
-  if (!result.saved) return `No hard prompt written: ${result.stopMessage ?? result.stopReason}`;
+  if (!result.saved) return l10n.t('No hard prompt written: {0}', result.stopMessage ?? result.stopReason);
   const acc = result.accuracy;
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const accuracy = acc ? ` · ${acc.on} accuracy ${pct(acc.discovered)} vs the template's ${pct(acc.template)} (${acc.n} rows)` : '';
-  return `Found ${JSON.stringify(result.text)}${accuracy}`;
+  const found = l10n.t('Found {0}', JSON.stringify(result.text));
+  if (!acc) return found;
+  return `${found} · ${l10n.t({
+    message: "{0} accuracy {1} vs the template's {2} ({3} rows)",
+    args: [acc.on, pct(acc.discovered), pct(acc.template), acc.n],
+    comment: ['{0}: the dataset role the accuracies were measured on, dev or train'],
+  })}`;
 }

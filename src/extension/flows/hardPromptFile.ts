@@ -1,6 +1,10 @@
 /** Turns a soft prompt's nearest-token text into a hard prompt file (no `vscode` import: unit-tested). */
 import { parseDocument } from 'yaml';
 import { normalizeSource, splitFrontMatter } from '../../prompts/front-matter';
+import { englishL10n, type L10n } from '../englishL10n';
+
+let l10n: L10n = englishL10n;
+try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
 
 /**
  * The prompt file `source` with its soft-prompt position replaced by `hardText`: at `{{ soft_prompt }}`
@@ -9,7 +13,7 @@ import { normalizeSource, splitFrontMatter } from '../../prompts/front-matter';
  */
 export function hardPromptFile(source: string, hardText: string, name: string, description: string): string {
   const split = splitFrontMatter(normalizeSource(source));
-  if (!('parts' in split)) throw new Error(`the training record's prompt does not parse: ${split.error}`);
+  if (!('parts' in split)) throw new Error(l10n.t("the training record's prompt does not parse: {0}", split.error));
   const doc = parseDocument(split.parts.yaml);
   const marker = doc.get('soft_prompt') === 'marker';
   doc.set('name', name);

@@ -9,6 +9,10 @@ import { downloadBytes, f32Bytes, type CuratedModel } from '../../hub/curated';
 import { formatBytes } from '../../hub/download';
 import { DEFAULT_REVISION } from '../../hub/model-id';
 import { unsupportedReason } from '../../hub/model-types';
+import { englishL10n, type L10n } from '../englishL10n';
+
+let l10n: L10n = englishL10n;
+try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
 
 export type ModelChoice =
   | { kind: 'hub'; id: string; cached: boolean; unsupported?: string; gated?: boolean }
@@ -38,8 +42,8 @@ export interface ModelItemsInput {
   workspaceRoot?: string;
 }
 
-export const ENTER_ID_LABEL = '$(edit) Enter a Hugging Face id…';
-export const BROWSE_LABEL = '$(folder-opened) Choose a folder…';
+export const ENTER_ID_LABEL = `$(edit) ${l10n.t('Enter a Hugging Face id…')}`;
+export const BROWSE_LABEL = `$(folder-opened) ${l10n.t('Choose a folder…')}`;
 
 /** How a cached snapshot is named: the id for main, id@tag or id@sha otherwise. */
 export function cachedModelId(m: CachedModel): string {
@@ -48,7 +52,7 @@ export function cachedModelId(m: CachedModel): string {
 }
 
 function usable(reason: string | undefined): string | undefined {
-  return reason ? `$(circle-slash) not usable: ${reason}` : undefined;
+  return reason ? `$(circle-slash) ${l10n.t('not usable: {0}', reason)}` : undefined;
 }
 
 export function buildModelItems(input: ModelItemsInput): ModelItem[] {
@@ -57,30 +61,30 @@ export function buildModelItems(input: ModelItemsInput): ModelItem[] {
   const cachedIds = new Set<string>();
   const cached = input.cached.map((m) => ({ m, id: cachedModelId(m) }));
   if (cached.length) {
-    items.push({ label: 'In the Hugging Face cache', separator: true });
+    items.push({ label: l10n.t('In the Hugging Face cache'), separator: true });
     // Usable first, then by id.
     cached.sort((a, b) => Number(a.m.supported === false) - Number(b.m.supported === false) || a.id.localeCompare(b.id));
     for (const { m, id } of cached) {
       cachedIds.add(id);
       items.push({
         label: `${m.supported ? '$(check)' : '$(warning)'} ${id}`,
-        description: `${formatBytes(m.sizeBytes)} · ${m.modelType ?? 'unknown type'}`,
-        detail: usable(m.reason) ?? (id === current ? 'selected' : undefined),
+        description: `${formatBytes(m.sizeBytes)} · ${m.modelType ?? l10n.t('unknown type')}`,
+        detail: usable(m.reason) ?? (id === current ? l10n.t('selected') : undefined),
         picked: id === current,
         choice: { kind: 'hub', id, cached: true, unsupported: m.reason },
       });
     }
   }
   if (input.folders.length) {
-    items.push({ label: 'Model folders in the workspace', separator: true });
+    items.push({ label: l10n.t('Model folders in the workspace'), separator: true });
     for (const f of input.folders) {
       const reason = unsupportedReason(f.modelType);
       const shown = input.workspaceRoot && !path.relative(input.workspaceRoot, f.dir).startsWith('..') ? path.relative(input.workspaceRoot, f.dir) || '.' : f.dir;
       const isCurrent = current !== undefined && (current === shown || current === f.dir);
       items.push({
         label: `$(folder) ${path.basename(f.dir)}`,
-        description: `${shown} · ${f.modelType ?? 'unknown type'}`,
-        detail: usable(reason) ?? (isCurrent ? 'selected' : undefined),
+        description: `${shown} · ${f.modelType ?? l10n.t('unknown type')}`,
+        detail: usable(reason) ?? (isCurrent ? l10n.t('selected') : undefined),
         picked: isCurrent,
         choice: { kind: 'folder', dir: f.dir, unsupported: reason },
       });
@@ -88,19 +92,19 @@ export function buildModelItems(input: ModelItemsInput): ModelItem[] {
   }
   const toDownload = input.curated.filter((c) => !cachedIds.has(c.id));
   if (toDownload.length) {
-    items.push({ label: 'Small models for a laptop CPU (downloaded when chosen)', separator: true });
+    items.push({ label: l10n.t('Small models for a laptop CPU (downloaded when chosen)'), separator: true });
     for (const c of toDownload) {
       items.push({
         label: `$(cloud-download) ${c.id}`,
-        description: `≈${formatBytes(downloadBytes(c))} download · ${formatBytes(f32Bytes(c.parameters))} in F32 · ${(c.parameters / 1e6).toFixed(0)} M · ${c.modelType}${c.gated ? ' · $(lock) gated' : ''}`,
-        detail: c.gated ? 'gated: accept its license on huggingface.co, then set HF_TOKEN (or run huggingface-cli login)' : undefined,
+        description: `${l10n.t('≈{0} download', formatBytes(downloadBytes(c)))} · ${l10n.t('{0} in F32', formatBytes(f32Bytes(c.parameters)))} · ${(c.parameters / 1e6).toFixed(0)} M · ${c.modelType}${c.gated ? ` · $(lock) ${l10n.t('gated')}` : ''}`,
+        detail: c.gated ? l10n.t('gated: accept its license on huggingface.co, then set HF_TOKEN (or run huggingface-cli login)') : undefined,
         choice: { kind: 'hub', id: c.id, cached: false, gated: c.gated, unsupported: unsupportedReason(c.modelType) },
       });
     }
   }
   items.push({ label: '', separator: true });
   items.push({ label: ENTER_ID_LABEL, description: 'owner/name[@revision]', choice: { kind: 'enter-id' } });
-  items.push({ label: BROWSE_LABEL, description: 'a Hugging Face checkpoint folder', choice: { kind: 'browse' } });
+  items.push({ label: BROWSE_LABEL, description: l10n.t('a Hugging Face checkpoint folder'), choice: { kind: 'browse' } });
   return items;
 }
 

@@ -29,7 +29,7 @@ export async function openPlayground(ctx: Ctx, uri?: vscode.Uri): Promise<void> 
   const analysis = await ctx.diagnostics.analysis(document);
   const prompt = analysis.prompt;
   if (!prompt) {
-    void vscode.window.showErrorMessage(`${path.basename(document.uri.fsPath)} does not parse: fix its problems to open it in the Playground.`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('{0} does not parse: fix its problems to open it in the Playground.', path.basename(document.uri.fsPath)));
     return;
   }
   const file = document.uri.fsPath;
@@ -85,7 +85,7 @@ export async function playgroundSoftPrompt(ctx: Ctx): Promise<void> {
   const current = ctx.store.state.playground;
   const session = ctx.flows.playground;
   if (!session || !current) return;
-  const dir = await pickSoftPrompt(ctx, 'Playground: which soft prompt?');
+  const dir = await pickSoftPrompt(ctx, vscode.l10n.t('Playground: which soft prompt?'));
   if (!dir) return;
   ctx.flows.playground = { ...session, soft: dir };
   ctx.store.update({ playground: { ...current, softPrompt: displayPath(dir), columns: current.jobId ? current.columns : waitingColumns(true) } });
@@ -98,12 +98,12 @@ export async function playgroundRun(ctx: Ctx, values: Record<string, string>, se
   if (!session || !current) return;
   if (current.jobId) return; // one run at a time: the view shows Cancel while one runs
   const { file, soft } = session;
-  const title = `Playground: ${path.basename(file)}`;
+  const title = vscode.l10n.t('Playground: {0}', path.basename(file));
   const document = await vscode.workspace.openTextDocument(file);
   const analysis = await ctx.diagnostics.analysis(document);
   const prompt = analysis.prompt;
   if (!prompt) {
-    void vscode.window.showErrorMessage(`${path.basename(file)} does not parse: fix its problems first.`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('{0} does not parse: fix its problems first.', path.basename(file)));
     return;
   }
   const model = await requireModel(ctx);

@@ -20,13 +20,13 @@ import { pickSoftPrompt, requireModel } from './pickers';
 import { report } from './test';
 
 export async function showProjection(ctx: Ctx, dir?: string): Promise<void> {
-  const soft = dir ?? (await pickSoftPrompt(ctx, 'Show the projection of which soft prompt?'));
+  const soft = dir ?? (await pickSoftPrompt(ctx, vscode.l10n.t('Show the projection of which soft prompt?')));
   if (!soft) return;
   const model = await requireModel(ctx);
   if (!model) return;
   try {
     const result = await ctx.jobs.run('project', { model, soft }, {
-      title: `Project ${path.basename(soft)}`,
+      title: vscode.l10n.t('Project {0}', path.basename(soft)),
       long: true,
       describe: (p) => ({ message: p.message }),
     });
@@ -36,7 +36,7 @@ export async function showProjection(ctx: Ctx, dir?: string): Promise<void> {
     ctx.studio.show('projection');
     await measureGap(ctx, model, soft, result.projectedText);
   } catch (error) {
-    report(ctx, `Projection of ${path.basename(soft)}`, error);
+    report(ctx, vscode.l10n.t('Projection of {0}', path.basename(soft)), error);
   }
 }
 
@@ -59,10 +59,10 @@ async function measureGap(ctx: Ctx, model: string, adapter: string, projectedTex
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
   }
-  if (!record) return show({ status: 'unavailable', message: 'no training record: save the projection as a .prompt file and run both on a dev set to compare' });
+  if (!record) return show({ status: 'unavailable', message: vscode.l10n.t('no training record: save the projection as a .prompt file and run both on a dev set to compare') });
   const promptFile = record.prompt.file;
   const dev = [record.data.eval?.file, ctx.state.datasetsFor(promptFile).dev].find((f): f is string => typeof f === 'string' && fs.existsSync(f));
-  if (!dev) return show({ status: 'unavailable', message: 'the dev set it was trained with is not on this machine: save the projection as a .prompt file and run both on a dev set' });
+  if (!dev) return show({ status: 'unavailable', message: vscode.l10n.t('the dev set it was trained with is not on this machine: save the projection as a .prompt file and run both on a dev set') });
   const scratch = path.join(ctx.scratchDir, 'projection-gap');
   fs.mkdirSync(scratch, { recursive: true });
   const name = path.basename(adapter);
@@ -74,15 +74,15 @@ async function measureGap(ctx: Ctx, model: string, adapter: string, projectedTex
   const shotsFrom = fs.existsSync(record.data.train.file) ? record.data.train.file : undefined;
   const common = { model, data: dev, limit: PROJECTION_GAP_ROWS, seed: 0, ...(shotsFrom ? { shotsFrom } : {}) };
   try {
-    const title = `Projection gap of ${name}`;
+    const title = vscode.l10n.t('Projection gap of {0}', name);
     const soft = await ctx.jobs.run('eval', { ...common, template: trained, soft: adapter }, { title, long: true });
     const hard = await ctx.jobs.run('eval', { ...common, template: projected }, { title, long: true });
     if (soft.task === 'generation' || hard.task === 'generation') {
-      return show({ status: 'unavailable', message: 'the gap is measured for classification prompts' });
+      return show({ status: 'unavailable', message: vscode.l10n.t('the gap is measured for classification prompts') });
     }
     show({ status: 'done', data: displayPath(dev), rows: soft.n, soft: soft.accuracy, projected: hard.accuracy });
   } catch (error) {
-    if (error instanceof CancelledError) return show({ status: 'unavailable', message: 'cancelled' });
+    if (error instanceof CancelledError) return show({ status: 'unavailable', message: vscode.l10n.t('cancelled') });
     show({ status: 'failed', data: displayPath(dev), message: errorMessage(error) });
   }
 }
@@ -91,7 +91,7 @@ export async function copyHardPrompt(ctx: Ctx): Promise<void> {
   const projection = ctx.store.state.projection;
   if (!projection) return;
   await vscode.env.clipboard.writeText(projection.hardPrompt);
-  void vscode.window.showInformationMessage(`Copied the nearest-token text of ${projection.source} (${projection.tokens.length} tokens).`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('Copied the nearest-token text of {0} ({1} tokens).', projection.source, projection.tokens.length));
 }
 
 /** Writes `<adapter name>-projection.prompt` beside the prompt the soft prompt was trained with, and opens it. */
@@ -105,7 +105,7 @@ export async function saveAsPrompt(ctx: Ctx): Promise<void> {
   if (source === undefined) {
     const files = await vscode.workspace.findFiles('**/*.prompt', '**/node_modules/**', 500);
     const picked = await vscode.window.showQuickPick(files.map((f) => ({ label: path.basename(f.fsPath), description: displayPath(f.fsPath), file: f.fsPath })),
-      { title: `${path.basename(shownAdapter)} has no training record: which prompt file was it trained with?` });
+      { title: vscode.l10n.t('{0} has no training record: which prompt file was it trained with?', path.basename(shownAdapter)) });
     if (!picked) return;
     templateFile = picked.file;
     source = fs.readFileSync(picked.file, 'utf8');
@@ -113,7 +113,7 @@ export async function saveAsPrompt(ctx: Ctx): Promise<void> {
   const name = `${path.basename(shownAdapter)}-projection`;
   const text = hardPromptFile(source, projection.hardPrompt, name, `Nearest-token projection of the soft prompt ${displayPath(shownAdapter)}.`);
   const suggested = vscode.Uri.file(path.join(templateFile ? path.dirname(templateFile) : ctx.outputRoot, `${name}.prompt`));
-  const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { Prompt: ['prompt'] }, title: 'Save the projection as a prompt file' });
+  const target = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { [vscode.l10n.t('Prompt files')]: ['prompt'] }, title: vscode.l10n.t('Save the projection as a prompt file') });
   if (!target) return;
   try {
     // The save dialog's own "replace?" is not enough: the prompt it was trained with, or the adapter, is never the target.

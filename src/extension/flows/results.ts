@@ -18,7 +18,7 @@ export async function showRunResults(ctx: Ctx, run: { promptFile: string; prompt
   // The eval job read every row the prompt's columns accept, in file order: row i is the i-th such record.
   const spec = datasetOptionsFor(run.prompt);
   await ctx.results.open({
-    title: `${name} on ${path.basename(run.dataFile)}`,
+    title: vscode.l10n.t('{0} on {1}', name, path.basename(run.dataFile)),
     runs: [{ id: run.promptFile, name, predictionsFile: run.predictions }],
     dataFile: run.dataFile,
     readTexts: (indices) => readRowTexts(run.dataFile, spec, indices),
@@ -36,7 +36,7 @@ export async function showBenchmarkResults(ctx: Ctx, reportFile: string, report:
   const folder = path.dirname(reportFile);
   const runs: ResultsRun[] = report.prompts.map((p) => ({ id: p.id, name: `${p.name} (${p.kind})`, predictionsFile: path.resolve(folder, p.predictionsFile) }));
   const missing = runs.find((r) => !fs.existsSync(r.predictionsFile));
-  if (missing) throw new Error(`${missing.predictionsFile} is missing: the report's per-row predictions were moved or deleted`);
+  if (missing) throw new Error(vscode.l10n.t("{0} is missing: the report's per-row predictions were moved or deleted", missing.predictionsFile));
   const hard = report.prompts.find((p) => p.kind === 'hard');
   const dataFile = path.resolve(folder, report.dataset.file);
   const promptFile = hard && fs.existsSync(hard.source) ? hard.source : undefined;
@@ -51,7 +51,7 @@ export async function showBenchmarkResults(ctx: Ctx, reportFile: string, report:
   const ids = (['hard', 'soft', 'projection'] as const).map((kind) => report.prompts.find((p) => p.kind === kind)?.id).filter((id): id is string => id !== undefined);
   const inputs = prompt?.inputs ?? [];
   await ctx.results.open({
-    title: `Benchmark on ${path.basename(dataFile)}`,
+    title: vscode.l10n.t('Benchmark on {0}', path.basename(dataFile)),
     runs,
     dataFile,
     readTexts: async (indices) => {
@@ -61,7 +61,7 @@ export async function showBenchmarkResults(ctx: Ctx, reportFile: string, report:
     readRow: async (index) => (await benchRows())[index],
     promptFile,
     get note() {
-      return fs.existsSync(dataFile) ? note : `The dataset ${dataFile} is not on this machine: rows show without their text.`;
+      return fs.existsSync(dataFile) ? note : vscode.l10n.t('The dataset {0} is not on this machine: rows show without their text.', dataFile);
     },
   }, ids.length > 0 ? ids : [runs[0].id]);
   ctx.studio.show('results');
@@ -74,13 +74,13 @@ export async function openResults(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   const file = uri?.fsPath ?? activeReport ?? (ctx.results.current ? undefined : ctx.state.lastReport);
   if (!file) {
     if (ctx.results.current) ctx.studio.show('results');
-    else void vscode.window.showInformationMessage('No results yet: Run Prompt on Dataset or Benchmark Prompts first, or open a benchmark report.');
+    else void vscode.window.showInformationMessage(vscode.l10n.t('No results yet: Run Prompt on Dataset or Benchmark Prompts first, or open a benchmark report.'));
     return;
   }
   try {
     await showBenchmarkResults(ctx, file);
   } catch (error) {
-    reportError(ctx, `Open results of ${path.basename(file)}`, error);
+    reportError(ctx, vscode.l10n.t('Open results of {0}', path.basename(file)), error);
   }
 }
 
@@ -89,15 +89,15 @@ export async function openResultsRow(ctx: Ctx, index: number): Promise<void> {
   const source = ctx.results.current;
   if (!source) return;
   if (!source.promptFile) {
-    void vscode.window.showInformationMessage('This grid has no prompt file on this machine to preview the row with.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('This grid has no prompt file on this machine to preview the row with.'));
     return;
   }
   const row = await source.readRow(index);
   if (!row) {
-    void vscode.window.showWarningMessage(`${path.basename(source.dataFile)} has no row ${index} any more: the file changed since the run.`);
+    void vscode.window.showWarningMessage(vscode.l10n.t('{0} has no row {1} any more: the file changed since the run.', path.basename(source.dataFile), index));
     return;
   }
   const document = await vscode.workspace.openTextDocument(source.promptFile);
-  ctx.preview.showRow(document, row, index, `row ${index} of ${path.basename(source.dataFile)}, from the results grid`);
+  ctx.preview.showRow(document, row, index, vscode.l10n.t('row {0} of {1}, from the results grid', index, path.basename(source.dataFile)));
   ctx.studio.show('prompt');
 }

@@ -19,9 +19,13 @@ export async function prepare(ctx: Ctx, uri: vscode.Uri | undefined): Promise<Ru
   const analysis = await ctx.diagnostics.analysis(document);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (!analysis.prompt || errors.length > 0) {
+    const name = path.basename(document.uri.fsPath);
+    const first = errors[0]?.message ?? vscode.l10n.t('it does not parse');
     const choice = await vscode.window.showErrorMessage(
-      `${path.basename(document.uri.fsPath)} has ${errors.length || 'some'} problem${errors.length === 1 ? '' : 's'}: ${errors[0]?.message ?? 'it does not parse'}`,
-      'Show Problems');
+      errors.length === 0 ? vscode.l10n.t('{0} has some problems: {1}', name, first)
+        : errors.length === 1 ? vscode.l10n.t('{0} has 1 problem: {1}', name, first)
+        : vscode.l10n.t('{0} has {1} problems: {2}', name, errors.length, first),
+      vscode.l10n.t('Show Problems'));
     if (choice) void vscode.commands.executeCommand('workbench.actions.view.problems');
     return undefined;
   }

@@ -29,16 +29,16 @@ export async function testPrompt(ctx: Ctx, uri?: vscode.Uri, soft?: string): Pro
   const name = path.basename(document.uri.fsPath);
   const withSoft = soft ? ` with ${path.basename(soft)}` : '';
   try {
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Testing ${name}` },
-      () => ctx.jobs.run('testPrompt', { model, template: document.uri.fsPath, row, ...shots, ...(soft ? { soft } : {}) }, { title: `Test ${name}${withSoft}`, long: false }));
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Testing {0}', name) },
+      () => ctx.jobs.run('testPrompt', { model, template: document.uri.fsPath, row, ...shots, ...(soft ? { soft } : {}) }, { title: testTitle(name, soft), long: false }));
     const described = describeTest(result);
-    const inline = `${described.inline}${withSoft ? ` ·${withSoft}` : ''}`;
-    const detail = soft ? `${described.detail}\n\nWith the soft prompt ${displayPath(soft)}.` : described.detail;
+    const inline = `${described.inline}${soft ? ` · ${withSoftPrompt(soft)}` : ''}`;
+    const detail = soft ? `${described.detail}\n\n${vscode.l10n.t('With the soft prompt {0}.', displayPath(soft))}` : described.detail;
     const line = (await ctx.diagnostics.analysis(document)).lastBodyLine ?? document.lineCount - 1;
     ctx.inline.show(document.uri, line, inline, detail);
     ctx.output.info(`Test ${name}${withSoft} on ${JSON.stringify(pickColumns(row, prompt.inputs))}\n${detail}`);
   } catch (error) {
-    report(ctx, `Test ${name}`, error);
+    report(ctx, vscode.l10n.t('Test {0}', name), error);
   }
 }
 
@@ -60,24 +60,36 @@ export async function runOnDataset(ctx: Ctx, uri?: vscode.Uri, soft?: string): P
     await fs.mkdir(path.dirname(predictions), { recursive: true });
     const params = { model, data, template: document.uri.fsPath, predictions, ...shots, ...(soft ? { soft } : {}) };
     run = ctx.runs.begin({
-      kind: 'evaluation', title: `Run ${name}${withSoft} on ${path.basename(data)}`, model, promptFiles: [document.uri.fsPath],
+      kind: 'evaluation', title: runTitle(name, soft, data), model, promptFiles: [document.uri.fsPath],
       ...(soft ? { softPrompts: [soft] } : {}), data: [{ role: 'dev', file: data }], parameters: params, outputs: { predictions },
     });
     const result = await ctx.jobs.run('eval', params, {
-      title: `Run ${name}${withSoft} on ${path.basename(data)}`,
+      title: runTitle(name, soft, data),
       long: true,
-      describe: (p) => p.type === 'eval' ? { message: `${p.done} / ${p.total} rows`, fraction: p.total > 0 ? p.done / p.total : undefined } : { message: p.message },
+      describe: (p) => p.type === 'eval' ? { message: vscode.l10n.t('{0} / {1} rows', p.done, p.total), fraction: p.total > 0 ? p.done / p.total : undefined } : { message: p.message },
     });
     void run.done({ metrics: evalMetrics(result) });
     const { inline, detail } = describeEval(result, data);
     const line = (await ctx.diagnostics.analysis(document)).lastBodyLine ?? document.lineCount - 1;
-    ctx.inline.show(document.uri, line, `${inline}${withSoft ? ` ·${withSoft}` : ''}`, detail);
+    ctx.inline.show(document.uri, line, `${inline}${soft ? ` · ${withSoftPrompt(soft)}` : ''}`, detail);
     ctx.output.info(`Run ${name}${withSoft} on ${data}\n${detail}\nevery row's ${runnable.analysis.prompt.task === 'generation' ? 'output' : 'prediction'}: ${predictions}`);
     await showRunResults(ctx, { promptFile: document.uri.fsPath, prompt: runnable.analysis.prompt, dataFile: data, predictions });
   } catch (error) {
     void run?.failed(error);
-    report(ctx, `Run ${name}`, error);
+    report(ctx, vscode.l10n.t('Run {0}', name), error);
   }
+}
+
+function testTitle(name: string, soft: string | undefined): string {
+  return soft ? vscode.l10n.t('Test {0} with {1}', name, path.basename(soft)) : vscode.l10n.t('Test {0}', name);
+}
+
+function runTitle(name: string, soft: string | undefined, data: string): string {
+  return soft ? vscode.l10n.t('Run {0} with {1} on {2}', name, path.basename(soft), path.basename(data)) : vscode.l10n.t('Run {0} on {1}', name, path.basename(data));
+}
+
+function withSoftPrompt(soft: string): string {
+  return vscode.l10n.t({ message: 'with {0}', args: [path.basename(soft)], comment: ['{0}: a soft prompt folder name, after a test result'] });
 }
 
 /** The numbers of an eval result worth keeping in the run history. */
@@ -96,14 +108,14 @@ async function testGeneration(ctx: Ctx, { document, analysis, model }: Runnable,
   const prompt = analysis.prompt;
   const file = document.uri.fsPath;
   const name = path.basename(file);
-  const title = `Test ${name}${soft ? ` with ${path.basename(soft)}` : ''}`;
+  const title = testTitle(name, soft);
   try {
     const sampling = ctx.config.generationSampling;
     const line = (await ctx.diagnostics.analysis(document)).lastBodyLine ?? document.lineCount - 1;
     // The inline result describes the text as it was; after an edit it is gone and stays gone.
     const version = document.version;
     const isLatest = ctx.flows.beginRun('generationTest');
-    const source = soft ? `${input.source} with the soft prompt ${path.basename(soft)}` : input.source;
+    const source = soft ? vscode.l10n.t('{0} with the soft prompt {1}', input.source, path.basename(soft)) : input.source;
     const stream = new GenerationStream({ file: displayPath(file), source }, (view) => {
       if (view.jobId === '' || !isLatest()) return;
       ctx.store.update({ generation: view });
@@ -150,11 +162,11 @@ interface PickedInput {
 async function pickInput(ctx: Ctx, { document, analysis }: Runnable): Promise<PickedInput | undefined> {
   const prompt = analysis.prompt;
   type Item = vscode.QuickPickItem & { row?: PickedInput; action?: 'type' | 'dataset' };
-  const typeItem: Item = { label: '$(edit) Type an input…', action: 'type', description: prompt.inputs.join(', ') };
+  const typeItem: Item = { label: `$(edit) ${vscode.l10n.t('Type an input…')}`, action: 'type', description: prompt.inputs.join(', ') };
   const rows = analysis.dataset?.rows ?? [];
   const items: Item[] = [];
   if (rows.length === 0) {
-    items.push(typeItem, { label: '$(database) Choose a dataset…', action: 'dataset' });
+    items.push(typeItem, { label: `$(database) ${vscode.l10n.t('Choose a dataset…')}`, action: 'dataset' });
   } else {
     const selected = Math.min(ctx.preview.selectedRow(document), rows.length - 1);
     const order = [selected, ...rows.keys()].filter((i, k, all) => all.indexOf(i) === k).slice(0, 500);
@@ -163,13 +175,13 @@ async function pickInput(ctx: Ctx, { document, analysis }: Runnable): Promise<Pi
       return {
         label: truncate(prompt.inputs.map((c) => row[c] ?? '').join(' · '), 120),
         description: prompt.task === 'classification' ? row[prompt.labelColumn] : undefined,
-        detail: `row ${i}`,
-        row: { row, source: `row ${i}` },
+        detail: vscode.l10n.t('row {0}', i),
+        row: { row, source: vscode.l10n.t('row {0}', i) },
       };
     };
-    items.push(rowItem(order[0]), typeItem, { label: '$(database) Change dataset…', action: 'dataset', description: analysis.dataset ? displayPath(analysis.dataset.file) : undefined }, ...order.slice(1).map(rowItem));
+    items.push(rowItem(order[0]), typeItem, { label: `$(database) ${vscode.l10n.t('Change dataset…')}`, action: 'dataset', description: analysis.dataset ? displayPath(analysis.dataset.file) : undefined }, ...order.slice(1).map(rowItem));
   }
-  const picked = await vscode.window.showQuickPick(items, { title: `Test ${path.basename(document.uri.fsPath)} on…`, matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Test {0} on…', path.basename(document.uri.fsPath)), matchOnDescription: true });
   if (!picked) return undefined;
   if (picked.row) return picked.row;
   if (picked.action === 'dataset') {
@@ -179,20 +191,20 @@ async function pickInput(ctx: Ctx, { document, analysis }: Runnable): Promise<Pi
   }
   const row: Record<string, string> = {};
   for (const column of prompt.inputs) {
-    const value = await vscode.window.showInputBox({ title: `Test ${path.basename(document.uri.fsPath)}`, prompt: `Text for {{ ${column} }}`, ignoreFocusOut: true });
+    const value = await vscode.window.showInputBox({ title: vscode.l10n.t('Test {0}', path.basename(document.uri.fsPath)), prompt: vscode.l10n.t('Text for {0}', `{{ ${column} }}`), ignoreFocusOut: true });
     if (value === undefined) return undefined;
     row[column] = value;
   }
-  return { row, source: 'typed input' };
+  return { row, source: vscode.l10n.t('typed input') };
 }
 
 export function report(ctx: Ctx, what: string, error: unknown): void {
   if (error instanceof CancelledError) {
-    void vscode.window.showInformationMessage(`${what} was cancelled.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('{0} was cancelled.', what));
     return;
   }
   ctx.output.error(`${what}: ${errorMessage(error)}`);
-  void vscode.window.showErrorMessage(`${what}: ${errorMessage(error)}`, 'Show Output').then((choice) => {
+  void vscode.window.showErrorMessage(`${what}: ${errorMessage(error)}`, vscode.l10n.t('Show Output')).then((choice) => {
     if (choice) ctx.output.show(true);
   });
 }

@@ -36,11 +36,11 @@ export function bodyCompletions(linePrefix: string, facts: CompletionFacts): vsc
   if (open < 0 || linePrefix.indexOf('}}', open) >= 0) return [];
   const items = facts.columns.map((column) => {
     const item = new vscode.CompletionItem(column, vscode.CompletionItemKind.Field);
-    item.detail = 'dataset column';
+    item.detail = vscode.l10n.t('dataset column');
     return item;
   });
   const marker = new vscode.CompletionItem('soft_prompt', vscode.CompletionItemKind.Keyword);
-  marker.detail = 'where the virtual tokens go (soft_prompt: marker)';
+  marker.detail = vscode.l10n.t('where the virtual tokens go (soft_prompt: marker)');
   marker.sortText = '~soft_prompt';
   items.push(marker);
   return items;
@@ -66,7 +66,7 @@ function frontMatterCompletions(document: vscode.TextDocument, position: vscode.
   if (/^\s+[^:]*$/.test(linePrefix) && parentKey(document, position.line) === 'labels') {
     return facts.labels.map((label) => {
       const item = new vscode.CompletionItem(label, vscode.CompletionItemKind.EnumMember);
-      item.detail = 'dataset label';
+      item.detail = vscode.l10n.t('dataset label');
       item.insertText = new vscode.SnippetString(`${yamlKey(label)}: "\${1: ${label}}"`);
       return item;
     });

@@ -90,7 +90,7 @@ export class PromptDocuments {
         analysis.dataset = await this.dataset(datasetFile);
         context = analysis.prompt ? datasetContext(analysis.prompt, analysis.dataset) : { file: datasetFile, columns: analysis.dataset.columns };
       } catch (error) {
-        analysis.datasetError = `cannot read the dataset ${datasetFile}: ${error instanceof Error ? error.message : String(error)}`;
+        analysis.datasetError = vscode.l10n.t('cannot read the dataset {0}: {1}', datasetFile, error instanceof Error ? error.message : String(error));
       }
     }
     analysis.diagnostics = checkPromptText(text, file, context);

@@ -16,7 +16,7 @@ export function registerQuickFixes(diagnostics: PromptDiagnostics): vscode.Dispo
         if (found.replacement === undefined) continue;
         const diagnostic = toVscodeDiagnostic(document, found);
         if (!diagnostic.range.intersection(range)) continue;
-        const action = new vscode.CodeAction(`Change to "${found.replacement}"`, vscode.CodeActionKind.QuickFix);
+        const action = new vscode.CodeAction(vscode.l10n.t('Change to "{0}"', found.replacement), vscode.CodeActionKind.QuickFix);
         action.edit = new vscode.WorkspaceEdit();
         action.edit.replace(document.uri, diagnostic.range, found.replacement);
         // The editor's own copy of the diagnostic, so the fix shows on its squiggle and in the Problems panel.

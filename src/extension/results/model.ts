@@ -11,6 +11,10 @@ import { readDataset } from '../../data/read';
 import type { Row } from '../../data/types';
 import { UserError } from '../../engine/errors';
 import { type ResultsQuery } from './query';
+import { englishL10n, type L10n } from '../englishL10n';
+
+let l10n: L10n = englishL10n;
+try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
 
 export { DEFAULT_COMPARE_QUERY, DEFAULT_RESULTS_QUERY, RESULT_FILTERS, RESULT_SORTS, type ResultFilter, type ResultSort, type ResultsQuery } from './query';
 
@@ -51,18 +55,23 @@ export async function readPredictions(file: string): Promise<PredictionsRun> {
   const outcomes: PredictionsRun['outcomes'] = [];
   let task: ResultsTask | undefined;
   await forEachLine(file, (text, line, problem) => {
-    if (text === undefined) throw new UserError(`${file}:${line}: ${problem ?? 'unreadable line'}`, file);
+    if (text === undefined) throw new UserError(`${file}:${line}: ${problem ?? l10n.t('unreadable line')}`, file);
     if (text.trim() === '') return;
     let record: Record<string, unknown>;
     try {
       record = JSON.parse(text) as Record<string, unknown>;
     } catch {
-      throw new UserError(`${file}:${line}: not a JSON line of a predictions file`, file);
+      throw new UserError(`${file}:${line}: ${l10n.t('not a JSON line of a predictions file')}`, file);
     }
     const lineTask: ResultsTask = 'output' in record ? 'generation' : 'classification';
     task ??= lineTask;
     const parsed = lineTask === task ? parsePrediction(record, task) : undefined;
-    if (!parsed) throw new UserError(`${file}:${line}: not a ${task} prediction (index, ${task === 'classification' ? 'gold, predicted, correct, probabilities' : 'output, target, exact'})`, file);
+    if (!parsed) {
+      const problem = task === 'classification'
+        ? l10n.t('not a classification prediction ({0})', 'index, gold, predicted, correct, probabilities')
+        : l10n.t('not a generation prediction ({0})', 'index, output, target, exact');
+      throw new UserError(`${file}:${line}: ${problem}`, file);
+    }
     outcomes.push(parsed);
   });
   return { task: task ?? 'classification', outcomes };
@@ -149,7 +158,7 @@ export async function readBenchmarkRows(file: string, dataset: { n: number; hash
       // a read that stops at a bad row: the benchmark skipped it; the next attempt does too
     }
   }
-  throw new UserError(`${file} is not the dataset the benchmark scored (its rows' hash differs from the report's): it changed since, so the rows show without their text`, file);
+  throw new UserError(l10n.t("{0} is not the dataset the benchmark scored (its rows' hash differs from the report's): it changed since, so the rows show without their text", file), file);
 }
 
 /** A row's input columns joined and cut for the grid. */
@@ -175,7 +184,7 @@ export function joinRuns(runs: readonly PredictionsRun[], texts: ReadonlyMap<num
     gold,
     outcomes: byIndex.map((m, k) => {
       const o = m.get(index);
-      if (!o) throw new UserError(`${names[k]} has no prediction for row ${index}: the runs compared were not on the same rows`);
+      if (!o) throw new UserError(l10n.t('{0} has no prediction for row {1}: the runs compared were not on the same rows', names[k], index));
       return o.outcome;
     }),
   }));

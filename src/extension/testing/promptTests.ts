@@ -16,7 +16,7 @@ import { requireTrust } from '../trust';
 export const PROMPT_TESTS_CONTROLLER_ID = 'promptTuning.promptTests';
 
 export function registerPromptTests(ctx: Ctx): vscode.Disposable[] {
-  const controller = vscode.tests.createTestController(PROMPT_TESTS_CONTROLLER_ID, 'Prompt Tests');
+  const controller = vscode.tests.createTestController(PROMPT_TESTS_CONTROLLER_ID, vscode.l10n.t('Prompt Tests'));
   /** Each test (an expect: entry) and where it comes from. */
   const entries = new WeakMap<vscode.TestItem, { file: vscode.Uri; index: number }>();
 
@@ -61,7 +61,7 @@ export function registerPromptTests(ctx: Ctx): vscode.Disposable[] {
     for (const uri of await vscode.workspace.findFiles('**/*.prompt', '**/node_modules/**', 2000)) await updateFromDisk(uri);
   };
 
-  controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, async (request, token) => {
+  controller.createRunProfile(vscode.l10n.t({ message: 'Run', comment: ['the run profile of prompt tests in the Test Explorer'] }), vscode.TestRunProfileKind.Run, async (request, token) => {
     if (!(await requireTrust())) return;
     const model = await requireModel(ctx);
     if (!model) return;
@@ -114,17 +114,17 @@ async function runTest(ctx: Ctx, model: string, test: vscode.TestItem, entry: { 
   try {
     const prompt = parsePromptFile(await fs.readFile(entry.file.fsPath, 'utf8'), entry.file.fsPath);
     expectation = prompt.expectations?.[entry.index];
-    if (!expectation) throw new Error('this test is no longer in the file');
+    if (!expectation) throw new Error(vscode.l10n.t('this test is no longer in the file'));
     let jobId: string | undefined;
     const cancel = token.onCancellationRequested(() => jobId && ctx.jobs.cancel(jobId));
     try {
       const result = await ctx.jobs.run('eval', { model, data: expectationData(entry.file.fsPath, expectation), template: entry.file.fsPath, limit: expectation.limit, shotsFrom: expectationTrain(entry.file.fsPath, expectation) }, {
-        title: `Prompt test: ${path.basename(entry.file.fsPath)}`,
+        title: vscode.l10n.t('Prompt test: {0}', path.basename(entry.file.fsPath)),
         long: false,
         onStart: (id) => { jobId = id; },
       });
       const outcome = checkExpectation(expectation, result);
-      const text = `${outcome.lines.join('\n')}\n(${result.n} rows of ${expectation.data})`;
+      const text = `${outcome.lines.join('\n')}\n(${vscode.l10n.t('{0} rows of {1}', result.n, expectation.data)})`;
       run.appendOutput(`${test.label}\r\n${text.replace(/\n/g, '\r\n')}\r\n`, undefined, test);
       if (outcome.passed) run.passed(test, Date.now() - started);
       else {

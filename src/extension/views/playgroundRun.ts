@@ -7,9 +7,13 @@ import { PLAYGROUND_COLUMNS } from '../../common/playground';
 import type { PlaygroundColumnResult, PlaygroundJobProgress, PlaygroundResult } from '../../worker/protocol';
 import { STREAM_REDRAW_MS } from '../flows/generationStream';
 import type { PlaygroundColumnView, PlaygroundViewState } from './protocol';
+import { englishL10n, type L10n } from '../englishL10n';
+
+let l10n: L10n = englishL10n;
+try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
 
 /** Why the soft and projected columns are empty when no soft prompt is chosen. */
-export const NO_SOFT_PROMPT = 'Choose a soft prompt to compare.';
+export const NO_SOFT_PROMPT = l10n.t('Choose a soft prompt to compare.');
 
 /** The columns before a run: all waiting, or the soft ones skipped without a soft prompt. */
 export function waitingColumns(withSoftPrompt: boolean): PlaygroundColumnView[] {
@@ -17,12 +21,13 @@ export function waitingColumns(withSoftPrompt: boolean): PlaygroundColumnView[] 
     id === 'hard' || withSoftPrompt ? { id, text: '', tokens: 0, status: 'waiting' } : { id, text: '', tokens: 0, status: 'skipped', message: NO_SOFT_PROMPT });
 }
 
-const FINISH_WORDS = { eos: 'end of sequence', stop: 'stop string', length: 'max new tokens', context: 'model context full' } as const;
+const FINISH_WORDS = { eos: l10n.t('end of sequence'), stop: l10n.t('stop string'), length: l10n.t('max new tokens'), context: l10n.t('model context full') } as const;
 
 function describeColumn(r: PlaygroundColumnResult): string | undefined {
   if (r.tokens === undefined) return undefined;
   const why = r.finishReason ? FINISH_WORDS[r.finishReason] : '';
-  return `${r.tokens} token${r.tokens === 1 ? '' : 's'}${why ? ` · ${why}` : ''}${r.tokensPerSecond ? ` · ${r.tokensPerSecond.toFixed(1)} tokens/s` : ''}`;
+  const tokens = r.tokens === 1 ? l10n.t('1 token') : l10n.t('{0} tokens', r.tokens);
+  return `${tokens}${why ? ` · ${why}` : ''}${r.tokensPerSecond ? ` · ${l10n.t('{0} tokens/s', r.tokensPerSecond.toFixed(1))}` : ''}`;
 }
 
 function finished(view: PlaygroundColumnView, r: PlaygroundColumnResult): PlaygroundColumnView {
@@ -79,7 +84,7 @@ export class PlaygroundRun {
     // A column the job did not run (the projection of a prefix-tuning adapter) says why: its `<column>: ` warning.
     for (const c of this.view.columns.filter((v) => v.status === 'waiting')) {
       const why = result.warnings.find((w) => w.startsWith(`${c.id}: `))?.slice(c.id.length + 2);
-      this.update(c.id, (v) => ({ ...v, status: 'skipped', message: why ?? 'not run' }));
+      this.update(c.id, (v) => ({ ...v, status: 'skipped', message: why ?? l10n.t('not run') }));
     }
     this.view = {
       ...this.view,

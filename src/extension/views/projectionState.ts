@@ -1,19 +1,23 @@
 /** Maps the worker's projection result (src/projection) onto the projection view's state. */
 import type { ProjectionResult } from '../../projection';
 import type { Neighbour, ProjectionViewState } from './protocol';
+import { englishL10n, type L10n } from '../englishL10n';
+
+let l10n: L10n = englishL10n;
+try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
 
 export function toProjectionView(result: ProjectionResult, source: string): ProjectionViewState {
-  const scoreLabel = result.metric === 'cosine' ? 'cosine similarity' : result.metric === 'l2' ? 'L2 distance' : 'dot product';
+  const scoreLabel = result.metric === 'cosine' ? l10n.t('cosine similarity') : result.metric === 'l2' ? l10n.t('L2 distance') : l10n.t('dot product');
   const map: ProjectionViewState['map'] = [];
   if (result.map) {
     for (const p of result.map.background) map.push({ x: p.x, y: p.y, label: p.display, kind: 'vocab' });
     for (const p of result.map.neighbors) map.push({ x: p.x, y: p.y, label: p.display, kind: 'neighbour' });
-    for (const p of result.map.virtual) map.push({ x: p.x, y: p.y, label: `virtual ${p.index}`, kind: 'virtual' });
+    for (const p of result.map.virtual) map.push({ x: p.x, y: p.y, label: l10n.t({ message: 'virtual {0}', args: [p.index], comment: ['{0}: the index of a virtual token on the 2-D map'] }), kind: 'virtual' });
   }
   return {
     source,
     scoreLabel,
-    distanceLabel: result.manifold.distance === 'cosine' ? 'cosine distance' : 'L2 distance',
+    distanceLabel: result.manifold.distance === 'cosine' ? l10n.t('cosine distance') : l10n.t('L2 distance'),
     medianDistance: result.manifold.median,
     tokens: result.tokens.map((t) => ({
       index: t.index,

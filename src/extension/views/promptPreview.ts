@@ -117,7 +117,7 @@ export class PromptPreviewController implements vscode.Disposable {
     const modelDir = this.config.modelDir;
     if (!prompt || state.rendered === undefined) return;
     if (!modelDir) {
-      this.store.update({ prompt: withDatasets({ ...state, note: 'Rendered without a model: select a model to see token boundaries and the token count.' }) });
+      this.store.update({ prompt: withDatasets({ ...state, note: vscode.l10n.t('Rendered without a model: select a model to see token boundaries and the token count.') }) });
       return;
     }
     try {
@@ -127,11 +127,11 @@ export class PromptPreviewController implements vscode.Disposable {
         template,
         row: state.row,
         virtualTokens: this.config.training.virtualTokens,
-      }, { title: 'Prompt preview', long: false });
+      }, { title: vscode.l10n.t('Prompt preview'), long: false });
       if (stale()) return;
       const tokens: TokenPiece[] = result.tokens.map((t) => ({ text: t.piece, id: t.id }));
       if (result.virtualTokens > 0) {
-        tokens.splice(result.softPromptAt, 0, { text: `⟨soft prompt: ${result.virtualTokens} virtual tokens⟩`, id: -1, virtual: true });
+        tokens.splice(result.softPromptAt, 0, { text: `⟨${vscode.l10n.t('soft prompt: {0} virtual tokens', result.virtualTokens)}⟩`, id: -1, virtual: true });
       }
       this.store.update({
         prompt: withDatasets({
@@ -139,12 +139,12 @@ export class PromptPreviewController implements vscode.Disposable {
           rendered: result.text,
           tokens,
           tokenCount: result.tokens.length,
-          note: result.truncated ? 'The input was truncated to fit the model.' : undefined,
+          note: result.truncated ? vscode.l10n.t('The input was truncated to fit the model.') : undefined,
         }),
       });
     } catch (error) {
       if (stale()) return;
-      this.store.update({ prompt: withDatasets({ ...state, note: `No token preview: ${errorMessage(error)}` }) });
+      this.store.update({ prompt: withDatasets({ ...state, note: vscode.l10n.t('No token preview: {0}', errorMessage(error)) }) });
     }
   }
 
@@ -165,7 +165,7 @@ export class PromptPreviewController implements vscode.Disposable {
     };
     if (analysis.datasetError) state.diagnostics.push({ line: 0, column: 0, severity: 'warning', message: analysis.datasetError });
     if (!prompt) {
-      state.note = 'Fix the problems below to see the rendered prompt.';
+      state.note = vscode.l10n.t('Fix the problems below to see the rendered prompt.');
       return state;
     }
     if (prompt.shots > 0) {
@@ -174,7 +174,7 @@ export class PromptPreviewController implements vscode.Disposable {
     }
     if (prompt.task === 'classification' && row[prompt.labelColumn] !== undefined) state.gold = row[prompt.labelColumn];
     if (rows.length === 0) {
-      state.note = analysis.dataset ? 'The dataset has no rows.' : 'Choose a dataset (▶ Test asks for one) to preview a row.';
+      state.note = analysis.dataset ? vscode.l10n.t('The dataset has no rows.') : vscode.l10n.t('Choose a dataset (▶ Test asks for one) to preview a row.');
       return state;
     }
     try {
@@ -206,7 +206,7 @@ export class PromptPreviewController implements vscode.Disposable {
         const info = statSync(file);
         key = JSON.stringify([file, info.size, info.mtimeMs, labelColumn, prompt?.labelNames]);
       } catch {
-        return { ...view, error: 'the file is missing' };
+        return { ...view, error: vscode.l10n.t('the file is missing') };
       }
       let summary = this.summaries.get(key);
       if (!summary) {

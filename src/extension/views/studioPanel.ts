@@ -20,7 +20,7 @@ export class StudioPanel implements vscode.Disposable {
   /** Opens (or reveals) the Studio and switches it to `view`. */
   show(view: ViewName): void {
     if (!this.panel) {
-      const panel = vscode.window.createWebviewPanel(STUDIO_VIEW_TYPE, 'Prompt Tuning Studio',
+      const panel = vscode.window.createWebviewPanel(STUDIO_VIEW_TYPE, vscode.l10n.t('Prompt Tuning Studio'),
         { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
         { ...webviewOptions(this.deps.extensionUri), retainContextWhenHidden: true });
       this.adopt(panel);

@@ -33,7 +33,7 @@ export function attachWebview(webview: vscode.Webview, layout: WebviewLayout, de
     cspSource: webview.cspSource,
     scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'out', 'webview', `main-${layout}.js`)).toString(),
     styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css')).toString(),
-    title: layout === 'studio' ? 'Prompt Tuning Studio' : 'Prompt Tuning',
+    title: layout === 'studio' ? vscode.l10n.t('Prompt Tuning Studio') : vscode.l10n.t('Prompt Tuning'),
     layout,
   });
   const post = (message: HostMessage) => void webview.postMessage(message);
