@@ -129,7 +129,8 @@ function accuracyChart(canvas: HTMLCanvasElement, prompts: PromptResult[]): Char
         { label: '95% bootstrap interval', data: prompts.map((p) => [fmt.headline(p).ci.low, fmt.headline(p).ci.high]), backgroundColor: 'rgba(128,128,128,0.75)', barPercentage: 0.12, grouped: false, order: 0 },
       ],
     },
-    options: { scales: { y: { min: 0, max: 1, title: { display: true, text: prompts[0]?.metrics ? 'accuracy' : GENERATION_METRICS.find((m) => m.id === GENERATION_HEADLINE)!.name } } } },
+    // The x title is not drawn (the bars are labelled); it names the categories in the chart's data table.
+    options: { scales: { x: { title: { display: false, text: 'prompt' } }, y: { min: 0, max: 1, title: { display: true, text: prompts[0]?.metrics ? 'accuracy' : GENERATION_METRICS.find((m) => m.id === GENERATION_HEADLINE)!.name } } } },
   }, (chart) => { chart.data.datasets[0].backgroundColor = colors(); });
 }
 

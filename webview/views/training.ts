@@ -116,7 +116,7 @@ export class TrainingView {
     }, (chart) => {
       const colors = palette();
       chart.data.datasets.forEach((d, k) => Object.assign(d, { borderColor: colors[Math.floor(k / 2) % colors.length], backgroundColor: colors[Math.floor(k / 2) % colors.length] }));
-    });
+    }, 'Compared trainings: loss and dev accuracy');
   }
 
   private updateChart(state: TrainingViewState): void {
@@ -156,7 +156,7 @@ export class TrainingView {
       const [b, o] = palette();
       Object.assign(chart.data.datasets[0], { borderColor: b, backgroundColor: b });
       Object.assign(chart.data.datasets[1], { borderColor: o, backgroundColor: o });
-    });
+    }, 'Training loss and dev accuracy');
   }
 }
 
