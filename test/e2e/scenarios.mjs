@@ -102,6 +102,7 @@ export const scenarios = [
       if (a11y.role !== 'img' || !named || Number(named[1]) !== a11y.points) throw new Error(`the loss chart's accessible name does not summarise its ${a11y.points} points: ${JSON.stringify(a11y)}`);
       if (!a11y.open || a11y.lossCells !== a11y.points || a11y.rows < a11y.points) throw new Error(`the data table does not have a row per step: ${JSON.stringify(a11y)}`);
       if (!a11y.focused) throw new Error('the "Show data" summary lost focus while training steps re-rendered the chart');
+      await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
       await studio.locator('#loss-chart-data').scrollIntoViewIfNeeded();
       await wb.screenshot(path.join(out, '03-training-chart-data.png'));
       await studio.locator('#cancel-training').click();

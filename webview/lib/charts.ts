@@ -114,6 +114,14 @@ const observer = new MutationObserver(recolorAll);
 observer.observe(document.body, { attributes: true, attributeFilter: ['class'] });
 observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 
+/**
+ * The chart's box and its "Show data" disclosure, to place in a view: made before the chart, so a view
+ * rebuilt by replaceChildren keeps the disclosure open (and focused) like any other control.
+ */
+export function chartFigure(canvas: HTMLCanvasElement, boxClass = 'chart-box'): HTMLElement {
+  return el('div', { class: 'chart-figure' }, el('div', { class: boxClass }, canvas), textAlternative(canvas).details);
+}
+
 interface TextAlternative {
   title: string;
   details: HTMLDetailsElement;

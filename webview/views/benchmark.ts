@@ -3,7 +3,7 @@ import type { BenchReport, PromptResult } from '../../src/bench/report/schema';
 import * as fmt from '../../src/bench/report/format';
 import { GENERATION_HEADLINE, GENERATION_METRICS } from '../../src/eval/metrics';
 import type { BenchmarkViewState } from '../../src/extension/views/protocol';
-import { createChart, palette, type Chart } from '../lib/charts';
+import { chartFigure, createChart, palette, type Chart } from '../lib/charts';
 import { button, el, replaceChildren } from '../lib/dom';
 import { post } from '../lib/host';
 
@@ -46,9 +46,9 @@ export class BenchmarkView {
         : null,
       aggregates(report),
       el('h3', {}, generation ? fmt.headlineName(report) : 'Accuracy'),
-      el('div', { class: 'chart-box' }, accuracyCanvas),
+      chartFigure(accuracyCanvas),
       curveCanvas ? el('h3', {}, 'Training curves') : null,
-      curveCanvas ? el('div', { class: 'chart-box' }, curveCanvas) : null,
+      curveCanvas ? chartFigure(curveCanvas) : null,
       el('h3', {}, generation ? 'Outputs' : 'Confusion matrices'),
       generation ? outputs(report) : el('div', { class: 'confusion-grid' }, ...report.prompts.map(confusion)));
     this.charts.push(accuracyChart(accuracyCanvas, report.prompts));

@@ -5,7 +5,7 @@
  * step could not be clicked reliably).
  */
 import type { CurveOverlay, TrainingViewState } from '../../src/extension/views/protocol';
-import { createChart, palette, type Chart } from '../lib/charts';
+import { chartFigure, createChart, palette, type Chart } from '../lib/charts';
 import { button, el, replaceChildren } from '../lib/dom';
 import { formatNumber, formatPercent, formatSeconds } from '../lib/format';
 import { post } from '../lib/host';
@@ -37,7 +37,7 @@ export class TrainingView {
     this.stats,
     this.progress, this.message, this.output,
     el('div', { class: 'actions' }, this.cancel, this.projection),
-    el('div', { class: 'chart-box' }, this.canvas),
+    chartFigure(this.canvas),
     this.compareTable);
   private chart: Chart | undefined;
   /** What the chart's datasets are for: one run, or the labels of the compared runs (a change rebuilds the chart). */
