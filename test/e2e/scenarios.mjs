@@ -70,11 +70,8 @@ export const scenarios = [
   {
     name: 'Train Soft Prompt: the loss chart updates, then Cancel',
     async run({ wb, out, log }) {
-      await wb.openFile(PROMPT);
-      await wb.runCommand('Prompt Tuning: Train Soft Prompt');
-      await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
-      // The dev set was chosen by the first scenario; if it did not run, choose it now.
-      if ((await wb.quickInputTitle())?.includes('dev dataset')) await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
+      // The datasets the first scenario chose, else chosen now.
+      await openTrainOptions(wb);
       await wb.answerQuickPick('Train a soft prompt for sst2-overall.prompt', 'Start training');
       const studio = await wb.webview('studio', { timeout: 60_000 });
       await studio.locator('#training-status').waitFor({ timeout: 60_000 });
@@ -83,6 +80,31 @@ export const scenarios = [
       const step = await studio.locator('#training-step').textContent();
       log(`training: ${points} loss points, step ${step}, loss ${await studio.locator('#training-loss').textContent()}`);
       await wb.screenshot(path.join(out, '03-training-loss-chart.png'));
+      // The chart's text alternative (issue 15, item 7): open "Show data" (focus lands on its summary), let
+      // training steps re-render the chart and its table, and the focus stays; the table has a row per step.
+      const chart = studio.locator('#loss-chart');
+      await studio.locator('#loss-chart-data > summary').click();
+      const opened = Number(await chart.getAttribute('data-points'));
+      await wb.until('3 more training steps', async () => Number(await chart.getAttribute('data-points')), (n) => n >= opened + 3, { timeout: 300_000 });
+      const a11y = await studio.evaluate(() => {
+        const canvas = document.getElementById('loss-chart');
+        const details = document.getElementById('loss-chart-data');
+        const rows = [...details.querySelectorAll('tbody tr')];
+        const lossColumn = [...details.querySelectorAll('thead th')].findIndex((th) => th.textContent === 'train loss');
+        return {
+          role: canvas.getAttribute('role'), label: canvas.getAttribute('aria-label'), points: Number(canvas.dataset.points),
+          open: details.open, focused: document.activeElement === details.querySelector('summary'),
+          rows: rows.length, lossCells: rows.filter((r) => (r.children[lossColumn]?.textContent ?? '') !== '').length,
+        };
+      });
+      log(`loss chart: role=${a11y.role}, ${a11y.points} points, table ${a11y.rows} rows (${a11y.lossCells} with a loss); "${a11y.label}"`);
+      const named = /^Training loss and dev accuracy: train loss, (\d+) steps \(\d+ to \d+\), from -?\d[\d.]* to -?\d[\d.]*/.exec(a11y.label ?? '');
+      if (a11y.role !== 'img' || !named || Number(named[1]) !== a11y.points) throw new Error(`the loss chart's accessible name does not summarise its ${a11y.points} points: ${JSON.stringify(a11y)}`);
+      if (!a11y.open || a11y.lossCells !== a11y.points || a11y.rows < a11y.points) throw new Error(`the data table does not have a row per step: ${JSON.stringify(a11y)}`);
+      if (!a11y.focused) throw new Error('the "Show data" summary lost focus while training steps re-rendered the chart');
+      await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
+      await studio.locator('#loss-chart-data').scrollIntoViewIfNeeded();
+      await wb.screenshot(path.join(out, '03-training-chart-data.png'));
       await studio.locator('#cancel-training').click();
       await wb.until('the run to stop as cancelled', () => studio.locator('#training-status').textContent(), (s) => s?.trim() === 'cancelled', { timeout: 120_000 });
       await sleep(500);
@@ -102,6 +124,9 @@ export const scenarios = [
       // The projection gap: the soft prompt and its projection scored on the dev rows it was trained with.
       const gap = await wb.until('the projection gap', () => studio.locator('#projection-gap').textContent(), (t) => /^Dev accuracy on /.test(t ?? '') || /could not|No projection gap/.test(t ?? ''), { timeout: 180_000 });
       log(`projection gap: ${gap}`);
+      const mapLabel = await studio.locator('#projection-map').getAttribute('aria-label');
+      if ((await studio.locator('#projection-map').getAttribute('role')) !== 'img' || !/virtual tokens, \d+ points?/.test(mapLabel ?? '')) throw new Error(`the 2-D map has no text alternative: ${mapLabel}`);
+      log(`2-D map: "${mapLabel}"`);
       if (!/^Dev accuracy on \d+ rows of .+: soft prompt \d+\.\d% · projection \d+\.\d% · gap -?\d+\.\d points$/.test(gap)) throw new Error(`unexpected projection gap ${JSON.stringify(gap)}`);
       await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
       await wb.runCommand('View: Toggle Maximize Editor Group', { attempts: 5 });
@@ -129,12 +154,23 @@ export const scenarios = [
       const studio = await wb.webview('studio');
       const rows = await wb.until('the results table', () => studio.locator('#results-table tbody tr').count(), (n) => n >= 2, { timeout: 60_000 });
       log(`benchmark view: ${rows} prompts`);
+      // The accuracy chart's text alternative: every prompt's value in its name and a row per prompt in its table.
+      const accuracy = studio.locator('#accuracy-chart');
+      const accuracyLabel = (await accuracy.getAttribute('aria-label')) ?? '';
+      const prompts = await studio.locator('#results-table tbody tr td:first-child').allTextContents();
+      if ((await accuracy.getAttribute('role')) !== 'img' || !prompts.every((p) => accuracyLabel.includes(`${p} 0.`) || accuracyLabel.includes(`${p} 1`))) throw new Error(`the accuracy chart's name does not give each prompt's value: "${accuracyLabel}"`);
+      await studio.locator('#accuracy-chart-data > summary').click();
+      const tableRows = await wb.until('the accuracy data table', () => studio.locator('#accuracy-chart-data tbody tr').count(), (n) => n > 0, { timeout: 10_000 });
+      if (tableRows !== rows) throw new Error(`the accuracy data table has ${tableRows} rows for ${rows} prompts`);
+      log(`accuracy chart: "${accuracyLabel}"`);
       await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
       await wb.runCommand('View: Toggle Maximize Editor Group', { attempts: 5 });
       await sleep(800);
       await wb.screenshot(path.join(out, '06-benchmark-report.png'));
       await studio.locator('#accuracy-chart').scrollIntoViewIfNeeded();
       await wb.screenshot(path.join(out, '06-benchmark-charts.png'));
+      await studio.locator('#accuracy-chart-data').scrollIntoViewIfNeeded();
+      await wb.screenshot(path.join(out, '06-benchmark-chart-data.png'));
       await wb.runCommand('View: Toggle Maximize Editor Group', { attempts: 5 });
     },
   },
@@ -421,6 +457,7 @@ export const scenarios = [
       const rowCount = await sidebar.locator('.row-picker .muted').first().textContent();
       if (!rowCount?.includes('872')) throw new Error(`the row picker still shows ${JSON.stringify(rowCount)} rows, not the new dev set's`);
       await wb.screenshot(path.join(out, '25-select-dataset.png'));
+      await keepsFocus(wb, sidebar, log);
       // Leave the small dev set for the next scenario.
       await wb.runCommand('Prompt Tuning: Select Dataset…');
       await wb.answerQuickPick('which role?', 'Dev');
@@ -447,11 +484,15 @@ export const scenarios = [
       const shown = await rows.count();
       if (shown !== 40 - right || (await studio.locator('#results-table tr.result-row.all-right').count()) !== 0) throw new Error(`the errors filter shows ${shown} rows, some correct (${count})`);
       log(`errors only: ${count}`);
+      const afterFilter = await focused(studio);
+      if (afterFilter.id !== 'results-errors-only') throw new Error(`focus left Errors only when the grid re-rendered: ${JSON.stringify(afterFilter)}`);
       await wb.screenshot(path.join(out, '26-results-grid-errors.png'));
       if (shown > 0) {
         // Sort by confidence (most confident errors first), then open the first row in the prompt view.
         await studio.locator('button.sort[data-sort="confidence"]').click();
         await wb.until('the sort', () => studio.locator('th[aria-sort="descending"]').count(), (n) => n === 1, { timeout: 30_000 });
+        const afterSort = await focused(studio);
+        if (afterSort.sort !== 'confidence') throw new Error(`focus left the sort button when the sorted grid came back: ${JSON.stringify(afterSort)}`);
         const first = rows.first();
         const index = await first.getAttribute('data-index');
         const text = (await first.locator('td.row-text').textContent()) ?? '';
@@ -630,6 +671,44 @@ export const scenarios = [
     },
   },
 ];
+
+/** What has focus in a webview frame: id, tag, aria-label, value (text fields), data-sort (results headers). */
+function focused(frame) {
+  return frame.evaluate(() => {
+    const a = document.activeElement;
+    return { id: a?.id ?? '', tag: a?.localName ?? '', label: a?.getAttribute('aria-label') ?? '', value: typeof a?.value === 'string' ? a.value : undefined, sort: a?.getAttribute('data-sort') ?? '' };
+  });
+}
+
+/**
+ * Focus survives the prompt view's re-renders (issue 15, item 7): ▶ Next row clicked, then pressed from the
+ * keyboard, keeps focus while the row changes; a row number typed (not yet entered) keeps its focus and text
+ * while an update re-renders the view.
+ */
+async function keepsFocus(wb, sidebar, log) {
+  const next = sidebar.locator('vscode-button[aria-label="Next row"]');
+  const field = sidebar.locator('#row-index');
+  const start = Number(await field.evaluate((f) => f.value));
+  for (let i = 1; i <= 2; i++) {
+    // A click first (it focuses the button, also in a webview frame without focus), then the keyboard.
+    if (i === 1) await next.click();
+    else await wb.page.keyboard.press('Enter');
+    await wb.until(`row ${start + i} in the prompt view`, () => field.evaluate((f) => f.value), (v) => Number(v) === start + i, { timeout: 30_000 });
+    const now = await focused(sidebar);
+    if (now.label !== 'Next row') throw new Error(`focus left ▶ Next row when the prompt view re-rendered: ${JSON.stringify(now)}`);
+  }
+  await field.click();
+  await wb.page.keyboard.press('Control+A');
+  await wb.page.keyboard.type('17');
+  // The update: a click event dispatched on ▶ Next row (no focus change, as a host update while typing).
+  const before = await sidebar.locator('#rendered-prompt').textContent();
+  await next.dispatchEvent('click');
+  await wb.until('the next row rendered', () => sidebar.locator('#rendered-prompt').textContent(), (t) => t !== before, { timeout: 30_000 });
+  const typing = await focused(sidebar);
+  log(`while typing, the re-render kept ${JSON.stringify(typing)}`);
+  if (typing.id !== 'row-index' || typing.value !== '17') throw new Error(`the row field lost its focus or typed text on a re-render: ${JSON.stringify(typing)}`);
+  await wb.page.keyboard.press('Escape');
+}
 
 /** Train Soft Prompt on PROMPT up to its options list; the datasets are remembered when the training scenario ran, otherwise chosen now. */
 async function openTrainOptions(wb) {

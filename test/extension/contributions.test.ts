@@ -226,3 +226,43 @@ describe('package.json: the Soft Prompts and Runs views (issue 15)', () => {
     assert.ok(shows('promptTuning.openRun', 'promptTuning.runs', bare));
   });
 });
+
+describe('package.json: keybindings (issue 15, item 7)', () => {
+  const keybindings: { command: string; key: string; mac?: string; when?: string; args?: unknown }[] = pkg.contributes.keybindings;
+  /**
+   * Defaults a binding here must not take, found in VS Code's sources: cmd+alt+t closes the other editors
+   * (macOS), ctrl+alt+t opens a terminal on Ubuntu's desktop, ctrl+enter inserts a line below, ctrl+shift+t
+   * reopens a closed editor, ctrl+alt+r reveals in the OS, ctrl+alt+backspace removes brackets.
+   */
+  const TAKEN = ['cmd+alt+t', 'ctrl+alt+t', 'ctrl+enter', 'cmd+enter', 'ctrl+shift+t', 'cmd+shift+t', 'ctrl+alt+r', 'cmd+alt+r', 'ctrl+alt+backspace'];
+
+  it('binds Test, Run on dataset, Open Studio and Cancel Running Job, each to a contributed command with a when clause', () => {
+    assert.deepEqual(keybindings.map((k) => k.command).sort(),
+      ['promptTuning.cancelJob', 'promptTuning.openStudio', 'promptTuning.runOnDataset', 'promptTuning.testPrompt']);
+    for (const binding of keybindings) {
+      assert.ok(contributed.includes(binding.command), `${binding.command} is not in contributes.commands`);
+      assert.ok(typeof binding.when === 'string' && binding.when.trim().length > 0, `${binding.command} has no when clause`);
+      assert.ok(binding.key && binding.mac, `${binding.command} needs a key and a mac key`);
+      for (const key of [binding.key, binding.mac]) assert.ok(!TAKEN.includes(key), `${binding.command}: ${key} is a VS Code or desktop default`);
+    }
+  });
+
+  it('runs the prompt commands only in .prompt editors and Cancel only while a job runs (the key the Jobs class sets), asking first', () => {
+    const by = (command: string) => keybindings.find((k) => k.command === command)!;
+    assert.match(by('promptTuning.testPrompt').when!, /editorLangId == ptune-prompt/);
+    // ctrl+alt+enter is Replace All while the find widget is open: leave it to that.
+    assert.match(by('promptTuning.testPrompt').when!, /!findWidgetVisible/);
+    assert.match(by('promptTuning.runOnDataset').when!, /editorLangId == ptune-prompt/);
+    assert.equal(by('promptTuning.cancelJob').when, 'promptTuning.jobRunning');
+    const jobs = readFileSync(join(root, 'src/extension/jobs.ts'), 'utf8');
+    assert.ok(jobs.includes("'setContext', 'promptTuning.jobRunning'"), 'jobs.ts sets promptTuning.jobRunning');
+    assert.deepEqual(by('promptTuning.cancelJob').args, { confirm: true });
+  });
+
+  it('gives no two bindings the same key', () => {
+    for (const platform of ['key', 'mac'] as const) {
+      const keys = keybindings.map((k) => k[platform]);
+      assert.equal(new Set(keys).size, keys.length, platform);
+    }
+  });
+});

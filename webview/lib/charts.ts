@@ -1,14 +1,21 @@
 /**
  * Chart.js, registered with only the pieces the views use, coloured from VS Code's theme variables
- * (light, dark and high-contrast alike) and re-coloured when the theme changes.
+ * (light, dark and high-contrast alike) and re-coloured when the theme changes. Every chart also gets a text
+ * alternative, kept current on each update: the canvas is an image whose accessible name summarises what it
+ * plots, and a "Show data" disclosure under it holds a table of every number.
  */
 import {
   BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement,
-  PointElement, ScatterController, Tooltip, type ChartConfiguration, type ChartType,
+  PointElement, ScatterController, Tooltip, type ChartConfiguration, type ChartType, type Plugin,
 } from 'chart.js';
+import { chartSummary, chartTable, type ChartPoint, type ChartText } from '../../src/common/chartText';
+import { el, replaceChildren } from './dom';
+
+/** Describes every chart after each update (Chart.js calls afterUpdate on creation and on chart.update()). */
+const textAlternativePlugin: Plugin = { id: 'textAlternative', afterUpdate: (chart) => describeChart(chart as Chart) };
 
 Chart.register(BarController, BarElement, CategoryScale, Filler, Legend, LinearScale, LineController, LineElement,
-  PointElement, ScatterController, Tooltip);
+  PointElement, ScatterController, Tooltip, textAlternativePlugin);
 
 export { Chart };
 
@@ -70,9 +77,13 @@ function themeAxes(chart: Chart): void {
 
 const live = new Set<{ chart: Chart; recolor: (chart: Chart) => void }>();
 
-/** Creates a chart; `recolor` re-applies theme colours to its datasets after a theme switch. */
+/**
+ * Creates a chart; `recolor` re-applies theme colours to its datasets after a theme switch. `title` names it
+ * in its text alternative (default: the canvas's aria-label as the view wrote it).
+ */
 export function createChart<T extends ChartType>(canvas: HTMLCanvasElement, config: ChartConfiguration<T>,
-  recolor: (chart: Chart) => void = () => undefined): Chart {
+  recolor: (chart: Chart) => void = () => undefined, title?: string): Chart {
+  textAlternative(canvas, title);
   const chart = new Chart(canvas, config as ChartConfiguration) as Chart;
   themeAxes(chart);
   chart.update('none');
@@ -102,3 +113,93 @@ function recolorAll(): void {
 const observer = new MutationObserver(recolorAll);
 observer.observe(document.body, { attributes: true, attributeFilter: ['class'] });
 observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
+
+/**
+ * The chart's box and its "Show data" disclosure, to place in a view: made before the chart, so a view
+ * rebuilt by replaceChildren keeps the disclosure open (and focused) like any other control.
+ */
+export function chartFigure(canvas: HTMLCanvasElement, boxClass = 'chart-box'): HTMLElement {
+  return el('div', { class: 'chart-figure' }, el('div', { class: boxClass }, canvas), textAlternative(canvas).details);
+}
+
+interface TextAlternative {
+  title: string;
+  details: HTMLDetailsElement;
+  summaryTitle: HTMLElement;
+  table: HTMLTableElement;
+  text?: ChartText;
+}
+
+const alternatives = new WeakMap<HTMLCanvasElement, TextAlternative>();
+
+/**
+ * The canvas's text alternative, made once per canvas (a chart rebuilt on the same canvas keeps it, with its
+ * open state and focus): role="img" on the canvas and a <details> after the chart's box.
+ */
+function textAlternative(canvas: HTMLCanvasElement, title?: string): TextAlternative {
+  let alt = alternatives.get(canvas);
+  if (!alt) {
+    const table = el('table', { class: 'data chart-data-table' });
+    const summaryTitle = el('span', { class: 'visually-hidden' });
+    const details = el('details', { class: 'chart-data', attrs: { id: canvas.id ? `${canvas.id}-data` : undefined } },
+      el('summary', {}, 'Show data', summaryTitle), table) as HTMLDetailsElement;
+    const created: TextAlternative = { title: canvas.getAttribute('aria-label') ?? 'Chart', details, summaryTitle, table };
+    // Built when first opened, then kept current while open (a long run's table is not rebuilt unseen).
+    details.addEventListener('toggle', () => { if (details.open) renderTable(created); });
+    canvas.setAttribute('role', 'img');
+    alternatives.set(canvas, created);
+    alt = created;
+  }
+  if (title) alt.title = title;
+  alt.summaryTitle.textContent = ` of ${alt.title}`;
+  return alt;
+}
+
+function describeChart(chart: Chart): void {
+  const canvas = chart.canvas;
+  const alt = textAlternative(canvas);
+  if (!alt.details.isConnected && canvas.parentElement) {
+    const box = canvas.parentElement.classList.contains('chart-box') ? canvas.parentElement : canvas;
+    box.after(alt.details);
+  }
+  alt.text = chartText(chart, alt.title);
+  const label = chartSummary(alt.text);
+  if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
+  if (alt.details.open) renderTable(alt);
+}
+
+function renderTable(alt: TextAlternative): void {
+  if (!alt.text) return;
+  const { columns, rows } = chartTable(alt.text);
+  replaceChildren(alt.table,
+    el('caption', { class: 'visually-hidden' }, alt.title),
+    el('thead', {}, el('tr', {}, ...columns.map((c) => el('th', { attrs: { scope: 'col' } }, c)))),
+    el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells.map((c, i) => (i === 0 ? el('th', { attrs: { scope: 'row' } }, c) : el('td', { class: 'num' }, c)))))));
+}
+
+/** What a Chart.js chart plots, read from its data and axis titles. */
+function chartText(chart: Chart, title: string): ChartText {
+  const type = (chart.config as { type?: string }).type;
+  const kind = type === 'bar' ? 'bar' : type === 'scatter' ? 'scatter' : 'line';
+  const scales = (chart.options.scales ?? {}) as Record<string, { title?: { text?: unknown } } | undefined>;
+  const axisTitle = (id: string) => {
+    const text = scales[id]?.title?.text;
+    return typeof text === 'string' ? text : Array.isArray(text) ? text.join(' ') : '';
+  };
+  const categories = (chart.data.labels ?? []).map(String);
+  const series = chart.data.datasets.map((dataset) => ({
+    label: dataset.label ?? '',
+    points: (dataset.data as unknown[]).flatMap((value, i) => toPoint(value, categories[i] ?? String(i + 1))),
+  }));
+  return { title, kind, xTitle: axisTitle('x'), yTitle: axisTitle('y'), series };
+}
+
+function toPoint(value: unknown, category: string): ChartPoint[] {
+  if (typeof value === 'number') return [{ x: category, y: value }];
+  if (Array.isArray(value) && typeof value[0] === 'number' && typeof value[1] === 'number') return [{ x: category, y: [value[0], value[1]] }];
+  const p = value as { x?: unknown; y?: unknown; label?: unknown } | null;
+  if (p && typeof p === 'object' && typeof p.x === 'number' && typeof p.y === 'number') {
+    return [{ x: p.x, y: p.y, label: typeof p.label === 'string' ? p.label : undefined }];
+  }
+  return [];
+}

@@ -4,7 +4,7 @@ import * as fmt from '../../src/bench/report/format';
 import { GENERATION_HEADLINE, GENERATION_METRICS } from '../../src/eval/metrics';
 import { perClassTable, resultsTable, tableTree, type ElementFactory, type TableModel } from '../../src/bench/report/table';
 import type { BenchmarkViewState } from '../../src/extension/views/protocol';
-import { createChart, palette, type Chart } from '../lib/charts';
+import { chartFigure, createChart, palette, type Chart } from '../lib/charts';
 import { button, el, replaceChildren } from '../lib/dom';
 import { post } from '../lib/host';
 
@@ -39,9 +39,9 @@ export class BenchmarkView {
       el('h3', {}, 'Results'),
       ...resultsSection(report),
       el('h3', {}, generation ? fmt.headlineName(report) : 'Accuracy'),
-      el('div', { class: 'chart-box' }, accuracyCanvas),
+      chartFigure(accuracyCanvas),
       curveCanvas ? el('h3', {}, 'Training curves') : null,
-      curveCanvas ? el('div', { class: 'chart-box' }, curveCanvas) : null,
+      curveCanvas ? chartFigure(curveCanvas) : null,
       el('h3', {}, generation ? 'Outputs' : 'Confusion matrices'),
       generation ? outputs(report) : el('div', { class: 'confusion-grid' }, ...report.prompts.map(confusion)));
     this.charts.push(accuracyChart(accuracyCanvas, report.prompts));
@@ -105,7 +105,8 @@ function accuracyChart(canvas: HTMLCanvasElement, prompts: PromptResult[]): Char
         { label: '95% bootstrap interval', data: prompts.map((p) => [fmt.headline(p).ci.low, fmt.headline(p).ci.high]), backgroundColor: 'rgba(128,128,128,0.75)', barPercentage: 0.12, grouped: false, order: 0 },
       ],
     },
-    options: { scales: { y: { min: 0, max: 1, title: { display: true, text: prompts[0]?.metrics ? 'accuracy' : GENERATION_METRICS.find((m) => m.id === GENERATION_HEADLINE)!.name } } } },
+    // The x title is not drawn (the bars are labelled); it names the categories in the chart's data table.
+    options: { scales: { x: { title: { display: false, text: 'prompt' } }, y: { min: 0, max: 1, title: { display: true, text: prompts[0]?.metrics ? 'accuracy' : GENERATION_METRICS.find((m) => m.id === GENERATION_HEADLINE)!.name } } } },
   }, (chart) => { chart.data.datasets[0].backgroundColor = colors(); });
 }
 

@@ -10,6 +10,9 @@ import { post } from '../lib/host';
 
 type Field = HTMLElement & { value: string };
 
+/** A column's state in words, without its token count (which changes on every token). */
+const COLUMN_STATE: Record<PlaygroundColumnView['status'], string> = { waiting: 'waiting', running: 'generating', done: 'done', cancelled: 'cancelled', failed: 'failed', skipped: 'not run' };
+
 const SETTING_LABELS: Record<keyof PlaygroundSettings, string> = { temperature: 'Temperature', topP: 'Top-p', maxNewTokens: 'Max new tokens', seed: 'Seed' };
 
 export class PlaygroundView {
@@ -23,6 +26,8 @@ export class PlaygroundView {
   }, { secondary: true, id: 'playground-cancel' });
   private readonly columns = el('div', { class: 'playground-columns', attrs: { id: 'playground-columns' } });
   private readonly message = el('p', { class: 'note', attrs: { id: 'playground-message' } });
+  /** The only live region here: each column's state as it changes (not every streamed token, not the text). */
+  private readonly announcer = el('span', { class: 'visually-hidden', attrs: { id: 'playground-announce', role: 'status' } });
   private jobId = '';
   private task: PlaygroundViewState['task'] = 'generation';
 
@@ -77,7 +82,8 @@ export class PlaygroundView {
       el('div', { class: 'actions' }, this.runButton, this.cancelButton),
       this.problem,
       this.columns,
-      this.message);
+      this.message,
+      this.announcer);
     this.renderRun(state);
   }
 
@@ -90,6 +96,9 @@ export class PlaygroundView {
     this.root.dataset.running = String(state.jobId !== '');
     replaceChildren(this.columns, ...state.columns.map((c) => column(c, state)));
     this.message.textContent = state.message ?? '';
+    const announcement = state.jobId === '' && state.columns.every((c) => c.status === 'waiting') ? ''
+      : state.columns.map((c) => `${PLAYGROUND_COLUMN_TITLES[c.id]}: ${COLUMN_STATE[c.status]}`).join('; ');
+    if (this.announcer.textContent !== announcement) this.announcer.textContent = announcement;
   }
 
   private run(): void {
@@ -126,7 +135,7 @@ function column(c: PlaygroundColumnView, state: PlaygroundViewState): HTMLElemen
   }[c.status];
   const body = c.labels
     ? labelTable(c)
-    : el('pre', { class: 'rendered generated playground-text', attrs: { 'aria-live': 'polite' } }, c.text);
+    : el('pre', { class: 'rendered generated playground-text' }, c.text);
   return el('article', { class: `playground-column ${c.status}`, attrs: { 'data-column': c.id, 'data-status': c.status } },
     el('h3', {}, PLAYGROUND_COLUMN_TITLES[c.id]),
     c.id === 'projected' && state.projectedText !== undefined

@@ -1,6 +1,6 @@
 /** Projection view: each virtual token's nearest vocabulary tokens with similarity bars and percentiles, and the 2-D map. */
 import type { Neighbour, ProjectionViewState } from '../../src/extension/views/protocol';
-import { createChart, palette, themeColor, type Chart } from '../lib/charts';
+import { chartFigure, createChart, palette, themeColor, type Chart } from '../lib/charts';
 import { button, el, replaceChildren } from '../lib/dom';
 import { formatNumber, visibleWhitespace } from '../lib/format';
 import { post } from '../lib/host';
@@ -37,7 +37,7 @@ export class ProjectionView {
             el('thead', {}, el('tr', {}, el('th', {}, 'token'), el('th', {}, state.scoreLabel), el('th', {}, ''))),
             el('tbody', {}, ...t.neighbours.map(neighbourRow)))))),
       el('h3', {}, '2-D map'),
-      el('div', { class: 'chart-box map' }, canvas));
+      chartFigure(canvas, 'chart-box map'));
     this.chart = mapChart(canvas, state);
   }
 }

@@ -125,14 +125,16 @@ function diagnosticList(diagnostics: DiagnosticItem[]): HTMLElement {
 /** The generated text (model output: set as textContent only), where it stands, and Cancel while it runs. */
 class GenerationOutput {
   private readonly heading = el('h3', {}, 'Generated');
-  private readonly status = el('span', { class: 'muted', attrs: { id: 'generation-status', role: 'status' } });
+  private readonly status = el('span', { class: 'muted', attrs: { id: 'generation-status' } });
+  /** The live region: announces the run's state when it changes, not the token count on every token. */
+  private readonly announcer = el('span', { class: 'visually-hidden', attrs: { id: 'generation-announce', role: 'status' } });
   private readonly text = el('pre', { class: 'rendered generated', attrs: { id: 'generated-text' } });
   private readonly cancel = button('Cancel', () => {
     if (this.jobId) post({ type: 'cancelJob', id: this.jobId });
   }, { secondary: true, id: 'cancel-generation' });
   private jobId: string | undefined;
   readonly root = el('div', { class: 'generation', attrs: { id: 'generation' } },
-    this.heading, el('div', { class: 'generation-status' }, this.status, this.cancel), this.text);
+    this.heading, el('div', { class: 'generation-status' }, this.status, this.announcer, this.cancel), this.text);
 
   constructor() {
     this.root.hidden = true;
@@ -151,6 +153,13 @@ class GenerationOutput {
       cancelled: `cancelled after ${tokens}`,
       failed: `failed${generation.message ? `: ${generation.message}` : ''}`,
     }[generation.status];
+    const announcement = {
+      running: 'Generating…',
+      done: `Generated ${tokens}`,
+      cancelled: 'Generation cancelled',
+      failed: `Generation failed${generation.message ? `: ${generation.message}` : ''}`,
+    }[generation.status];
+    if (this.announcer.textContent !== announcement) this.announcer.textContent = announcement;
     this.root.dataset.status = generation.status;
     this.text.textContent = generation.text;
   }

@@ -81,8 +81,9 @@ function resultsTable(state: ResultsViewState, sortBy: (sort: ResultSort) => voi
     if (!sort) return el('th', {}, label);
     const active = state.query.sort === sort;
     return el('th', { attrs: { 'aria-sort': active ? (state.query.descending ? 'descending' : 'ascending') : 'none' } },
-      el('button', { class: 'sort', attrs: { type: 'button', 'data-sort': sort }, on: { click: () => sortBy(sort) } },
-        label, active ? (state.query.descending ? ' ▼' : ' ▲') : ''));
+      // data-key: the arrow changes the label, and focus stays on this button when the sorted table comes back.
+      el('button', { class: 'sort', attrs: { type: 'button', 'data-sort': sort, 'data-key': `sort-${sort}` }, on: { click: () => sortBy(sort) } },
+        label, active ? el('span', { attrs: { 'aria-hidden': 'true' } }, state.query.descending ? ' ▼' : ' ▲') : ''));
   };
   const runHeaders = state.runs.flatMap((name, k) => compared
     ? [header(name, k === 0 ? 'predicted' : undefined)]
@@ -102,7 +103,7 @@ function resultRow(row: ResultsRowView, compared: boolean): HTMLElement {
       el('td', { class: row.cells[0].correct ? 'right' : 'wrong' }, mark(row.cells[0]))];
   const tr = el('tr', {
     class: `result-row ${row.cells.every((c) => c.correct) ? 'all-right' : 'has-error'}${row.disagree ? ' disagree' : ''}`,
-    attrs: { tabindex: 0, 'data-index': row.index, title: 'Open this row in the prompt view' },
+    attrs: { tabindex: 0, 'data-index': row.index, 'data-key': `row-${row.index}`, title: 'Open this row in the prompt view' },
     on: { click: open },
   },
   el('td', { class: 'num' }, row.index), el('td', { class: 'row-text' }, row.text), el('td', {}, row.gold), ...cells,
@@ -116,5 +117,5 @@ function resultRow(row: ResultsRowView, compared: boolean): HTMLElement {
 }
 
 function mark(cell: ResultsCellView): HTMLElement {
-  return el('span', { class: 'mark', attrs: { 'aria-label': cell.correct ? 'correct' : 'incorrect' } }, cell.correct ? '✓' : '✗');
+  return el('span', { class: 'mark', attrs: { role: 'img', 'aria-label': cell.correct ? 'correct' : 'incorrect' } }, cell.correct ? '✓' : '✗');
 }

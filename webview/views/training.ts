@@ -5,7 +5,7 @@
  * step could not be clicked reliably).
  */
 import type { CurveOverlay, TrainingViewState } from '../../src/extension/views/protocol';
-import { createChart, palette, type Chart } from '../lib/charts';
+import { chartFigure, createChart, palette, type Chart } from '../lib/charts';
 import { button, el, replaceChildren } from '../lib/dom';
 import { formatNumber, formatPercent, formatSeconds } from '../lib/format';
 import { post } from '../lib/host';
@@ -37,7 +37,7 @@ export class TrainingView {
     this.stats,
     this.progress, this.message, this.output,
     el('div', { class: 'actions' }, this.cancel, this.projection),
-    el('div', { class: 'chart-box' }, this.canvas),
+    chartFigure(this.canvas),
     this.compareTable);
   private chart: Chart | undefined;
   /** What the chart's datasets are for: one run, or the labels of the compared runs (a change rebuilds the chart). */
@@ -116,7 +116,7 @@ export class TrainingView {
     }, (chart) => {
       const colors = palette();
       chart.data.datasets.forEach((d, k) => Object.assign(d, { borderColor: colors[Math.floor(k / 2) % colors.length], backgroundColor: colors[Math.floor(k / 2) % colors.length] }));
-    });
+    }, 'Compared trainings: loss and dev accuracy');
   }
 
   private updateChart(state: TrainingViewState): void {
@@ -156,7 +156,7 @@ export class TrainingView {
       const [b, o] = palette();
       Object.assign(chart.data.datasets[0], { borderColor: b, backgroundColor: b });
       Object.assign(chart.data.datasets[1], { borderColor: o, backgroundColor: o });
-    });
+    }, 'Training loss and dev accuracy');
   }
 }
 
