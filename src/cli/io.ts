@@ -8,6 +8,8 @@ import { ensureCudaProviderForCli } from './hub-progress';
 export interface OutStream {
   write(text: string): unknown;
   isTTY?: boolean;
+  /** The terminal's width, where it is one. */
+  columns?: number;
 }
 
 export interface CliIo {

@@ -69,9 +69,9 @@ function parseCli(stdout: string, first = 'Prompt'): Grid {
   return [lines[head], ...lines.slice(head + 2, end)].map((l) => spans.map(([a, b]) => Array.from(l).slice(a, b).join('').trim()));
 }
 
-function cliOutput(report: BenchReport): string {
+function cliOutput(report: BenchReport, terminal?: { columns: number }): string {
   let stdout = '';
-  const io: CliIo = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: () => undefined }, env: {} };
+  const io: CliIo = { stdout: { write: (t: string) => (stdout += t), ...(terminal ? { isTTY: true, columns: terminal.columns } : {}) }, stderr: { write: () => undefined }, env: {} };
   const files = { json: 'out/report.json', markdown: 'out/report.md', html: 'out/report.html' };
   printBenchResult(io, 'out', { report, files, cacheHits: 0, cacheMisses: 1 }, false);
   return stdout;
@@ -198,5 +198,22 @@ describe('bench/report/table: one model per table, four renderings', () => {
       printEvalResult(io, { n: 240, labels: m.labels, accuracy: m.accuracy, macroF1: m.macroF1, perClass: m.perClass, confusion: m.confusion, ece: m.ece, seconds: 1, examplesPerSecond: 240, truncatedRows: 0, warnings: [] }, false);
       assert.deepStrictEqual(parseCli(stdout, 'Label'), want[k]);
     }
+  });
+
+  it('a narrow terminal loses the secondary columns (last first) and says so; a pipe or a wide terminal gets them all', () => {
+    const { report } = sampleReport();
+    const model = resultsTable(report);
+    const all = expected(model);
+    const secondary = model.columns.filter((c) => c.secondary).map((c) => c.header);
+    assert.deepStrictEqual(secondary, ['Length', 'Trainable params', 'p50 / p95 latency']);
+    const widest = Math.max(...cliOutput(report).split('\n').slice(0, all.length + 1).map((l) => [...l].length));
+    assert.deepStrictEqual(parseCli(cliOutput(report, { columns: widest })), all, 'a terminal as wide as the table keeps every column');
+    const narrow = cliOutput(report, { columns: widest - 1 });
+    const shown = parseCli(narrow);
+    assert.deepStrictEqual(shown[0], all[0].filter((h) => h !== 'p50 / p95 latency'), 'one column too wide: only the last secondary one goes');
+    assert.match(narrow, /\(p50 \/ p95 latency: left out to fit the terminal; the report has them\)/);
+    const tiny = parseCli(cliOutput(report, { columns: 40 }));
+    assert.deepStrictEqual(tiny[0], all[0].filter((h) => !secondary.includes(h)), 'never narrower than the primary columns');
+    assert.deepStrictEqual(tiny.slice(1), all.slice(1).map((row) => row.filter((_, c) => !model.columns[c].secondary)));
   });
 });

@@ -19,6 +19,8 @@ export interface TableColumn {
   title?: string;
   /** Cells hold text from the report's data (prompt names): a rendering that interprets markup escapes them as such. */
   freeText?: boolean;
+  /** A narrow rendering (a terminal) may leave the column out; the report files always have it. */
+  secondary?: boolean;
 }
 
 export interface TableCell {
@@ -80,11 +82,11 @@ const GENERATION_COLUMNS: readonly ColumnSpec[] = GENERATION_METRICS.map((m) => 
 
 /** What each prompt costs: its length, what was trained, how long, how fast it runs. */
 const COST_COLUMNS: readonly ColumnSpec[] = [
-  { id: 'length', header: 'Length', align: 'right', title: 'Tokens of the template without the input (hard prompts), virtual tokens (soft prompts)', cell: format.promptLength },
-  { id: 'trainableParams', header: 'Trainable params', align: 'right', title: 'Parameters trained: virtual tokens × hidden size for soft prompts, 0 for hard prompts', cell: (p) => format.integer(p.trainableParams) },
+  { id: 'length', header: 'Length', align: 'right', secondary: true, title: 'Tokens of the template without the input (hard prompts), virtual tokens (soft prompts)', cell: format.promptLength },
+  { id: 'trainableParams', header: 'Trainable params', align: 'right', secondary: true, title: 'Parameters trained: virtual tokens × hidden size for soft prompts, 0 for hard prompts', cell: (p) => format.integer(p.trainableParams) },
   { id: 'tuningTime', header: 'Tuning time', align: 'right', title: 'Time spent training the soft prompt (— when it was loaded, and for hard prompts)', cell: (p) => format.seconds(p.tuningSeconds) },
   { id: 'throughput', header: 'ex/s', align: 'right', title: 'Examples per second over the whole dataset, batched', cell: (p) => format.throughput(p.examplesPerSecond) },
-  { id: 'latency', header: 'p50 / p95 latency', align: 'right', title: 'Per-example latency one at a time, over a fixed sample of rows', cell: format.latency },
+  { id: 'latency', header: 'p50 / p95 latency', align: 'right', secondary: true, title: 'Per-example latency one at a time, over a fixed sample of rows', cell: format.latency },
 ];
 
 /** The results table of a report: the prompt, its task's metrics with their intervals, its costs. */
@@ -113,7 +115,7 @@ function build<T>(specs: readonly ColumnSpec<T>[], items: readonly T[], row: (it
     return s.rank.better === 'higher' ? Math.max(...values) : Math.min(...values);
   });
   return {
-    columns: specs.map(({ id, header, align, title, freeText }) => ({ id, header, align, ...(title ? { title } : {}), ...(freeText ? { freeText } : {}) })),
+    columns: specs.map(({ id, header, align, title, freeText, secondary }) => ({ id, header, align, ...(title ? { title } : {}), ...(freeText ? { freeText } : {}), ...(secondary ? { secondary } : {}) })),
     rows: items.map((item) => ({
       ...row(item),
       cells: specs.map((s, k) => (bestValues[k] !== undefined && s.rank!.value(item) === bestValues[k] ? { text: s.cell(item), best: true } : { text: s.cell(item) })),
@@ -133,8 +135,13 @@ function resultsNotes(report: BenchReport): string[] {
 }
 
 /** The header and the rows as plain text, column by column (the terminal's tables, and what every rendering shows). */
-export function tableTexts(table: TableModel): { header: string[]; rows: string[][]; align: Align[] } {
-  return { header: table.columns.map((c) => c.header), rows: table.rows.map((r) => r.cells.map((c) => c.text)), align: table.columns.map((c) => c.align) };
+export function tableTexts(table: TableModel): { header: string[]; rows: string[][]; align: Align[]; secondary: boolean[] } {
+  return {
+    header: table.columns.map((c) => c.header),
+    rows: table.rows.map((r) => r.cells.map((c) => c.text)),
+    align: table.columns.map((c) => c.align),
+    secondary: table.columns.map((c) => c.secondary === true),
+  };
 }
 
 /** Makes one element of a tree: a DOM element in the webview, an HTML string in report.html. Strings among the children are text. */

@@ -7,7 +7,7 @@ import { GENERATION_METRICS } from '../../eval/metrics';
 import type { BenchParams, BenchResult } from '../../worker/protocol';
 import { choiceFlag, numberFlag } from '../options';
 import { line, runCancellable, withClient, type CliIo, type OutStream } from '../io';
-import { textTable } from '../table';
+import { fittedTextTable } from '../table';
 import { resolveModelForCli } from '../hub-progress';
 import { addRunFlags, addSkipInvalidFlag, MODEL_FLAG, MODEL_HELP, modelFrom, runFrom } from './shared-flags';
 import { addTuningFlags, tuningFrom } from './tuning-flags';
@@ -103,10 +103,13 @@ export function printBenchResult(io: CliIo, out: string, r: BenchResult, json: b
     return;
   }
   const results = resultsTable(report);
-  const { header, rows, align } = tableTexts(results);
-  for (const l of textTable(header, rows, align)) line(io.stdout, l);
-  if (results.notes.length > 0) line(io.stdout);
-  for (const note of results.notes) line(io.stdout, note);
+  const { header, rows, align, secondary } = tableTexts(results);
+  // A terminal narrower than the table loses its secondary columns rather than wrapping every row; files and pipes get all.
+  const { lines, omitted } = fittedTextTable(header, rows, align, secondary, io.stdout.isTTY ? io.stdout.columns : undefined);
+  for (const l of lines) line(io.stdout, l);
+  const notes = [...(omitted.length > 0 ? [`(${omitted.join(', ')}: left out to fit the terminal; the report has them)`] : []), ...results.notes];
+  if (notes.length > 0) line(io.stdout);
+  for (const note of notes) line(io.stdout, note);
   line(io.stdout);
   line(io.stdout, `report: ${Object.values(r.files).join(', ')} (${r.cacheHits} cached, ${r.cacheMisses} computed)`);
 }
