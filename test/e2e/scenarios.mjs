@@ -625,6 +625,57 @@ export const scenarios = [
       await wb.screenshot(path.join(out, '21-compare-training-curves.png'));
     },
   },
+  {
+    name: 'Open Dataset: a CSV as a grid in the Studio; sorted by label, searched for a word, filtered by label; text shown literally; re-read when the file changes',
+    async run({ wb, out, log, runDir }) {
+      const file = path.join(runDir, 'ws', 'data', 'grid-e2e.csv');
+      const quote = (t) => `"${t.replace(/"/g, '""')}"`;
+      const rows = Array.from({ length: 30 }, (_, i) => ({
+        text: i === 7 ? `great ${XSS_TEXT}, really` : i === 12 ? 'a great film,\nspread over "two" lines' : `${i % 3 === 0 ? 'great' : 'dull'} movie number ${i}`,
+        label: i % 2 === 0 ? 'positive' : 'negative',
+      }));
+      fs.writeFileSync(file, 'text,label\n' + rows.map((r) => `${quote(r.text)},${r.label}`).join('\n') + '\n');
+      const great = rows.filter((r) => r.text.includes('great'));
+      await wb.runCommand('Prompt Tuning: Open Dataset');
+      // VS Code's simple file dialog (code-server): type the path, accept.
+      await wb.until('the file dialog', () => wb.quickInputVisible(), (v) => v, { timeout: 30_000, interval: 200 });
+      await wb.page.locator('.quick-input-widget input').first().fill(file);
+      await sleep(800);
+      await wb.page.keyboard.press('Enter');
+      const studio = await wb.webview('studio', { timeout: 60_000 });
+      await wb.until('the dataset grid', () => studio.locator('#dataset-count').textContent(), (t) => t === '30 rows', { timeout: 60_000 });
+      const summary = await studio.locator('#dataset-summary').textContent();
+      if (summary !== '30 rows · negative 50% · positive 50%') throw new Error(`unexpected summary ${JSON.stringify(summary)}`);
+      if ((await studio.locator('#dataset-table tr.dataset-row').count()) !== 30) throw new Error('the grid does not show the 30 rows');
+      log(`dataset grid: ${summary}`);
+      // Sort by label: the 15 negative rows first, in file order.
+      await studio.locator('#dataset-table button.sort[data-sort="label"]').click();
+      await wb.until('the label sort', () => studio.locator('#dataset-table th[aria-sort="ascending"] button[data-sort="label"]').count(), (n) => n === 1, { timeout: 30_000 });
+      const labels = await studio.locator('#dataset-table td.label-cell').allTextContents();
+      if (labels.slice(0, 15).some((l) => l !== 'negative') || labels.slice(15).some((l) => l !== 'positive')) throw new Error(`not sorted by label: ${labels.join(',')}`);
+      const order = await studio.locator('#dataset-table tr.dataset-row').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-row'))));
+      if (order[0] !== 2 || order[15] !== 1) throw new Error(`unexpected order ${order.join(',')}`);
+      // Search for a word.
+      await studio.locator('#dataset-search input').fill('GREAT');
+      await studio.locator('#dataset-search input').press('Enter');
+      await wb.until('the search', () => studio.locator('#dataset-count').textContent(), (t) => t === `${great.length} of 30 rows`, { timeout: 30_000 });
+      const texts = await studio.locator('#dataset-table td.cell-text').allTextContents();
+      if (texts.length !== great.length || texts.some((t) => !t.toLowerCase().includes('great'))) throw new Error(`the search shows ${JSON.stringify(texts)}`);
+      if (!texts.includes(`great ${XSS_TEXT}, really`) || !texts.includes('a great film,\nspread over "two" lines')) throw new Error(`text not shown literally: ${JSON.stringify(texts)}`);
+      const images = await studio.locator('img').count();
+      if (images !== 0) throw new Error(`the Studio contains ${images} <img> element(s): dataset text was parsed as HTML`);
+      log(`search "GREAT": ${await studio.locator('#dataset-count').textContent()}; ${JSON.stringify(XSS_TEXT)} shown literally`);
+      // And by label.
+      await studio.locator('#dataset-label').selectOption('positive');
+      const positives = great.filter((r) => r.label === 'positive').length;
+      await wb.until('the label filter', () => studio.locator('#dataset-count').textContent(), (t) => t === `${positives} of 30 rows`, { timeout: 30_000 });
+      await wb.screenshot(path.join(out, '32-dataset-grid.png'));
+      // The file changes on disk: the grid reads it again, keeping the query.
+      fs.appendFileSync(file, 'another great one,positive\nnot so great,negative\n');
+      await wb.until('the re-read file', () => studio.locator('#dataset-count').textContent(), (t) => t === `${positives + 1} of 32 rows`, { timeout: 30_000 });
+      log(`after the file changed: ${await studio.locator('#dataset-count').textContent()}`);
+    },
+  },
 ];
 
 /** Train Soft Prompt on PROMPT up to its options list; the datasets are remembered when the training scenario ran, otherwise chosen now. */
