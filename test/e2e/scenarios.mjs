@@ -665,15 +665,32 @@ export const scenarios = [
       const images = await studio.locator('img').count();
       if (images !== 0) throw new Error(`the Studio contains ${images} <img> element(s): dataset text was parsed as HTML`);
       log(`search "GREAT": ${await studio.locator('#dataset-count').textContent()}; ${JSON.stringify(XSS_TEXT)} shown literally`);
+      await wb.screenshot(path.join(out, '32-dataset-grid-search.png'));
       // And by label.
       await studio.locator('#dataset-label').selectOption('positive');
       const positives = great.filter((r) => r.label === 'positive').length;
       await wb.until('the label filter', () => studio.locator('#dataset-count').textContent(), (t) => t === `${positives} of 30 rows`, { timeout: 30_000 });
-      await wb.screenshot(path.join(out, '32-dataset-grid.png'));
       // The file changes on disk: the grid reads it again, keeping the query.
       fs.appendFileSync(file, 'another great one,positive\nnot so great,negative\n');
       await wb.until('the re-read file', () => studio.locator('#dataset-count').textContent(), (t) => t === `${positives + 1} of 32 rows`, { timeout: 30_000 });
       log(`after the file changed: ${await studio.locator('#dataset-count').textContent()}`);
+      await wb.screenshot(path.join(out, '33-dataset-grid-label-reread.png'));
+      // From the prompt view: the dev role's Open button shows that file, with the prompt's label column.
+      const { dev } = writeSmallSplits(runDir);
+      await wb.openFile(PROMPT);
+      await wb.runCommand('View: Show Prompt Tuning');
+      await wb.runCommand('Prompt Tuning: Select Dataset…');
+      await wb.answerQuickPick('which role?', 'Dev');
+      await wb.answerQuickPick('Which dev dataset for sst2-overall.prompt', dev);
+      const sidebar = await wb.webview('sidebar');
+      const open = sidebar.locator('#dataset-roles li[data-role="dev"] vscode-button', { hasText: 'Open' });
+      await wb.until('the dev role\'s Open button', () => open.count(), (n) => n === 1, { timeout: 60_000 });
+      await open.click();
+      const studioAgain = await wb.webview('studio', { timeout: 60_000 });
+      const origin = await wb.until('the dev dataset in the grid', () => studioAgain.locator('.dataset-view header').textContent(),
+        (t) => t?.includes('sst2-small-dev.jsonl') && t.includes('the dev dataset of sst2-overall.prompt') && /40 rows · (positive|negative) \d+% · (positive|negative) \d+%/.test(t), { timeout: 60_000 });
+      log(`from the prompt view: ${origin}`);
+      await wb.screenshot(path.join(out, '34-dataset-grid-from-prompt.png'));
     },
   },
 ];

@@ -4,7 +4,6 @@
  * rows is read back by their byte ranges only; sorting by a column and searching re-scan the file, streaming.
  * Memory: a few typed-array entries per row, never the file's text. No vscode import.
  */
-import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CsvError } from 'csv-parse';
@@ -105,7 +104,8 @@ async function bomLength(file: string): Promise<number> {
 }
 
 /**
- * Splits a file into records by its raw bytes, holding one chunk plus one record. A record ends at "\n"
+ * Splits a file into records by its raw bytes, holding one chunk plus one record: chunks are read into one
+ * reused buffer (no garbage per chunk), and only a record that spans chunks is copied. A record ends at "\n"
  * (a "\r" before it is dropped); with `quoted` (CSV/TSV) a "\n" between double quotes does not end it — a quote
  * byte never occurs inside a multi-byte UTF-8 character, so no decoding is needed to find the boundaries.
  * `bytes` is undefined for a record longer than the limit (`problem` says so).
@@ -115,7 +115,8 @@ async function forEachSpan(file: string, quoted: boolean, onSpan: (bytes: Buffer
   const start = await bomLength(file);
   const size = (await stat(file)).size;
   const maxBytes = options.maxRecordBytes ?? MAX_LINE_BYTES;
-  const stream = createReadStream(file, { start, highWaterMark: options.chunkSize ?? 1 << 20 });
+  const buffer = Buffer.allocUnsafe(options.chunkSize ?? 1 << 20);
+  const handle = await open(file, 'r');
   let base = start;
   let recordStart = start;
   let line = 1;
@@ -126,10 +127,11 @@ async function forEachSpan(file: string, quoted: boolean, onSpan: (bytes: Buffer
   let lastByte = -1;
   let inQuotes = false;
 
-  const keep = (piece: Buffer): void => {
+  /** `piece` ends the record before the buffer is reused, or is copied (it continues in the next chunk). */
+  const keep = (piece: Buffer, copy: boolean): void => {
     if (piece.length > 0) lastByte = piece[piece.length - 1];
     if (tooLong) return;
-    parts.push(piece);
+    parts.push(copy ? Buffer.from(piece) : piece);
     partBytes += piece.length;
     if (partBytes > maxBytes) {
       tooLong = true;
@@ -156,8 +158,11 @@ async function forEachSpan(file: string, quoted: boolean, onSpan: (bytes: Buffer
   };
 
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for (;;) {
       if (options.signal?.aborted) throw new ScanCancelled();
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, base);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
       let i = 0;
       let pieceStart = 0;
       let nextQuote = -2;
@@ -193,17 +198,17 @@ async function forEachSpan(file: string, quoted: boolean, onSpan: (bytes: Buffer
           }
         }
         if (end < 0) break;
-        keep(chunk.subarray(pieceStart, end));
+        keep(chunk.subarray(pieceStart, end), false);
         emit(base + end);
         i = end + 1;
         pieceStart = i;
       }
-      if (pieceStart < chunk.length) keep(chunk.subarray(pieceStart));
+      if (pieceStart < chunk.length) keep(chunk.subarray(pieceStart), true);
       base += chunk.length;
       options.onProgress?.(base, size);
     }
   } finally {
-    stream.destroy();
+    await handle.close();
   }
   if (base > recordStart) emit(base);
 }
