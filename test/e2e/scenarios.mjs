@@ -637,10 +637,14 @@ export const scenarios = [
       fs.writeFileSync(file, 'text,label\n' + rows.map((r) => `${quote(r.text)},${r.label}`).join('\n') + '\n');
       const great = rows.filter((r) => r.text.includes('great'));
       await wb.runCommand('Prompt Tuning: Open Dataset');
-      // VS Code's simple file dialog (code-server): type the path, accept.
-      await wb.until('the file dialog', () => wb.quickInputVisible(), (v) => v, { timeout: 30_000, interval: 200 });
-      await wb.page.locator('.quick-input-widget input').first().fill(file);
-      await sleep(800);
+      // VS Code's simple file dialog (code-server): once it shows its starting folder, type the path, accept.
+      const input = wb.page.locator('.quick-input-widget input').first();
+      await wb.until('the file dialog', () => input.inputValue(), (v) => v.length > 0, { timeout: 30_000, interval: 200 });
+      await wb.until('the path typed', async () => {
+        await input.fill(file);
+        await sleep(800);
+        return input.inputValue();
+      }, (v) => v === file, { timeout: 30_000, interval: 200 });
       await wb.page.keyboard.press('Enter');
       const studio = await wb.webview('studio', { timeout: 60_000 });
       await wb.until('the dataset grid', () => studio.locator('#dataset-count').textContent(), (t) => t === '30 rows', { timeout: 60_000 });
