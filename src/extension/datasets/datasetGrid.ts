@@ -203,7 +203,8 @@ export class DatasetGrid implements vscode.Disposable {
     };
     const next = { ...base, ...patch };
     for (const key of Object.keys(next) as (keyof DatasetViewState)[]) if (next[key] === undefined) delete next[key];
-    if (patch.status === 'failed' || patch.status === 'indexing') this.view = undefined;
+    // Indexing (again) or failing to index starts from nothing; a failed query keeps the columns and rows shown.
+    if (patch.status === 'indexing' || (patch.status === 'failed' && !this.engine)) this.view = undefined;
     else this.view = next;
     this.store.update({ dataset: next });
   }
