@@ -12,16 +12,17 @@ import { JobList, ModelLine, SliceMemo } from './lib/common';
 import { el, replaceChildren } from './lib/dom';
 import { loadUiState, onHostMessage, post, saveUiState } from './lib/host';
 import { BenchmarkView } from './views/benchmark';
+import { DatasetView } from './views/dataset';
 import { PlaygroundView } from './views/playground';
 import { ProjectionView } from './views/projection';
 import { PromptView } from './views/prompt';
 import { ResultsView } from './views/results';
 import { TrainingView } from './views/training';
 
-const TAB_TITLES: Record<ViewName, string> = { prompt: 'Prompt', training: 'Training', projection: 'Projection', benchmark: 'Benchmark', playground: 'Playground', results: 'Results' };
+const TAB_TITLES: Record<ViewName, string> = { prompt: 'Prompt', training: 'Training', projection: 'Projection', benchmark: 'Benchmark', playground: 'Playground', results: 'Results', dataset: 'Dataset' };
 
 const ui = loadUiState({ view: 'prompt' as ViewName, focusSeq: 0 });
-const views = { prompt: new PromptView(), training: new TrainingView(), projection: new ProjectionView(), benchmark: new BenchmarkView(), playground: new PlaygroundView(), results: new ResultsView() };
+const views = { prompt: new PromptView(), training: new TrainingView(), projection: new ProjectionView(), benchmark: new BenchmarkView(), playground: new PlaygroundView(), results: new ResultsView(), dataset: new DatasetView() };
 const modelLine = new ModelLine();
 const jobList = new JobList();
 const top = el('div', { class: 'top-bar' }, modelLine.root, jobList.root);
@@ -56,6 +57,7 @@ function render(state: UiState): void {
   if (memo.changed('projection', state.projection)) views.projection.render(state.projection);
   if (memo.changed('benchmark', state.benchmark)) views.benchmark.render(state.benchmark);
   if (memo.changed('results', state.results)) views.results.render(state.results);
+  if (memo.changed('dataset', state.dataset)) views.dataset.render(state.dataset);
   const playground = state.playground;
   const form = playground && { file: playground.file, task: playground.task, inputs: playground.inputs, values: playground.values, rowCount: playground.rowCount, softPrompt: playground.softPrompt, settings: playground.settings };
   const formChanged = memo.changed('playgroundForm', form);

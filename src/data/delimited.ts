@@ -29,7 +29,7 @@ function leadingLineBreaks(raw: string): number {
   return countLineBreaks(raw, 0, end);
 }
 
-function describeCsvError(err: CsvError, expectedFields: number | undefined): string {
+export function describeCsvError(err: CsvError, expectedFields: number | undefined): string {
   switch (err.code) {
     case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH': {
       const found = Array.isArray((err as { record?: unknown }).record) ? (err as unknown as { record: unknown[] }).record.length : undefined;
@@ -118,7 +118,7 @@ export async function forEachDelimitedRecord(
   if (header === undefined) throw new StructureError('the file is empty; expected a header line', 1);
 }
 
-function checkHeader(names: string[], line: number): string[] {
+export function checkHeader(names: string[], line: number): string[] {
   const seen = new Set<string>();
   names.forEach((raw, i) => {
     const name = raw.trim();

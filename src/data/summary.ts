@@ -67,7 +67,7 @@ export async function summarizeDataset(file: string, options: { labelColumn?: st
   return summary;
 }
 
-function labelText(value: unknown, labelNames: readonly string[] | undefined): string {
+export function labelText(value: unknown, labelNames: readonly string[] | undefined): string {
   if (labelNames && (typeof value === 'number' || (typeof value === 'string' && /^\d+$/.test(value)))) {
     const name = labelNames[Number(value)];
     if (name !== undefined) return name;

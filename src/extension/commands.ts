@@ -19,6 +19,7 @@ import { newPromptFile, openSamples, openWalkthrough } from './onboarding/flows'
 import { requireTrust } from './trust';
 import { selectDataset, splitDataset } from './flows/datasets';
 import { openResults, openResultsRow } from './flows/results';
+import { openDataset, openDatasetRole } from './flows/openDataset';
 import type { WebviewMessage } from './views/protocol';
 
 export function registerCommands(ctx: Ctx): vscode.Disposable[] {
@@ -47,6 +48,7 @@ export function registerCommands(ctx: Ctx): vscode.Disposable[] {
     'promptTuning.selectDataset': (uri) => selectDataset(ctx, asUri(uri)),
     'promptTuning.splitDataset': (uri) => splitDataset(ctx, asUri(uri)),
     'promptTuning.openResults': (uri) => openResults(ctx, asUri(uri)),
+    'promptTuning.openDataset': (uri) => openDataset(ctx, asUri(uri)),
     // The Soft Prompts and Runs views (src/extension/artifacts).
     'promptTuning.testWithSoftPrompt': trusted((node) => testWithSoftPrompt(ctx, node)),
     'promptTuning.runOnDatasetWithSoftPrompt': trusted((node) => runOnDatasetWithSoftPrompt(ctx, node)),
@@ -121,6 +123,13 @@ export async function handleWebviewMessage(ctx: Ctx, message: Exclude<WebviewMes
       return openResultsRow(ctx, message.index);
     case 'selectDatasetRole':
       return selectDataset(ctx, ctx.preview.current?.uri, message.role);
+    case 'openDatasetRole':
+      return openDatasetRole(ctx, message.role);
+    case 'datasetQuery':
+      return ctx.datasets.setQuery(message.query);
+    case 'closeDataset':
+      ctx.datasets.close();
+      return;
   }
 }
 

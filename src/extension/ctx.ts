@@ -16,6 +16,7 @@ import type { SidePanelProvider } from './views/sidePanel';
 import type { StudioPanel } from './views/studioPanel';
 import { UiStore } from './views/uiStore';
 import { ResultsGrid } from './views/resultsGrid';
+import { DatasetGrid } from './datasets/datasetGrid';
 
 export class Ctx implements vscode.Disposable {
   readonly output = vscode.window.createOutputChannel('Prompt Tuning', { log: true });
@@ -30,6 +31,8 @@ export class Ctx implements vscode.Disposable {
   readonly results = new ResultsGrid(this.store);
   /** What flows remember between commands (the Playground's file, the projection on screen, the newest streams). */
   readonly flows = new FlowState();
+  /** The dataset grid (Open Dataset): one file indexed, a page of it shown. */
+  readonly datasets: DatasetGrid;
   /** The run history (trainings, evaluations, benchmarks, discoveries). */
   readonly runs: Runs;
   /** Set by activate() once the tree views exist. */
@@ -47,6 +50,7 @@ export class Ctx implements vscode.Disposable {
     this.diagnostics = new PromptDiagnostics(this.documents);
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     this.runs = new Runs(folder ?? this.config.cacheDirectory, folder !== undefined, this.output);
+    this.datasets = new DatasetGrid(this.store, this.output);
     this.preview = new PromptPreviewController(this.diagnostics, this.jobs, this.config, this.store, this.scratchDir, (file) => this.state.datasetsFor(file));
   }
 
@@ -66,6 +70,7 @@ export class Ctx implements vscode.Disposable {
 
   dispose(): void {
     this.preview.dispose();
+    this.datasets.dispose();
     this.inline.dispose();
     this.diagnostics.dispose();
     // Before the worker stops: the runs it was running are recorded as interrupted, not failed.

@@ -67,6 +67,8 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     ctx,
     ctx.studio,
+    // Closing the Studio stops the dataset grid's indexing or scan.
+    ctx.studio.onDidClose(() => ctx.datasets.close()),
     sidePanel,
     modelItem,
     vscode.window.registerWebviewViewProvider(SIDE_PANEL_VIEW_ID, sidePanel, { webviewOptions: { retainContextWhenHidden: true } }),

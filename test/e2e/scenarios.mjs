@@ -670,6 +670,78 @@ export const scenarios = [
       await wb.screenshot(path.join(out, '21-compare-training-curves.png'));
     },
   },
+  {
+    name: 'Open Dataset: a CSV as a grid in the Studio; sorted by label, searched for a word, filtered by label; text shown literally; re-read when the file changes',
+    async run({ wb, out, log, runDir }) {
+      const file = path.join(runDir, 'ws', 'data', 'grid-e2e.csv');
+      const quote = (t) => `"${t.replace(/"/g, '""')}"`;
+      const rows = Array.from({ length: 30 }, (_, i) => ({
+        text: i === 7 ? `great ${XSS_TEXT}, really` : i === 12 ? 'a great film,\nspread over "two" lines' : `${i % 3 === 0 ? 'great' : 'dull'} movie number ${i}`,
+        label: i % 2 === 0 ? 'positive' : 'negative',
+      }));
+      fs.writeFileSync(file, 'text,label\n' + rows.map((r) => `${quote(r.text)},${r.label}`).join('\n') + '\n');
+      const great = rows.filter((r) => r.text.includes('great'));
+      await wb.runCommand('Prompt Tuning: Open Dataset');
+      // VS Code's simple file dialog (code-server): once it shows its starting folder, type the path, accept.
+      const input = wb.page.locator('.quick-input-widget input').first();
+      await wb.until('the file dialog', () => input.inputValue(), (v) => v.length > 0, { timeout: 30_000, interval: 200 });
+      await wb.until('the path typed', async () => {
+        await input.fill(file);
+        await sleep(800);
+        return input.inputValue();
+      }, (v) => v === file, { timeout: 30_000, interval: 200 });
+      await wb.page.keyboard.press('Enter');
+      const studio = await wb.webview('studio', { timeout: 60_000 });
+      await wb.until('the dataset grid', () => studio.locator('#dataset-count').textContent(), (t) => t === '30 rows', { timeout: 60_000 });
+      const summary = await studio.locator('#dataset-summary').textContent();
+      if (summary !== '30 rows · negative 50% · positive 50%') throw new Error(`unexpected summary ${JSON.stringify(summary)}`);
+      if ((await studio.locator('#dataset-table tr.dataset-row').count()) !== 30) throw new Error('the grid does not show the 30 rows');
+      log(`dataset grid: ${summary}`);
+      // Sort by label: the 15 negative rows first, in file order.
+      await studio.locator('#dataset-table button.sort[data-sort="label"]').click();
+      await wb.until('the label sort', () => studio.locator('#dataset-table th[aria-sort="ascending"] button[data-sort="label"]').count(), (n) => n === 1, { timeout: 30_000 });
+      const labels = await studio.locator('#dataset-table td.label-cell').allTextContents();
+      if (labels.slice(0, 15).some((l) => l !== 'negative') || labels.slice(15).some((l) => l !== 'positive')) throw new Error(`not sorted by label: ${labels.join(',')}`);
+      const order = await studio.locator('#dataset-table tr.dataset-row').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-row'))));
+      if (order[0] !== 2 || order[15] !== 1) throw new Error(`unexpected order ${order.join(',')}`);
+      // Search for a word.
+      await studio.locator('#dataset-search input').fill('GREAT');
+      await studio.locator('#dataset-search input').press('Enter');
+      await wb.until('the search', () => studio.locator('#dataset-count').textContent(), (t) => t === `${great.length} of 30 rows`, { timeout: 30_000 });
+      const texts = await studio.locator('#dataset-table td.cell-text').allTextContents();
+      if (texts.length !== great.length || texts.some((t) => !t.toLowerCase().includes('great'))) throw new Error(`the search shows ${JSON.stringify(texts)}`);
+      if (!texts.includes(`great ${XSS_TEXT}, really`) || !texts.includes('a great film,\nspread over "two" lines')) throw new Error(`text not shown literally: ${JSON.stringify(texts)}`);
+      const images = await studio.locator('img').count();
+      if (images !== 0) throw new Error(`the Studio contains ${images} <img> element(s): dataset text was parsed as HTML`);
+      log(`search "GREAT": ${await studio.locator('#dataset-count').textContent()}; ${JSON.stringify(XSS_TEXT)} shown literally`);
+      await wb.screenshot(path.join(out, '32-dataset-grid-search.png'));
+      // And by label.
+      await studio.locator('#dataset-label').selectOption('positive');
+      const positives = great.filter((r) => r.label === 'positive').length;
+      await wb.until('the label filter', () => studio.locator('#dataset-count').textContent(), (t) => t === `${positives} of 30 rows`, { timeout: 30_000 });
+      // The file changes on disk: the grid reads it again, keeping the query.
+      fs.appendFileSync(file, 'another great one,positive\nnot so great,negative\n');
+      await wb.until('the re-read file', () => studio.locator('#dataset-count').textContent(), (t) => t === `${positives + 1} of 32 rows`, { timeout: 30_000 });
+      log(`after the file changed: ${await studio.locator('#dataset-count').textContent()}`);
+      await wb.screenshot(path.join(out, '33-dataset-grid-label-reread.png'));
+      // From the prompt view: the dev role's Open button shows that file, with the prompt's label column.
+      const { dev } = writeSmallSplits(runDir);
+      await wb.openFile(PROMPT);
+      await wb.runCommand('View: Show Prompt Tuning');
+      await wb.runCommand('Prompt Tuning: Select Dataset…');
+      await wb.answerQuickPick('which role?', 'Dev');
+      await wb.answerQuickPick('Which dev dataset for sst2-overall.prompt', dev);
+      const sidebar = await wb.webview('sidebar');
+      const open = sidebar.locator('#dataset-roles li[data-role="dev"] vscode-button', { hasText: 'Open' });
+      await wb.until('the dev role\'s Open button', () => open.count(), (n) => n === 1, { timeout: 60_000 });
+      await open.click();
+      const studioAgain = await wb.webview('studio', { timeout: 60_000 });
+      const origin = await wb.until('the dev dataset in the grid', () => studioAgain.locator('.dataset-view header').textContent(),
+        (t) => t?.includes('sst2-small-dev.jsonl') && t.includes('the dev dataset of sst2-overall.prompt') && /40 rows · (positive|negative) \d+% · (positive|negative) \d+%/.test(t), { timeout: 60_000 });
+      log(`from the prompt view: ${origin}`);
+      await wb.screenshot(path.join(out, '34-dataset-grid-from-prompt.png'));
+    },
+  },
 ];
 
 /** What has focus in a webview frame: id, tag, aria-label, value (text fields), data-sort (results headers). */

@@ -82,7 +82,10 @@ function datasetTable(datasets: DatasetRoleView[]): HTMLElement {
           el('strong', { title: `For ${ROLE_DESCRIPTIONS[d.role].use}` }, ROLE_DESCRIPTIONS[d.role].name), ' ',
           d.file ? el('code', {}, d.file) : el('em', {}, 'not chosen'), ' ',
           button(d.file ? 'Change…' : 'Choose…', () => post({ type: 'selectDatasetRole', role: d.role }),
-            { secondary: true, ariaLabel: `${d.file ? 'Change' : 'Choose'} the ${ROLE_DESCRIPTIONS[d.role].name} dataset` })),
+            { secondary: true, ariaLabel: `${d.file ? 'Change' : 'Choose'} the ${ROLE_DESCRIPTIONS[d.role].name} dataset` }),
+          d.file ? ' ' : null,
+          d.file ? button('Open', () => post({ type: 'openDatasetRole', role: d.role }),
+            { secondary: true, ariaLabel: `Open the ${ROLE_DESCRIPTIONS[d.role].name} dataset as a grid` }) : null),
         d.file ? el('div', { class: 'muted dataset-summary' }, distribution(d)) : null))),
     el('div', { class: 'actions' },
       button('Split a dataset…', () => post({ type: 'runCommand', command: 'promptTuning.splitDataset' }), { secondary: true })));

@@ -5,10 +5,11 @@
  */
 
 import { PLAYGROUND_COLUMNS, type PlaygroundColumnId } from '../../common/playground';
+import { DATASET_QUERY_LIMITS, ROW_ORDER, type DatasetQuery } from '../datasets/gridQuery';
 import { DATASET_ROLES, type DatasetRole } from '../datasets/roles';
 import { RESULT_FILTERS, RESULT_SORTS, type ResultsQuery } from '../results/query';
 
-export const VIEW_NAMES = ['prompt', 'training', 'projection', 'benchmark', 'playground', 'results'] as const;
+export const VIEW_NAMES = ['prompt', 'training', 'projection', 'benchmark', 'playground', 'results', 'dataset'] as const;
 export type ViewName = (typeof VIEW_NAMES)[number];
 
 export interface DiagnosticItem {
@@ -107,6 +108,50 @@ export interface ResultsViewState {
   /** The predictions file(s), for the header. */
   source: string;
   note?: string;
+}
+
+export const DATASET_GRID_STATUSES = ['indexing', 'querying', 'ready', 'failed'] as const;
+export type DatasetGridStatus = (typeof DATASET_GRID_STATUSES)[number];
+
+/** One row of the dataset grid (dataset text: shown as text only). */
+export interface DatasetRowView {
+  /** 1-based row number (file order among readable rows). */
+  row: number;
+  /** 1-based line where the row starts in the file. */
+  line: number;
+  /** One value per column of the view, cut to DATASET_CELL_CHARS. */
+  cells: string[];
+}
+
+/** Characters of a cell sent to the grid (the rest is cut, with "…"). */
+export const DATASET_CELL_CHARS = 1000;
+
+/** The dataset grid: a dataset file indexed in the extension host, one page of its rows. */
+export interface DatasetViewState {
+  /** The file, as the views name it. */
+  file: string;
+  /** Where it was opened from, e.g. "the dev dataset of sst2.prompt". */
+  origin?: string;
+  /** indexing: the first streamed pass; querying: a sort or search re-scanning the file. */
+  status: DatasetGridStatus;
+  /** 0..1 while indexing or querying. */
+  progress?: number;
+  /** What is happening, or why it failed, in words. */
+  message?: string;
+  columns: string[];
+  labelColumn?: string;
+  /** Rows per label, most frequent first. */
+  labels: { label: string; count: number }[];
+  /** "1,000 rows · positive 52% · negative 48%". */
+  summary: string;
+  /** Unreadable rows (not shown), with the first one's line. */
+  note?: string;
+  query: DatasetQuery;
+  total: number;
+  matching: number;
+  page: number;
+  pages: number;
+  rows: DatasetRowView[];
 }
 
 export interface SeriesPoint {
@@ -303,6 +348,7 @@ export interface UiState {
   generation?: GenerationViewState;
   playground?: PlaygroundViewState;
   results?: ResultsViewState;
+  dataset?: DatasetViewState;
   /** The view the Studio should switch to; a new `seq` means a new request. */
   focus?: { view: ViewName; seq: number };
 }
@@ -326,6 +372,7 @@ export const WEBVIEW_COMMANDS = [
   'promptTuning.openPlayground',
   'promptTuning.selectDataset',
   'promptTuning.splitDataset',
+  'promptTuning.openDataset',
 ] as const;
 export type WebviewCommand = (typeof WEBVIEW_COMMANDS)[number];
 
@@ -342,7 +389,10 @@ export type WebviewMessage =
   | { type: 'resultsQuery'; query: ResultsQuery }
   | { type: 'resultsOpenRow'; index: number }
   | { type: 'resultsShow'; ids: string[] }
-  | { type: 'selectDatasetRole'; role: DatasetRole };
+  | { type: 'selectDatasetRole'; role: DatasetRole }
+  | { type: 'openDatasetRole'; role: DatasetRole }
+  | { type: 'datasetQuery'; query: DatasetQuery }
+  | { type: 'closeDataset' };
 
 /** Prompts a results grid shows side by side, at most. */
 export const MAX_COMPARED_RUNS = 3;
@@ -375,6 +425,7 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
     case 'copyHardPrompt':
     case 'saveAsPrompt':
     case 'playgroundSoftPrompt':
+    case 'closeDataset':
       return hasOnlyKeys(raw, ['type']) ? { type: raw.type } : undefined;
     case 'selectRow':
       return hasOnlyKeys(raw, ['type', 'index']) &&
@@ -410,6 +461,10 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
         : undefined;
     case 'selectDatasetRole':
       return hasOnlyKeys(raw, ['type', 'role']) && oneOf(DATASET_ROLES, raw.role) ? { type: 'selectDatasetRole', role: raw.role } : undefined;
+    case 'openDatasetRole':
+      return hasOnlyKeys(raw, ['type', 'role']) && oneOf(DATASET_ROLES, raw.role) ? { type: 'openDatasetRole', role: raw.role } : undefined;
+    case 'datasetQuery':
+      return hasOnlyKeys(raw, ['type', 'query']) && isDatasetQuery(raw.query) ? { type: 'datasetQuery', query: { ...raw.query } } : undefined;
     default:
       return undefined;
   }
@@ -419,6 +474,16 @@ export function parseWebviewMessage(raw: unknown): WebviewMessage | undefined {
 export function isResultsQuery(v: unknown): v is ResultsQuery {
   return isRecord(v) && hasOnlyKeys(v, ['sort', 'descending', 'filter', 'page']) && oneOf(RESULT_SORTS, v.sort) &&
     typeof v.descending === 'boolean' && oneOf(RESULT_FILTERS, v.filter) &&
+    typeof v.page === 'number' && Number.isSafeInteger(v.page) && v.page >= 0;
+}
+
+/** A dataset grid query: a sort column (or the row order), a search and a label of bounded length, a page number. */
+export function isDatasetQuery(v: unknown): v is DatasetQuery {
+  const name = (x: unknown) => typeof x === 'string' && x.length > 0 && x.length <= DATASET_QUERY_LIMITS.name;
+  return isRecord(v) && hasOnlyKeys(v, ['sort', 'descending', 'search', 'label', 'page']) &&
+    (v.sort === ROW_ORDER || name(v.sort)) && typeof v.descending === 'boolean' &&
+    typeof v.search === 'string' && v.search.length <= DATASET_QUERY_LIMITS.search &&
+    (v.label === undefined || (typeof v.label === 'string' && v.label.length <= DATASET_QUERY_LIMITS.name)) &&
     typeof v.page === 'number' && Number.isSafeInteger(v.page) && v.page >= 0;
 }
 
@@ -445,7 +510,25 @@ export function isHostMessage(raw: unknown): raw is HostMessage {
   return isRecord(raw) && raw.type === 'state' && isRecord(raw.state) && isRecord(raw.state.model) && Array.isArray(raw.state.jobs) &&
     (raw.state.generation === undefined || isGenerationViewState(raw.state.generation)) &&
     (raw.state.playground === undefined || isPlaygroundViewState(raw.state.playground)) &&
-    (raw.state.results === undefined || isResultsViewState(raw.state.results));
+    (raw.state.results === undefined || isResultsViewState(raw.state.results)) &&
+    (raw.state.dataset === undefined || isDatasetViewState(raw.state.dataset));
+}
+
+/** The dataset slice, checked field by field: its rows hold dataset text (set as text only). */
+export function isDatasetViewState(raw: unknown): raw is DatasetViewState {
+  if (!isRecord(raw) || !hasOnlyKeys(raw, ['file', 'origin', 'status', 'progress', 'message', 'columns', 'labelColumn', 'labels', 'summary', 'note',
+    'query', 'total', 'matching', 'page', 'pages', 'rows'])) return false;
+  const count = (x: unknown) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+  const optionalString = (x: unknown) => x === undefined || typeof x === 'string';
+  const columns = Array.isArray(raw.columns) && raw.columns.every((c) => typeof c === 'string') ? raw.columns.length : -1;
+  return typeof raw.file === 'string' && optionalString(raw.origin) && oneOf(DATASET_GRID_STATUSES, raw.status) &&
+    (raw.progress === undefined || (typeof raw.progress === 'number' && raw.progress >= 0 && raw.progress <= 1)) &&
+    optionalString(raw.message) && columns >= 0 && optionalString(raw.labelColumn) &&
+    Array.isArray(raw.labels) && raw.labels.every((l) => isRecord(l) && hasOnlyKeys(l, ['label', 'count']) && typeof l.label === 'string' && count(l.count)) &&
+    typeof raw.summary === 'string' && optionalString(raw.note) && isDatasetQuery(raw.query) &&
+    count(raw.total) && count(raw.matching) && count(raw.page) && count(raw.pages) &&
+    Array.isArray(raw.rows) && raw.rows.every((r) => isRecord(r) && hasOnlyKeys(r, ['row', 'line', 'cells']) && count(r.row) && count(r.line) &&
+      Array.isArray(r.cells) && r.cells.length === columns && r.cells.every((c) => typeof c === 'string'));
 }
 
 /** The results slice, checked field by field: its rows hold dataset text and model output (set as text only). */

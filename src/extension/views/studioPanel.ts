@@ -9,6 +9,9 @@ export class StudioPanel implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private connection: vscode.Disposable | undefined;
   private readonly registration: vscode.Disposable;
+  private readonly closed = new vscode.EventEmitter<void>();
+  /** The Studio panel was closed (what only it shows, such as the dataset grid, can stop). */
+  readonly onDidClose = this.closed.event;
 
   constructor(private readonly deps: WebviewDeps) {
     // Brings a Studio that was open before a window reload back.
@@ -44,11 +47,13 @@ export class StudioPanel implements vscode.Disposable {
       this.connection?.dispose();
       this.connection = undefined;
       this.panel = undefined;
+      this.closed.fire();
     });
   }
 
   dispose(): void {
     this.registration.dispose();
     this.panel?.dispose();
+    this.closed.dispose();
   }
 }
