@@ -62,7 +62,8 @@ describe('package.json: Open Dataset', () => {
     const { join } = await import('node:path');
     const { WEBVIEW_COMMANDS } = await import('../../src/extension/views/protocol');
     const pkg = JSON.parse(readFileSync(join(__dirname, '../../../package.json'), 'utf8'));
-    assert.ok(pkg.contributes.commands.some((c: { command: string; title: string }) => c.command === 'promptTuning.openDataset' && c.title === 'Open Dataset'));
+    const nls = JSON.parse(readFileSync(join(__dirname, '../../../package.nls.json'), 'utf8'));
+    assert.ok(pkg.contributes.commands.some((c: { command: string; title: string }) => c.command === 'promptTuning.openDataset' && nls[c.title.slice(1, -1)] === 'Open Dataset'));
     const entries = pkg.contributes.menus['explorer/context'].filter((e: { command: string }) => e.command === 'promptTuning.openDataset');
     assert.equal(entries.length, 1);
     const pattern = /resourceExtname =~ \/(.*)\/$/.exec(entries[0].when)![1];

@@ -52,7 +52,7 @@ describe('webviews: accessibility by construction (issue 15, item 7)', () => {
       for (const m of text.matchAll(/id: '([\w-]+)', role: 'status'/g)) live.push(m[1]);
       assert.equal([...text.matchAll(/role: 'status'/g)].length, [...text.matchAll(/id: '[\w-]+', role: 'status'/g)].length, `${file}: a status region without an id`);
     }
-    assert.deepEqual(live.sort(), ['generation-announce', 'playground-announce', 'projection-gap', 'results-count', 'training-status']);
+    assert.deepEqual(live.sort(), ['dataset-count', 'dataset-status', 'generation-announce', 'playground-announce', 'projection-gap', 'results-count', 'training-status']);
   });
 
   it('every chart is made by createChart (which gives it its text alternative)', () => {

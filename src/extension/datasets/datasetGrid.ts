@@ -101,7 +101,7 @@ export class DatasetGrid implements vscode.Disposable {
     this.querying?.abort();
     const controller = (this.indexing = new AbortController());
     this.engine = undefined;
-    this.publish({ status: 'indexing', progress: 0, message: `Reading ${path.basename(source.file)}…` });
+    this.publish({ status: 'indexing', progress: 0, message: vscode.l10n.t('Reading {0}…', path.basename(source.file)) });
     const started = Date.now();
     let index: DatasetIndex;
     try {
@@ -111,7 +111,7 @@ export class DatasetGrid implements vscode.Disposable {
         signal: controller.signal,
         onProgress: ({ bytes, size, rows }) => this.progress(() => ({
           status: 'indexing', progress: size > 0 ? Math.min(1, bytes / size) : 1,
-          message: `Reading ${path.basename(source.file)}… ${rows.toLocaleString('en-US')} rows`,
+          message: vscode.l10n.t('Reading {0}… {1} rows', path.basename(source.file), rows.toLocaleString('en-US')),
         })),
       });
     } catch (error) {
@@ -164,7 +164,7 @@ export class DatasetGrid implements vscode.Disposable {
     try {
       page = await engine.run(query, {
         signal: controller.signal,
-        onProgress: (step, fraction) => this.progress(() => ({ status: 'querying', progress: Math.min(1, fraction), message: step === 'sorting' ? 'Sorting…' : 'Searching…' })),
+        onProgress: (step, fraction) => this.progress(() => ({ status: 'querying', progress: Math.min(1, fraction), message: step === 'sorting' ? vscode.l10n.t('Sorting…') : vscode.l10n.t('Searching…') })),
       });
     } catch (error) {
       if (controller.signal.aborted || error instanceof ScanCancelled) return;

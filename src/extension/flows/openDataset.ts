@@ -13,8 +13,8 @@ export async function openDataset(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   let file = uri?.fsPath;
   if (!file) {
     const chosen = await vscode.window.showOpenDialog({
-      canSelectMany: false, openLabel: 'Open', title: 'Open Dataset: which file?',
-      filters: { Datasets: ['jsonl', 'ndjson', 'csv', 'tsv', 'tab'] },
+      canSelectMany: false, openLabel: vscode.l10n.t('Open'), title: vscode.l10n.t('Open Dataset: which file?'),
+      filters: { [vscode.l10n.t('Datasets')]: ['jsonl', 'ndjson', 'csv', 'tsv', 'tab'] },
       defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
     });
     file = chosen?.[0]?.fsPath;
@@ -32,7 +32,7 @@ export async function openDatasetRole(ctx: Ctx, role: DatasetRole): Promise<void
   const document = ctx.preview.current;
   const file = document && ctx.state.datasetsFor(document.uri.fsPath)[role];
   if (!document || !file) {
-    void vscode.window.showInformationMessage(`No ${ROLE_DESCRIPTIONS[role].name} dataset is chosen for this prompt: choose one with Select Dataset… first.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('No {0} dataset is chosen for this prompt: choose one with Select Dataset… first.', ROLE_DESCRIPTIONS[role].name));
     return;
   }
   const prompt = (await ctx.diagnostics.analysis(document)).prompt;
@@ -41,7 +41,7 @@ export async function openDatasetRole(ctx: Ctx, role: DatasetRole): Promise<void
     file,
     displayName: displayPath(file),
     ...(classifier ? { labelColumn: prompt.labelColumn, ...(prompt.labelNames ? { labelNames: prompt.labelNames } : {}) } : {}),
-    origin: `the ${ROLE_DESCRIPTIONS[role].name} dataset of ${path.basename(document.uri.fsPath)}`,
+    origin: vscode.l10n.t('the {0} dataset of {1}', ROLE_DESCRIPTIONS[role].name, path.basename(document.uri.fsPath)),
   });
 }
 
