@@ -35,7 +35,8 @@ export function fakeCtx(files: Record<string, string>, options: { softPrompts?: 
     fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
     fs.writeFileSync(path.join(root, name), text);
   }
-  const modelDir = path.join(root, '.model');
+  // Outside the workspace: its config.json is no dataset.
+  const modelDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ptune-flows-model-'));
   fs.mkdirSync(modelDir, { recursive: true });
   fs.writeFileSync(path.join(modelDir, 'config.json'), '{}');
   const memory = new Map<string, unknown>();
@@ -52,7 +53,10 @@ export function fakeCtx(files: Record<string, string>, options: { softPrompts?: 
     jobResult: async () => { throw new Error('job refused by the test'); },
     studioShown: [],
     output: [],
-    cleanup: () => fs.rmSync(root, { recursive: true, force: true }),
+    cleanup: () => {
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(modelDir, { recursive: true, force: true });
+    },
   };
   const log = (level: string) => (message: unknown) => { result.output.push(`${level}: ${message instanceof Error ? message.message : String(message)}`); };
   const ctx = {
