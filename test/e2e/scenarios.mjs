@@ -70,11 +70,8 @@ export const scenarios = [
   {
     name: 'Train Soft Prompt: the loss chart updates, then Cancel',
     async run({ wb, out, log }) {
-      await wb.openFile(PROMPT);
-      await wb.runCommand('Prompt Tuning: Train Soft Prompt');
-      await wb.answerQuickPick('training dataset', 'data/sst2/train.jsonl');
-      // The dev set was chosen by the first scenario; if it did not run, choose it now.
-      if ((await wb.quickInputTitle())?.includes('dev dataset')) await wb.answerQuickPick('dev dataset', 'data/sst2/dev.jsonl');
+      // The training file (and the dev file, unless the first scenario chose it), then the options.
+      await openTrainOptions(wb);
       await wb.answerQuickPick('Train a soft prompt for sst2-overall.prompt', 'Start training');
       const studio = await wb.webview('studio', { timeout: 60_000 });
       await studio.locator('#training-status').waitFor({ timeout: 60_000 });
@@ -492,8 +489,14 @@ export const scenarios = [
       await wb.runCommand('Prompt Tuning: Split Dataset into Train, Dev and Test…');
       // VS Code's simple file dialog (code-server): type the path, accept.
       await wb.until('the file dialog', () => wb.quickInputVisible(), (v) => v, { timeout: 30_000, interval: 200 });
-      await wb.page.locator('.quick-input-widget input').first().fill(path.join(ws, dev));
-      await sleep(800);
+      // The dialog fills in its starting folder a moment after it shows: type the path after that, and again if it was overwritten.
+      const input = wb.page.locator('.quick-input-widget input').first();
+      await wb.until('the dialog\'s starting folder', () => input.inputValue(), (v) => v !== '', { timeout: 30_000, interval: 200 });
+      await wb.until('the typed path', async () => {
+        if ((await input.inputValue()) !== path.join(ws, dev)) await input.fill(path.join(ws, dev));
+        await sleep(800);
+        return input.inputValue();
+      }, (v) => v === path.join(ws, dev), { timeout: 30_000, interval: 200 });
       await wb.page.keyboard.press('Enter');
       await wb.answerQuickPick('proportions (1/2)', '80 / 10 / 10');
       await wb.answerQuickPick('keep the proportions of which column? (2/2)', 'label');

@@ -74,13 +74,13 @@ describe('Benchmark Prompts (flows/benchmark) as a multi-step flow', () => {
     assert.deepEqual(w.jobs[0].params.soft, []);
   });
 
-  it('a remembered test file is used without asking: the hard prompts (the open one ticked) are the only question', async () => {
+  it('a remembered test file is used without asking; the hard prompts\' step counted it (it depends on the first prompt picked)', async () => {
     setUp();
     await w.ctx.state.setDatasetFor(file('prompts/a.prompt'), 'test', file('data/test.jsonl'));
     fake.script({ accept: true });
     await benchmark(w.ctx, { hard: file('prompts/a.prompt') });
-    assert.deepEqual(fake.inputs[0].selected, ['a.prompt']);
-    assert.deepEqual(fake.inputs.map((i) => [i.title, i.step, i.totalSteps]), [['Benchmark: hard prompts to compare', undefined, undefined]]);
+    assert.deepEqual(fake.inputs[0].selected, ['a.prompt'], 'the prompt to compare with is ticked');
+    assert.deepEqual(fake.inputs.map((i) => [i.title, i.step, i.totalSteps]), [['Benchmark: hard prompts to compare', 1, 2]]);
     assert.equal(w.jobs[0].params.data, file('data/test.jsonl'));
   });
 

@@ -45,8 +45,7 @@ export async function benchmark(ctx: Ctx, preselect: { soft?: string; hard?: str
   const adapters = [...new Set([...found, ...(preselect.soft ? [preselect.soft] : [])])].sort();
   const answers: BenchmarkAnswers = { hard: [], soft: [], shots: new Map() };
   const ticked = preselect.hard ?? ctx.preview.current?.uri.fsPath;
-  // Before the hard prompts are picked, the step count assumes the one ticked at first.
-  const firstPrompt = () => answers.hard[0] ?? ticked;
+  const firstPrompt = () => answers.hard[0];
   const shotPrompts = () => answers.hard.filter((file) => (answers.shots.get(file) ?? 0) > 0);
   const withoutShotsFile = () => shotPrompts().filter((file) => !rememberedDataset(ctx, file, 'train'));
   const done = await runSteps(answers, [
@@ -59,12 +58,13 @@ export async function benchmark(ctx: Ctx, preselect: { soft?: string; hard?: str
       answers.shots = await fewShotCounts(answers.hard);
     } },
     { skip: () => adapters.length === 0, run: async (input) => {
-      const ticked = answers.soft.length > 0 ? answers.soft : [preselect.soft ?? ctx.state.lastSoftPrompt];
-      const items = adapters.map((dir) => ({ label: path.basename(dir), description: displayPath(path.dirname(dir)), picked: ticked.includes(dir), dir }));
+      const tickedSoft = answers.soft.length > 0 ? answers.soft : [preselect.soft ?? ctx.state.lastSoftPrompt];
+      const items = adapters.map((dir) => ({ label: path.basename(dir), description: displayPath(path.dirname(dir)), picked: tickedSoft.includes(dir), dir }));
       answers.soft = (await input.pickMany({ title: 'Benchmark: soft prompts to compare (none is fine)', items, matchOnDescription: true })).map((s) => s.dir);
     } },
     // The test role, never dev: keep-best chose soft prompts' checkpoints on dev, so dev flatters them.
-    { skip: () => !answers.dataAsked && firstPrompt() !== undefined && rememberedDataset(ctx, firstPrompt()!, 'test') !== undefined, run: async (input) => {
+    // Until the hard prompts are picked it counts (which prompt comes first, and so its test file, is not known yet).
+    { skip: () => !answers.dataAsked && answers.hard.length > 0 && rememberedDataset(ctx, firstPrompt(), 'test') !== undefined, run: async (input) => {
       answers.dataAsked = true;
       const prompt = answers.hard[0];
       answers.data = await askDataset(input, ctx, prompt, 'test', { title: `Benchmark: which test dataset (held out from training and dev) for ${path.basename(prompt)}?` }) ?? undefined;
