@@ -119,4 +119,17 @@ describe('Benchmark Prompts (flows/benchmark) as a multi-step flow', () => {
     assert.equal(w.jobs[0].params.train, file('data/train.jsonl'));
     assert.equal(w.ctx.state.datasetsFor(file('prompts/b.prompt')).train, file('data/train.jsonl'));
   });
+  it('Back to the hard prompts and unticking the few-shot one drops its step from the count', async () => {
+    setUp({ shots: true });
+    fake.script({ pick: ['a.prompt', 'b.prompt'] }, { pick: 'data/test.jsonl' }, { back: true }, { back: true }, { pick: ['a.prompt'] }, { accept: true });
+    await benchmark(w.ctx);
+    assert.deepEqual(fake.inputs.map((i) => `${i.title?.slice(0, 30)} ${i.step}/${i.totalSteps}`), [
+      'Benchmark: hard prompts to com 1/2', 'Benchmark: which test dataset  2/3', 'b.prompt uses 2 few-shot examp 3/3',
+      'Benchmark: which test dataset  2/3', 'Benchmark: hard prompts to com 1/3',
+      'Benchmark: which test dataset  2/2', // asked again (it was answered before), highlighted; no few-shot step now
+    ]);
+    assert.deepEqual(fake.inputs[5].selected, ['data/test.jsonl']);
+    assert.deepEqual(w.jobs[0].params.hard, [file('prompts/a.prompt')]);
+    assert.equal(w.jobs[0].params.train, undefined);
+  });
 });

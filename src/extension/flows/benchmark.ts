@@ -81,7 +81,8 @@ export async function benchmark(ctx: Ctx, preselect: { soft?: string; hard?: str
       ctx.output.warn(`benchmark: ${warning}`);
     } },
     // One question for the few-shot prompts without a training file: a benchmark passes one training file.
-    { skip: () => !answers.trainAsked && withoutShotsFile().length === 0, run: async (input) => {
+    // Once asked, it is asked again after a Back (its answer is remembered by then), while a few-shot prompt is picked.
+    { skip: () => withoutShotsFile().length === 0 && (!answers.trainAsked || shotPrompts().length === 0), run: async (input) => {
       answers.trainAsked = true;
       const targets = withoutShotsFile().length > 0 ? withoutShotsFile() : shotPrompts();
       if (targets.length === 0) return;

@@ -50,7 +50,7 @@ export async function selectModel(ctx: Ctx): Promise<string | undefined> {
   const answers: { picked?: Pick; id?: string } = {};
   const done = await runSteps(answers, [
     { run: async (input) => {
-      answers.picked = await input.pick({ items: picks, active: answers.picked && picks.find((p) => p.label === answers.picked!.label), title: 'Select Model', placeholder: 'A model from the Hugging Face cache or hub, or a checkpoint folder', matchOnDescription: true });
+      answers.picked = await input.pick({ items: picks, active: (answers.picked && picks.find((p) => p.label === answers.picked!.label)) ?? picks.find((p) => p.picked), title: 'Select Model', placeholder: 'A model from the Hugging Face cache or hub, or a checkpoint folder', matchOnDescription: true });
     } },
     { skip: () => answers.picked?.item.choice?.kind !== 'enter-id', run: async (input) => {
       answers.id = (await input.input({
