@@ -70,7 +70,7 @@ export const scenarios = [
   {
     name: 'Train Soft Prompt: the loss chart updates, then Cancel',
     async run({ wb, out, log }) {
-      // The datasets the first scenario chose, else chosen now.
+      // The training file (and the dev file, unless the first scenario chose it), then the options.
       await openTrainOptions(wb);
       await wb.answerQuickPick('Train a soft prompt for sst2-overall.prompt', 'Start training');
       const studio = await wb.webview('studio', { timeout: 60_000 });
@@ -537,11 +537,17 @@ export const scenarios = [
       await wb.runCommand('Prompt Tuning: Split Dataset into Train, Dev and Test…');
       // VS Code's simple file dialog (code-server): type the path, accept.
       await wb.until('the file dialog', () => wb.quickInputVisible(), (v) => v, { timeout: 30_000, interval: 200 });
-      await wb.page.locator('.quick-input-widget input').first().fill(path.join(ws, dev));
-      await sleep(800);
+      // The dialog fills in its starting folder a moment after it shows: type the path after that, and again if it was overwritten.
+      const input = wb.page.locator('.quick-input-widget input').first();
+      await wb.until('the dialog\'s starting folder', () => input.inputValue(), (v) => v !== '', { timeout: 30_000, interval: 200 });
+      await wb.until('the typed path', async () => {
+        if ((await input.inputValue()) !== path.join(ws, dev)) await input.fill(path.join(ws, dev));
+        await sleep(800);
+        return input.inputValue();
+      }, (v) => v === path.join(ws, dev), { timeout: 30_000, interval: 200 });
       await wb.page.keyboard.press('Enter');
-      await wb.answerQuickPick('(1/2): proportions', '80 / 10 / 10');
-      await wb.answerQuickPick('(2/2): keep the proportions of which column?', 'label');
+      await wb.answerQuickPick('proportions (1/2)', '80 / 10 / 10');
+      await wb.answerQuickPick('keep the proportions of which column? (2/2)', 'label');
       const use = wb.page.locator('.notification-toast .monaco-button', { hasText: 'Use for sst2-overall.prompt' });
       await use.first().waitFor({ timeout: 60_000 });
       const message = await wb.page.locator('.notification-toast', { hasText: 'Wrote' }).first().textContent();
@@ -591,6 +597,52 @@ export const scenarios = [
       await row.hover();
       await sleep(500);
       await wb.screenshot(path.join(out, '19-soft-prompt-view-test.png'));
+    },
+  },
+  {
+    name: 'Benchmark Prompts from the palette end to end: numbered steps with Back, the test dataset, the report in the Studio',
+    async run({ wb, out, log, runDir }) {
+      // A small test file of SST-2 rows no other scenario uses, and two prompts no other scenario gives a test file.
+      const ws = path.join(runDir, 'ws');
+      const testFile = 'data/sst2-bench-e2e-test.jsonl';
+      const lines = fs.readFileSync(path.join(ws, 'data', 'sst2', 'dev.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+      fs.writeFileSync(path.join(ws, testFile), lines.slice(100, 112).join('\n') + '\n');
+      const hard = ['sst2-question.prompt', 'sst2-rating.prompt'];
+      await wb.runCommand('Prompt Tuning: Benchmark Prompts');
+      const first = await wb.waitQuickInput('Benchmark: hard prompts to compare');
+      if (!/\(1\/[23]\)$/.test(first)) throw new Error(`no step number in the first title: ${JSON.stringify(first)}`);
+      log(`step 1: ${first}`);
+      await wb.answerQuickPickMany('Benchmark: hard prompts to compare', hard);
+      // Soft prompts exist when earlier scenarios trained some: compare none of them here (a step of its own).
+      let title = await wb.until('the next step', () => wb.quickInputTitle(), (t) => t !== undefined && !t.includes('hard prompts'), { interval: 200 });
+      if (title.includes('soft prompts to compare')) {
+        await wb.answerQuickPickMany('soft prompts to compare', []);
+        title = await wb.until('the next step', () => wb.quickInputTitle(), (t) => t !== undefined && !t.includes('soft prompts'), { interval: 200 });
+      }
+      if (!title.includes('which test dataset') || !/\([23]\/[23]\)$/.test(title)) throw new Error(`expected the numbered test dataset step, got ${JSON.stringify(title)}`);
+      log(`test dataset step: ${title}`);
+      await wb.screenshot(path.join(out, '33-benchmark-steps.png'));
+      // Back to the hard prompts (through the soft prompts when shown): the two are still ticked.
+      await wb.quickInputBack();
+      if ((await wb.waitQuickInput('Benchmark:')).includes('soft prompts')) await wb.quickInputBack();
+      const ticked = await wb.answerQuickPickMany('Benchmark: hard prompts to compare', hard);
+      if (ticked.length !== 2 || !hard.every((h) => ticked.some((t) => t.includes(h)))) throw new Error(`Back lost the ticks: ${JSON.stringify(ticked)}`);
+      if ((await wb.until('the next step', () => wb.quickInputTitle(), (t) => t !== undefined && !t.includes('hard prompts'), { interval: 200 })).includes('soft prompts')) {
+        await wb.answerQuickPickMany('soft prompts to compare', []);
+      }
+      await wb.answerQuickPick('which test dataset (held out from training and dev) for sst2-question.prompt', testFile);
+      // The job runs; then the Studio shows the rows (Results) and the report (Benchmark tab).
+      const studio = await wb.webview('studio', { timeout: 120_000 });
+      const rows = await wb.until('the benchmark\'s rows in the Results tab', () => studio.locator('section[data-view="results"] tr.result-row').count(), (n) => n === 12, { timeout: 150_000 });
+      log(`results grid: ${rows} rows`);
+      await studio.locator('vscode-tab-header[data-view="benchmark"]').click();
+      // The report's first table: one row per prompt.
+      const report = studio.locator('section[data-view="benchmark"] table').first().locator('tbody tr');
+      const prompts = await wb.until('the report\'s results table', () => report.allTextContents(), (t) => t.length === 2 && ['sst2-question', 'sst2-rating'].every((n) => t.some((row) => row.includes(n))), { timeout: 60_000 });
+      log(`benchmark report: ${prompts.map((row) => row.replace(/\s+/g, ' ').trim().slice(0, 60)).join(' | ')}`);
+      await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
+      await sleep(500);
+      await wb.screenshot(path.join(out, '33-benchmark-palette-report.png'));
     },
   },
   {

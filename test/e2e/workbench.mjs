@@ -109,6 +109,48 @@ export class Workbench {
     await sleep(300);
   }
 
+  /** Waits until a quick input whose title contains `titleIncludes` is showing; returns its title. */
+  async waitQuickInput(titleIncludes, { timeout = 60_000 } = {}) {
+    return this.until(`a quick input titled "${titleIncludes}"`, () => this.quickInputTitle(), (t) => t !== undefined && t.includes(titleIncludes), { timeout, interval: 200 });
+  }
+
+  /**
+   * Answers a multi-select quick pick: ticks exactly the rows whose text contains one of `labels` (unticking the
+   * others, e.g. ones ticked at first) and accepts. Returns the labels of the rows that were ticked when it showed.
+   */
+  async answerQuickPickMany(titleIncludes, labels, { timeout = 60_000 } = {}) {
+    await this.waitQuickInput(titleIncludes, { timeout });
+    const rows = this.page.locator(`${QUICK_INPUT} .monaco-list-row`);
+    await rows.first().waitFor({ timeout: 10_000 });
+    const ticked = async () => {
+      const state = [];
+      for (const row of await rows.all()) state.push({ row, text: (await row.getAttribute('aria-label')) ?? (await row.textContent()) ?? '', checked: (await row.getAttribute('aria-checked')) === 'true' });
+      return state;
+    };
+    const before = await ticked();
+    for (const { row, text, checked } of before) {
+      const wanted = labels.some((label) => text.includes(label));
+      if (wanted !== checked) {
+        const box = row.locator('.quick-input-list-checkbox, input[type="checkbox"], .monaco-checkbox').first();
+        if ((await box.count()) > 0) await box.click();
+        else await row.click();
+      }
+    }
+    const after = await ticked();
+    const wrong = after.filter(({ text, checked }) => labels.some((label) => text.includes(label)) !== checked);
+    if (wrong.length > 0) throw new Error(`could not tick ${JSON.stringify(labels)} in "${titleIncludes}": ${JSON.stringify(after.map(({ text, checked }) => `${checked ? '[x]' : '[ ]'} ${text}`))}`);
+    await this.page.locator(`${QUICK_INPUT} input`).first().focus();
+    await this.page.keyboard.press('Enter');
+    await sleep(300);
+    return before.filter((r) => r.checked).map((r) => r.text);
+  }
+
+  /** Presses the quick input's Back button (the title bar's arrow), as a multi-step flow shows it from step 2. */
+  async quickInputBack() {
+    await this.page.locator(`${QUICK_INPUT} .quick-input-titlebar .action-label[aria-label^="Back"], ${QUICK_INPUT} .quick-input-titlebar .action-label[title^="Back"]`).first().click();
+    await sleep(300);
+  }
+
   /** Answers an input box (a quick input with no list) whose title contains `titleIncludes` with `value`. */
   async answerInputBox(titleIncludes, value, { timeout = 60_000 } = {}) {
     await this.until(`an input box titled "${titleIncludes}"`, () => this.quickInputTitle(), (t) => t !== undefined && t.includes(titleIncludes), { timeout, interval: 200 });

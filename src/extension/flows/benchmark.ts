@@ -7,14 +7,32 @@ import type { Ctx } from '../ctx';
 import { displayPath } from '../language/promptDocuments';
 import { loadPromptFile } from '../../prompts';
 import { offerToStart } from '../onboarding/flows';
-import { pickDataset, requireModel, shotsFileFor } from './pickers';
+import { askDataset, rememberedDataset, requireModel, shotsPickerTitle } from './pickers';
+import { cancelFlow, runSteps } from './multiStep';
 import { report as reportError } from './test';
 import { testSetWarning } from '../datasets/testSet';
 import { readTrainingRecord } from '../../tuning/training-record';
 import { showBenchmarkResults } from './results';
 import type { RunDataFile } from '../artifacts/runHistory';
 
-/** `preselect`: a soft prompt and the prompt file to benchmark it against, ticked in the pickers (the Soft Prompts view's Benchmark). */
+/** The answers of Benchmark Prompts' questions, kept across Back. */
+interface BenchmarkAnswers {
+  hard: string[];
+  soft: string[];
+  /** The few-shot count of each picked prompt file that parses. */
+  shots: Map<string, number>;
+  data?: string;
+  /** Whether the test dataset / few-shot training file question was asked (after a Back it is asked again). */
+  dataAsked?: boolean;
+  trainAsked?: boolean;
+}
+
+/**
+ * Benchmark Prompts: hard prompts → soft prompts (when any exist) → test dataset (unless remembered) →
+ * few-shot training file (when a picked prompt has shots and no remembered one), as one multi-step flow.
+ * `preselect`: a soft prompt and the prompt file to benchmark it against, ticked in the pickers (the Soft
+ * Prompts view's Benchmark).
+ */
 export async function benchmark(ctx: Ctx, preselect: { soft?: string; hard?: string } = {}): Promise<void> {
   const model = await requireModel(ctx);
   if (!model) return;
@@ -23,30 +41,61 @@ export async function benchmark(ctx: Ctx, preselect: { soft?: string; hard?: str
     await offerToStart();
     return;
   }
-  const active = preselect.hard ?? ctx.preview.current?.uri.fsPath;
-  const hard = await vscode.window.showQuickPick(
-    promptFiles.map((file) => ({ label: path.basename(file), description: displayPath(path.dirname(file)), picked: file === active, file })),
-    { title: 'Benchmark: hard prompts to compare', canPickMany: true, matchOnDescription: true });
-  if (!hard || hard.length === 0) return;
   const found = (await vscode.workspace.findFiles('**/adapter_config.json', '**/node_modules/**', 500)).map((f) => path.dirname(f.fsPath));
   const adapters = [...new Set([...found, ...(preselect.soft ? [preselect.soft] : [])])].sort();
-  const last = preselect.soft ?? ctx.state.lastSoftPrompt;
-  const soft = adapters.length === 0 ? [] : await vscode.window.showQuickPick(
-    adapters.map((dir) => ({ label: path.basename(dir), description: displayPath(path.dirname(dir)), picked: dir === last, dir })),
-    { title: 'Benchmark: soft prompts to compare (none is fine)', canPickMany: true, matchOnDescription: true });
-  if (!soft) return;
-  const firstPrompt = hard[0].file;
-  // The test role, never dev: keep-best chose soft prompts' checkpoints on dev, so dev flatters them.
-  const data = await pickDataset(ctx, firstPrompt, 'test', { title: `Benchmark: which test dataset (held out from training and dev) for ${path.basename(firstPrompt)}?` });
-  if (!data) return;
-  const warning = testSetWarning(data, ctx.state.datasetsFor(firstPrompt).dev, soft.map((s) => ({ dir: s.dir, devFile: keepBestFile(s.dir) })));
-  if (warning) {
-    const choice = await vscode.window.showWarningMessage(warning, { modal: true }, 'Benchmark Anyway', 'Choose Another Test Set');
-    if (choice === 'Choose Another Test Set') return void vscode.commands.executeCommand('promptTuning.selectDataset', vscode.Uri.file(firstPrompt));
-    if (choice !== 'Benchmark Anyway') return;
-    ctx.output.warn(`benchmark: ${warning}`);
-  }
-  const train = await fewShotTrainFile(ctx, hard.map((h) => h.file));
+  const answers: BenchmarkAnswers = { hard: [], soft: [], shots: new Map() };
+  const ticked = preselect.hard ?? ctx.preview.current?.uri.fsPath;
+  const firstPrompt = () => answers.hard[0];
+  const shotPrompts = () => answers.hard.filter((file) => (answers.shots.get(file) ?? 0) > 0);
+  const withoutShotsFile = () => shotPrompts().filter((file) => !rememberedDataset(ctx, file, 'train'));
+  const done = await runSteps(answers, [
+    { run: async (input) => {
+      const active = answers.hard.length > 0 ? answers.hard : [ticked];
+      const items = promptFiles.map((file) => ({ label: path.basename(file), description: displayPath(path.dirname(file)), picked: active.includes(file), file }));
+      const hard = await input.pickMany({ title: 'Benchmark: hard prompts to compare', items, matchOnDescription: true });
+      if (hard.length === 0) cancelFlow();
+      answers.hard = hard.map((h) => h.file);
+      answers.shots = await fewShotCounts(answers.hard);
+    } },
+    { skip: () => adapters.length === 0, run: async (input) => {
+      const tickedSoft = answers.soft.length > 0 ? answers.soft : [preselect.soft ?? ctx.state.lastSoftPrompt];
+      const items = adapters.map((dir) => ({ label: path.basename(dir), description: displayPath(path.dirname(dir)), picked: tickedSoft.includes(dir), dir }));
+      answers.soft = (await input.pickMany({ title: 'Benchmark: soft prompts to compare (none is fine)', items, matchOnDescription: true })).map((s) => s.dir);
+    } },
+    // The test role, never dev: keep-best chose soft prompts' checkpoints on dev, so dev flatters them.
+    // Until the hard prompts are picked it counts (which prompt comes first, and so its test file, is not known yet).
+    { skip: () => !answers.dataAsked && answers.hard.length > 0 && rememberedDataset(ctx, firstPrompt(), 'test') !== undefined, run: async (input) => {
+      answers.dataAsked = true;
+      const prompt = answers.hard[0];
+      answers.data = await askDataset(input, ctx, prompt, 'test', { title: `Benchmark: which test dataset (held out from training and dev) for ${path.basename(prompt)}?` }) ?? undefined;
+    } },
+    { quiet: true, run: async () => {
+      const prompt = answers.hard[0];
+      answers.data ??= rememberedDataset(ctx, prompt, 'test');
+      if (!answers.data) cancelFlow();
+      const warning = testSetWarning(answers.data, ctx.state.datasetsFor(prompt).dev, answers.soft.map((dir) => ({ dir, devFile: keepBestFile(dir) })));
+      if (!warning) return;
+      const choice = await vscode.window.showWarningMessage(warning, { modal: true }, 'Benchmark Anyway', 'Choose Another Test Set');
+      if (choice === 'Choose Another Test Set') void vscode.commands.executeCommand('promptTuning.selectDataset', vscode.Uri.file(prompt));
+      if (choice !== 'Benchmark Anyway') cancelFlow();
+      ctx.output.warn(`benchmark: ${warning}`);
+    } },
+    // One question for the few-shot prompts without a training file: a benchmark passes one training file.
+    // Once asked, it is asked again after a Back (its answer is remembered by then), while a few-shot prompt is picked.
+    { skip: () => withoutShotsFile().length === 0 && (!answers.trainAsked || shotPrompts().length === 0), run: async (input) => {
+      answers.trainAsked = true;
+      const targets = withoutShotsFile().length > 0 ? withoutShotsFile() : shotPrompts();
+      if (targets.length === 0) return;
+      const file = await askDataset(input, ctx, targets[0], 'train', { title: shotsPickerTitle(targets[0], answers.shots.get(targets[0]) ?? 1) });
+      if (!file) cancelFlow();
+      for (const other of targets.slice(1)) await ctx.state.setDatasetFor(other, 'train', file);
+    } },
+  ]);
+  if (!done || !answers.data) return;
+  const data = answers.data;
+  const hard = answers.hard.map((file) => ({ file }));
+  const soft = answers.soft.map((dir) => ({ dir }));
+  const train = fewShotTrainFile(ctx, shotPrompts());
   if (train === null) return;
   const out = path.join(ctx.outputRoot, 'benchmarks', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const title = `Benchmark ${hard.length + soft.length} prompts`;
@@ -106,23 +155,31 @@ function keepBestFile(dir: string): string | undefined {
   }
 }
 
+/** Each prompt file's few-shot count; a file that does not parse is left out (the benchmark itself reports it). */
+async function fewShotCounts(promptFiles: readonly string[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const file of promptFiles) {
+    try {
+      counts.set(file, (await loadPromptFile(file)).shots);
+    } catch {
+      // reported by the benchmark
+    }
+  }
+  return counts;
+}
+
 /**
  * The training file the benchmark's few-shot prompts draw their examples from (each prompt file's remembered
- * one, asked for once): undefined when no prompt has shots, null when the user cancelled or the prompts
- * remember different files (one benchmark passes one training file).
+ * one): undefined when no prompt has shots, null when the prompts remember different files (one benchmark
+ * passes one training file) or none.
  */
-async function fewShotTrainFile(ctx: Ctx, promptFiles: readonly string[]): Promise<string | undefined | null> {
+function fewShotTrainFile(ctx: Ctx, shotPrompts: readonly string[]): string | undefined | null {
   const chosen = new Map<string, string>();
-  for (const file of promptFiles) {
-    let shots: number;
-    try {
-      shots = (await loadPromptFile(file)).shots;
-    } catch {
-      continue; // the benchmark itself reports a prompt file that does not parse
-    }
-    const picked = await shotsFileFor(ctx, file, { shots });
-    if (!picked) return null;
-    if (picked.shotsFrom) chosen.set(file, picked.shotsFrom);
+  for (const file of shotPrompts) {
+    const train = rememberedDataset(ctx, file, 'train');
+    if (!train) return null;
+    chosen.set(file, train);
+    ctx.output.info(`${path.basename(file)}: few-shot examples drawn from ${train}`);
   }
   const files = [...new Set(chosen.values())];
   if (files.length > 1) {

@@ -9,7 +9,8 @@ import type { Ctx } from '../ctx';
 import { DATASET_ROLES, ROLE_DESCRIPTIONS, type DatasetRole } from '../datasets/roles';
 import { errorMessage } from '../jobs';
 import { displayPath, isPromptDocument } from '../language/promptDocuments';
-import { pickDataset, pickPromptDocument } from './pickers';
+import { askDataset, pickPromptDocument } from './pickers';
+import { cancelFlow, runSteps } from './multiStep';
 
 /** The seed of Split Dataset… (the same file always splits the same way). */
 export const SPLIT_SEED = 0;
@@ -22,24 +23,30 @@ export async function selectDataset(ctx: Ctx, uri?: vscode.Uri, role?: DatasetRo
   const document = await pickPromptDocument(ctx, uri);
   if (!document) return;
   const promptFile = document.uri.fsPath;
-  if (!role) {
-    const chosen = ctx.state.datasetsFor(promptFile);
-    type Item = vscode.QuickPickItem & { role?: DatasetRole; split?: true };
-    const items: Item[] = DATASET_ROLES.map((r) => ({
-      label: `${ROLE_DESCRIPTIONS[r].name[0].toUpperCase()}${ROLE_DESCRIPTIONS[r].name.slice(1)}`,
-      description: chosen[r] ? displayPath(chosen[r]) : 'not chosen',
-      detail: `For ${ROLE_DESCRIPTIONS[r].use}`,
-      role: r,
-    }));
-    items.push({ label: '$(split-horizontal) Split a dataset into train, dev and test files…', split: true });
-    const picked = await vscode.window.showQuickPick(items, { title: `Select Dataset for ${path.basename(promptFile)}: which role?` });
-    if (!picked) return;
-    if (picked.split) return splitDataset(ctx, undefined, promptFile);
-    role = picked.role!;
-  }
-  const file = await pickDataset(ctx, promptFile, role, { ask: true });
-  if (!file) return;
-  ctx.output.info(`${path.basename(promptFile)}: ${ROLE_DESCRIPTIONS[role].name} dataset ${file}`);
+  const answers: { role?: DatasetRole; split?: boolean; file?: string } = { role };
+  const done = await runSteps(answers, [
+    { skip: () => role !== undefined, run: async (input) => {
+      const chosen = ctx.state.datasetsFor(promptFile);
+      type Item = vscode.QuickPickItem & { role?: DatasetRole; split?: true };
+      const items: Item[] = DATASET_ROLES.map((r) => ({
+        label: `${ROLE_DESCRIPTIONS[r].name[0].toUpperCase()}${ROLE_DESCRIPTIONS[r].name.slice(1)}`,
+        description: chosen[r] ? displayPath(chosen[r]) : 'not chosen',
+        detail: `For ${ROLE_DESCRIPTIONS[r].use}`,
+        role: r,
+      }));
+      items.push({ label: '$(split-horizontal) Split a dataset into train, dev and test files…', split: true });
+      const picked = await input.pick({ title: `Select Dataset for ${path.basename(promptFile)}: which role?`, items, active: items.find((i) => i.role !== undefined && i.role === answers.role) });
+      answers.split = picked.split;
+      answers.role = picked.role;
+    } },
+    { skip: () => answers.split === true, run: async (input) => {
+      answers.file = await askDataset(input, ctx, promptFile, answers.role!) ?? undefined;
+    } },
+  ]);
+  if (!done) return;
+  if (answers.split) return splitDataset(ctx, undefined, promptFile);
+  if (!answers.file || !answers.role) return;
+  ctx.output.info(`${path.basename(promptFile)}: ${ROLE_DESCRIPTIONS[answers.role].name} dataset ${answers.file}`);
   if (isPromptDocument(document)) ctx.preview.follow(document);
 }
 
@@ -62,25 +69,38 @@ export async function splitDataset(ctx: Ctx, uri?: vscode.Uri, promptFile?: stri
   const ratioItems = [[0.8, 0.1, 0.1], [0.7, 0.15, 0.15], [0.6, 0.2, 0.2]].map(([train, dev, test]) => ({
     label: [train, dev, test].map((r) => Math.round(r * 100)).join(' / '), description: 'train / dev / test', ratios: { train, dev, test },
   }));
-  const ratios = await vscode.window.showQuickPick(ratioItems, { title: `Split ${path.basename(file)} (1/2): proportions` });
-  if (!ratios) return;
-  let columns: string[];
-  try {
-    columns = await firstRecordColumns(file);
-  } catch (error) {
-    void vscode.window.showErrorMessage(`Split ${path.basename(file)}: ${errorMessage(error)}`);
-    return;
-  }
   const prompt = promptFile ?? (ctx.preview.current ? ctx.preview.current.uri.fsPath : undefined);
-  const parsed = prompt ? (await ctx.diagnostics.analysis(await vscode.workspace.openTextDocument(prompt))).prompt : undefined;
-  // A classifier's label column keeps each label's share in every split; a generation target is free text.
-  const preferred = parsed?.task === 'classification' ? parsed.labelColumn : undefined;
-  const columnItems = [
-    ...columns.map((c) => ({ label: c, description: c === preferred ? 'the prompt\'s label column' : undefined, column: c as string | undefined })),
-    { label: '$(circle-slash) Do not stratify', description: 'a plain seeded shuffle', column: undefined },
-  ].sort((a, b) => Number(b.label === preferred) - Number(a.label === preferred));
-  const stratify = await vscode.window.showQuickPick(columnItems, { title: `Split ${path.basename(file)} (2/2): keep the proportions of which column?` });
-  if (!stratify) return;
+  const answers: { ratios?: typeof ratioItems[number]; stratify?: { column: string | undefined } } = {};
+  const name = path.basename(file);
+  const done = await runSteps(answers, [
+    { run: async (input) => {
+      answers.ratios = await input.pick({ title: `Split ${name}: proportions`, items: ratioItems, active: ratioItems.find((r) => r.label === answers.ratios?.label) });
+    } },
+    { run: async (input) => {
+      let columns: string[];
+      try {
+        columns = await firstRecordColumns(file);
+      } catch (error) {
+        void vscode.window.showErrorMessage(`Split ${name}: ${errorMessage(error)}`);
+        cancelFlow();
+      }
+      const parsed = prompt ? (await ctx.diagnostics.analysis(await vscode.workspace.openTextDocument(prompt))).prompt : undefined;
+      // A classifier's label column keeps each label's share in every split; a generation target is free text.
+      const preferred = parsed?.task === 'classification' ? parsed.labelColumn : undefined;
+      const columnItems = [
+        ...columns.map((c) => ({ label: c, description: c === preferred ? 'the prompt\'s label column' : undefined, column: c as string | undefined })),
+        { label: '$(circle-slash) Do not stratify', description: 'a plain seeded shuffle', column: undefined },
+      ].sort((a, b) => Number(b.label === preferred) - Number(a.label === preferred));
+      const earlier = answers.stratify;
+      answers.stratify = await input.pick({
+        title: `Split ${name}: keep the proportions of which column?`, items: columnItems,
+        active: earlier ? columnItems.find((c) => c.column === earlier.column) : undefined,
+      });
+    } },
+  ]);
+  if (!done || !answers.ratios || !answers.stratify) return;
+  const ratios = answers.ratios;
+  const stratify = answers.stratify;
   try {
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Splitting ${path.basename(file)}` },
       () => splitDatasetFile(file, ratios.ratios, SPLIT_SEED, { stratifyBy: stratify.column }));

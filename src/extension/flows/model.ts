@@ -16,6 +16,7 @@ import { unsupportedReason } from '../../hub/model-types';
 import { hubSettings, type HubSettings } from '../../hub/settings';
 import type { Ctx } from '../ctx';
 import { buildModelItems, settingValue, type ModelChoice, type ModelItem } from './modelItems';
+import { runSteps } from './multiStep';
 
 function workspaceRoot(): string | undefined {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
@@ -45,11 +46,23 @@ export async function selectModel(ctx: Ctx): Promise<string | undefined> {
     label: item.label, description: item.description, detail: item.detail, picked: item.picked, item,
     kind: item.separator ? vscode.QuickPickItemKind.Separator : vscode.QuickPickItemKind.Default,
   }));
-  const picked = await vscode.window.showQuickPick(picks, { title: 'Select Model', placeHolder: 'A model from the Hugging Face cache or hub, or a checkpoint folder', matchOnDescription: true });
-  const choice = picked?.item.choice;
+  // The list, then (for "Enter a Hugging Face id") the id, with Back from the id to the list.
+  const answers: { picked?: Pick; id?: string } = {};
+  const done = await runSteps(answers, [
+    { run: async (input) => {
+      answers.picked = await input.pick({ items: picks, active: (answers.picked && picks.find((p) => p.label === answers.picked!.label)) ?? picks.find((p) => p.picked), title: 'Select Model', placeholder: 'A model from the Hugging Face cache or hub, or a checkpoint folder', matchOnDescription: true });
+    } },
+    { skip: () => answers.picked?.item.choice?.kind !== 'enter-id', run: async (input) => {
+      answers.id = (await input.input({
+        title: 'Hugging Face model id', prompt: 'owner/name, optionally @revision (a branch, tag or commit)', placeholder: 'HuggingFaceTB/SmolLM2-135M', value: answers.id,
+        validate: (text) => (text.trim() === '' ? undefined : hubIdProblem(text.trim())),
+      })).trim();
+    } },
+  ]);
+  const choice = done ? answers.picked?.item.choice : undefined;
   if (!choice) return undefined;
   try {
-    return await useChoice(ctx, choice, settings);
+    return await useChoice(ctx, choice, settings, answers.id);
   } catch (e) {
     if (e instanceof DownloadCancelledError) return undefined;
     void vscode.window.showErrorMessage(isUserError(e) ? e.message : `Select Model failed: ${(e as Error).message}`);
@@ -58,15 +71,9 @@ export async function selectModel(ctx: Ctx): Promise<string | undefined> {
   }
 }
 
-async function useChoice(ctx: Ctx, choice: ModelChoice, settings: HubSettings): Promise<string | undefined> {
-  if (choice.kind === 'enter-id') {
-    const id = await vscode.window.showInputBox({
-      title: 'Hugging Face model id', prompt: 'owner/name, optionally @revision (a branch, tag or commit)', placeHolder: 'HuggingFaceTB/SmolLM2-135M',
-      validateInput: (text) => (text.trim() === '' ? undefined : hubIdProblem(text.trim())),
-    });
-    if (!id?.trim()) return undefined;
-    return useHubModel(ctx, id.trim(), settings);
-  }
+/** `id`: the hub id typed for "Enter a Hugging Face id". */
+async function useChoice(ctx: Ctx, choice: ModelChoice, settings: HubSettings, id: string | undefined): Promise<string | undefined> {
+  if (choice.kind === 'enter-id') return id ? useHubModel(ctx, id, settings) : undefined;
   if (choice.kind === 'browse') {
     const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Select Model', title: 'Model folder (config.json, tokenizer.json, model.safetensors)' });
     const dir = chosen?.[0]?.fsPath;

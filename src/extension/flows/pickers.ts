@@ -8,6 +8,7 @@ import type { PromptFile } from '../../prompts';
 import { ROLE_DESCRIPTIONS, type DatasetRole } from '../datasets/roles';
 import { offerToStart } from '../onboarding/flows';
 import { downloadModel, selectModel } from './model';
+import { askOne, cancelFlow, type StepInput } from './multiStep';
 
 const DATA_GLOB = '**/*.{jsonl,ndjson,json,csv,tsv}';
 const DATA_EXCLUDE = '{**/node_modules/**,**/.vscode/**,**/package.json,**/package-lock.json,**/tsconfig*.json,**/adapter_config.json,**/ptune_training.json,**/report.json,**/predictions*.jsonl}';
@@ -29,14 +30,35 @@ export async function pickPromptDocument(ctx: Ctx, uri?: vscode.Uri): Promise<vs
   return picked ? vscode.workspace.openTextDocument(picked.uri) : undefined;
 }
 
+export interface DatasetQuestion {
+  /** Offer "None" (answered with null). */
+  optional?: boolean;
+  title?: string;
+}
+
 /**
  * The dataset of `role` for a prompt file: the remembered one unless `ask`, else the user picks one from
  * the workspace's data files (or browses) and it is remembered for next time.
  */
 export async function pickDataset(ctx: Ctx, promptFile: string, role: DatasetRole,
-  options: { ask?: boolean; optional?: boolean; title?: string } = {}): Promise<string | null | undefined> {
+  options: DatasetQuestion & { ask?: boolean } = {}): Promise<string | null | undefined> {
+  const remembered = rememberedDataset(ctx, promptFile, role);
+  if (remembered && !options.ask) return remembered;
+  return askOne((input) => askDataset(input, ctx, promptFile, role, options));
+}
+
+/** The dataset of `role` remembered for a prompt file, when that file still exists. */
+export function rememberedDataset(ctx: Ctx, promptFile: string, role: DatasetRole): string | undefined {
   const remembered = ctx.state.datasetsFor(promptFile)[role];
-  if (remembered && !options.ask && fs.existsSync(remembered)) return remembered;
+  return remembered && fs.existsSync(remembered) ? remembered : undefined;
+}
+
+/**
+ * The dataset question as one step of a flow: the workspace's data files (the remembered one highlighted),
+ * None when optional, Browse…; the answer is remembered for the prompt file at once. Null for None.
+ */
+export async function askDataset(input: StepInput, ctx: Ctx, promptFile: string, role: DatasetRole, options: DatasetQuestion = {}): Promise<string | null> {
+  const remembered = ctx.state.datasetsFor(promptFile)[role];
   const files = await vscode.workspace.findFiles(DATA_GLOB, DATA_EXCLUDE, 2000);
   type Item = vscode.QuickPickItem & { file?: string; action?: 'browse' | 'none' };
   const items: Item[] = files
@@ -46,11 +68,12 @@ export async function pickDataset(ctx: Ctx, promptFile: string, role: DatasetRol
   if (options.optional) items.unshift({ label: '$(circle-slash) None', action: 'none', description: 'train without a dev set' });
   items.push({ label: '$(folder-opened) Browse…', action: 'browse' });
   const roleName = ROLE_DESCRIPTIONS[role].name;
-  const picked = await vscode.window.showQuickPick(items, {
+  const picked = await input.pick({
+    items,
+    active: items.find((item) => item.file !== undefined && item.file === remembered),
     title: options.title ?? `Which ${roleName} dataset for ${path.basename(promptFile)}?`,
-    placeHolder: `JSON Lines, JSON, CSV or TSV; used for ${ROLE_DESCRIPTIONS[role].use}`,
+    placeholder: `JSON Lines, JSON, CSV or TSV; used for ${ROLE_DESCRIPTIONS[role].use}`,
   });
-  if (!picked) return undefined;
   if (picked.action === 'none') return null;
   let file = picked.file;
   if (picked.action === 'browse') {
@@ -60,7 +83,7 @@ export async function pickDataset(ctx: Ctx, promptFile: string, role: DatasetRol
     });
     file = chosen?.[0]?.fsPath;
   }
-  if (!file) return undefined;
+  if (!file) cancelFlow();
   await ctx.state.setDatasetFor(promptFile, role, file);
   ctx.diagnostics.refreshAll();
   ctx.preview.refresh();

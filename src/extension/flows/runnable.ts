@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import type { PromptFile } from '../../prompts';
 import type { Ctx } from '../ctx';
 import type { DocumentAnalysis } from '../language/promptDocuments';
-import { pickDataset, pickPromptDocument, requireModel, saveIfDirty } from './pickers';
+import { askDataset, pickPromptDocument, rememberedDataset, requireModel, saveIfDirty } from './pickers';
+import { cancelFlow, runSteps, type Step } from './multiStep';
 
 /** A prompt document ready to run: parsed without errors, saved, with a model selected. */
 export interface Runnable {
@@ -48,8 +49,42 @@ export async function prepareTraining(ctx: Ctx, uri: vscode.Uri | undefined): Pr
   const runnable = await prepare(ctx, uri);
   if (!runnable) return undefined;
   const promptFile = runnable.document.uri.fsPath;
-  const train = await pickDataset(ctx, promptFile, 'train');
-  if (!train) return undefined;
-  const dev = ctx.state.datasetsFor(promptFile).dev ?? (await pickDataset(ctx, promptFile, 'dev', { optional: true })) ?? undefined;
-  return { ...runnable, promptFile, train, dev };
+  const data: TrainingData = {};
+  if (!(await runSteps(data, trainingDataSteps(ctx, promptFile, data)))) return undefined;
+  const chosen = trainingDataChosen(ctx, promptFile, data);
+  return chosen && { ...runnable, promptFile, ...chosen };
+}
+
+/** The answers of the training-data questions, kept across Back. */
+export interface TrainingData {
+  train?: string;
+  dev?: string;
+  trainAsked?: boolean;
+  devAsked?: boolean;
+}
+
+/**
+ * The training file (asked unless remembered) and the dev file (asked, with None, unless one is remembered) as
+ * steps of a flow; once asked, a question is asked again after a Back even though its answer is now remembered.
+ */
+export function trainingDataSteps<S>(ctx: Ctx, promptFile: string, data: TrainingData): Step<S>[] {
+  return [
+    { skip: () => !data.trainAsked && rememberedDataset(ctx, promptFile, 'train') !== undefined, run: async (input) => {
+      data.trainAsked = true;
+      const file = await askDataset(input, ctx, promptFile, 'train');
+      if (!file) cancelFlow();
+      data.train = file;
+    } },
+    { skip: () => !data.devAsked && ctx.state.datasetsFor(promptFile).dev !== undefined, run: async (input) => {
+      data.devAsked = true;
+      data.dev = (await askDataset(input, ctx, promptFile, 'dev', { optional: true })) ?? undefined;
+    } },
+  ];
+}
+
+/** The files the training-data steps settled on: the answers, else the remembered files; undefined without a training file. */
+export function trainingDataChosen(ctx: Ctx, promptFile: string, data: TrainingData): { train: string; dev?: string } | undefined {
+  const train = data.train ?? rememberedDataset(ctx, promptFile, 'train');
+  const dev = data.devAsked ? data.dev : ctx.state.datasetsFor(promptFile).dev;
+  return train ? { train, dev } : undefined;
 }

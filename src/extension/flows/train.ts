@@ -16,7 +16,8 @@ import { pickDataset, pickSoftPrompt } from './pickers';
 import type { RunDataFile } from '../artifacts/runHistory';
 import { describeSoftPrompt, type SoftPromptInfo } from '../artifacts/softPrompts';
 import { readTrainingRecord, type DataRecord, type TrainingRecord } from '../../tuning/training-record';
-import { prepareTraining } from './runnable';
+import { prepare, trainingDataChosen, trainingDataSteps, type TrainingData } from './runnable';
+import { cancelFlow, runSteps, type StepInput } from './multiStep';
 import { report } from './test';
 
 type Options = Required<Pick<TrainParams, 'virtualTokens' | 'init' | 'optimizer' | 'batchSize' | 'seed' | 'out'>>
@@ -25,13 +26,27 @@ type Options = Required<Pick<TrainParams, 'virtualTokens' | 'init' | 'optimizer'
 
 /** `continueFrom`: a prompt-tuning or P-tuning adapter to start from (`--init adapter:DIR`, its method and length). */
 export async function trainSoftPrompt(ctx: Ctx, uri?: vscode.Uri, continueFrom?: { from: SoftPromptInfo }): Promise<void> {
-  const run = await prepareTraining(ctx, uri);
-  if (!run) return;
-  const { model, promptFile, train, dev } = run;
+  const runnable = await prepare(ctx, uri);
+  if (!runnable) return;
+  const { model } = runnable;
+  const promptFile = runnable.document.uri.fsPath;
   const name = path.basename(promptFile, '.prompt');
-  const options: Options = { ...tuningFromSettings(ctx), method: DEFAULT_METHOD, train, eval: dev, out: path.join(ctx.outputRoot, 'soft-prompts', `${name}-${timestamp()}`) };
-  if (continueFrom) continueFromAdapter(options, continueFrom.from);
-  if (!(await confirmOptions(ctx, promptFile, options))) return;
+  const data: TrainingData = {};
+  let options: Options | undefined;
+  // Training file → dev file → the options (each question only when needed); Back from the options returns to the files.
+  const done = await runSteps(data, [...trainingDataSteps(ctx, promptFile, data), { run: async (input) => {
+    const chosen = trainingDataChosen(ctx, promptFile, data);
+    if (!chosen) cancelFlow();
+    if (!options) {
+      options = { ...tuningFromSettings(ctx), method: DEFAULT_METHOD, train: chosen.train, eval: chosen.dev, out: path.join(ctx.outputRoot, 'soft-prompts', `${name}-${timestamp()}`) };
+      if (continueFrom) continueFromAdapter(options, continueFrom.from);
+    } else {
+      options.train = chosen.train;
+      options.eval = chosen.dev;
+    }
+    await confirmOptions(input, ctx, promptFile, options, data);
+  } }]);
+  if (!done || !options) return;
   await runTraining(ctx, { model, template: promptFile, ...options });
 }
 
@@ -45,8 +60,11 @@ export function tuningFromSettings(ctx: Ctx): Omit<Options, 'train' | 'eval' | '
   };
 }
 
-/** The guided quick pick; resolves true on "Start training", false when dismissed. */
-async function confirmOptions(ctx: Ctx, promptFile: string, o: Options): Promise<boolean> {
+/**
+ * The guided quick pick (the flow's last step): resolves on "Start training"; Escape and Back leave through the
+ * flow. Changing the training or dev file here updates `data`, the answers of the flow's earlier steps.
+ */
+async function confirmOptions(input: StepInput, ctx: Ctx, promptFile: string, o: Options, data: TrainingData): Promise<void> {
   type Item = vscode.QuickPickItem & { edit?: () => Promise<void> };
   for (;;) {
     const length = o.steps ? `${o.steps} steps` : `${o.epochs ?? 3} epochs`;
@@ -63,10 +81,11 @@ async function confirmOptions(ctx: Ctx, promptFile: string, o: Options): Promise
         if (picked === 'prefix-tuning' && o.init !== 'vocab' && o.init !== 'random') o.init = 'text';
         o.method = picked;
       } },
-      { label: 'Training data', description: displayPath(o.train), edit: async () => { o.train = (await pickDataset(ctx, promptFile, 'train', { ask: true })) ?? o.train; } },
+      { label: 'Training data', description: displayPath(o.train), edit: async () => { o.train = data.train = (await pickDataset(ctx, promptFile, 'train', { ask: true })) ?? o.train; } },
       { label: 'Dev data', description: o.eval ? displayPath(o.eval) : 'none', edit: async () => {
         const picked = await pickDataset(ctx, promptFile, 'dev', { ask: true, optional: true });
         if (picked !== undefined) o.eval = picked ?? undefined;
+        if (picked !== undefined) Object.assign(data, { dev: o.eval, devAsked: true });
       } },
       { label: o.method === 'prefix-tuning' ? 'Prefix length' : 'Virtual tokens', description: String(o.virtualTokens), edit: async () => { o.virtualTokens = await askInt(o.method === 'prefix-tuning' ? 'Prefix length (virtual tokens)' : 'Virtual tokens', o.virtualTokens, 1) ?? o.virtualTokens; } },
       ...(o.method === 'p-tuning' ? [{ label: 'Encoder hidden size', description: String(o.encoderHiddenSize ?? DEFAULT_ENCODER_HIDDEN_SIZE), edit: async () => {
@@ -106,9 +125,8 @@ async function confirmOptions(ctx: Ctx, promptFile: string, o: Options): Promise
         if (value) o.out = path.resolve(ctx.outputRoot, value);
       } },
     ];
-    const picked = await vscode.window.showQuickPick(items, { title: `Train a soft prompt for ${path.basename(promptFile)}`, placeHolder: 'Start, or pick an option to change it', ignoreFocusOut: true });
-    if (!picked) return false;
-    if (!picked.edit) return true;
+    const picked = await input.pick({ items, title: `Train a soft prompt for ${path.basename(promptFile)}`, placeholder: 'Start, or pick an option to change it', ignoreFocusOut: true });
+    if (!picked.edit) return;
     await picked.edit();
   }
 }
