@@ -659,7 +659,8 @@ export const scenarios = [
       await wb.answerQuickPick(train, 'Start training');
       // The adapter folder of this run, once the trainer has written a checkpoint into it.
       const root = path.join(runDir, 'ws', 'soft-prompts');
-      const checkpointed = () => (fs.existsSync(root) ? fs.readdirSync(root) : [])
+      // Dot-named folders are a checkpoint being swapped in (the old copy kept until the rename): not the run's folder.
+      const checkpointed = () => (fs.existsSync(root) ? fs.readdirSync(root).filter((name) => !name.startsWith('.')) : [])
         .map((name) => path.join(root, name, 'ptune_training.json'))
         .find((file) => fs.existsSync(file) && fs.statSync(file).mtimeMs > started);
       const record = await wb.until('a checkpoint on disk', checkpointed, (file) => file !== undefined, { timeout: 300_000, interval: 1000 });
@@ -733,6 +734,9 @@ export const scenarios = [
       }));
       fs.writeFileSync(file, 'text,label\n' + rows.map((r) => `${quote(r.text)},${r.label}`).join('\n') + '\n');
       const great = rows.filter((r) => r.text.includes('great'));
+      // Earlier scenarios leave many editor groups (and maybe a panel) open: the grid gets the window to itself.
+      await wb.runCommand('View: Close All Editor Groups', { attempts: 5 });
+      await wb.runCommand('View: Hide Panel', { attempts: 3 }).catch(() => undefined); // absent when no panel is shown
       await wb.runCommand('Prompt Tuning: Open Dataset');
       // VS Code's simple file dialog (code-server): once it shows its starting folder, type the path, accept.
       const input = wb.page.locator('.quick-input-widget input').first();
