@@ -14,6 +14,11 @@ export interface WebviewShell {
   title: string;
   /** Which layout the bundle renders ("sidebar" or "studio"). */
   layout: 'sidebar' | 'studio';
+  /**
+   * `vscode.l10n.bundle`: the translations the webview configures `@vscode/l10n` with before it renders
+   * (src/common/sharedL10n.ts). Undefined in English.
+   */
+  l10n?: Record<string, string>;
   nonce?: string;
 }
 
@@ -51,7 +56,7 @@ export function webviewHtml(shell: WebviewShell): string {
 <link rel="stylesheet" nonce="${a(nonce)}" href="${a(shell.styleUri)}">
 <title>${a(shell.title)}</title>
 </head>
-<body data-layout="${a(shell.layout)}">
+<body data-layout="${a(shell.layout)}"${shell.l10n ? ` data-l10n="${a(JSON.stringify(shell.l10n))}"` : ''}>
 <main id="app"></main>
 <script type="module" nonce="${a(nonce)}" src="${a(shell.scriptUri)}"></script>
 </body>
