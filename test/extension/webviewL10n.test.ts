@@ -265,7 +265,8 @@ describe('webview l10n at run time', () => {
 
   it('carries the host\'s bundle to the page, escaped, and back', () => {
     const bundle = { 'Rendered prompt': 'Gerendert "<Prompt>" & mehr', '{0} rows': '{0} Zeilen' };
-    const html = webviewHtml({ cspSource: 'vscode-resource:', scriptUri: 's.js', styleUri: 's.css', title: 'T', layout: 'studio', l10n: bundle });
+    const html = webviewHtml({ cspSource: 'vscode-resource:', scriptUri: 's.js', styleUri: 's.css', title: 'T', layout: 'studio', l10n: bundle, lang: 'de' });
+    assert.match(html, /<html lang="de">/);
     const attribute = /<body [^>]*data-l10n="([^"]*)"/.exec(html)?.[1];
     assert.ok(attribute, 'the page carries data-l10n');
     assert.doesNotMatch(attribute, /[<>"]/);

@@ -19,6 +19,8 @@ export interface WebviewShell {
    * (src/common/sharedL10n.ts). Undefined in English.
    */
   l10n?: Record<string, string>;
+  /** `vscode.env.language` (BCP 47), so screen readers read translated texts in their language; default en. */
+  lang?: string;
   nonce?: string;
 }
 
@@ -48,7 +50,7 @@ export function webviewHtml(shell: WebviewShell): string {
   const nonce = shell.nonce ?? makeNonce();
   const a = escapeAttribute;
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${a(shell.lang ?? 'en')}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${a(contentSecurityPolicy(shell.cspSource, nonce))}">
