@@ -7,6 +7,8 @@ import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
 import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import * as l10n from '@vscode/l10n';
+import { bundleFromAttribute, configureSharedL10n } from '../src/common/sharedL10n';
 import { VIEW_NAMES, type UiState, type ViewName } from '../src/extension/views/protocol';
 import { JobList, ModelLine, SliceMemo } from './lib/common';
 import { el, replaceChildren } from './lib/dom';
@@ -19,7 +21,20 @@ import { PromptView } from './views/prompt';
 import { ResultsView } from './views/results';
 import { TrainingView } from './views/training';
 
-const TAB_TITLES: Record<ViewName, string> = { prompt: 'Prompt', training: 'Training', projection: 'Projection', benchmark: 'Benchmark', playground: 'Playground', results: 'Results', dataset: 'Dataset' };
+// Before the first text: the host's translations (none in English) from the page (src/extension/views/html.ts).
+configureSharedL10n(bundleFromAttribute(document.body.dataset.l10n));
+
+function tabTitle(view: ViewName): string {
+  switch (view) {
+    case 'prompt': return l10n.t({ message: 'Prompt', comment: ['A Studio tab.'] });
+    case 'training': return l10n.t({ message: 'Training', comment: ['A Studio tab.'] });
+    case 'projection': return l10n.t({ message: 'Projection', comment: ['A Studio tab.'] });
+    case 'benchmark': return l10n.t({ message: 'Benchmark', comment: ['A Studio tab.'] });
+    case 'playground': return l10n.t({ message: 'Playground', comment: ['A Studio tab.'] });
+    case 'results': return l10n.t({ message: 'Results', comment: ['A Studio tab.'] });
+    case 'dataset': return l10n.t({ message: 'Dataset', comment: ['A Studio tab.'] });
+  }
+}
 
 const ui = loadUiState({ view: 'prompt' as ViewName, focusSeq: 0 });
 const views = { prompt: new PromptView(), training: new TrainingView(), projection: new ProjectionView(), benchmark: new BenchmarkView(), playground: new PlaygroundView(), results: new ResultsView(), dataset: new DatasetView() };
@@ -28,7 +43,7 @@ const jobList = new JobList();
 const top = el('div', { class: 'top-bar' }, modelLine.root, jobList.root);
 const tabs = el('vscode-tabs', { attrs: { panel: true } },
   ...VIEW_NAMES.flatMap((name) => [
-    el('vscode-tab-header', { attrs: { slot: 'header', 'data-view': name } }, TAB_TITLES[name]),
+    el('vscode-tab-header', { attrs: { slot: 'header', 'data-view': name } }, tabTitle(name)),
     el('vscode-tab-panel', {}, views[name].root),
   ])) as HTMLElement & { selectedIndex: number };
 tabs.addEventListener('vsc-tabs-select', (event) => {

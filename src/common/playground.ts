@@ -6,9 +6,5 @@
 export const PLAYGROUND_COLUMNS = ['hard', 'soft', 'projected'] as const;
 export type PlaygroundColumnId = (typeof PLAYGROUND_COLUMNS)[number];
 
-/** Column headings, in words. */
-export const PLAYGROUND_COLUMN_TITLES: Record<PlaygroundColumnId, string> = {
-  hard: 'Hard prompt',
-  soft: 'Hard + soft prompt',
-  projected: 'Projected hard prompt',
-};
+// Their headings, translated, are in webview/views/playground.ts (columnTitle), the one place that shows them.
+

@@ -1,6 +1,7 @@
 /** Entry point of the VS Code extension: wires the language features, commands, views and status bar. */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { configureSharedL10n } from '../common/sharedL10n';
 import { trainingView } from './artifacts/actions';
 import type { RunRecord } from './artifacts/runHistory';
 import { RunsView } from './artifacts/runsView';
@@ -23,6 +24,8 @@ import type { TrainingViewState } from './views/protocol';
 import type { WebviewDeps } from './views/webviewHost';
 
 export function activate(context: vscode.ExtensionContext): void {
+  // Texts of modules the webviews share (dataset role names) translate through @vscode/l10n: same bundle.
+  configureSharedL10n(vscode.l10n.bundle);
   const ctx = new Ctx(context);
   const deps: WebviewDeps = {
     extensionUri: context.extensionUri,

@@ -4,12 +4,11 @@
  * English literal. Static scans of src/extension (the unit tests cannot load 'vscode').
  */
 import * as assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import * as ts from 'typescript';
 import { englishL10n } from '../../src/extension/englishL10n';
+import { calls, hasRawProse, isL10nCall, l10nCallProblems, parse, root, sourceFiles, where } from '../helpers/l10nScan';
 
-const root = join(__dirname, '../../..');
 const extensionDir = join(root, 'src/extension');
 
 /**
@@ -17,92 +16,6 @@ const extensionDir = join(root, 'src/extension');
  * it is converted (the last test below says when).
  */
 const NOT_YET_CONVERTED = ['flows/pickers.ts', 'flows/train.ts', 'flows/benchmark.ts', 'flows/datasets.ts', 'flows/model.ts'];
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
-}
-
-function parse(file: string, text = readFileSync(file, 'utf8')): ts.SourceFile {
-  return ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
-}
-
-function calls(source: ts.SourceFile): ts.CallExpression[] {
-  const found: ts.CallExpression[] = [];
-  const visit = (node: ts.Node) => {
-    if (ts.isCallExpression(node)) found.push(node);
-    ts.forEachChild(node, visit);
-  };
-  visit(source);
-  return found;
-}
-
-function where(source: ts.SourceFile, node: ts.Node): string {
-  const { line } = source.getLineAndCharacterOfPosition(node.getStart(source));
-  return `${relative(root, source.fileName)}:${line + 1}`;
-}
-
-const isL10nCall = (call: ts.CallExpression, source: ts.SourceFile) => /^(vscode\.)?l10n\.t$/.test(call.expression.getText(source));
-const isLiteral = (node: ts.Node): node is ts.StringLiteral | ts.NoSubstitutionTemplateLiteral => ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node);
-
-/** Problems with one file's l10n.t calls: a message that is not a literal, placeholders that do not match the arguments. */
-function l10nCallProblems(source: ts.SourceFile): string[] {
-  const problems: string[] = [];
-  for (const call of calls(source).filter((c) => isL10nCall(c, source))) {
-    const at = where(source, call);
-    const [first, ...rest] = call.arguments;
-    let message: string | undefined;
-    let args: readonly ts.Expression[] | ts.ObjectLiteralExpression | undefined = rest;
-    if (first && isLiteral(first)) {
-      message = first.text;
-      if (rest.length === 1 && ts.isObjectLiteralExpression(rest[0])) args = rest[0];
-    } else if (first && ts.isObjectLiteralExpression(first)) {
-      const property = (name: string) => first.properties.find((p): p is ts.PropertyAssignment => ts.isPropertyAssignment(p) && p.name.getText(source) === name)?.initializer;
-      const text = property('message');
-      const given = property('args');
-      const comment = property('comment');
-      if (text && isLiteral(text)) message = text.text;
-      if (rest.length > 0) problems.push(`${at}: the { message, args, comment } form takes no further arguments`);
-      if (!comment || !(isLiteral(comment) || (ts.isArrayLiteralExpression(comment) && comment.elements.every(isLiteral)))) {
-        problems.push(`${at}: the comment must be a literal string or a list of them`);
-      }
-      args = given === undefined ? [] : ts.isArrayLiteralExpression(given) ? given.elements : ts.isObjectLiteralExpression(given) ? given : undefined;
-      if (args === undefined) problems.push(`${at}: args must be written out as a list or an object`);
-    }
-    if (message === undefined) {
-      problems.push(`${at}: the message is not a string literal (l10n-dev extracts only literals): ${first?.getText(source).slice(0, 80)}`);
-      continue;
-    }
-    if (args === undefined) continue;
-    if (!('properties' in args)) {
-      if (args.some((a) => ts.isSpreadElement(a))) {
-        problems.push(`${at}: spread arguments cannot be checked against "${message}"`);
-        continue;
-      }
-      const indices = [...message.matchAll(/\{(\d+)\}/g)].map((m) => Number(m[1]));
-      const count = indices.length === 0 ? 0 : Math.max(...indices) + 1;
-      if (count !== args.length) problems.push(`${at}: "${message}" has ${count} placeholder(s), called with ${args.length} argument(s)`);
-      for (let i = 0; i < count; i++) if (!indices.includes(i)) problems.push(`${at}: "${message}" never uses {${i}}`);
-    } else {
-      const names = [...message.matchAll(/\{([A-Za-z_]\w*)\}/g)].map((m) => m[1]);
-      const given = args.properties.map((p) => p.name?.getText(source));
-      for (const name of names) if (!given.includes(name)) problems.push(`${at}: "${message}" uses {${name}}, which is not among its args`);
-    }
-  }
-  return problems;
-}
-
-/** Whether an expression is (or contains) English written into the code: a literal with letters in it. */
-function hasRawProse(node: ts.Expression, source: ts.SourceFile): boolean {
-  const prose = (text: string) => /[A-Za-z]{2,}/.test(text.replace(/\$\([\w~-]+\)/g, ''));
-  if (isLiteral(node)) return prose(node.text);
-  if (ts.isTemplateExpression(node)) {
-    return prose(node.head.text) || node.templateSpans.some((s) => prose(s.literal.text) || hasRawProse(s.expression, source));
-  }
-  if (ts.isBinaryExpression(node)) return hasRawProse(node.left, source) || hasRawProse(node.right, source);
-  if (ts.isConditionalExpression(node)) return hasRawProse(node.whenTrue, source) || hasRawProse(node.whenFalse, source);
-  if (ts.isParenthesizedExpression(node)) return hasRawProse(node.expression, source);
-  return false;
-}
 
 /** Option fields the user reads, in the options of the window's pickers, dialogs and progress. */
 const SHOWN_OPTIONS = ['title', 'placeHolder', 'prompt', 'openLabel', 'saveLabel', 'detail'];
@@ -145,6 +58,9 @@ function rawUiStrings(source: ts.SourceFile): string[] {
   return found;
 }
 
+/** Modules of src/extension the webview bundle imports: they translate through @vscode/l10n (src/common/sharedL10n.ts). */
+const SHARED_WITH_WEBVIEWS = ['datasets/roles.ts'];
+
 const files = sourceFiles(extensionDir);
 const parsed = files.map((file) => ({ file, name: relative(extensionDir, file).split('\\').join('/'), source: parse(file) }));
 
@@ -159,6 +75,12 @@ describe('vscode.l10n in the extension host (issue 15)', () => {
     for (const { name, source } of parsed) {
       if (!calls(source).some((c) => isL10nCall(c, source))) continue;
       const text = source.getFullText();
+      if (SHARED_WITH_WEBVIEWS.includes(name)) {
+        // The webview bundle imports it: @vscode/l10n, which activate() configures with the same bundle.
+        assert.match(text, /^import \* as l10n from '@vscode\/l10n';$/m, `${name} is shared with the webviews: it takes l10n from '@vscode/l10n'`);
+        assert.doesNotMatch(text, /from 'vscode'/, `${name} is shared with the webviews: no 'vscode' import`);
+        continue;
+      }
       const imported = /^import \* as vscode from 'vscode';$/m.test(text) || /^import \{[^}]*\bl10n\b[^}]*\} from 'vscode';$/m.test(text);
       // Modules the unit tests load (no 'vscode' there) fall back to English: englishL10n.ts.
       const required = /^try \{ l10n = require\('vscode'\)\.l10n; \} catch \{/m.test(text) && /^let l10n: L10n = englishL10n;$/m.test(text);

@@ -8,6 +8,7 @@ import {
   BarController, BarElement, CategoryScale, Chart, Filler, Legend, LinearScale, LineController, LineElement,
   PointElement, ScatterController, Tooltip, type ChartConfiguration, type ChartType, type Plugin,
 } from 'chart.js';
+import * as l10n from '@vscode/l10n';
 import { chartSummary, chartTable, type ChartPoint, type ChartText } from '../../src/common/chartText';
 import { el, replaceChildren } from './dom';
 
@@ -142,8 +143,8 @@ function textAlternative(canvas: HTMLCanvasElement, title?: string): TextAlterna
     const table = el('table', { class: 'data chart-data-table' });
     const summaryTitle = el('span', { class: 'visually-hidden' });
     const details = el('details', { class: 'chart-data', attrs: { id: canvas.id ? `${canvas.id}-data` : undefined } },
-      el('summary', {}, 'Show data', summaryTitle), table) as HTMLDetailsElement;
-    const created: TextAlternative = { title: canvas.getAttribute('aria-label') ?? 'Chart', details, summaryTitle, table };
+      el('summary', {}, l10n.t('Show data'), summaryTitle), table) as HTMLDetailsElement;
+    const created: TextAlternative = { title: canvas.getAttribute('aria-label') ?? l10n.t('Chart'), details, summaryTitle, table };
     // Built when first opened, then kept current while open (a long run's table is not rebuilt unseen).
     details.addEventListener('toggle', () => { if (details.open) renderTable(created); });
     canvas.setAttribute('role', 'img');
@@ -151,7 +152,7 @@ function textAlternative(canvas: HTMLCanvasElement, title?: string): TextAlterna
     alt = created;
   }
   if (title) alt.title = title;
-  alt.summaryTitle.textContent = ` of ${alt.title}`;
+  alt.summaryTitle.textContent = ` ${l10n.t({ message: 'of {0}', args: [alt.title], comment: ['Follows "Show data", read by screen readers only: "Show data of Training loss".'] })}`;
   return alt;
 }
 

@@ -1,4 +1,5 @@
 /** Pieces both layouts show: the selected model and the running jobs (updated in place, keyed by job id). */
+import * as l10n from '@vscode/l10n';
 import type { JobSummary, ModelSummary } from '../../src/extension/views/protocol';
 import { button, el } from './dom';
 import { post } from './host';
@@ -6,11 +7,11 @@ import { post } from './host';
 export class ModelLine {
   private readonly name = el('span', { class: 'value', attrs: { id: 'model-name' } });
   readonly root = el('div', { class: 'model-line' },
-    el('span', { class: 'label' }, 'Model'), this.name,
-    button('Select…', () => post({ type: 'runCommand', command: 'promptTuning.selectModel' }), { secondary: true }));
+    el('span', { class: 'label' }, l10n.t('Model')), this.name,
+    button(l10n.t('Select…'), () => post({ type: 'runCommand', command: 'promptTuning.selectModel' }), { secondary: true }));
 
   render(model: ModelSummary): void {
-    this.name.textContent = model.name ?? 'none selected';
+    this.name.textContent = model.name ?? l10n.t('none selected');
     this.name.className = model.name ? 'value' : 'value muted';
   }
 }
@@ -39,7 +40,7 @@ export class JobList {
         const message = el('span', { class: 'muted' });
         const bar = el('vscode-progress-bar', { attrs: { 'aria-label': job.title, max: 1000 } }) as JobRow['bar'];
         const li = el('li', { class: 'job' }, el('div', { class: 'job-title' }, job.title, message), bar,
-          button('Cancel', () => post({ type: 'cancelJob', id: job.id }), { secondary: true }));
+          button(l10n.t('Cancel'), () => post({ type: 'cancelJob', id: job.id }), { secondary: true }));
         row = { li, message, bar };
         this.rows.set(job.id, row);
         this.root.appendChild(li);

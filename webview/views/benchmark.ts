@@ -1,4 +1,5 @@
 /** Benchmark view: the tables and charts of a report.json (already validated by the extension host). */
+import * as l10n from '@vscode/l10n';
 import type { BenchReport, PromptResult } from '../../src/bench/report/schema';
 import * as fmt from '../../src/bench/report/format';
 import { GENERATION_HEADLINE, GENERATION_METRICS } from '../../src/eval/metrics';
@@ -16,33 +17,36 @@ export class BenchmarkView {
     for (const chart of this.charts) chart.destroy();
     this.charts = [];
     if (!state) {
-      replaceChildren(this.root, el('p', { class: 'empty' }, 'No benchmark report open.'),
+      replaceChildren(this.root, el('p', { class: 'empty' }, l10n.t('No benchmark report open.')),
         el('div', { class: 'actions' },
-          button('Open report.json…', () => post({ type: 'runCommand', command: 'promptTuning.openReport' })),
-          button('Benchmark Prompts…', () => post({ type: 'runCommand', command: 'promptTuning.benchmark' }), { secondary: true })));
+          button(l10n.t('Open report.json…'), () => post({ type: 'runCommand', command: 'promptTuning.openReport' })),
+          button(l10n.t('Benchmark Prompts…'), () => post({ type: 'runCommand', command: 'promptTuning.benchmark' }), { secondary: true })));
       return;
     }
     const report = state.report as BenchReport;
     const generation = report.task === 'generation';
-    const accuracyCanvas = el('canvas', { attrs: { id: 'accuracy-chart', 'aria-label': 'Accuracy per prompt with bootstrap interval' } });
+    const accuracyCanvas = el('canvas', { attrs: { id: 'accuracy-chart', 'aria-label': l10n.t('Accuracy per prompt with bootstrap interval') } });
     const curves = report.prompts.filter((p) => p.trainingCurve && p.trainingCurve.length > 0);
-    const curveCanvas = curves.length > 0 ? el('canvas', { attrs: { id: 'curve-chart', 'aria-label': 'Training curves' } }) : undefined;
+    const curveCanvas = curves.length > 0 ? el('canvas', { attrs: { id: 'curve-chart', 'aria-label': l10n.t('Training curves') } }) : undefined;
     replaceChildren(this.root,
       el('header', { class: 'view-header' },
-        el('h2', {}, 'Benchmark ', el('code', {}, state.file)),
+        el('h2', {}, l10n.t('Benchmark'), ' ', el('code', {}, state.file)),
         el('p', { class: 'muted' },
-          `Model ${report.model.nameOrPath} · ${report.dataset.n} rows of ${report.dataset.file}` +
-          `${report.dataset.skipped ? ` (${report.dataset.skipped} skipped)` : ''} · ${report.createdAt}`),
+          [l10n.t('Model {0}', report.model.nameOrPath),
+            report.dataset.skipped
+              ? l10n.t({ message: '{0} rows of {1} ({2} skipped)', args: [report.dataset.n, report.dataset.file, report.dataset.skipped], comment: ['{1}: a dataset file; {2}: rows that could not be read.'] })
+              : l10n.t({ message: '{0} rows of {1}', args: [report.dataset.n, report.dataset.file], comment: ['{1}: a dataset file.'] }),
+            report.createdAt].join(' · ')),
         el('p', { class: 'muted' }, el('code', {}, report.command))),
       el('div', { class: 'actions' },
-        button('Open another report…', () => post({ type: 'runCommand', command: 'promptTuning.openReport' }), { secondary: true })),
-      el('h3', {}, 'Results'),
+        button(l10n.t('Open another report…'), () => post({ type: 'runCommand', command: 'promptTuning.openReport' }), { secondary: true })),
+      el('h3', {}, l10n.t('Results')),
       ...resultsSection(report),
-      el('h3', {}, generation ? fmt.headlineName(report) : 'Accuracy'),
+      el('h3', {}, generation ? fmt.headlineName(report) : l10n.t('Accuracy')),
       chartFigure(accuracyCanvas),
-      curveCanvas ? el('h3', {}, 'Training curves') : null,
+      curveCanvas ? el('h3', {}, l10n.t('Training curves')) : null,
       curveCanvas ? chartFigure(curveCanvas) : null,
-      el('h3', {}, generation ? 'Outputs' : 'Confusion matrices'),
+      el('h3', {}, generation ? l10n.t('Outputs') : l10n.t('Confusion matrices')),
       generation ? outputs(report) : el('div', { class: 'confusion-grid' }, ...report.prompts.map(confusion)));
     this.charts.push(accuracyChart(accuracyCanvas, report.prompts));
     if (curveCanvas) this.charts.push(curveChart(curveCanvas, curves));
@@ -75,8 +79,8 @@ function outputs(report: BenchReport): HTMLElement {
   for (let r = 0; r < rows; r++) {
     const target = report.prompts.find((p) => p.samples?.[r])?.samples?.[r].target ?? '';
     cards.push(el('div', { class: 'confusion-card' },
-      el('h4', {}, `Row ${r + 1} · gold: ${target}`),
-      table(['prompt', 'output', 'EM', 'contains', 'F1', 'ROUGE-L'], report.prompts.filter((p) => p.samples?.[r]).map((p) => {
+      el('h4', {}, l10n.t({ message: 'Row {0} · gold: {1}', args: [r + 1, target], comment: ['{1}: the expected answer of dataset row {0}.'] })),
+      table([l10n.t('prompt'), l10n.t('output'), 'EM', l10n.t('contains'), 'F1', 'ROUGE-L'], report.prompts.filter((p) => p.samples?.[r]).map((p) => {
         const s = p.samples![r];
         return [p.name, el('pre', { class: 'output' }, s.output), String(s.exact), String(s.contains), fmt.fixed(s.f1), fmt.fixed(s.rougeL)];
       }), { numeric: [false, false, true, true, true, true] })));
@@ -89,7 +93,7 @@ function confusion(p: PromptResult): HTMLElement {
   const labels = metrics.labels;
   return el('div', { class: 'confusion-card' },
     el('h4', {}, p.name),
-    table(['gold \\ predicted', ...labels], metrics.confusion.map((row, i) => [labels[i] ?? String(i), ...row.map(String)])),
+    table([l10n.t({ message: 'gold \\ predicted', comment: ['The corner of a confusion matrix: rows are gold labels, columns predicted ones.'] }), ...labels], metrics.confusion.map((row, i) => [labels[i] ?? String(i), ...row.map(String)])),
     modelTable(perClassTable(metrics.perClass), { class: 'data' }));
 }
 
@@ -101,24 +105,24 @@ function accuracyChart(canvas: HTMLCanvasElement, prompts: PromptResult[]): Char
       labels: prompts.map((p) => p.name),
       datasets: [
         // A lower `order` is drawn on top: the interval is a thin floating bar over the accuracy bar.
-        { label: prompts[0]?.metrics ? 'accuracy' : GENERATION_METRICS.find((m) => m.id === GENERATION_HEADLINE)!.name, data: prompts.map((p) => fmt.headline(p).value), backgroundColor: colors(), order: 1 },
-        { label: '95% bootstrap interval', data: prompts.map((p) => [fmt.headline(p).ci.low, fmt.headline(p).ci.high]), backgroundColor: 'rgba(128,128,128,0.75)', barPercentage: 0.12, grouped: false, order: 0 },
+        { label: prompts[0]?.metrics ? l10n.t('accuracy') : GENERATION_METRICS.find((m) => m.id === GENERATION_HEADLINE)!.name, data: prompts.map((p) => fmt.headline(p).value), backgroundColor: colors(), order: 1 },
+        { label: l10n.t('95% bootstrap interval'), data: prompts.map((p) => [fmt.headline(p).ci.low, fmt.headline(p).ci.high]), backgroundColor: 'rgba(128,128,128,0.75)', barPercentage: 0.12, grouped: false, order: 0 },
       ],
     },
     // The x title is not drawn (the bars are labelled); it names the categories in the chart's data table.
-    options: { scales: { x: { title: { display: false, text: 'prompt' } }, y: { min: 0, max: 1, title: { display: true, text: prompts[0]?.metrics ? 'accuracy' : GENERATION_METRICS.find((m) => m.id === GENERATION_HEADLINE)!.name } } } },
+    options: { scales: { x: { title: { display: false, text: l10n.t('prompt') } }, y: { min: 0, max: 1, title: { display: true, text: prompts[0]?.metrics ? l10n.t('accuracy') : GENERATION_METRICS.find((m) => m.id === GENERATION_HEADLINE)!.name } } } },
   }, (chart) => { chart.data.datasets[0].backgroundColor = colors(); });
 }
 
 function curveChart(canvas: HTMLCanvasElement, prompts: PromptResult[]): Chart {
   const datasets = () => prompts.map((p, i) => {
     const color = palette()[i % palette().length];
-    return { label: `${p.name} loss`, data: (p.trainingCurve ?? []).map((c) => ({ x: c.step, y: c.loss })), borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: 2 };
+    return { label: l10n.t({ message: '{0} loss', args: [p.name], comment: ['A chart series: the training loss of prompt {0}.'] }), data: (p.trainingCurve ?? []).map((c) => ({ x: c.step, y: c.loss })), borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: 2 };
   });
   return createChart(canvas, {
     type: 'line',
     data: { datasets: datasets() },
-    options: { parsing: false, scales: { x: { type: 'linear', title: { display: true, text: 'step' } }, y: { title: { display: true, text: 'loss' } } } },
+    options: { parsing: false, scales: { x: { type: 'linear', title: { display: true, text: l10n.t({ message: 'step', comment: ['A chart axis: training steps.'] }) } }, y: { title: { display: true, text: l10n.t('loss') } } } },
   }, (chart) => {
     const fresh = datasets();
     chart.data.datasets.forEach((d, i) => Object.assign(d, { borderColor: fresh[i].borderColor, backgroundColor: fresh[i].backgroundColor }));

@@ -3,7 +3,8 @@
  * and three columns side by side — the hard prompt alone, the hard prompt + a soft prompt, the projected hard
  * prompt — streamed as the `playground` job runs, with Cancel. Model output is set as text only.
  */
-import { PLAYGROUND_COLUMN_TITLES } from '../../src/common/playground';
+import * as l10n from '@vscode/l10n';
+import type { PlaygroundColumnId } from '../../src/common/playground';
 import { PLAYGROUND_LIMITS, isPlaygroundSettings, type PlaygroundColumnView, type PlaygroundSettings, type PlaygroundViewState } from '../../src/extension/views/protocol';
 import { button, el, replaceChildren } from '../lib/dom';
 import { post } from '../lib/host';
@@ -11,17 +12,44 @@ import { post } from '../lib/host';
 type Field = HTMLElement & { value: string };
 
 /** A column's state in words, without its token count (which changes on every token). */
-const COLUMN_STATE: Record<PlaygroundColumnView['status'], string> = { waiting: 'waiting', running: 'generating', done: 'done', cancelled: 'cancelled', failed: 'failed', skipped: 'not run' };
+function columnState(status: PlaygroundColumnView['status']): string {
+  switch (status) {
+    case 'waiting': return l10n.t({ message: 'waiting', comment: ['A Playground column\'s state.'] });
+    case 'running': return l10n.t({ message: 'generating', comment: ['A Playground column\'s state.'] });
+    case 'done': return l10n.t({ message: 'done', comment: ['A Playground column\'s state.'] });
+    case 'cancelled': return l10n.t({ message: 'cancelled', comment: ['A Playground column\'s state.'] });
+    case 'failed': return l10n.t({ message: 'failed', comment: ['A Playground column\'s state.'] });
+    case 'skipped': return l10n.t({ message: 'not run', comment: ['A Playground column\'s state.'] });
+  }
+}
 
-const SETTING_LABELS: Record<keyof PlaygroundSettings, string> = { temperature: 'Temperature', topP: 'Top-p', maxNewTokens: 'Max new tokens', seed: 'Seed' };
+/** A column's heading (the only place column headings are defined). */
+function columnTitle(id: PlaygroundColumnId): string {
+  switch (id) {
+    case 'hard': return l10n.t('Hard prompt');
+    case 'soft': return l10n.t('Hard + soft prompt');
+    case 'projected': return l10n.t('Projected hard prompt');
+  }
+}
+
+const SETTING_KEYS: (keyof PlaygroundSettings)[] = ['temperature', 'topP', 'maxNewTokens', 'seed'];
+
+function settingLabel(key: keyof PlaygroundSettings): string {
+  switch (key) {
+    case 'temperature': return l10n.t('Temperature');
+    case 'topP': return l10n.t('Top-p');
+    case 'maxNewTokens': return l10n.t('Max new tokens');
+    case 'seed': return l10n.t('Seed');
+  }
+}
 
 export class PlaygroundView {
   readonly root = el('section', { class: 'view playground-view', attrs: { 'data-view': 'playground' } });
   private inputs = new Map<string, Field>();
   private settings = new Map<keyof PlaygroundSettings, Field>();
   private readonly problem = el('p', { class: 'error', attrs: { id: 'playground-problem', role: 'alert' } });
-  private readonly runButton = button('▶ Run', () => this.run(), { id: 'playground-run' });
-  private readonly cancelButton = button('Cancel', () => {
+  private readonly runButton = button(`▶ ${l10n.t('Run')}`, () => this.run(), { id: 'playground-run' });
+  private readonly cancelButton = button(l10n.t('Cancel'), () => {
     if (this.jobId) post({ type: 'cancelJob', id: this.jobId });
   }, { secondary: true, id: 'playground-cancel' });
   private readonly columns = el('div', { class: 'playground-columns', attrs: { id: 'playground-columns' } });
@@ -36,8 +64,8 @@ export class PlaygroundView {
     this.inputs.clear();
     this.settings.clear();
     if (!state) {
-      replaceChildren(this.root, el('p', { class: 'empty' }, 'Open a .prompt file and run Prompt Tuning: Open Playground (or the Playground lens above its body).'),
-        el('div', { class: 'actions' }, button('Open Playground…', () => post({ type: 'runCommand', command: 'promptTuning.openPlayground' }))));
+      replaceChildren(this.root, el('p', { class: 'empty' }, l10n.t('Open a .prompt file and run Prompt Tuning: Open Playground (or the Playground lens above its body).')),
+        el('div', { class: 'actions' }, button(l10n.t('Open Playground…'), () => post({ type: 'runCommand', command: 'promptTuning.openPlayground' }))));
       return;
     }
     this.task = state.task;
@@ -48,35 +76,35 @@ export class PlaygroundView {
       this.inputs.set(name, field);
       return el('label', { class: 'playground-input' }, el('span', { class: 'label' }, `{{ ${name} }}`), field);
     });
-    const settingFields = (Object.keys(SETTING_LABELS) as (keyof PlaygroundSettings)[])
+    const settingFields = SETTING_KEYS
       .filter(() => state.task === 'generation') // classification scores labels: nothing is sampled
       .map((key) => {
         const limits = PLAYGROUND_LIMITS[key];
-        const field = el('vscode-textfield', { attrs: { type: 'number', id: `playground-${key}`, min: limits.min, max: limits.max, step: key === 'temperature' || key === 'topP' ? 0.01 : 1, 'aria-label': SETTING_LABELS[key] } }) as Field;
+        const field = el('vscode-textfield', { attrs: { type: 'number', id: `playground-${key}`, min: limits.min, max: limits.max, step: key === 'temperature' || key === 'topP' ? 0.01 : 1, 'aria-label': settingLabel(key) } }) as Field;
         field.value = String(state.settings[key]);
         this.settings.set(key, field);
-        return el('label', { class: 'playground-setting' }, el('span', { class: 'label' }, SETTING_LABELS[key]), field);
+        return el('label', { class: 'playground-setting' }, el('span', { class: 'label' }, settingLabel(key)), field);
       });
-    const rowField = el('vscode-textfield', { attrs: { type: 'number', min: 0, max: Math.max(0, state.rowCount - 1), value: 0, id: 'playground-row', 'aria-label': 'Dataset row' } }) as Field;
+    const rowField = el('vscode-textfield', { attrs: { type: 'number', min: 0, max: Math.max(0, state.rowCount - 1), value: 0, id: 'playground-row', 'aria-label': l10n.t('Dataset row') } }) as Field;
     replaceChildren(this.root,
       el('header', { class: 'view-header' },
-        el('h2', {}, 'Playground ', el('code', {}, state.file)),
+        el('h2', {}, l10n.t('Playground'), ' ', el('code', {}, state.file)),
         el('p', { class: 'muted' }, state.task === 'generation'
-          ? 'The same input through the hard prompt, the hard prompt with a soft prompt, and the soft prompt\'s projection, with the same sampling settings and seed.'
-          : 'The label probabilities of the same input through the hard prompt, the hard prompt with a soft prompt, and the soft prompt\'s projection.')),
+          ? l10n.t('The same input through the hard prompt, the hard prompt with a soft prompt, and the soft prompt\'s projection, with the same sampling settings and seed.')
+          : l10n.t('The label probabilities of the same input through the hard prompt, the hard prompt with a soft prompt, and the soft prompt\'s projection.'))),
       el('div', { class: 'playground-soft' },
-        el('span', { class: 'label' }, 'Soft prompt '),
-        state.softPrompt ? el('code', { attrs: { id: 'playground-soft-prompt' } }, state.softPrompt) : el('em', {}, 'none chosen'),
+        el('span', { class: 'label' }, l10n.t('Soft prompt')), ' ',
+        state.softPrompt ? el('code', { attrs: { id: 'playground-soft-prompt' } }, state.softPrompt) : el('em', {}, l10n.t('none chosen')),
         ' ',
-        button(state.softPrompt ? 'Change…' : 'Choose…', () => post({ type: 'playgroundSoftPrompt' }), { secondary: true, id: 'playground-choose-soft' })),
+        button(state.softPrompt ? l10n.t('Change…') : l10n.t('Choose…'), () => post({ type: 'playgroundSoftPrompt' }), { secondary: true, id: 'playground-choose-soft' })),
       el('div', { class: 'playground-inputs' }, ...inputFields),
       state.rowCount > 0
-        ? el('div', { class: 'row-picker' }, el('span', {}, 'Load dataset row'), rowField,
-          button('Load', () => {
+        ? el('div', { class: 'row-picker' }, el('span', {}, l10n.t('Load dataset row')), rowField,
+          button(l10n.t('Load'), () => {
             const index = Number.parseInt(rowField.value, 10);
             if (Number.isSafeInteger(index) && index >= 0) post({ type: 'playgroundRow', index });
           }, { secondary: true, id: 'playground-load-row' }),
-          el('span', { class: 'muted' }, `of ${state.rowCount}`))
+          el('span', { class: 'muted' }, l10n.t({ message: 'of {0}', args: [state.rowCount], comment: ['After a row number field: "Row [3] of 120".'] })))
         : null,
       settingFields.length > 0 ? el('div', { class: 'playground-settings' }, ...settingFields) : null,
       el('div', { class: 'actions' }, this.runButton, this.cancelButton),
@@ -97,7 +125,7 @@ export class PlaygroundView {
     replaceChildren(this.columns, ...state.columns.map((c) => column(c, state)));
     this.message.textContent = state.message ?? '';
     const announcement = state.jobId === '' && state.columns.every((c) => c.status === 'waiting') ? ''
-      : state.columns.map((c) => `${PLAYGROUND_COLUMN_TITLES[c.id]}: ${COLUMN_STATE[c.status]}`).join('; ');
+      : state.columns.map((c) => l10n.t({ message: '{0}: {1}', args: [columnTitle(c.id), columnState(c.status)], comment: ['A Playground column and its state, e.g. "Hard prompt: done".'] })).join('; ');
     if (this.announcer.textContent !== announcement) this.announcer.textContent = announcement;
   }
 
@@ -116,7 +144,11 @@ export class PlaygroundView {
     };
     if (this.task === 'generation' && !isPlaygroundSettings(settings)) {
       const l = PLAYGROUND_LIMITS;
-      this.problem.textContent = `Settings out of range: temperature ${l.temperature.min}–${l.temperature.max}, top-p ${l.topP.min}–${l.topP.max}, max new tokens a whole number ${l.maxNewTokens.min}–${l.maxNewTokens.max}, seed a whole number ≥ 0.`;
+      this.problem.textContent = l10n.t({
+        message: 'Settings out of range: temperature {0}–{1}, top-p {2}–{3}, max new tokens a whole number {4}–{5}, seed a whole number ≥ 0.',
+        args: [l.temperature.min, l.temperature.max, l.topP.min, l.topP.max, l.maxNewTokens.min, l.maxNewTokens.max],
+        comment: ['{0}–{5}: the lowest and highest allowed values of each setting.'],
+      });
       return;
     }
     this.problem.textContent = '';
@@ -125,21 +157,19 @@ export class PlaygroundView {
 }
 
 function column(c: PlaygroundColumnView, state: PlaygroundViewState): HTMLElement {
-  const status = {
-    waiting: 'waiting',
-    running: `generating… ${c.tokens} token${c.tokens === 1 ? '' : 's'}`,
-    done: c.message ?? (c.predicted !== undefined ? `predicted: ${c.predicted}` : 'done'),
-    cancelled: `cancelled${c.tokens ? ` after ${c.tokens} tokens` : ''}`,
-    failed: 'failed',
-    skipped: c.message ?? 'not run',
-  }[c.status];
+  const tokens = c.tokens === 1 ? l10n.t('1 token') : l10n.t('{0} tokens', c.tokens);
+  const status = c.status === 'running' ? l10n.t({ message: 'generating… {0}', args: [tokens], comment: ['{0}: a token count, e.g. "12 tokens".'] })
+    : c.status === 'done' ? c.message ?? (c.predicted !== undefined ? l10n.t({ message: 'predicted: {0}', args: [c.predicted], comment: ['{0}: the label the model chose.'] }) : columnState('done'))
+      : c.status === 'cancelled' ? (c.tokens ? l10n.t({ message: 'cancelled after {0}', args: [tokens], comment: ['{0}: a token count, e.g. "12 tokens".'] }) : columnState('cancelled'))
+        : c.status === 'skipped' ? c.message ?? columnState('skipped')
+          : columnState(c.status);
   const body = c.labels
     ? labelTable(c)
     : el('pre', { class: 'rendered generated playground-text' }, c.text);
   return el('article', { class: `playground-column ${c.status}`, attrs: { 'data-column': c.id, 'data-status': c.status } },
-    el('h3', {}, PLAYGROUND_COLUMN_TITLES[c.id]),
+    el('h3', {}, columnTitle(c.id)),
     c.id === 'projected' && state.projectedText !== undefined
-      ? el('p', { class: 'projected-text' }, el('span', { class: 'muted' }, 'Projected text: '), el('code', {}, state.projectedText))
+      ? el('p', { class: 'projected-text' }, el('span', { class: 'muted' }, l10n.t('Projected text:'), ' '), el('code', {}, state.projectedText))
       : null,
     el('p', { class: 'muted playground-status' }, status),
     c.status === 'skipped' ? null : body);

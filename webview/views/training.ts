@@ -4,7 +4,8 @@
  * place, so the Cancel button stays the same element while progress streams in (a button re-created on every
  * step could not be clicked reliably).
  */
-import type { CurveOverlay, TrainingViewState } from '../../src/extension/views/protocol';
+import * as l10n from '@vscode/l10n';
+import type { CurveOverlay, TrainingStatus, TrainingViewState } from '../../src/extension/views/protocol';
 import { chartFigure, createChart, palette, type Chart } from '../lib/charts';
 import { button, el, replaceChildren } from '../lib/dom';
 import { formatNumber, formatPercent, formatSeconds } from '../lib/format';
@@ -12,10 +13,10 @@ import { post } from '../lib/host';
 
 export class TrainingView {
   readonly root = el('section', { class: 'view training-view', attrs: { 'data-view': 'training' } });
-  private readonly empty = el('div', {}, el('p', { class: 'empty' }, 'No training yet.'),
-    button('Train Soft Prompt…', () => post({ type: 'runCommand', command: 'promptTuning.trainSoftPrompt' })),
-    button('Find a Hard Prompt…', () => post({ type: 'runCommand', command: 'promptTuning.findHardPrompt' }), { secondary: true }),
-    button('Export for a GPU cluster…', () => post({ type: 'runCommand', command: 'promptTuning.exportForCluster' }), { secondary: true }));
+  private readonly empty = el('div', {}, el('p', { class: 'empty' }, l10n.t('No training yet.')),
+    button(l10n.t('Train Soft Prompt…'), () => post({ type: 'runCommand', command: 'promptTuning.trainSoftPrompt' })),
+    button(l10n.t('Find a Hard Prompt…'), () => post({ type: 'runCommand', command: 'promptTuning.findHardPrompt' }), { secondary: true }),
+    button(l10n.t('Export for a GPU cluster…'), () => post({ type: 'runCommand', command: 'promptTuning.exportForCluster' }), { secondary: true }));
   private readonly title = el('span', {});
   private readonly status = el('vscode-badge', { class: 'status', attrs: { id: 'training-status', role: 'status' } });
   private readonly step = el('span', { class: 'value', attrs: { id: 'training-step' } });
@@ -23,15 +24,16 @@ export class TrainingView {
   private readonly accuracy = el('span', { class: 'value', attrs: { id: 'training-accuracy' } });
   private readonly elapsed = el('span', { class: 'value' });
   private readonly eta = el('span', { class: 'value' });
-  private readonly progress = el('vscode-progress-bar', { attrs: { 'aria-label': 'Training progress', max: 1 } }) as HTMLElement & { value: number; max: number };
+  private readonly progress = el('vscode-progress-bar', { attrs: { 'aria-label': l10n.t('Training progress'), max: 1 } }) as HTMLElement & { value: number; max: number };
   private readonly message = el('p', { class: 'note' });
   private readonly output = el('p', { class: 'note' });
-  private readonly cancel = button('Cancel', () => { if (this.jobId) post({ type: 'cancelJob', id: this.jobId }); }, { id: 'cancel-training' });
-  private readonly projection = button('Show projection', () => post({ type: 'runCommand', command: 'promptTuning.showProjection' }), { secondary: true });
-  private readonly canvas = el('canvas', { attrs: { id: 'loss-chart', 'aria-label': 'Training loss and dev accuracy' } });
-  private readonly compareTable = el('table', { class: 'data', attrs: { id: 'compare-table', 'aria-label': 'Compared trainings' } });
+  private readonly cancel = button(l10n.t('Cancel'), () => { if (this.jobId) post({ type: 'cancelJob', id: this.jobId }); }, { id: 'cancel-training' });
+  private readonly projection = button(l10n.t('Show projection'), () => post({ type: 'runCommand', command: 'promptTuning.showProjection' }), { secondary: true });
+  private readonly canvas = el('canvas', { attrs: { id: 'loss-chart', 'aria-label': l10n.t('Training loss and dev accuracy') } });
+  private readonly compareTable = el('table', { class: 'data', attrs: { id: 'compare-table', 'aria-label': l10n.t('Compared trainings') } });
   private readonly stats = el('div', { class: 'stats' },
-    stat('Step', this.step), stat('Loss', this.loss), stat('Dev accuracy', this.accuracy), stat('Elapsed', this.elapsed), stat('ETA', this.eta));
+    stat(l10n.t('Step'), this.step), stat(l10n.t('Loss'), this.loss), stat(l10n.t('Dev accuracy'), this.accuracy), stat(l10n.t('Elapsed'), this.elapsed),
+    stat(l10n.t({ message: 'ETA', comment: ['Estimated time left.'] }), this.eta));
   private readonly dashboard = el('div', {},
     el('h2', {}, this.title, ' ', this.status),
     this.stats,
@@ -54,7 +56,7 @@ export class TrainingView {
     if (this.dashboard.parentNode !== this.root) replaceChildren(this.root, this.dashboard);
     this.jobId = runningJobId;
     setText(this.title, state.title);
-    setText(this.status, state.status);
+    setText(this.status, trainingStatus(state.status));
     this.status.className = `status ${state.status}`;
     setText(this.step, `${state.step} / ${state.totalSteps || '–'}`);
     setText(this.loss, formatNumber(state.loss.at(-1)?.value));
@@ -65,7 +67,7 @@ export class TrainingView {
     this.progress.value = state.step;
     setText(this.message, state.message ?? '');
     this.message.className = state.status === 'failed' ? 'error' : 'note';
-    setText(this.output, state.outputFile ? `Saved to ${state.outputFile}` : '');
+    setText(this.output, state.outputFile ? l10n.t('Saved to {0}', state.outputFile) : '');
     this.cancel.hidden = !(state.status === 'running' && runningJobId);
     this.projection.hidden = !state.outputFile;
     // Comparing: the table has each run's numbers; one run's status, stats and progress would mislead.
@@ -78,10 +80,10 @@ export class TrainingView {
   private renderCompareTable(compare: CurveOverlay[] | undefined): void {
     this.compareTable.hidden = !compare;
     if (!compare) return;
-    const header = el('tr', {}, ...['Training', 'Status', 'Steps', 'Last loss', 'Best dev accuracy'].map((h) => el('th', {}, h)));
+    const header = el('tr', {}, ...[l10n.t('Training'), l10n.t('Status'), l10n.t('Steps'), l10n.t('Last loss'), l10n.t('Best dev accuracy')].map((h) => el('th', {}, h)));
     const rows = compare.map((c) => {
       const best = c.devAccuracy.length > 0 ? Math.max(...c.devAccuracy.map((p) => p.value)) : undefined;
-      return el('tr', {}, el('td', {}, c.label), el('td', {}, c.status), el('td', {}, String(c.loss.at(-1)?.step ?? '–')),
+      return el('tr', {}, el('td', {}, c.label), el('td', {}, trainingStatus(c.status)), el('td', {}, String(c.loss.at(-1)?.step ?? '–')),
         el('td', {}, formatNumber(c.loss.at(-1)?.value)), el('td', {}, formatPercent(best)));
     });
     replaceChildren(this.compareTable, header, ...rows);
@@ -98,8 +100,8 @@ export class TrainingView {
     const datasets = (colors: string[]) => compare.flatMap((c, i) => {
       const color = colors[i % colors.length];
       return [
-        { label: `${c.label}: loss`, data: c.loss.map((p) => ({ x: p.step, y: p.value })), yAxisID: 'loss', borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: 2 },
-        { label: `${c.label}: dev accuracy`, data: c.devAccuracy.map((p) => ({ x: p.step, y: p.value })), yAxisID: 'acc', borderColor: color, backgroundColor: color, pointRadius: 3, borderWidth: 2, borderDash: [6, 4] },
+        { label: l10n.t({ message: '{0}: loss', args: [c.label], comment: ['A chart series: {0} names a training.'] }), data: c.loss.map((p) => ({ x: p.step, y: p.value })), yAxisID: 'loss', borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: 2 },
+        { label: l10n.t({ message: '{0}: dev accuracy', args: [c.label], comment: ['A chart series: {0} names a training.'] }), data: c.devAccuracy.map((p) => ({ x: p.step, y: p.value })), yAxisID: 'acc', borderColor: color, backgroundColor: color, pointRadius: 3, borderWidth: 2, borderDash: [6, 4] },
       ];
     });
     this.chart = createChart(this.canvas, {
@@ -108,15 +110,15 @@ export class TrainingView {
       options: {
         parsing: false,
         scales: {
-          x: { type: 'linear', title: { display: true, text: 'step' }, min: 0 },
-          loss: { type: 'linear', position: 'left', title: { display: true, text: 'loss (solid)' } },
-          acc: { type: 'linear', position: 'right', min: 0, max: 1, grid: { drawOnChartArea: false }, title: { display: true, text: 'dev accuracy (dashed)' } },
+          x: { type: 'linear', title: { display: true, text: l10n.t({ message: 'step', comment: ['A chart axis: training steps.'] }) }, min: 0 },
+          loss: { type: 'linear', position: 'left', title: { display: true, text: l10n.t('loss (solid)') } },
+          acc: { type: 'linear', position: 'right', min: 0, max: 1, grid: { drawOnChartArea: false }, title: { display: true, text: l10n.t('dev accuracy (dashed)') } },
         },
       },
     }, (chart) => {
       const colors = palette();
       chart.data.datasets.forEach((d, k) => Object.assign(d, { borderColor: colors[Math.floor(k / 2) % colors.length], backgroundColor: colors[Math.floor(k / 2) % colors.length] }));
-    }, 'Compared trainings: loss and dev accuracy');
+    }, l10n.t('Compared trainings: loss and dev accuracy'));
   }
 
   private updateChart(state: TrainingViewState): void {
@@ -140,23 +142,34 @@ export class TrainingView {
       type: 'line',
       data: {
         datasets: [
-          { label: 'train loss', data: loss, yAxisID: 'loss', borderColor: blue, backgroundColor: blue, pointRadius: 0, borderWidth: 2 },
-          { label: 'dev accuracy', data: acc, yAxisID: 'acc', borderColor: orange, backgroundColor: orange, pointRadius: 3, borderWidth: 2 },
+          { label: l10n.t('train loss'), data: loss, yAxisID: 'loss', borderColor: blue, backgroundColor: blue, pointRadius: 0, borderWidth: 2 },
+          { label: l10n.t('dev accuracy'), data: acc, yAxisID: 'acc', borderColor: orange, backgroundColor: orange, pointRadius: 3, borderWidth: 2 },
         ],
       },
       options: {
         parsing: false,
         scales: {
-          x: { type: 'linear', title: { display: true, text: 'step' }, min: 0 },
-          loss: { type: 'linear', position: 'left', title: { display: true, text: 'loss' } },
-          acc: { type: 'linear', position: 'right', min: 0, max: 1, grid: { drawOnChartArea: false }, title: { display: true, text: 'dev accuracy' } },
+          x: { type: 'linear', title: { display: true, text: l10n.t({ message: 'step', comment: ['A chart axis: training steps.'] }) }, min: 0 },
+          loss: { type: 'linear', position: 'left', title: { display: true, text: l10n.t('loss') } },
+          acc: { type: 'linear', position: 'right', min: 0, max: 1, grid: { drawOnChartArea: false }, title: { display: true, text: l10n.t('dev accuracy') } },
         },
       },
     }, (chart) => {
       const [b, o] = palette();
       Object.assign(chart.data.datasets[0], { borderColor: b, backgroundColor: b });
       Object.assign(chart.data.datasets[1], { borderColor: o, backgroundColor: o });
-    }, 'Training loss and dev accuracy');
+    }, l10n.t('Training loss and dev accuracy'));
+  }
+}
+
+/** A training's status in words (the data-status and class keep the English key). */
+function trainingStatus(status: TrainingStatus): string {
+  switch (status) {
+    case 'running': return l10n.t({ message: 'running', comment: ['A training\'s status.'] });
+    case 'done': return l10n.t({ message: 'done', comment: ['A training\'s status.'] });
+    case 'cancelled': return l10n.t({ message: 'cancelled', comment: ['A training\'s status.'] });
+    case 'failed': return l10n.t({ message: 'failed', comment: ['A training\'s status.'] });
+    case 'interrupted': return l10n.t({ message: 'interrupted', comment: ['A training\'s status: the window closed while it ran.'] });
   }
 }
 

@@ -1,9 +1,11 @@
 /**
- * The dataset roles of a prompt file and the state kept for them. No imports: the webview bundle uses it too.
+ * The dataset roles of a prompt file and the state kept for them. Imports only `@vscode/l10n` (see
+ * src/common/sharedL10n.ts): the webview bundle uses it too.
  * - train: soft-prompt training and few-shot examples;
  * - dev: ▶ Test rows, the preview, Run on dataset, and the dev set a training's keep-best chooses on;
  * - test: Benchmark, kept apart from what training and keep-best saw.
  */
+import * as l10n from '@vscode/l10n';
 
 export const DATASET_ROLES = ['train', 'dev', 'test'] as const;
 export type DatasetRole = (typeof DATASET_ROLES)[number];
@@ -25,9 +27,28 @@ export function withDataset(all: Readonly<Record<string, PromptDatasets>>, promp
   return next;
 }
 
-export const ROLE_DESCRIPTIONS: Record<DatasetRole, { name: string; use: string }> = {
-  train: { name: 'training', use: 'training soft prompts and drawing few-shot examples' },
-  dev: { name: 'dev', use: '▶ Test rows, the preview, Run on dataset and keep-best during training' },
-  test: { name: 'test', use: 'Benchmark: kept apart from training and keep-best' },
-};
+export interface RoleDescription {
+  /** The role's name in a sentence ("the {name} dataset"). */
+  readonly name: string;
+  /** What the role's rows are used for ("For {use}"). */
+  readonly use: string;
+}
 
+/**
+ * Each role's name and use, translated when read (getters: the bundle is configured after this module loads),
+ * on the host and in the webviews alike.
+ */
+export const ROLE_DESCRIPTIONS: Readonly<Record<DatasetRole, RoleDescription>> = {
+  train: {
+    get name() { return l10n.t({ message: 'training', comment: ['The name of the training dataset role, as in "the training dataset".'] }); },
+    get use() { return l10n.t({ message: 'training soft prompts and drawing few-shot examples', comment: ['What the training dataset is used for; follows "For".'] }); },
+  },
+  dev: {
+    get name() { return l10n.t({ message: 'dev', comment: ['The name of the development (validation) dataset role, as in "the dev dataset".'] }); },
+    get use() { return l10n.t({ message: '▶ Test rows, the preview, Run on dataset and keep-best during training', comment: ['What the dev dataset is used for; follows "For". ▶ Test and Run on dataset are command names.'] }); },
+  },
+  test: {
+    get name() { return l10n.t({ message: 'test', comment: ['The name of the test dataset role, as in "the test dataset".'] }); },
+    get use() { return l10n.t({ message: 'Benchmark: kept apart from training and keep-best', comment: ['What the test dataset is used for; follows "For". Benchmark is a command name.'] }); },
+  },
+};

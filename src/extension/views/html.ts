@@ -14,6 +14,13 @@ export interface WebviewShell {
   title: string;
   /** Which layout the bundle renders ("sidebar" or "studio"). */
   layout: 'sidebar' | 'studio';
+  /**
+   * `vscode.l10n.bundle`: the translations the webview configures `@vscode/l10n` with before it renders
+   * (src/common/sharedL10n.ts). Undefined in English.
+   */
+  l10n?: Record<string, string>;
+  /** `vscode.env.language` (BCP 47), so screen readers read translated texts in their language; default en. */
+  lang?: string;
   nonce?: string;
 }
 
@@ -43,7 +50,7 @@ export function webviewHtml(shell: WebviewShell): string {
   const nonce = shell.nonce ?? makeNonce();
   const a = escapeAttribute;
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${a(shell.lang ?? 'en')}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${a(contentSecurityPolicy(shell.cspSource, nonce))}">
@@ -51,7 +58,7 @@ export function webviewHtml(shell: WebviewShell): string {
 <link rel="stylesheet" nonce="${a(nonce)}" href="${a(shell.styleUri)}">
 <title>${a(shell.title)}</title>
 </head>
-<body data-layout="${a(shell.layout)}">
+<body data-layout="${a(shell.layout)}"${shell.l10n ? ` data-l10n="${a(JSON.stringify(shell.l10n))}"` : ''}>
 <main id="app"></main>
 <script type="module" nonce="${a(nonce)}" src="${a(shell.scriptUri)}"></script>
 </body>

@@ -35,6 +35,8 @@ export function attachWebview(webview: vscode.Webview, layout: WebviewLayout, de
     styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css')).toString(),
     title: layout === 'studio' ? vscode.l10n.t('Prompt Tuning Studio') : vscode.l10n.t('Prompt Tuning'),
     layout,
+    l10n: vscode.l10n.bundle,
+    lang: vscode.env.language,
   });
   const post = (message: HostMessage) => void webview.postMessage(message);
   const subscriptions = [
