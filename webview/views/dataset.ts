@@ -3,6 +3,7 @@
  * by any column, filterable by a search and by label. The extension host indexes the file and sends one page;
  * dataset text is set as text only.
  */
+import * as l10n from '@vscode/l10n';
 import { DATASET_QUERY_LIMITS, ROW_ORDER, type DatasetQuery } from '../../src/extension/datasets/gridQuery';
 import type { DatasetViewState } from '../../src/extension/views/protocol';
 import { button, el, replaceChildren } from '../lib/dom';
@@ -17,9 +18,9 @@ export class DatasetView {
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
   // Kept across renders, so typing in the search field is not lost when a page arrives.
   private readonly search = el('vscode-textfield', {
-    attrs: { id: 'dataset-search', placeholder: 'Search the rows…', 'aria-label': 'Search the rows', maxlength: DATASET_QUERY_LIMITS.search },
+    attrs: { id: 'dataset-search', placeholder: l10n.t('Search the rows…'), 'aria-label': l10n.t('Search the rows'), maxlength: DATASET_QUERY_LIMITS.search },
   }) as HTMLElement & { value: string };
-  private readonly label = el('select', { attrs: { id: 'dataset-label', 'aria-label': 'Only rows with this label' } });
+  private readonly label = el('select', { attrs: { id: 'dataset-label', 'aria-label': l10n.t('Only rows with this label') } });
   private readonly header = el('header', { class: 'view-header' });
   private readonly status = el('div', { class: 'dataset-status' });
   private readonly count = el('span', { class: 'muted', attrs: { id: 'dataset-count', role: 'status' } });
@@ -27,7 +28,7 @@ export class DatasetView {
   private readonly body = el('div', { class: 'dataset-body' });
   private readonly controls = el('div', { class: 'results-controls dataset-controls' },
     this.search, this.label, this.count, this.pager,
-    button('Close', () => post({ type: 'closeDataset' }), { secondary: true, id: 'dataset-close', ariaLabel: 'Close the dataset' }));
+    button(l10n.t({ message: 'Close', comment: ['Closes the dataset grid.'] }), () => post({ type: 'closeDataset' }), { secondary: true, id: 'dataset-close', ariaLabel: l10n.t('Close the dataset') }));
 
   constructor() {
     this.search.addEventListener('input', () => {
@@ -48,14 +49,14 @@ export class DatasetView {
     this.state = state;
     if (!state) {
       replaceChildren(this.root,
-        el('p', { class: 'empty' }, 'No dataset open: Open Dataset (in a data file\'s context menu, or beside each dataset of a prompt) shows its rows here.'),
-        el('div', { class: 'actions' }, button('Open Dataset…', () => post({ type: 'runCommand', command: 'promptTuning.openDataset' }))));
+        el('p', { class: 'empty' }, l10n.t('No dataset open: Open Dataset (in a data file\'s context menu, or beside each dataset of a prompt) shows its rows here.')),
+        el('div', { class: 'actions' }, button(l10n.t('Open Dataset…'), () => post({ type: 'runCommand', command: 'promptTuning.openDataset' }))));
       return;
     }
     if (this.root.firstChild !== this.header) replaceChildren(this.root, this.header, this.status, this.controls, this.body);
     replaceChildren(this.header,
       el('h2', { class: 'file-name' }, state.file),
-      state.origin ? el('p', { class: 'muted' }, `Opened as ${state.origin}.`) : null,
+      state.origin ? el('p', { class: 'muted' }, l10n.t({ message: 'Opened as {0}.', args: [state.origin], comment: ['{0}: e.g. "the dev dataset of reviews.prompt".'] })) : null,
       el('p', { class: 'muted', attrs: { id: 'dataset-summary' } }, state.summary || ' '),
       state.note ? el('p', { class: 'note', attrs: { id: 'dataset-note' } }, state.note) : null);
     this.renderStatus(state);
@@ -63,17 +64,17 @@ export class DatasetView {
     this.renderLabels(state);
     const filtered = state.query.search.trim() !== '' || state.query.label !== undefined;
     this.count.textContent = state.status === 'indexing' || state.status === 'failed' ? ''
-      : filtered ? `${state.matching.toLocaleString('en-US')} of ${state.total.toLocaleString('en-US')} rows` : `${state.total.toLocaleString('en-US')} rows`;
+      : filtered ? l10n.t('{0} of {1} rows', state.matching.toLocaleString('en-US'), state.total.toLocaleString('en-US')) : l10n.t('{0} rows', state.total.toLocaleString('en-US'));
     this.renderPager(state);
     this.controls.hidden = state.status === 'indexing' || (state.status === 'failed' && state.columns.length === 0);
     if (state.status === 'indexing' || (state.status === 'failed' && state.columns.length === 0)) replaceChildren(this.body);
-    else if (state.rows.length === 0 && state.status === 'ready') replaceChildren(this.body, el('p', { class: 'empty', attrs: { id: 'dataset-empty' } }, 'No rows match.'));
+    else if (state.rows.length === 0 && state.status === 'ready') replaceChildren(this.body, el('p', { class: 'empty', attrs: { id: 'dataset-empty' } }, l10n.t('No rows match.')));
     else replaceChildren(this.body, this.table(state));
   }
 
   private renderStatus(state: DatasetViewState): void {
     const busy = state.status === 'indexing' || state.status === 'querying';
-    const bar = busy ? el('vscode-progress-bar', { attrs: { 'aria-label': state.message ?? 'Working', max: 1000 } }) as HTMLElement & { value?: number; indeterminate: boolean } : null;
+    const bar = busy ? el('vscode-progress-bar', { attrs: { 'aria-label': state.message ?? l10n.t('Working'), max: 1000 } }) as HTMLElement & { value?: number; indeterminate: boolean } : null;
     if (bar) {
       bar.indeterminate = state.progress === undefined;
       if (state.progress !== undefined) bar.value = Math.round(state.progress * 1000);
@@ -87,7 +88,7 @@ export class DatasetView {
 
   private renderLabels(state: DatasetViewState): void {
     const selected = state.query.label ?? '';
-    const options = [el('option', { attrs: { value: '' } }, state.labelColumn ? `All labels (${state.labelColumn})` : 'No label column'),
+    const options = [el('option', { attrs: { value: '' } }, state.labelColumn ? l10n.t({ message: 'All labels ({0})', args: [state.labelColumn], comment: ['{0}: the label column\'s name.'] }) : l10n.t('No label column')),
       ...state.labels.map((l) => el('option', { attrs: { value: l.label } }, `${l.label} (${l.count.toLocaleString('en-US')})`))];
     replaceChildren(this.label, ...options);
     this.label.value = selected;
@@ -97,9 +98,9 @@ export class DatasetView {
   private renderPager(state: DatasetViewState): void {
     const go = (page: number) => this.query({ page }, false);
     replaceChildren(this.pager,
-      button('◀', () => go(state.page - 1), { secondary: true, disabled: state.page <= 0, ariaLabel: 'Previous page' }),
-      el('span', { attrs: { id: 'dataset-page' } }, `page ${state.page + 1} of ${state.pages}`),
-      button('▶', () => go(state.page + 1), { secondary: true, disabled: state.page >= state.pages - 1, ariaLabel: 'Next page' }));
+      button('◀', () => go(state.page - 1), { secondary: true, disabled: state.page <= 0, ariaLabel: l10n.t('Previous page') }),
+      el('span', { attrs: { id: 'dataset-page' } }, l10n.t('page {0} of {1}', state.page + 1, state.pages)),
+      button('▶', () => go(state.page + 1), { secondary: true, disabled: state.page >= state.pages - 1, ariaLabel: l10n.t('Next page') }));
   }
 
   private table(state: DatasetViewState): HTMLElement {
@@ -107,14 +108,14 @@ export class DatasetView {
       const active = state.query.sort === sort;
       return el('th', { attrs: { 'aria-sort': active ? (state.query.descending ? 'descending' : 'ascending') : 'none' } },
         el('button', {
-          class: 'sort', attrs: { type: 'button', 'data-sort': sort, title: `Sort by ${sort === ROW_ORDER ? 'row number' : label}` },
+          class: 'sort', attrs: { type: 'button', 'data-sort': sort, title: sort === ROW_ORDER ? l10n.t('Sort by row number') : l10n.t({ message: 'Sort by {0}', args: [label], comment: ['{0}: a column name.'] }) },
           on: { click: () => this.query({ sort, descending: active ? !state.query.descending : false }) },
         }, label, active ? (state.query.descending ? ' ▼' : ' ▲') : ''));
     };
     const labelIndex = state.labelColumn === undefined ? -1 : state.columns.indexOf(state.labelColumn);
     return el('table', { class: 'data dataset', attrs: { id: 'dataset-table', 'aria-busy': state.status === 'querying' } },
       el('thead', {}, el('tr', {}, header('#', ROW_ORDER), ...state.columns.map((c) => header(c, c)))),
-      el('tbody', {}, ...state.rows.map((row) => el('tr', { class: 'dataset-row', attrs: { 'data-row': row.row, title: `line ${row.line}` } },
+      el('tbody', {}, ...state.rows.map((row) => el('tr', { class: 'dataset-row', attrs: { 'data-row': row.row, title: l10n.t({ message: 'line {0}', args: [row.line], comment: ['{0}: the line number in the file.'] }) } },
         el('td', { class: 'num' }, row.row),
         ...row.cells.map((cell, k) => el('td', { class: k === labelIndex ? 'label-cell' : 'cell-text' }, cell))))));
   }
