@@ -621,7 +621,7 @@ export const scenarios = [
       }
       if (!title.includes('which test dataset') || !/\([23]\/[23]\)$/.test(title)) throw new Error(`expected the numbered test dataset step, got ${JSON.stringify(title)}`);
       log(`test dataset step: ${title}`);
-      await wb.screenshot(path.join(out, '33-benchmark-steps.png'));
+      await wb.screenshot(path.join(out, '30-benchmark-steps.png'));
       // Back to the hard prompts (through the soft prompts when shown): the two are still ticked.
       await wb.quickInputBack();
       if ((await wb.waitQuickInput('Benchmark:')).includes('soft prompts')) await wb.quickInputBack();
@@ -642,7 +642,7 @@ export const scenarios = [
       log(`benchmark report: ${prompts.map((row) => row.replace(/\s+/g, ' ').trim().slice(0, 60)).join(' | ')}`);
       await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
       await sleep(500);
-      await wb.screenshot(path.join(out, '33-benchmark-palette-report.png'));
+      await wb.screenshot(path.join(out, '31-benchmark-palette-report.png'));
     },
   },
   {
