@@ -3,7 +3,8 @@
  * SST-2 dev (872 rows) with imdb-gpt2-small, for the zero-shot sst2-rating prompt and the same prompt with
  * 4 demonstrations (2 per label, drawn from train). Two ways of batching, in the same run:
  *  - `fixed8`: the engine's former fixed 8 examples per model run (engine option chunkSize 8), 16 per call;
- *  - `memory`: the default, as many examples per run as fit the batch memory (src/engine/batch-memory.ts).
+ *  - `memory`: the default, as many examples per run as fit the batch memory (src/engine/batch-memory.ts),
+ *    with evaluate's default 64 examples per call (sorted by length together, so runs pad less).
  * Each measurement is a process of its own (so its peak RSS is its own): load, one warm-up pass, then the
  * median of `passes` passes. The two ways alternate within each round (their order flips every round), so both
  * meet the same load on a shared machine; quote the per-round ratios memory / fixed8 and their median.
@@ -125,8 +126,8 @@ async function main(): Promise<void> {
         const summary = (b: Batching) => {
           const last = perRound[perRound.length - 1][b];
           return {
-            examplesPerSecond: middle(perRound.map((x) => x[b].examplesPerSecond)),
-            peakRssMB: middle(perRound.map((x) => x[b].peakRssMB)),
+            examplesPerSecond: Number(middle(perRound.map((x) => x[b].examplesPerSecond)).toFixed(1)),
+            peakRssMB: Math.round(middle(perRound.map((x) => x[b].peakRssMB))),
             accuracy: last.accuracy,
             meanPromptTokens: last.meanPromptTokens,
             batchMemoryMB: b === 'memory' ? last.batchMemoryMB : undefined,
