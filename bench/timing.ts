@@ -15,3 +15,10 @@ export async function timeIt(runs: number, f: () => Promise<unknown>): Promise<n
   }
   return median(times);
 }
+
+/** The median proper: the mean of the two middle values of an even count (for a few per-round ratios). */
+export function middle(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length / 2;
+  return s.length % 2 ? s[Math.floor(m)] : (s[m - 1] + s[m]) / 2;
+}

@@ -26,13 +26,13 @@ export interface CliIo {
   trapInterrupt?(onInterrupt: () => void): () => void;
 }
 
-/** --threads and --device. */
-export type RunSettings = Pick<WorkerClientOptions, 'threads' | 'device' | 'weights'>;
+/** --threads, --device, --weights and --batch-memory. */
+export type RunSettings = Pick<WorkerClientOptions, 'threads' | 'device' | 'weights' | 'batchMemoryMB'>;
 
 /** Runs `body` with a WorkerClient for the command's threads and device, and always stops the worker afterwards. */
 export async function withClient<T>(io: CliIo, run: RunSettings, body: (client: WorkerClient) => Promise<T>): Promise<T> {
   if (run.device === 'cuda') await ensureCudaProviderForCli(io);
-  const client = new WorkerClient({ ...io.client, threads: run.threads ?? io.client?.threads, device: run.device ?? io.client?.device, weights: run.weights ?? io.client?.weights });
+  const client = new WorkerClient({ ...io.client, threads: run.threads ?? io.client?.threads, device: run.device ?? io.client?.device, weights: run.weights ?? io.client?.weights, batchMemoryMB: run.batchMemoryMB ?? io.client?.batchMemoryMB });
   try {
     return await body(client);
   } finally {

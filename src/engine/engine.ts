@@ -6,6 +6,7 @@ import { basename, resolve } from 'node:path';
 import { isPrefixPrompt, type DecoderOptions, type LossAndGrad, type LossKind, type ModelEngine, type ModelInfo, type PrefixPrompt, type PromptParams, type ScoredExample, type SoftPrompt, type TextTokenizer } from './api';
 import { UserError } from './errors';
 import { KvDecoder } from './decoder';
+import { chunkByMemory, defaultBatchMemoryBytes, exampleActivationBytes, type ExampleCost } from './batch-memory';
 import { buildHeadGraph, headKey, kvNames, ropeInputNames, type HeadDims } from './heads';
 import { bucketLength, buildBatch, layoutLength, type CachedPrefix, type SequenceSpec } from './layout';
 import { assertCheckpointFits, loadCheckpoint, requireTensor } from './models/checkpoint';
@@ -22,8 +23,19 @@ export interface LoadOptions extends Pick<SessionOptions, 'device' | 'onPlacemen
   threads?: number;
   /** float64 exists for gradient checks against finite differences; everything else uses float32. */
   dtype?: 'float32' | 'float64';
-  /** Examples per model run inside one call (results never depend on it). */
+  /**
+   * Examples per model run inside one call, fixed; unset (the default): as many as fit `batchMemoryMB`
+   * (batch-memory.ts). Results never depend on it.
+   */
   chunkSize?: number;
+  /**
+   * The activation memory one model run may take, in MiB: examples are grouped into runs up to it by an
+   * estimate from the model's dimensions and the run's padded length. Default: a quarter of the memory
+   * available after loading the weights, between 64 MiB and 2 GiB (batch-memory.ts).
+   */
+  batchMemoryMB?: number;
+  /** Called once per model run of score, loss, logits and restricted log-probs: its examples and padded length (benchmarks). */
+  onChunk?: (rows: number, length: number) => void;
   /** Sessions kept alive (least recently used are released). */
   maxSessions?: number;
   /**
@@ -74,6 +86,8 @@ interface Plan {
 
 export class Engine implements ModelEngine {
   private readonly sessions = new Map<string, CachedSession>();
+  /** Activation bytes one model run may take (LoadOptions.batchMemoryMB). */
+  readonly batchMemory: number;
   private readonly weightFeeds: Record<string, HostArray> = {};
   private runs = 0;
 
@@ -85,6 +99,9 @@ export class Engine implements ModelEngine {
     private readonly opts: LoadOptions,
     private readonly quantized?: QuantizedWeights,
   ) {
+    if (opts.batchMemoryMB !== undefined && !(opts.batchMemoryMB > 0)) throw new UserError(`the batch memory must be a positive number of MiB, got ${opts.batchMemoryMB}`);
+    // Fixed at load, once the weights are in memory: runs of the same lengths keep the same shapes (sessions).
+    this.batchMemory = opts.batchMemoryMB !== undefined ? opts.batchMemoryMB * 1024 * 1024 : defaultBatchMemoryBytes();
     for (const [name, data] of weights) this.weightFeeds[name] = this.float64 ? Float64Array.from(data) : data;
     if (quantized) Object.assign(this.weightFeeds, quantized.feeds);
   }
@@ -142,7 +159,7 @@ export class Engine implements ModelEngine {
 
   async score(examples: ScoredExample[], soft?: PromptParams): Promise<number[][]> {
     const out: number[][] = new Array(examples.length);
-    for (const chunk of this.chunks(examples.length, (i) => exampleLength(examples[i]))) {
+    for (const chunk of this.exampleChunks(examples, soft, 'all', false)) {
       const plan = this.plan(chunk.map((i) => examples[i]), soft, 'all');
       const r = await this.runPlan(plan, soft, { kind: 'score' });
       let item = 0;
@@ -180,7 +197,7 @@ export class Engine implements ModelEngine {
     const perExample: number[] = new Array(total);
     const scores: number[][] = new Array(total);
     const grad = withGrad ? new (this.float64 ? Float64Array : Float32Array)(soft!.data.length) : undefined;
-    for (const chunk of this.chunks(examples.length, (i) => exampleLength(examples[i]))) {
+    for (const chunk of this.exampleChunks(examples, soft, kind === 'lm' ? 'gold' : 'all', withGrad)) {
       const chunkExamples = chunk.map((i) => examples[i]);
       const plan = this.plan(chunkExamples, soft, kind === 'lm' ? 'gold' : 'all');
       const dims: Partial<HeadDims> = { kind, withGrad, pastGrad: withGrad && isPrefixPrompt(soft), labels: kind === 'verbalizer' ? labels : undefined };
@@ -212,7 +229,8 @@ export class Engine implements ModelEngine {
     const out: Float32Array[] = new Array(sequences.length);
     const nv = layoutVirtual(soft);
     const V = this.arch.dims.vocabSize;
-    for (const idx of this.chunks(sequences.length, (i) => sequences[i].length)) {
+    // Logits over the vocabulary at every position: each padded position is a vocabulary row.
+    for (const idx of this.chunks(sequences.length, (i) => sequences[i].length + nv, () => ({ sequences: 1, vocabRows: 'all' }), soft, false)) {
       const specs = idx.map((i) => ({ ids: sequences[i], softAt: nv ? 0 : undefined }));
       const { feeds, length: T, past } = this.batchFeeds(specs, soft);
       const r = await this.run({ kind: 'logits', batch: specs.length, length: T, numVirtual: nv, ...past }, feeds);
@@ -226,7 +244,8 @@ export class Engine implements ModelEngine {
   async restrictedLogProbs(sequences: number[][], tokenIds: number[], soft?: PromptParams): Promise<number[][]> {
     const out: number[][] = new Array(sequences.length);
     const nv = layoutVirtual(soft);
-    for (const idx of this.chunks(sequences.length, (i) => sequences[i].length)) {
+    // Only the label tokens' columns: no vocabulary rows.
+    for (const idx of this.chunks(sequences.length, (i) => sequences[i].length + nv, () => ({ sequences: 1, vocabRows: 0 }), soft, false)) {
       const specs = idx.map((i) => ({ ids: sequences[i], softAt: nv ? 0 : undefined }));
       const { feeds, length: T, past } = this.batchFeeds(specs, soft);
       feeds.rowIdx = BigInt64Array.from(specs.map((s, b) => BigInt(b * T + layoutLength(s, nv) - 1)));
@@ -287,14 +306,44 @@ export class Engine implements ModelEngine {
 
   // ---- batching ----
 
-  /** Indices 0..count-1 in chunks; neighbours in length share a chunk, so little padding is computed. */
-  private chunks(count: number, lengthOf: (i: number) => number): number[][] {
+  /**
+   * Indices 0..count-1 in runs; neighbours in length share a run, so little padding is computed. `lengthOf`:
+   * an item's layout length (virtual tokens included); `costOf`: what it lays out (see batch-memory.ts). Runs
+   * hold `chunkSize` items when that is set, else as many as fit the batch memory at their padded length.
+   */
+  private chunks(count: number, lengthOf: (i: number) => number, costOf: (i: number) => Omit<ExampleCost, 'vocabRows'> & { vocabRows: number | 'all' }, prompt: PromptParams | undefined, withGrad: boolean): number[][] {
     const order = Array.from({ length: count }, (_, i) => i);
     order.sort((a, b) => lengthOf(a) - lengthOf(b) || a - b);
-    const size = this.opts.chunkSize ?? 8;
-    const out: number[][] = [];
-    for (let i = 0; i < order.length; i += size) out.push(order.slice(i, i + size));
+    const max = this.arch.dims.maxPositions;
+    const padded = (i: number) => bucketLength(lengthOf(i), max);
+    let out: number[][];
+    if (this.opts.chunkSize !== undefined) {
+      out = [];
+      for (let i = 0; i < order.length; i += this.opts.chunkSize) out.push(order.slice(i, i + this.opts.chunkSize));
+    } else {
+      const shape = { past: isPrefixPrompt(prompt) ? prompt.numVirtual : 0, withGrad, floatBytes: this.float64 ? 8 : 4 };
+      const costs = order.map(costOf);
+      const at = new Map(order.map((i, k) => [i, k]));
+      out = chunkByMemory(order, padded, (i, T) => {
+        const c = costs[at.get(i)!];
+        return exampleActivationBytes(this.arch, T, { sequences: c.sequences, vocabRows: c.vocabRows === 'all' ? T : c.vocabRows }, shape);
+      }, this.batchMemory);
+    }
+    if (this.opts.onChunk) for (const c of out) this.opts.onChunk(c.length, padded(c[c.length - 1]));
     return out;
+  }
+
+  /** Runs of scored examples: each example's sequences and vocabulary rows as plan() lays them out (an upper bound). */
+  private exampleChunks(examples: ScoredExample[], prompt: PromptParams | undefined, which: 'all' | 'gold', withGrad: boolean): number[][] {
+    const nv = layoutVirtual(prompt);
+    return this.chunks(examples.length, (i) => exampleLength(examples[i]) + nv, (i) => {
+      const e = examples[i];
+      const conts = which === 'gold' ? [e.continuations[e.gold ?? 0] ?? []] : e.continuations;
+      // Single-token continuations share the prompt's sequence and its last row; longer ones lay out their own.
+      const single = conts.some((c) => c.length <= 1) ? 1 : 0;
+      const longer = conts.filter((c) => c.length > 1);
+      return { sequences: single + longer.length, vocabRows: single + longer.reduce((a, c) => a + c.length, 0) };
+    }, prompt, withGrad);
   }
 
   /** Lays out the sequences a set of examples needs, sharing identical ones (single-token labels share one). */

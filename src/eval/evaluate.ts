@@ -20,7 +20,11 @@ export interface EvalItem {
 
 export interface EvalOptions {
   soft?: PromptParams;
-  /** Examples per engine call; default 16. The engine batches internally too, so this only sets progress granularity. */
+  /**
+   * Examples per engine call; default DEFAULT_EVAL_BATCH_SIZE. The engine splits each call into model runs
+   * that fit its batch memory (engine/batch-memory.ts), so this sets progress granularity and how many
+   * examples the engine may sort by length together.
+   */
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
@@ -44,7 +48,7 @@ export interface EvalResult extends ClassificationMetrics {
   examplesPerSecond: number;
 }
 
-export const DEFAULT_EVAL_BATCH_SIZE = 16;
+export const DEFAULT_EVAL_BATCH_SIZE = 64;
 
 export async function evaluate(engine: ModelEngine, items: readonly EvalItem[], options: EvalOptions = {}): Promise<EvalResult> {
   const labels = commonLabels(items);

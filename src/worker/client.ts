@@ -36,6 +36,8 @@ export interface WorkerClientOptions {
   device?: Device;
   /** How the frozen linear weights are held; default f32. */
   weights?: WeightFormat;
+  /** Activation memory of one model run, in MiB (engine LoadOptions.batchMemoryMB); default from the available memory. */
+  batchMemoryMB?: number;
   /**
    * Receives the worker's stderr line by line (device reports: the parity check, node placement). Without it
    * the worker's stderr goes to this process's, which is what the CLI wants.
@@ -116,7 +118,7 @@ export class WorkerClient {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const config: WorkerConfig = { threads: this.options.threads, engineModule: this.options.engineModule, device: this.options.device, weights: this.options.weights };
+    const config: WorkerConfig = { threads: this.options.threads, engineModule: this.options.engineModule, device: this.options.device, weights: this.options.weights, batchMemoryMB: this.options.batchMemoryMB };
     const onLog = this.options.onLog;
     const worker = new Worker(this.options.workerPath ?? path.join(__dirname, 'worker.js'), { workerData: config, stderr: onLog !== undefined });
     if (onLog) {

@@ -17,6 +17,8 @@ export interface EngineLoadOptions {
   onPlacement?: (placement: NodePlacement) => void;
   /** How the frozen linear weights are held (default f32). */
   weights?: WeightFormat;
+  /** Activation memory of one model run, in MiB (default from the available memory). */
+  batchMemoryMB?: number;
 }
 
 export type EngineLoader = (dir: string, opts: EngineLoadOptions) => Promise<ModelEngine>;
@@ -39,7 +41,7 @@ export interface DeviceSetting {
  * before the model serves its first job the parity check runs against a CPU copy. A device that fails it
  * is dropped with a warning and the CPU copy is used instead. Every device session's node placement is logged.
  */
-export async function loadOnDevice(load: EngineLoader, dir: string, threads: number | undefined, setting: DeviceSetting, weights?: WeightFormat): Promise<{ engine: ModelEngine; parity: ParityResult }> {
+export async function loadOnDevice(load: EngineLoader, dir: string, threads: number | undefined, setting: DeviceSetting, weights?: WeightFormat, batchMemoryMB?: number): Promise<{ engine: ModelEngine; parity: ParityResult }> {
   const { device, log } = setting;
   await (setting.checkAvailable ?? defaultCheck)(device);
   const name = path.basename(dir);
@@ -48,8 +50,8 @@ export async function loadOnDevice(load: EngineLoader, dir: string, threads: num
     placements++;
     log(`${device}: ${name}: ${describePlacement(p)}`);
   };
-  const onDevice = await load(dir, { threads, device, onPlacement, weights });
-  const onCpu = await load(dir, { threads, device: 'cpu', weights });
+  const onDevice = await load(dir, { threads, device, onPlacement, weights, batchMemoryMB });
+  const onCpu = await load(dir, { threads, device: 'cpu', weights, batchMemoryMB });
   let parity: ParityResult;
   try {
     parity = await checkParity(onDevice, onCpu, device);
@@ -84,6 +86,7 @@ export class EngineCache {
     private readonly threads?: number,
     private readonly device?: DeviceSetting,
     private readonly weights?: WeightFormat,
+    private readonly batchMemoryMB?: number,
   ) {}
 
   get(dir: string): Promise<ModelEngine> {
@@ -96,7 +99,7 @@ export class EngineCache {
       return engine;
     }
     const device = this.device;
-    engine = device && device.device !== 'cpu' ? loadOnDevice(this.load, key, this.threads, device, this.weights).then((r) => r.engine) : this.load(key, { threads: this.threads, weights: this.weights });
+    engine = device && device.device !== 'cpu' ? loadOnDevice(this.load, key, this.threads, device, this.weights, this.batchMemoryMB).then((r) => r.engine) : this.load(key, { threads: this.threads, weights: this.weights, batchMemoryMB: this.batchMemoryMB });
     this.engines.set(key, engine);
     engine.catch(() => {
       if (this.engines.get(key) === engine) this.engines.delete(key);
@@ -130,7 +133,7 @@ export function engineLoader(engineModule?: string): EngineLoader {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Engine } = require('../engine/engine') as typeof import('../engine/engine');
     // Engine.load takes the session options (device, onPlacement) through to CompiledGraph.create.
-    const load: Parameters<typeof Engine.load>[1] & EngineLoadOptions = { threads: opts.threads, device: opts.device, onPlacement: opts.onPlacement, weights: opts.weights };
+    const load: Parameters<typeof Engine.load>[1] & EngineLoadOptions = { threads: opts.threads, device: opts.device, onPlacement: opts.onPlacement, weights: opts.weights, batchMemoryMB: opts.batchMemoryMB };
     return Engine.load(dir, load);
   };
 }

@@ -373,4 +373,6 @@ export interface WorkerConfig {
   device?: Device;
   /** How the frozen linear weights are held (default f32); see src/engine/models/quantize.ts. */
   weights?: WeightFormat;
+  /** Activation memory of one model run, in MiB (default from the available memory); see src/engine/batch-memory.ts. */
+  batchMemoryMB?: number;
 }

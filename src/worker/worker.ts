@@ -15,7 +15,7 @@ const port = parentPort;
 const config = (workerData ?? {}) as WorkerConfig;
 // Device reports (parity check, node placement) go to stderr, which the CLI shows and the extension logs.
 const deviceSetting = config.device && config.device !== 'cpu' ? { device: config.device, log: (text: string) => process.stderr.write(`ptune: ${text}\n`) } : undefined;
-const engines = new EngineCache(engineLoader(config.engineModule), config.threads, deviceSetting, config.weights);
+const engines = new EngineCache(engineLoader(config.engineModule), config.threads, deviceSetting, config.weights, config.batchMemoryMB);
 const running = new Map<string, AbortController>();
 
 function send(message: FromWorker): void {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { UserError } from '../../engine/errors';
 import type { CliIo } from '../io';
 import { numberFlag } from '../options';
+import { BATCH_MEMORY_CAP_MB, BATCH_MEMORY_FLOOR_MB } from '../../engine/batch-memory';
 import { DEFAULT_WEIGHT_FORMAT, WEIGHT_FORMATS, type WeightFormat } from '../../engine/models/quantize';
 import { cudaProviderPlan } from '../../hub/cuda-provider';
 import { DEFAULT_DEVICE, DEVICES, checkDeviceAvailable, parseDevice } from '../../engine/runtime/device';
@@ -23,12 +24,13 @@ export function addSkipInvalidFlag(cmd: Command): Command {
   return cmd.option('--skip-invalid', 'skip invalid data rows (bad JSON, a missing column, an unknown label) and list their lines on stderr, instead of stopping at the first');
 }
 
-/** --threads, --device, --weights and --json, the last options of every command that runs the model. */
+/** --threads, --device, --weights, --batch-memory and --json, the last options of every command that runs the model. */
 export function addRunFlags(cmd: Command): Command {
   return cmd
     .option('--threads <n>', 'CPU threads for the model (default: one per physical core, as onnxruntime picks)')
     .option('--device <name>', `where the model runs: ${DEVICES.join(' | ')} (default ${DEFAULT_DEVICE}; see README "GPUs")`)
     .option('--weights <format>', `how the model's linear weights are held in memory: ${WEIGHT_FORMATS.join(' | ')} (default ${DEFAULT_WEIGHT_FORMAT}; see README "Quantized weights")`)
+    .option('--batch-memory <MiB>', `activation memory of one model run when scoring and training: examples are grouped into runs up to it (default: a quarter of the memory available after loading, ${BATCH_MEMORY_FLOOR_MB} MiB to ${BATCH_MEMORY_CAP_MB} MiB)`)
     .option('--json', 'print one JSON object as the last stdout line');
 }
 
@@ -47,11 +49,11 @@ export function weightsFrom(o: Record<string, unknown>): WeightFormat {
   return value as WeightFormat;
 }
 
-/** The worker settings of --threads, --device and --weights; an unavailable device is a UserError here, before any work. */
+/** The worker settings of --threads, --device, --weights and --batch-memory; an unavailable device is a UserError here, before any work. */
 export function runFrom(o: Record<string, unknown>): RunSettings {
   const device = o.device === undefined ? DEFAULT_DEVICE : parseDevice(o.device as string);
   const weights = weightsFrom(o);
   // The CUDA provider's files may be missing: withClient fetches them before the worker starts.
   checkDeviceAvailable(device, { cudaFetchable: cudaProviderPlan() !== undefined });
-  return { threads: threadsFrom(o), device, weights };
+  return { threads: threadsFrom(o), device, weights, batchMemoryMB: numberFlag('--batch-memory', o.batchMemory as string | undefined, { positive: true }) };
 }
