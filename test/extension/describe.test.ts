@@ -1,3 +1,4 @@
+import '../helpers/register-vscode-fake'; // before the extension modules: they take l10n from 'vscode'
 import * as assert from 'node:assert/strict';
 import { describeEval, describeTest } from '../../src/extension/flows/describe';
 

@@ -1,3 +1,4 @@
+import '../helpers/register-vscode-fake'; // before the extension modules: they take l10n from 'vscode'
 import * as assert from 'node:assert/strict';
 import { NO_SOFT_PROMPT, PlaygroundRun, waitingColumns } from '../../src/extension/views/playgroundRun';
 import { isHostMessage, isPlaygroundViewState, parseWebviewMessage, type PlaygroundViewState } from '../../src/extension/views/protocol';

@@ -389,7 +389,7 @@ export const commands = {
 
 export const l10n = {
   /** The message with its {0}-style (or {name}) arguments put in, as vscode.l10n.t does without a bundle. */
-  t(message: string | { message: string; args?: unknown[] | Record<string, unknown> }, ...args: unknown[]): string {
+  t(message: string | { message: string; args?: unknown[] | Record<string, unknown>; comment?: string | string[] }, ...args: unknown[]): string {
     const text = typeof message === 'string' ? message : message.message;
     const values: unknown[] | Record<string, unknown> = typeof message === 'string'
       ? (args.length === 1 && typeof args[0] === 'object' && args[0] !== null && !Array.isArray(args[0]) ? args[0] as Record<string, unknown> : args)

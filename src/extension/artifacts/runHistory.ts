@@ -8,17 +8,14 @@
  * appended with one `write` (O_APPEND), so an interrupted or concurrent writer can at worst leave one torn
  * last line, never lose an earlier one; a change to a run (finished, interrupted) is a new line with the same
  * id, the last line of an id wins. The file is compacted (atomically: temp file + rename) when superseded
- * lines outnumber the runs. No `vscode` import (unit-tested).
+ * lines outnumber the runs. Unit-tested with the fake `vscode` module (test/helpers/vscode-fake.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { processIsAlive, writeFileAtomic } from '../../common/atomic-write';
 import { readTrainingRecord } from '../../tuning/training-record';
-import { englishL10n, type L10n } from '../englishL10n';
+import { l10n } from 'vscode';
 import { softPromptCurve } from './softPrompts';
-
-let l10n: L10n = englishL10n;
-try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
 
 /** Where the history lives, relative to the workspace folder. */
 export const RUN_HISTORY_FILE = path.join('.vscode', 'prompt-tuning', 'runs.jsonl');

@@ -9,10 +9,7 @@ import { UserError } from '../../engine/errors';
 import { ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, PEFT_PROMPT_TYPES, type PeftPromptType } from '../../tuning/adapter';
 import type { MethodName } from '../../tuning/methods/types';
 import { readTrainingRecord, type TrainingRecord } from '../../tuning/training-record';
-import { englishL10n, type L10n } from '../englishL10n';
-
-let l10n: L10n = englishL10n;
-try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
+import { l10n } from 'vscode';
 
 /** The tuning method behind each PEFT prompt-learning type. */
 export const METHOD_OF_PEFT_TYPE: Record<PeftPromptType, MethodName> = { PROMPT_TUNING: 'prompt-tuning', P_TUNING: 'p-tuning', PREFIX_TUNING: 'prefix-tuning' };

@@ -30,6 +30,8 @@ export function withDataset(all: Readonly<Record<string, PromptDatasets>>, promp
 export interface RoleDescription {
   /** The role's name in a sentence ("the {name} dataset"). */
   readonly name: string;
+  /** The role's name on its own (a quick-pick label). */
+  readonly label: string;
   /** What the role's rows are used for ("For {use}"). */
   readonly use: string;
 }
@@ -41,14 +43,17 @@ export interface RoleDescription {
 export const ROLE_DESCRIPTIONS: Readonly<Record<DatasetRole, RoleDescription>> = {
   train: {
     get name() { return l10n.t({ message: 'training', comment: ['The name of the training dataset role, as in "the training dataset".'] }); },
+    get label() { return l10n.t({ message: 'Training', comment: ['The training dataset role, on its own (a list item).'] }); },
     get use() { return l10n.t({ message: 'training soft prompts and drawing few-shot examples', comment: ['What the training dataset is used for; follows "For".'] }); },
   },
   dev: {
     get name() { return l10n.t({ message: 'dev', comment: ['The name of the development (validation) dataset role, as in "the dev dataset".'] }); },
+    get label() { return l10n.t({ message: 'Dev', comment: ['The development (validation) dataset role, on its own (a list item).'] }); },
     get use() { return l10n.t({ message: '▶ Test rows, the preview, Run on dataset and keep-best during training', comment: ['What the dev dataset is used for; follows "For". ▶ Test and Run on dataset are command names.'] }); },
   },
   test: {
     get name() { return l10n.t({ message: 'test', comment: ['The name of the test dataset role, as in "the test dataset".'] }); },
+    get label() { return l10n.t({ message: 'Test', comment: ['The held-out test dataset role, on its own (a list item).'] }); },
     get use() { return l10n.t({ message: 'Benchmark: kept apart from training and keep-best', comment: ['What the test dataset is used for; follows "For". Benchmark is a command name.'] }); },
   },
 };

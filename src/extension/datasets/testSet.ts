@@ -1,10 +1,7 @@
-/** The check Benchmark makes on its test set: it must be held out from the dev set and from keep-best. No `vscode` import (unit-tested). */
+/** The check Benchmark makes on its test set: it must be held out from the dev set and from keep-best. Unit-tested with the fake `vscode` module (test/helpers/vscode-fake.ts). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { englishL10n, type L10n } from '../englishL10n';
-
-let l10n: L10n = englishL10n;
-try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
+import { l10n } from 'vscode';
 
 /** Two paths name one file (symbolic links and `..` resolved where the files exist). */
 export function sameFile(a: string, b: string): boolean {

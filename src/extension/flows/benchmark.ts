@@ -52,7 +52,7 @@ export async function benchmark(ctx: Ctx, preselect: { soft?: string; hard?: str
     { run: async (input) => {
       const active = answers.hard.length > 0 ? answers.hard : [ticked];
       const items = promptFiles.map((file) => ({ label: path.basename(file), description: displayPath(path.dirname(file)), picked: active.includes(file), file }));
-      const hard = await input.pickMany({ title: 'Benchmark: hard prompts to compare', items, matchOnDescription: true });
+      const hard = await input.pickMany({ title: vscode.l10n.t('Benchmark: hard prompts to compare'), items, matchOnDescription: true });
       if (hard.length === 0) cancelFlow();
       answers.hard = hard.map((h) => h.file);
       answers.shots = await fewShotCounts(answers.hard);
@@ -60,14 +60,14 @@ export async function benchmark(ctx: Ctx, preselect: { soft?: string; hard?: str
     { skip: () => adapters.length === 0, run: async (input) => {
       const tickedSoft = answers.soft.length > 0 ? answers.soft : [preselect.soft ?? ctx.state.lastSoftPrompt];
       const items = adapters.map((dir) => ({ label: path.basename(dir), description: displayPath(path.dirname(dir)), picked: tickedSoft.includes(dir), dir }));
-      answers.soft = (await input.pickMany({ title: 'Benchmark: soft prompts to compare (none is fine)', items, matchOnDescription: true })).map((s) => s.dir);
+      answers.soft = (await input.pickMany({ title: vscode.l10n.t('Benchmark: soft prompts to compare (none is fine)'), items, matchOnDescription: true })).map((s) => s.dir);
     } },
     // The test role, never dev: keep-best chose soft prompts' checkpoints on dev, so dev flatters them.
     // Until the hard prompts are picked it counts (which prompt comes first, and so its test file, is not known yet).
     { skip: () => !answers.dataAsked && answers.hard.length > 0 && rememberedDataset(ctx, firstPrompt(), 'test') !== undefined, run: async (input) => {
       answers.dataAsked = true;
       const prompt = answers.hard[0];
-      answers.data = await askDataset(input, ctx, prompt, 'test', { title: `Benchmark: which test dataset (held out from training and dev) for ${path.basename(prompt)}?` }) ?? undefined;
+      answers.data = await askDataset(input, ctx, prompt, 'test', { title: vscode.l10n.t('Benchmark: which test dataset (held out from training and dev) for {0}?', path.basename(prompt)) }) ?? undefined;
     } },
     { quiet: true, run: async () => {
       const prompt = answers.hard[0];
@@ -75,9 +75,11 @@ export async function benchmark(ctx: Ctx, preselect: { soft?: string; hard?: str
       if (!answers.data) cancelFlow();
       const warning = testSetWarning(answers.data, ctx.state.datasetsFor(prompt).dev, answers.soft.map((dir) => ({ dir, devFile: keepBestFile(dir) })));
       if (!warning) return;
-      const choice = await vscode.window.showWarningMessage(warning, { modal: true }, 'Benchmark Anyway', 'Choose Another Test Set');
-      if (choice === 'Choose Another Test Set') void vscode.commands.executeCommand('promptTuning.selectDataset', vscode.Uri.file(prompt));
-      if (choice !== 'Benchmark Anyway') cancelFlow();
+      const anyway = vscode.l10n.t('Benchmark Anyway');
+      const another = vscode.l10n.t('Choose Another Test Set');
+      const choice = await vscode.window.showWarningMessage(warning, { modal: true }, anyway, another);
+      if (choice === another) void vscode.commands.executeCommand('promptTuning.selectDataset', vscode.Uri.file(prompt));
+      if (choice !== anyway) cancelFlow();
       ctx.output.warn(`benchmark: ${warning}`);
     } },
     // One question for the few-shot prompts without a training file: a benchmark passes one training file.
@@ -98,7 +100,8 @@ export async function benchmark(ctx: Ctx, preselect: { soft?: string; hard?: str
   const train = fewShotTrainFile(ctx, shotPrompts());
   if (train === null) return;
   const out = path.join(ctx.outputRoot, 'benchmarks', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  const title = `Benchmark ${hard.length + soft.length} prompts`;
+  const count = hard.length + soft.length;
+  const title = count === 1 ? vscode.l10n.t('Benchmark 1 prompt') : vscode.l10n.t('Benchmark {0} prompts', count);
   const params = {
     model, data, hard: hard.map((h) => h.file), soft: soft.map((s) => s.dir), out, ...(train ? { train } : {}),
     // Each run gets a new report folder, so the result cache lives in the cache directory to be reused.
@@ -115,7 +118,8 @@ export async function benchmark(ctx: Ctx, preselect: { soft?: string; hard?: str
       long: true,
       onProgress: (p) => { if (p.type === 'log') ctx.output.info(`benchmark: ${p.line}`); },
       describe: (p) => p.type === 'progress'
-        ? { message: `${p.task} ${p.done}/${p.total}${p.detail ? ` (${p.detail})` : ''}`, fraction: p.total > 0 ? p.done / p.total : undefined }
+        ? { message: p.detail ? vscode.l10n.t({ message: '{0} {1}/{2} ({3})', args: [p.task, p.done, p.total, p.detail], comment: ['{0}: the benchmark\'s current task; {1}/{2}: rows done of all; {3}: more detail'] })
+          : vscode.l10n.t({ message: '{0} {1}/{2}', args: [p.task, p.done, p.total], comment: ['{0}: the benchmark\'s current task; {1}/{2}: rows done of all'] }), fraction: p.total > 0 ? p.done / p.total : undefined }
         : p.type === 'status' ? { message: p.message } : undefined,
     });
     ctx.output.info(`benchmark: wrote ${result.files.json}, ${result.files.html} (cache: ${result.cacheHits} hits, ${result.cacheMisses} misses)`);
@@ -124,7 +128,7 @@ export async function benchmark(ctx: Ctx, preselect: { soft?: string; hard?: str
     await showBenchmarkResults(ctx, result.files.json);
   } catch (error) {
     await run.failed(error);
-    reportError(ctx, 'Benchmark', error);
+    reportError(ctx, vscode.l10n.t({ message: 'Benchmark', comment: ['The Benchmark Prompts job, in an error message'] }), error);
   }
 }
 
@@ -184,7 +188,10 @@ function fewShotTrainFile(ctx: Ctx, shotPrompts: readonly string[]): string | un
   const files = [...new Set(chosen.values())];
   if (files.length > 1) {
     const list = [...chosen].map(([prompt, train]) => `${path.basename(prompt)} → ${displayPath(train)}`).join(', ');
-    void vscode.window.showErrorMessage(`Benchmark: the few-shot prompts draw their examples from different training files (${list}); a benchmark uses one. Choose the same file for each (Prompt Tuning: Choose Few-Shot Examples File).`);
+    void vscode.window.showErrorMessage(vscode.l10n.t({
+      message: 'Benchmark: the few-shot prompts draw their examples from different training files ({0}); a benchmark uses one. Choose the same file for each (Prompt Tuning: Choose Few-Shot Examples File).',
+      args: [list], comment: ['{0}: each prompt file with its training file, e.g. "a.prompt → train.jsonl, b.prompt → other.jsonl"'],
+    }));
     return null;
   }
   return files[0];
@@ -200,8 +207,8 @@ export async function openReport(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
   if (!file && active?.scheme === 'file' && active.fsPath.endsWith('.json') && looksLikeReport(active.fsPath)) file = active.fsPath;
   if (!file) {
     const chosen = await vscode.window.showOpenDialog({
-      canSelectMany: false, title: 'Open Benchmark Report', openLabel: 'Open report',
-      filters: { 'Benchmark report': ['json'] },
+      canSelectMany: false, title: vscode.l10n.t('Open Benchmark Report'), openLabel: vscode.l10n.t('Open report'),
+      filters: { [vscode.l10n.t('Benchmark report')]: ['json'] },
       defaultUri: ctx.state.lastReport ? vscode.Uri.file(ctx.state.lastReport) : undefined,
     });
     file = chosen?.[0]?.fsPath;
@@ -213,7 +220,7 @@ export async function openReport(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
     await ctx.state.setLastReport(file);
     ctx.studio.show('benchmark');
   } catch (error) {
-    reportError(ctx, `Open ${path.basename(file)}`, error);
+    reportError(ctx, vscode.l10n.t('Open {0}', path.basename(file)), error);
   }
 }
 

@@ -1,12 +1,9 @@
 /** Plain-text descriptions of test and evaluation results, for the inline decoration and the output channel. */
 import * as path from 'node:path';
 import type { EvalJobResult, GenerateResult, TestPromptResult } from '../../worker/protocol';
-import { englishL10n, type L10n } from '../englishL10n';
+import { l10n } from 'vscode';
 import { INLINE_MAX_CHARS, quotedExcerpt } from '../language/inlineText';
 import type { GenerationViewState } from '../views/protocol';
-
-let l10n: L10n = englishL10n;
-try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
 
 export function describeTest(result: TestPromptResult): { inline: string; detail: string } {
   if (result.task === 'generation') {

@@ -2,10 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DiscoverResult } from '../../worker/protocol';
-import { englishL10n, type L10n } from '../englishL10n';
-
-let l10n: L10n = englishL10n;
-try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
+import { l10n } from 'vscode';
 
 /** A file name beside `promptFile` that does not exist yet: name-hard.prompt, name-hard-2.prompt, … */
 export function discoveredFileName(promptFile: string, exists: (file: string) => boolean = fs.existsSync): string {

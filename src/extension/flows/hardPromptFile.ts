@@ -1,10 +1,7 @@
-/** Turns a soft prompt's nearest-token text into a hard prompt file (no `vscode` import: unit-tested). */
+/** Turns a soft prompt's nearest-token text into a hard prompt file (unit-tested with the fake `vscode` module). */
 import { parseDocument } from 'yaml';
 import { normalizeSource, splitFrontMatter } from '../../prompts/front-matter';
-import { englishL10n, type L10n } from '../englishL10n';
-
-let l10n: L10n = englishL10n;
-try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
+import { l10n } from 'vscode';
 
 /**
  * The prompt file `source` with its soft-prompt position replaced by `hardText`: at `{{ soft_prompt }}`

@@ -50,11 +50,11 @@ export async function selectModel(ctx: Ctx): Promise<string | undefined> {
   const answers: { picked?: Pick; id?: string } = {};
   const done = await runSteps(answers, [
     { run: async (input) => {
-      answers.picked = await input.pick({ items: picks, active: (answers.picked && picks.find((p) => p.label === answers.picked!.label)) ?? picks.find((p) => p.picked), title: 'Select Model', placeholder: 'A model from the Hugging Face cache or hub, or a checkpoint folder', matchOnDescription: true });
+      answers.picked = await input.pick({ items: picks, active: (answers.picked && picks.find((p) => p.label === answers.picked!.label)) ?? picks.find((p) => p.picked), title: vscode.l10n.t('Select Model'), placeholder: vscode.l10n.t('A model from the Hugging Face cache or hub, or a checkpoint folder'), matchOnDescription: true });
     } },
     { skip: () => answers.picked?.item.choice?.kind !== 'enter-id', run: async (input) => {
       answers.id = (await input.input({
-        title: 'Hugging Face model id', prompt: 'owner/name, optionally @revision (a branch, tag or commit)', placeholder: 'HuggingFaceTB/SmolLM2-135M', value: answers.id,
+        title: vscode.l10n.t('Hugging Face model id'), prompt: vscode.l10n.t('owner/name, optionally @revision (a branch, tag or commit)'), placeholder: 'HuggingFaceTB/SmolLM2-135M', value: answers.id,
         validate: (text) => (text.trim() === '' ? undefined : hubIdProblem(text.trim())),
       })).trim();
     } },
@@ -65,7 +65,7 @@ export async function selectModel(ctx: Ctx): Promise<string | undefined> {
     return await useChoice(ctx, choice, settings, answers.id);
   } catch (e) {
     if (e instanceof DownloadCancelledError) return undefined;
-    void vscode.window.showErrorMessage(isUserError(e) ? e.message : `Select Model failed: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(isUserError(e) ? e.message : vscode.l10n.t('Select Model failed: {0}', (e as Error).message));
     if (!isUserError(e)) ctx.output.error(e as Error);
     return undefined;
   }
@@ -75,17 +75,17 @@ export async function selectModel(ctx: Ctx): Promise<string | undefined> {
 async function useChoice(ctx: Ctx, choice: ModelChoice, settings: HubSettings, id: string | undefined): Promise<string | undefined> {
   if (choice.kind === 'enter-id') return id ? useHubModel(ctx, id, settings) : undefined;
   if (choice.kind === 'browse') {
-    const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Select Model', title: 'Model folder (config.json, tokenizer.json, model.safetensors)' });
+    const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: vscode.l10n.t('Select Model'), title: vscode.l10n.t('Model folder (config.json, tokenizer.json, model.safetensors)') });
     const dir = chosen?.[0]?.fsPath;
     if (!dir) return undefined;
     if (!isModelFolder(dir)) {
-      void vscode.window.showErrorMessage(`${dir} is not a model folder: it needs config.json and tokenizer.json (a Hugging Face checkpoint).`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('{0} is not a model folder: it needs config.json and tokenizer.json (a Hugging Face checkpoint).', dir));
       return undefined;
     }
     return useFolder(ctx, dir);
   }
   if (choice.unsupported) {
-    void vscode.window.showErrorMessage(`${choice.kind === 'hub' ? choice.id : choice.dir}: ${choice.unsupported}.`);
+    void vscode.window.showErrorMessage(unsupportedMessage(choice.kind === 'hub' ? choice.id : choice.dir, choice.unsupported));
     return undefined;
   }
   return choice.kind === 'hub' ? useHubModel(ctx, choice.id, settings) : useFolder(ctx, choice.dir);
@@ -94,19 +94,20 @@ async function useChoice(ctx: Ctx, choice: ModelChoice, settings: HubSettings, i
 async function useFolder(ctx: Ctx, dir: string): Promise<string | undefined> {
   const reason = unsupportedReason(readModelType(dir));
   if (reason) {
-    void vscode.window.showErrorMessage(`${dir}: ${reason}.`);
+    void vscode.window.showErrorMessage(unsupportedMessage(dir, reason));
     return undefined;
   }
   const { value, absolute } = settingValue({ kind: 'folder', dir }, workspaceRoot());
   let target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   if (absolute && target === vscode.ConfigurationTarget.Workspace) {
     // An absolute path in shared workspace settings breaks for everyone else: ask first.
+    const user = vscode.l10n.t('User settings');
     const answer = await vscode.window.showWarningMessage(
-      `${dir} is outside the workspace. Where should the model setting go?`, { modal: true },
-      'User settings', 'Workspace settings (absolute path)',
+      vscode.l10n.t('{0} is outside the workspace. Where should the model setting go?', dir), { modal: true },
+      user, vscode.l10n.t('Workspace settings (absolute path)'),
     );
     if (!answer) return undefined;
-    if (answer === 'User settings') target = vscode.ConfigurationTarget.Global;
+    if (answer === user) target = vscode.ConfigurationTarget.Global;
   }
   await ctx.config.setModel(value, target);
   await ctx.state.setLastModel(dir);
@@ -121,7 +122,7 @@ async function useHubModel(ctx: Ctx, text: string, settings: HubSettings): Promi
   if (!dir) return undefined;
   const reason = unsupportedReason(readModelType(dir));
   if (reason) {
-    void vscode.window.showErrorMessage(`${text}: ${reason}.`);
+    void vscode.window.showErrorMessage(unsupportedMessage(text, reason));
     return undefined;
   }
   await ctx.config.setModel(settingValue({ kind: 'hub', id: text }, workspaceRoot()).value);
@@ -131,21 +132,23 @@ async function useHubModel(ctx: Ctx, text: string, settings: HubSettings): Promi
 }
 
 function progressMessage(p: DownloadProgress): string {
-  const eta = Number.isFinite(p.etaSeconds) ? ` · ${p.etaSeconds < 60 ? `${Math.ceil(p.etaSeconds)} s` : `${Math.ceil(p.etaSeconds / 60)} min`} left` : '';
-  return `${formatBytes(p.receivedBytes)} of ${formatBytes(p.totalBytes)} · ${formatBytes(p.bytesPerSecond)}/s${eta}`;
+  const done = vscode.l10n.t({ message: '{0} of {1} · {2}/s', args: [formatBytes(p.receivedBytes), formatBytes(p.totalBytes), formatBytes(p.bytesPerSecond)], comment: ['A download\'s progress: {0} of {1} bytes received, {2} bytes a second, e.g. "12 MB of 270 MB · 3 MB/s"'] });
+  if (!Number.isFinite(p.etaSeconds)) return done;
+  return p.etaSeconds < 60 ? vscode.l10n.t({ message: '{0} · {1} s left', args: [done, Math.ceil(p.etaSeconds)], comment: ['{0}: a download\'s progress; {1}: seconds to go'] })
+    : vscode.l10n.t({ message: '{0} · {1} min left', args: [done, Math.ceil(p.etaSeconds / 60)], comment: ['{0}: a download\'s progress; {1}: minutes to go'] });
 }
 
 /** Downloads `text` into the shared cache with a cancellable notification; undefined when cancelled. */
 export async function downloadModel(ctx: Ctx, text: string, settings: HubSettings = hubSettings(process.env)): Promise<string | undefined> {
   const id = parseHubId(text);
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Downloading ${text}`, cancellable: true }, async (progress, token) => {
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Downloading {0}', text), cancellable: true }, async (progress, token) => {
     const controller = new AbortController();
     token.onCancellationRequested(() => controller.abort());
     // Checked before the weights come down: the API tells the model_type.
     if (!settings.offline) {
       const info = await fetchRepoInfo(id, settings, controller.signal);
       const reason = info.config?.model_type !== undefined ? unsupportedReason(info.config.model_type) : undefined;
-      if (reason) throw new UserError(`${text}: ${reason}; nothing was downloaded.`);
+      if (reason) throw new UserError(vscode.l10n.t({ message: '{0}: {1}; nothing was downloaded.', args: [text, reason], comment: ['{0}: a model id; {1}: why it is not supported'] }));
     }
     let reported = 0;
     let lastReport = 0;
@@ -172,6 +175,11 @@ export async function downloadModel(ctx: Ctx, text: string, settings: HubSetting
       throw e;
     }
   });
+}
+
+/** A model that cannot be used, and why. */
+function unsupportedMessage(model: string, reason: string): string {
+  return vscode.l10n.t({ message: '{0}: {1}.', args: [model, reason], comment: ['{0}: a model id or folder; {1}: why it is not supported, e.g. "model_type bert is not a decoder-only model"'] });
 }
 
 export function isModelFolder(dir: string): boolean {

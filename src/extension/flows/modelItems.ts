@@ -1,5 +1,5 @@
 /**
- * The items of Select Model's quick pick, built without VS Code so they can be tested: the models in the
+ * The items of Select Model's quick pick, unit-tested with the fake `vscode` module: the models in the
  * Hugging Face cache (size, type; unusable ones with the reason), model folders in the workspace, the
  * curated small models not yet cached (download size, F32 memory, gated), and the two ways to give another.
  */
@@ -9,10 +9,7 @@ import { downloadBytes, f32Bytes, type CuratedModel } from '../../hub/curated';
 import { formatBytes } from '../../hub/download';
 import { DEFAULT_REVISION } from '../../hub/model-id';
 import { unsupportedReason } from '../../hub/model-types';
-import { englishL10n, type L10n } from '../englishL10n';
-
-let l10n: L10n = englishL10n;
-try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
+import { l10n } from 'vscode';
 
 export type ModelChoice =
   | { kind: 'hub'; id: string; cached: boolean; unsupported?: string; gated?: boolean }

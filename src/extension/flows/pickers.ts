@@ -26,7 +26,7 @@ export async function pickPromptDocument(ctx: Ctx, uri?: vscode.Uri): Promise<vs
   }
   const picked = await vscode.window.showQuickPick(
     files.map((f) => ({ label: path.basename(f.fsPath), description: displayPath(path.dirname(f.fsPath)), uri: f })),
-    { title: 'Which prompt file?', matchOnDescription: true });
+    { title: vscode.l10n.t('Which prompt file?'), matchOnDescription: true });
   return picked ? vscode.workspace.openTextDocument(picked.uri) : undefined;
 }
 
@@ -64,22 +64,22 @@ export async function askDataset(input: StepInput, ctx: Ctx, promptFile: string,
   const items: Item[] = files
     .map((f) => f.fsPath)
     .sort((a, b) => a.localeCompare(b))
-    .map((file) => ({ label: displayPath(file), file, description: file === remembered ? 'current' : undefined }));
-  if (options.optional) items.unshift({ label: '$(circle-slash) None', action: 'none', description: 'train without a dev set' });
-  items.push({ label: '$(folder-opened) Browse…', action: 'browse' });
+    .map((file) => ({ label: displayPath(file), file, description: file === remembered ? vscode.l10n.t({ message: 'current', comment: ['Marks the current choice in a list'] }) : undefined }));
+  if (options.optional) items.unshift({ label: `$(circle-slash) ${vscode.l10n.t({ message: 'None', comment: ['No dev dataset'] })}`, action: 'none', description: vscode.l10n.t('train without a dev set') });
+  items.push({ label: `$(folder-opened) ${vscode.l10n.t('Browse…')}`, action: 'browse' });
   const roleName = ROLE_DESCRIPTIONS[role].name;
   const picked = await input.pick({
     items,
     active: items.find((item) => item.file !== undefined && item.file === remembered),
-    title: options.title ?? `Which ${roleName} dataset for ${path.basename(promptFile)}?`,
-    placeholder: `JSON Lines, JSON, CSV or TSV; used for ${ROLE_DESCRIPTIONS[role].use}`,
+    title: options.title ?? vscode.l10n.t({ message: 'Which {0} dataset for {1}?', args: [roleName, path.basename(promptFile)], comment: ['{0}: a dataset role, e.g. "training"; {1}: a prompt file name'] }),
+    placeholder: vscode.l10n.t({ message: 'JSON Lines, JSON, CSV or TSV; used for {0}', args: [ROLE_DESCRIPTIONS[role].use], comment: ['{0}: what the dataset role is used for, e.g. "training soft prompts and drawing few-shot examples"'] }),
   });
   if (picked.action === 'none') return null;
   let file = picked.file;
   if (picked.action === 'browse') {
     const chosen = await vscode.window.showOpenDialog({
-      canSelectMany: false, openLabel: 'Use dataset', title: `${roleName} dataset`,
-      filters: { Datasets: ['jsonl', 'ndjson', 'json', 'csv', 'tsv'] },
+      canSelectMany: false, openLabel: vscode.l10n.t('Use dataset'), title: vscode.l10n.t({ message: '{0} dataset', args: [roleName], comment: ['{0}: a dataset role, e.g. "training"'] }),
+      filters: { [vscode.l10n.t('Datasets')]: ['jsonl', 'ndjson', 'json', 'csv', 'tsv'] },
     });
     file = chosen?.[0]?.fsPath;
   }
@@ -105,7 +105,9 @@ export async function shotsFileFor(ctx: Ctx, promptFile: string, prompt: Pick<Pr
 }
 
 export function shotsPickerTitle(promptFile: string, shots: number): string {
-  return `${path.basename(promptFile)} uses ${shots} few-shot example${shots === 1 ? '' : 's'}: which training file are they drawn from?`;
+  const name = path.basename(promptFile);
+  return shots === 1 ? vscode.l10n.t('{0} uses 1 few-shot example: which training file is it drawn from?', name)
+    : vscode.l10n.t('{0} uses {1} few-shot examples: which training file are they drawn from?', name, shots);
 }
 
 /** Choose Few-Shot Examples File: picks (again) the training file a prompt file's few-shot examples come from. */
@@ -126,8 +128,9 @@ export async function requireModel(ctx: Ctx): Promise<string | undefined> {
   if (dir && fs.existsSync(path.join(dir, 'config.json'))) return dir;
   const setting = ctx.config.modelSetting;
   if (ctx.config.modelHubId) {
-    const choice = await vscode.window.showWarningMessage(`The model ${setting} is not downloaded yet.`, 'Download', 'Select Model');
-    if (choice === 'Download') {
+    const download = vscode.l10n.t('Download');
+    const choice = await vscode.window.showWarningMessage(vscode.l10n.t('The model {0} is not downloaded yet.', setting), download, vscode.l10n.t('Select Model'));
+    if (choice === download) {
       try {
         return await downloadModel(ctx, setting);
       } catch (e) {
@@ -137,8 +140,8 @@ export async function requireModel(ctx: Ctx): Promise<string | undefined> {
     }
     return choice ? selectModel(ctx) : undefined;
   }
-  const problem = dir ? `The model folder ${dir} has no config.json.` : 'No model is selected.';
-  const choice = await vscode.window.showWarningMessage(`${problem} Select a model to continue.`, 'Select Model');
+  const message = dir ? vscode.l10n.t('The model folder {0} has no config.json. Select a model to continue.', dir) : vscode.l10n.t('No model is selected. Select a model to continue.');
+  const choice = await vscode.window.showWarningMessage(message, vscode.l10n.t('Select Model'));
   return choice ? selectModel(ctx) : undefined;
 }
 
@@ -155,14 +158,14 @@ export async function pickSoftPrompt(ctx: Ctx, title: string): Promise<string | 
   type Item = vscode.QuickPickItem & { dir?: string };
   const items: Item[] = dirs.map((dir) => ({
     label: path.basename(dir), description: displayPath(dir),
-    detail: dir === selected ? 'selected in the Soft Prompts view' : dir === last ? 'last trained or opened' : known.find((k) => k.dir === dir)?.baseModel,
+    detail: dir === selected ? vscode.l10n.t('selected in the Soft Prompts view') : dir === last ? vscode.l10n.t('last trained or opened') : known.find((k) => k.dir === dir)?.baseModel,
     dir,
   }));
-  items.push({ label: '$(folder-opened) Browse…' });
-  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: 'A soft prompt folder (adapter_config.json + adapter_model.safetensors)' });
+  items.push({ label: `$(folder-opened) ${vscode.l10n.t('Browse…')}` });
+  const picked = await vscode.window.showQuickPick(items, { title, placeHolder: vscode.l10n.t('A soft prompt folder (adapter_config.json + adapter_model.safetensors)') });
   if (!picked) return undefined;
   if (picked.dir) return picked.dir;
-  const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use soft prompt', title });
+  const chosen = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: vscode.l10n.t('Use soft prompt'), title });
   return chosen?.[0]?.fsPath;
 }
 

@@ -67,12 +67,15 @@ export function tuningFromSettings(ctx: Ctx): Omit<Options, 'train' | 'eval' | '
 async function confirmOptions(input: StepInput, ctx: Ctx, promptFile: string, o: Options, data: TrainingData): Promise<void> {
   type Item = vscode.QuickPickItem & { edit?: () => Promise<void> };
   for (;;) {
-    const length = o.steps ? `${o.steps} steps` : `${o.epochs ?? 3} epochs`;
+    const length = o.steps ? countOf(o.steps, 'steps') : countOf(o.epochs ?? 3, 'epochs');
     const defaultLr = TUNING_METHODS[o.method].defaults.lr[o.optimizer as OptimizerName];
     const items: Item[] = [
-      { label: '$(rocket) Start training', description: `${o.method} · ${o.virtualTokens} virtual tokens · ${length} · ${o.optimizer} lr ${o.lr ?? defaultLr}` },
+      { label: `$(rocket) ${vscode.l10n.t('Start training')}`, description: vscode.l10n.t({
+        message: '{0} · {1} · {2} · {3} lr {4}', args: [o.method, countOf(o.virtualTokens, 'virtualTokens'), length, o.optimizer, o.lr ?? defaultLr],
+        comment: ['The training options in short: {0} the tuning method, {1} "20 virtual tokens", {2} "3 epochs" or "50 steps", {3} the optimizer, {4} the learning rate'],
+      }) },
       { label: '', kind: vscode.QuickPickItemKind.Separator },
-      { label: 'Method', description: o.method, detail: TUNING_METHODS[o.method].summary, edit: async () => {
+      { label: vscode.l10n.t({ message: 'Method', comment: ['The tuning method (prompt tuning, P-tuning, prefix tuning)'] }), description: o.method, detail: TUNING_METHODS[o.method].summary, edit: async () => {
         const picked = await pickMethod(o.method);
         if (!picked || picked === o.method) return;
         // A length left at the old method's default follows the new method's default.
@@ -81,51 +84,52 @@ async function confirmOptions(input: StepInput, ctx: Ctx, promptFile: string, o:
         if (picked === 'prefix-tuning' && o.init !== 'vocab' && o.init !== 'random') o.init = 'text';
         o.method = picked;
       } },
-      { label: 'Training data', description: displayPath(o.train), edit: async () => { o.train = data.train = (await pickDataset(ctx, promptFile, 'train', { ask: true })) ?? o.train; } },
-      { label: 'Dev data', description: o.eval ? displayPath(o.eval) : 'none', edit: async () => {
+      { label: vscode.l10n.t('Training data'), description: displayPath(o.train), edit: async () => { o.train = data.train = (await pickDataset(ctx, promptFile, 'train', { ask: true })) ?? o.train; } },
+      { label: vscode.l10n.t('Dev data'), description: o.eval ? displayPath(o.eval) : vscode.l10n.t({ message: 'none', comment: ['No dev dataset'] }), edit: async () => {
         const picked = await pickDataset(ctx, promptFile, 'dev', { ask: true, optional: true });
         if (picked !== undefined) o.eval = picked ?? undefined;
         if (picked !== undefined) Object.assign(data, { dev: o.eval, devAsked: true });
       } },
-      { label: o.method === 'prefix-tuning' ? 'Prefix length' : 'Virtual tokens', description: String(o.virtualTokens), edit: async () => { o.virtualTokens = await askInt(o.method === 'prefix-tuning' ? 'Prefix length (virtual tokens)' : 'Virtual tokens', o.virtualTokens, 1) ?? o.virtualTokens; } },
-      ...(o.method === 'p-tuning' ? [{ label: 'Encoder hidden size', description: String(o.encoderHiddenSize ?? DEFAULT_ENCODER_HIDDEN_SIZE), edit: async () => {
-        o.encoderHiddenSize = await askInt('Hidden size of the prompt encoder\'s MLP', o.encoderHiddenSize ?? DEFAULT_ENCODER_HIDDEN_SIZE, 1) ?? o.encoderHiddenSize;
+      { label: o.method === 'prefix-tuning' ? vscode.l10n.t('Prefix length') : vscode.l10n.t('Virtual tokens'), description: String(o.virtualTokens), edit: async () => { o.virtualTokens = await askInt(o.method === 'prefix-tuning' ? vscode.l10n.t('Prefix length (virtual tokens)') : vscode.l10n.t('Virtual tokens'), o.virtualTokens, 1) ?? o.virtualTokens; } },
+      ...(o.method === 'p-tuning' ? [{ label: vscode.l10n.t('Encoder hidden size'), description: String(o.encoderHiddenSize ?? DEFAULT_ENCODER_HIDDEN_SIZE), edit: async () => {
+        o.encoderHiddenSize = await askInt(vscode.l10n.t('Hidden size of the prompt encoder\'s MLP'), o.encoderHiddenSize ?? DEFAULT_ENCODER_HIDDEN_SIZE, 1) ?? o.encoderHiddenSize;
       } }] : []),
-      { label: 'Initialization', description: o.init, edit: async () => {
+      { label: vscode.l10n.t('Initialization'), description: o.init, edit: async () => {
         const choices = o.method === 'prefix-tuning' ? ['text', 'vocab', 'random'] as const : ['text', 'vocab', 'random', CONTINUE_CHOICE] as const;
-        const picked = await askChoice('Initialization', choices, o.init.startsWith(ADAPTER_INIT) ? CONTINUE_CHOICE : o.init as typeof choices[number]);
+        const picked = await askChoice(vscode.l10n.t('Initialization'), choices, o.init.startsWith(ADAPTER_INIT) ? CONTINUE_CHOICE : o.init as typeof choices[number],
+          (c) => c === CONTINUE_CHOICE ? vscode.l10n.t('continue from a soft prompt…') : c);
         if (picked !== CONTINUE_CHOICE) {
           o.init = picked ?? o.init;
           return;
         }
-        const dir = await pickSoftPrompt(ctx, 'Continue training from which soft prompt?');
+        const dir = await pickSoftPrompt(ctx, vscode.l10n.t('Continue training from which soft prompt?'));
         const info = dir ? describeSoftPrompt(dir) : undefined;
-        if (dir && !info) void vscode.window.showErrorMessage(`${displayPath(dir)} holds no soft prompt (adapter_config.json).`);
-        else if (info?.method === 'prefix-tuning') void vscode.window.showErrorMessage(`${info.name} is a prefix-tuning adapter: training cannot continue from one.`);
+        if (dir && !info) void vscode.window.showErrorMessage(vscode.l10n.t('{0} holds no soft prompt (adapter_config.json).', displayPath(dir)));
+        else if (info?.method === 'prefix-tuning') void vscode.window.showErrorMessage(vscode.l10n.t('{0} is a prefix-tuning adapter: training cannot continue from one.', info.name));
         else if (info) continueFromAdapter(o, info);
       } },
-      { label: 'Optimizer', description: o.optimizer, edit: async () => { o.optimizer = (await askChoice('Optimizer', ['adamw', 'adafactor', 'sgd'], o.optimizer)) ?? o.optimizer; } },
-      { label: 'Learning rate', description: o.lr === undefined ? `${defaultLr} (default for ${o.method} with ${o.optimizer})` : String(o.lr), edit: async () => { o.lr = await askNumber('Learning rate', o.lr ?? defaultLr) ?? o.lr; } },
-      { label: 'Steps', description: o.steps ? String(o.steps) : `${o.epochs ?? 3} epochs`, detail: 'A step count replaces the epoch count', edit: async () => {
-        const steps = await askInt('Optimizer steps (empty: train by epochs)', o.steps, 1, true);
+      { label: vscode.l10n.t('Optimizer'), description: o.optimizer, edit: async () => { o.optimizer = (await askChoice(vscode.l10n.t('Optimizer'), ['adamw', 'adafactor', 'sgd'], o.optimizer)) ?? o.optimizer; } },
+      { label: vscode.l10n.t('Learning rate'), description: o.lr === undefined ? vscode.l10n.t({ message: '{0} (default for {1} with {2})', args: [defaultLr, o.method, o.optimizer], comment: ['{0}: a learning rate; {1}: the tuning method; {2}: the optimizer'] }) : String(o.lr), edit: async () => { o.lr = await askNumber(vscode.l10n.t('Learning rate'), o.lr ?? defaultLr) ?? o.lr; } },
+      { label: vscode.l10n.t({ message: 'Steps', comment: ['Optimizer steps'] }), description: o.steps ? String(o.steps) : countOf(o.epochs ?? 3, 'epochs'), detail: vscode.l10n.t('A step count replaces the epoch count'), edit: async () => {
+        const steps = await askInt(vscode.l10n.t('Optimizer steps (empty: train by epochs)'), o.steps, 1, true);
         if (steps === null) { o.steps = undefined; o.epochs = o.epochs ?? 3; } else if (steps !== undefined) { o.steps = steps; o.epochs = undefined; }
       } },
-      { label: 'Batch size', description: String(o.batchSize), edit: async () => { o.batchSize = await askInt('Batch size', o.batchSize, 1) ?? o.batchSize; } },
-      { label: 'Evaluate every', description: o.evalEvery ? `${o.evalEvery} steps` : 'once per epoch (at most every 100 steps)', edit: async () => {
-        const every = await askInt('Evaluate on the dev set every N steps (empty: default)', o.evalEvery, 1, true);
+      { label: vscode.l10n.t('Batch size'), description: String(o.batchSize), edit: async () => { o.batchSize = await askInt(vscode.l10n.t('Batch size'), o.batchSize, 1) ?? o.batchSize; } },
+      { label: vscode.l10n.t('Evaluate every'), description: o.evalEvery ? countOf(o.evalEvery, 'steps') : vscode.l10n.t('once per epoch (at most every 100 steps)'), edit: async () => {
+        const every = await askInt(vscode.l10n.t('Evaluate on the dev set every N steps (empty: default)'), o.evalEvery, 1, true);
         if (every !== undefined) o.evalEvery = every ?? undefined;
       } },
-      { label: 'Dev rows per evaluation', description: o.evalLimit ? String(o.evalLimit) : 'all', edit: async () => {
-        const limit = await askInt('Dev rows per evaluation (empty: all)', o.evalLimit, 1, true);
+      { label: vscode.l10n.t('Dev rows per evaluation'), description: o.evalLimit ? String(o.evalLimit) : vscode.l10n.t({ message: 'all', comment: ['All dev rows'] }), edit: async () => {
+        const limit = await askInt(vscode.l10n.t('Dev rows per evaluation (empty: all)'), o.evalLimit, 1, true);
         if (limit !== undefined) o.evalLimit = limit ?? undefined;
       } },
-      { label: 'Seed', description: String(o.seed), edit: async () => { o.seed = await askInt('Seed', o.seed, 0) ?? o.seed; } },
-      { label: 'Output folder', description: displayPath(o.out), edit: async () => {
-        const value = await vscode.window.showInputBox({ title: 'Output folder for the soft prompt', value: o.out, ignoreFocusOut: true });
+      { label: vscode.l10n.t({ message: 'Seed', comment: ['The random seed'] }), description: String(o.seed), edit: async () => { o.seed = await askInt(vscode.l10n.t({ message: 'Seed', comment: ['The random seed'] }), o.seed, 0) ?? o.seed; } },
+      { label: vscode.l10n.t('Output folder'), description: displayPath(o.out), edit: async () => {
+        const value = await vscode.window.showInputBox({ title: vscode.l10n.t('Output folder for the soft prompt'), value: o.out, ignoreFocusOut: true });
         if (value) o.out = path.resolve(ctx.outputRoot, value);
       } },
     ];
-    const picked = await input.pick({ items, title: `Train a soft prompt for ${path.basename(promptFile)}`, placeholder: 'Start, or pick an option to change it', ignoreFocusOut: true });
+    const picked = await input.pick({ items, title: vscode.l10n.t('Train a soft prompt for {0}', path.basename(promptFile)), placeholder: vscode.l10n.t('Start, or pick an option to change it'), ignoreFocusOut: true });
     if (!picked.edit) return;
     await picked.edit();
   }
@@ -141,14 +145,24 @@ function continueFromAdapter(o: Options, info: SoftPromptInfo): void {
 }
 
 const ADAPTER_INIT = 'adapter:';
-const CONTINUE_CHOICE = 'continue from a soft prompt…';
+/** The Initialization choice that starts from an adapter (its label is translated, see confirmOptions). */
+const CONTINUE_CHOICE = 'adapter';
+
+/** "3 epochs", "1 step", "20 virtual tokens": a count with its unit, each plural its own message. */
+function countOf(n: number, unit: 'steps' | 'epochs' | 'virtualTokens'): string {
+  switch (unit) {
+    case 'steps': return n === 1 ? vscode.l10n.t('1 step') : vscode.l10n.t('{0} steps', n);
+    case 'epochs': return n === 1 ? vscode.l10n.t('1 epoch') : vscode.l10n.t('{0} epochs', n);
+    case 'virtualTokens': return n === 1 ? vscode.l10n.t('1 virtual token') : vscode.l10n.t('{0} virtual tokens', n);
+  }
+}
 
 async function runTraining(ctx: Ctx, params: TrainParams): Promise<void> {
-  const title = `Train ${path.basename(params.template)}`;
+  const title = vscode.l10n.t('Train {0}', path.basename(params.template));
   const started = Date.now();
   let view: TrainingViewState = {
     jobId: '', title, status: 'running', step: 0, totalSteps: params.steps ?? 0, elapsedSeconds: 0, loss: [], devAccuracy: [],
-    message: 'Loading the model…',
+    message: vscode.l10n.t('Loading the model…'),
   };
   const publish = (patch: Partial<TrainingViewState>) => {
     view = { ...view, ...patch, elapsedSeconds: (Date.now() - started) / 1000 };
@@ -177,7 +191,7 @@ async function runTraining(ctx: Ctx, params: TrainParams): Promise<void> {
         ctx.softPrompts.touch(params.out);
       }
     },
-    describe: (p) => p.type === 'step' ? { message: `step ${p.step}/${p.totalSteps} · loss ${p.loss.toFixed(3)}`, fraction: p.step / Math.max(1, p.totalSteps) }
+    describe: (p) => p.type === 'step' ? { message: vscode.l10n.t({ message: 'step {0}/{1} · loss {2}', args: [p.step, p.totalSteps, p.loss.toFixed(3)], comment: ['Training progress: step {0} of {1}, the training loss {2}'] }), fraction: p.step / Math.max(1, p.totalSteps) }
       : p.type === 'status' ? { message: p.message } : undefined,
   });
   ctx.output.info(`${title}: ${JSON.stringify(params)}`);
@@ -195,20 +209,27 @@ async function runTraining(ctx: Ctx, params: TrainParams): Promise<void> {
     ctx.output.info(`${title}: ${result.stopReason} after ${result.steps}/${result.totalSteps} steps in ${result.seconds.toFixed(1)} s; ` +
       (result.saved ? `saved step ${result.savedStep} to ${result.out}` : 'nothing saved') + (result.stopMessage ? ` (${result.stopMessage})` : ''));
     for (const warning of result.warnings) ctx.output.warn(`${title}: ${warning}`);
-    const done = result.stopReason === 'cancelled' ? 'cancelled' : 'finished';
-    const choice = await vscode.window.showInformationMessage(
-      `${title} ${done}${result.saved ? `: the prompt from step ${result.savedStep} is in ${displayPath(result.out)}` : ' before anything was saved'}.`,
-      ...(result.saved ? ['Show Projection'] : []));
+    const choice = await vscode.window.showInformationMessage(finishedMessage(title, result), ...(result.saved ? [vscode.l10n.t('Show Projection')] : []));
     if (choice) await vscode.commands.executeCommand('promptTuning.showProjection', result.out);
   } catch (error) {
     // The window is being reloaded or closed: the run history records it as interrupted; the dashboard stays "running" for the next window to mark.
     if (ctx.runs.closing) return;
-    publish(error instanceof CancelledError ? { status: 'cancelled', message: 'Cancelled before anything was saved.' } : { status: 'failed', message: errorMessage(error) });
+    publish(error instanceof CancelledError ? { status: 'cancelled', message: vscode.l10n.t('Cancelled before anything was saved.') } : { status: 'failed', message: errorMessage(error) });
     await run.failed(error, { curve: curve(), message: view.message });
     report(ctx, title, error);
   } finally {
     if (!ctx.runs.closing) await ctx.state.setLastTraining(view);
   }
+}
+
+/** "Train a finished: the prompt from step 40 is in soft-prompts/a." and the like. */
+function finishedMessage(title: string, result: TrainResult): string {
+  const cancelled = result.stopReason === 'cancelled';
+  if (!result.saved) return cancelled ? vscode.l10n.t('{0} cancelled before anything was saved.', title) : vscode.l10n.t('{0} finished before anything was saved.', title);
+  const folder = displayPath(result.out);
+  return cancelled
+    ? vscode.l10n.t({ message: '{0} cancelled: the prompt from step {1} is in {2}.', args: [title, result.savedStep, folder], comment: ['{0}: the training job\'s title, e.g. "Train review.prompt"; {1}: a step number; {2}: a folder'] })
+    : vscode.l10n.t({ message: '{0} finished: the prompt from step {1} is in {2}.', args: [title, result.savedStep, folder], comment: ['{0}: the training job\'s title, e.g. "Train review.prompt"; {1}: a step number; {2}: a folder'] });
 }
 
 function trainingMetrics(result: TrainResult): Record<string, number> {
@@ -246,11 +267,11 @@ function trainingPatch(view: TrainingViewState, p: TrainJobProgress): Partial<Tr
 
 function finishedPatch(result: TrainResult): Partial<TrainingViewState> {
   const status = result.stopReason === 'cancelled' ? 'cancelled' : 'done';
-  const best = result.bestEvalAccuracy === null ? undefined : `Kept step ${result.savedStep}: dev accuracy ${(100 * result.bestEvalAccuracy).toFixed(1)}%.`;
+  const best = result.bestEvalAccuracy === null ? undefined : vscode.l10n.t('Kept step {0}: dev accuracy {1}%.', result.savedStep, (100 * result.bestEvalAccuracy).toFixed(1));
   return {
     status, step: result.steps, totalSteps: result.totalSteps, etaSeconds: undefined,
-    message: [sentence(result.stopMessage), result.saved ? undefined : 'Nothing was saved.', best].filter(Boolean).join(' '),
-    outputFile: result.saved ? `${displayPath(result.out)} (step ${result.savedStep})` : undefined,
+    message: [sentence(result.stopMessage), result.saved ? undefined : vscode.l10n.t('Nothing was saved.'), best].filter(Boolean).join(' '),
+    outputFile: result.saved ? vscode.l10n.t({ message: '{0} (step {1})', args: [displayPath(result.out), result.savedStep], comment: ['{0}: the soft prompt\'s folder; {1}: the training step it was saved from'] }) : undefined,
   };
 }
 
@@ -264,7 +285,8 @@ function sentence(text: string | undefined): string | undefined {
 async function askInt(title: string, value: number | undefined, min: number, allowEmpty = false): Promise<number | null | undefined> {
   const text = await vscode.window.showInputBox({
     title, value: value === undefined ? '' : String(value), ignoreFocusOut: true,
-    validateInput: (v) => (allowEmpty && v.trim() === '') || (/^\d+$/.test(v.trim()) && Number(v) >= min) ? undefined : `a whole number ≥ ${min}${allowEmpty ? ', or empty' : ''}`,
+    validateInput: (v) => (allowEmpty && v.trim() === '') || (/^\d+$/.test(v.trim()) && Number(v) >= min) ? undefined
+      : allowEmpty ? vscode.l10n.t('a whole number ≥ {0}, or empty', min) : vscode.l10n.t('a whole number ≥ {0}', min),
   });
   if (text === undefined) return undefined;
   return text.trim() === '' ? null : Number(text);
@@ -273,7 +295,7 @@ async function askInt(title: string, value: number | undefined, min: number, all
 async function askNumber(title: string, value: number): Promise<number | undefined> {
   const text = await vscode.window.showInputBox({
     title, value: String(value), ignoreFocusOut: true,
-    validateInput: (v) => Number.isFinite(Number(v)) && Number(v) > 0 ? undefined : 'a positive number',
+    validateInput: (v) => Number.isFinite(Number(v)) && Number(v) > 0 ? undefined : vscode.l10n.t('a positive number'),
   });
   return text === undefined ? undefined : Number(text);
 }
@@ -281,15 +303,16 @@ async function askNumber(title: string, value: number): Promise<number | undefin
 /** The tuning methods, each with its one-line summary. */
 async function pickMethod(current: MethodName): Promise<MethodName | undefined> {
   const picked = await vscode.window.showQuickPick(
-    METHOD_CHOICES.map((name) => ({ label: name, description: name === current ? 'current' : undefined, detail: TUNING_METHODS[name].summary, name })),
-    { title: 'Tuning method', ignoreFocusOut: true },
+    METHOD_CHOICES.map((name) => ({ label: name, description: name === current ? vscode.l10n.t({ message: 'current', comment: ['Marks the current choice in a list'] }) : undefined, detail: TUNING_METHODS[name].summary, name })),
+    { title: vscode.l10n.t('Tuning method'), ignoreFocusOut: true },
   );
   return picked?.name;
 }
 
-async function askChoice<T extends string>(title: string, choices: readonly T[], current: T): Promise<T | undefined> {
-  const picked = await vscode.window.showQuickPick(choices.map((c) => ({ label: c, description: c === current ? 'current' : undefined })), { title });
-  return picked?.label as T | undefined;
+/** `labelOf`: how a choice shows (default: as it is, a value such as `adamw`). */
+async function askChoice<T extends string>(title: string, choices: readonly T[], current: T, labelOf: (choice: T) => string = (c) => c): Promise<T | undefined> {
+  const picked = await vscode.window.showQuickPick(choices.map((c) => ({ label: labelOf(c), description: c === current ? vscode.l10n.t({ message: 'current', comment: ['Marks the current choice in a list'] }) : undefined, choice: c })), { title });
+  return picked?.choice;
 }
 
 export function timestamp(): string {

@@ -1,7 +1,7 @@
 /**
  * The results grid's data: each row of a predictions file (what Run on dataset and `ptune bench` write, one
  * JSON line per row) joined with its dataset row's input text, the grid's sorting, filtering and paging, and
- * the row-by-row comparison of two runs. No `vscode` import: unit tests drive it directly.
+ * the row-by-row comparison of two runs. Unit tests drive it directly (with the fake `vscode` module for its texts).
  */
 import { forEachLine } from '../../data/line-reader';
 import { forEachRecord } from '../../data/records';
@@ -11,10 +11,7 @@ import { readDataset } from '../../data/read';
 import type { Row } from '../../data/types';
 import { UserError } from '../../engine/errors';
 import { type ResultsQuery } from './query';
-import { englishL10n, type L10n } from '../englishL10n';
-
-let l10n: L10n = englishL10n;
-try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
+import { l10n } from 'vscode';
 
 export { DEFAULT_COMPARE_QUERY, DEFAULT_RESULTS_QUERY, RESULT_FILTERS, RESULT_SORTS, type ResultFilter, type ResultSort, type ResultsQuery } from './query';
 

@@ -1,16 +1,13 @@
 /**
  * The Playground's state through one run of the `playground` job: columns wait, stream their text (or get
  * their label probabilities) one after the other, and end done, cancelled or failed. Redraws are throttled
- * as ▶ Test's stream is; the start and the end are drawn at once. No `vscode` import (unit-tested).
+ * as ▶ Test's stream is; the start and the end are drawn at once. Unit-tested with the fake `vscode` module (test/helpers/vscode-fake.ts).
  */
 import { PLAYGROUND_COLUMNS } from '../../common/playground';
 import type { PlaygroundColumnResult, PlaygroundJobProgress, PlaygroundResult } from '../../worker/protocol';
 import { STREAM_REDRAW_MS } from '../flows/generationStream';
 import type { PlaygroundColumnView, PlaygroundViewState } from './protocol';
-import { englishL10n, type L10n } from '../englishL10n';
-
-let l10n: L10n = englishL10n;
-try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
+import { l10n } from 'vscode';
 
 /** Why the soft and projected columns are empty when no soft prompt is chosen. */
 export const NO_SOFT_PROMPT = l10n.t('Choose a soft prompt to compare.');

@@ -1,10 +1,7 @@
 /** Maps the worker's projection result (src/projection) onto the projection view's state. */
 import type { ProjectionResult } from '../../projection';
 import type { Neighbour, ProjectionViewState } from './protocol';
-import { englishL10n, type L10n } from '../englishL10n';
-
-let l10n: L10n = englishL10n;
-try { l10n = require('vscode').l10n; } catch { /* the unit tests: no 'vscode' module (englishL10n.ts) */ }
+import { l10n } from 'vscode';
 
 export function toProjectionView(result: ProjectionResult, source: string): ProjectionViewState {
   const scoreLabel = result.metric === 'cosine' ? l10n.t('cosine similarity') : result.metric === 'l2' ? l10n.t('L2 distance') : l10n.t('dot product');
