@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ADAPTER_CONFIG_FILE, TRAINING_RECORD_FILE } from '../../tuning/adapter';
-import { displayPath } from '../language/promptDocuments';
+import { displayPath } from '../paths';
 import type { PersistentState } from '../state';
 import { describeSoftPrompt, softPromptItem, type SoftPromptInfo } from './softPrompts';
 

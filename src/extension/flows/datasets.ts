@@ -8,7 +8,8 @@ import { DEFAULT_SPLIT_RATIOS, splitDatasetFile, SPLIT_NAMES } from '../../data/
 import type { Ctx } from '../ctx';
 import { DATASET_ROLES, ROLE_DESCRIPTIONS, type DatasetRole } from '../datasets/roles';
 import { errorMessage } from '../jobs';
-import { displayPath, isPromptDocument } from '../language/promptDocuments';
+import { isPromptDocument } from '../language/promptDocuments';
+import { displayPath } from '../paths';
 import { askDataset, pickPromptDocument } from './pickers';
 import { cancelFlow, runSteps } from './multiStep';
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { prepareTraining } from './runnable';
-import { report } from './test';
+import { reportError } from '../errors';
 import { timestamp, tuningFromSettings } from './train';
 
 export async function exportForCluster(ctx: Ctx, uri?: vscode.Uri): Promise<void> {
@@ -42,6 +42,6 @@ export async function exportForCluster(ctx: Ctx, uri?: vscode.Uri): Promise<void
     if (choice === openReadme) await vscode.window.showTextDocument(vscode.Uri.file(path.join(result.out, 'README.md')));
     if (choice === revealFolder) await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(result.out));
   } catch (error) {
-    report(ctx, title, error);
+    reportError(ctx, title, error);
   }
 }

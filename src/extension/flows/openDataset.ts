@@ -6,7 +6,7 @@ import { gridFormat } from '../datasets/datasetIndex';
 import type { DatasetSource } from '../datasets/datasetGrid';
 import { DATASET_ROLES, ROLE_DESCRIPTIONS, type DatasetRole } from '../datasets/roles';
 import { errorMessage } from '../jobs';
-import { displayPath } from '../language/promptDocuments';
+import { displayPath } from '../paths';
 
 /** The explorer's file, or one picked in a file dialog; a prompt in the preview that uses it lends its label column. */
 export async function openDataset(ctx: Ctx, uri?: vscode.Uri): Promise<void> {

@@ -9,12 +9,12 @@ import * as vscode from 'vscode';
 import type { PromptFile } from '../../prompts';
 import type { Ctx } from '../ctx';
 import { CancelledError, errorMessage } from '../jobs';
-import { displayPath } from '../language/promptDocuments';
+import { displayPath } from '../paths';
 import { PlaygroundRun, waitingColumns } from '../views/playgroundRun';
 import { promptRow } from '../views/promptPreview';
 import { PLAYGROUND_LIMITS, type PlaygroundSettings, type PlaygroundViewState } from '../views/protocol';
 import { pickPromptDocument, pickSoftPrompt, requireModel, saveIfDirty, shotsFileFor } from './pickers';
-import { report } from './test';
+import { reportError } from '../errors';
 
 /** Sampling the Playground starts with where neither the settings nor the prompt file say: a little randomness, so seeds matter. */
 export const PLAYGROUND_DEFAULTS = { temperature: 0.7, topP: 0.95, seed: 0 } as const;
@@ -138,6 +138,6 @@ export async function playgroundRun(ctx: Ctx, values: Record<string, string>, se
       return;
     }
     stream.stopped('failed', errorMessage(error));
-    report(ctx, title, error);
+    reportError(ctx, title, error);
   }
 }

@@ -13,11 +13,11 @@ import { CancelledError, errorMessage } from '../jobs';
 import type { ProjectionGapView } from '../views/protocol';
 import { checkOutputPlace } from '../../common/output-guard';
 import type { Ctx } from '../ctx';
-import { displayPath } from '../language/promptDocuments';
+import { displayPath } from '../paths';
 import { hardPromptFile } from './hardPromptFile';
 import { toProjectionView } from '../views/projectionState';
 import { pickSoftPrompt, requireModel } from './pickers';
-import { report } from './test';
+import { reportError } from '../errors';
 
 export async function showProjection(ctx: Ctx, dir?: string): Promise<void> {
   const soft = dir ?? (await pickSoftPrompt(ctx, vscode.l10n.t('Show the projection of which soft prompt?')));
@@ -36,7 +36,7 @@ export async function showProjection(ctx: Ctx, dir?: string): Promise<void> {
     ctx.studio.show('projection');
     await measureGap(ctx, model, soft, result.projectedText);
   } catch (error) {
-    report(ctx, vscode.l10n.t('Projection of {0}', path.basename(soft)), error);
+    reportError(ctx, vscode.l10n.t('Projection of {0}', path.basename(soft)), error);
   }
 }
 

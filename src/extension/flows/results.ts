@@ -10,7 +10,7 @@ import { readBenchmarkRows, readRowAt, readRowTexts, rowText } from '../results/
 import type { Row } from '../../data/types';
 import { errorMessage } from '../jobs';
 import type { ResultsRun } from '../views/resultsGrid';
-import { report as reportError } from './test';
+import { reportError } from '../errors';
 
 /** After Run on dataset: that run's rows. */
 export async function showRunResults(ctx: Ctx, run: { promptFile: string; prompt: PromptFile; dataFile: string; predictions: string }): Promise<void> {

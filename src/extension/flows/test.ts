@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { CancelledError, errorMessage } from '../jobs';
-import { displayPath } from '../language/promptDocuments';
+import { reportError } from '../errors';
+import { displayPath } from '../paths';
 import { promptRow } from '../views/promptPreview';
 import { describeEval, describeGeneration, describeTest } from './describe';
 import { GenerationStream } from './generationStream';
@@ -38,7 +39,7 @@ export async function testPrompt(ctx: Ctx, uri?: vscode.Uri, soft?: string): Pro
     ctx.inline.show(document.uri, line, inline, detail);
     ctx.output.info(`Test ${name}${withSoft} on ${JSON.stringify(pickColumns(row, prompt.inputs))}\n${detail}`);
   } catch (error) {
-    report(ctx, vscode.l10n.t('Test {0}', name), error);
+    reportError(ctx, vscode.l10n.t('Test {0}', name), error);
   }
 }
 
@@ -76,7 +77,7 @@ export async function runOnDataset(ctx: Ctx, uri?: vscode.Uri, soft?: string): P
     await showRunResults(ctx, { promptFile: document.uri.fsPath, prompt: runnable.analysis.prompt, dataFile: data, predictions });
   } catch (error) {
     void run?.failed(error);
-    report(ctx, vscode.l10n.t('Run {0}', name), error);
+    reportError(ctx, vscode.l10n.t('Run {0}', name), error);
   }
 }
 
@@ -148,7 +149,7 @@ async function testGeneration(ctx: Ctx, { document, analysis, model }: Runnable,
       ctx.output.info(`${title}: cancelled after ${stream.state.tokens} tokens; the text so far:\n${stream.state.text}`);
     }
   } catch (error) {
-    report(ctx, title, error);
+    reportError(ctx, title, error);
   }
 }
 
@@ -196,17 +197,6 @@ async function pickInput(ctx: Ctx, { document, analysis }: Runnable): Promise<Pi
     row[column] = value;
   }
   return { row, source: vscode.l10n.t('typed input') };
-}
-
-export function report(ctx: Ctx, what: string, error: unknown): void {
-  if (error instanceof CancelledError) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('{0} was cancelled.', what));
-    return;
-  }
-  ctx.output.error(`${what}: ${errorMessage(error)}`);
-  void vscode.window.showErrorMessage(`${what}: ${errorMessage(error)}`, vscode.l10n.t('Show Output')).then((choice) => {
-    if (choice) ctx.output.show(true);
-  });
 }
 
 function pickColumns(row: Record<string, string>, columns: string[]): Record<string, string> {

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { TrainJobProgress, TrainParams, TrainResult } from '../../worker/protocol';
 import type { Ctx } from '../ctx';
 import { CancelledError, errorMessage } from '../jobs';
-import { displayPath } from '../language/promptDocuments';
+import { displayPath } from '../paths';
 import type { TrainingViewState } from '../views/protocol';
 import { pickDataset, pickSoftPrompt } from './pickers';
 import type { RunDataFile } from '../artifacts/runHistory';
@@ -18,7 +18,7 @@ import { describeSoftPrompt, type SoftPromptInfo } from '../artifacts/softPrompt
 import { readTrainingRecord, type DataRecord, type TrainingRecord } from '../../tuning/training-record';
 import { prepare, trainingDataChosen, trainingDataSteps, type TrainingData } from './runnable';
 import { cancelFlow, runSteps, type StepInput } from './multiStep';
-import { report } from './test';
+import { reportError } from '../errors';
 
 type Options = Required<Pick<TrainParams, 'virtualTokens' | 'init' | 'optimizer' | 'batchSize' | 'seed' | 'out'>>
   & Pick<TrainParams, 'lr' | 'epochs' | 'steps' | 'evalEvery' | 'evalLimit' | 'eval' | 'encoderHiddenSize'> & { train: string; method: MethodName };
@@ -216,7 +216,7 @@ async function runTraining(ctx: Ctx, params: TrainParams): Promise<void> {
     if (ctx.runs.closing) return;
     publish(error instanceof CancelledError ? { status: 'cancelled', message: vscode.l10n.t('Cancelled before anything was saved.') } : { status: 'failed', message: errorMessage(error) });
     await run.failed(error, { curve: curve(), message: view.message });
-    report(ctx, title, error);
+    reportError(ctx, title, error);
   } finally {
     if (!ctx.runs.closing) await ctx.state.setLastTraining(view);
   }

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { readDataset } from '../../data/read';
 import type { Dataset } from '../../data/types';
 import { bodyLines } from './bodyLines';
+import { displayPath } from '../paths';
 import { checkPromptText, datasetContext, detectDotprompt, parsePromptFile, type DatasetContext, type Diagnostic, type DotpromptVerdict, type PromptFile } from '../../prompts';
 import type { PersistentState, PromptDatasets } from '../state';
 
@@ -98,8 +99,3 @@ export class PromptDocuments {
   }
 }
 
-/** A path relative to the workspace folder when inside it (shorter messages), else absolute. */
-export function displayPath(file: string): string {
-  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(file));
-  return folder ? path.relative(folder.uri.fsPath, file) : file;
-}

@@ -10,7 +10,8 @@ import { checkExpectation, describeExpectation, expectationData, expectationTrai
 import type { Ctx } from '../ctx';
 import { requireModel } from '../flows/pickers';
 import { CancelledError, errorMessage } from '../jobs';
-import { displayPath, isPromptDocument } from '../language/promptDocuments';
+import { isPromptDocument } from '../language/promptDocuments';
+import { displayPath } from '../paths';
 import { requireTrust } from '../trust';
 
 export const PROMPT_TESTS_CONTROLLER_ID = 'promptTuning.promptTests';

@@ -14,7 +14,8 @@ import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../../prompts/template
 const PREVIEW_RENDER_LIMITS: RenderLimits = { ...DEFAULT_RENDER_LIMITS, maxMillis: 250 };
 import type { Config } from '../config';
 import type { PromptDiagnostics } from '../language/diagnostics';
-import { displayPath, isPromptDocument, type DocumentAnalysis } from '../language/promptDocuments';
+import { isPromptDocument, type DocumentAnalysis } from '../language/promptDocuments';
+import { displayPath } from '../paths';
 import { errorMessage, type Jobs } from '../jobs';
 import type { DatasetRoleView, PromptViewState, TokenPiece } from './protocol';
 import { DATASET_ROLES, type PromptDatasets } from '../datasets/roles';
