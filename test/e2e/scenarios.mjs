@@ -18,6 +18,16 @@ export const GENERATION_E2E_PROMPT = 'verdict-e2e.prompt';
  *   startServer: (o: { folder: string, trust?: boolean }) => Promise<{ url: string, stop: () => Promise<void> }> }} Env
  */
 
+/** Opens the e2e prompt and the prompt view, and chooses `dev` as its dev dataset from the palette (the role first, then the file). */
+async function selectDevDataset(wb, dev) {
+  await wb.openFile(PROMPT);
+  await wb.runCommand('View: Show Prompt Tuning');
+  await wb.runCommand('Prompt Tuning: Select Dataset…');
+  await wb.answerQuickPick('which role?', 'Dev');
+  await wb.answerQuickPick('Which dev dataset for sst2-overall.prompt', dev);
+  return wb.webview('sidebar');
+}
+
 /** @type {{ name: string, needsReport?: boolean, needsGenerationFixtures?: boolean, run: (env: Env) => Promise<void> }[]} */
 export const scenarios = [
   {
@@ -433,13 +443,7 @@ export const scenarios = [
     name: 'Select Dataset and changing it: dev and test roles, row counts and label distribution in the prompt view',
     async run({ wb, out, log, runDir }) {
       const { dev, test } = writeSmallSplits(runDir);
-      await wb.openFile(PROMPT);
-      await wb.runCommand('View: Show Prompt Tuning');
-      // From the palette: the role first, then the file.
-      await wb.runCommand('Prompt Tuning: Select Dataset…');
-      await wb.answerQuickPick('which role?', 'Dev');
-      await wb.answerQuickPick('Which dev dataset for sst2-overall.prompt', dev);
-      const sidebar = await wb.webview('sidebar');
+      const sidebar = await selectDevDataset(wb, dev);
       const role = (name) => sidebar.locator(`#dataset-roles li[data-role="${name}"]`);
       const devLine = await wb.until('the dev file counted', () => role('dev').textContent(), (t) => t?.includes('sst2-small-dev.jsonl') && /40 rows · (positive|negative) \d+% · (positive|negative) \d+%/.test(t), { timeout: 60_000 });
       log(`dev: ${devLine}`);
@@ -782,12 +786,7 @@ export const scenarios = [
       await wb.screenshot(path.join(out, '33-dataset-grid-label-reread.png'));
       // From the prompt view: the dev role's Open button shows that file, with the prompt's label column.
       const { dev } = writeSmallSplits(runDir);
-      await wb.openFile(PROMPT);
-      await wb.runCommand('View: Show Prompt Tuning');
-      await wb.runCommand('Prompt Tuning: Select Dataset…');
-      await wb.answerQuickPick('which role?', 'Dev');
-      await wb.answerQuickPick('Which dev dataset for sst2-overall.prompt', dev);
-      const sidebar = await wb.webview('sidebar');
+      const sidebar = await selectDevDataset(wb, dev);
       const open = sidebar.locator('#dataset-roles li[data-role="dev"] vscode-button', { hasText: 'Open' });
       await wb.until('the dev role\'s Open button', () => open.count(), (n) => n === 1, { timeout: 60_000 });
       await open.click();
