@@ -174,6 +174,8 @@ export const scenarios = [
       if (tableRows !== rows) throw new Error(`the accuracy data table has ${tableRows} rows for ${rows} prompts`);
       log(`accuracy chart: "${accuracyLabel}"`);
       await wb.runCommand('Notifications: Clear All Notifications', { attempts: 5 });
+      // The Studio opens beside report.json without taking focus: its group is the one to maximize.
+      await wb.page.locator('.tabs-container .tab', { hasText: 'Prompt Tuning Studio' }).first().click();
       await wb.runCommand('View: Toggle Maximize Editor Group', { attempts: 5 });
       await sleep(800);
       await wb.screenshot(path.join(out, '06-benchmark-report.png'));
