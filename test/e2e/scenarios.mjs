@@ -18,6 +18,15 @@ export const GENERATION_E2E_PROMPT = 'verdict-e2e.prompt';
  *   startServer: (o: { folder: string, trust?: boolean }) => Promise<{ url: string, stop: () => Promise<void> }> }} Env
  */
 
+/**
+ * Earlier scenarios leave many editor groups (and maybe a panel) open, which can push the Studio off screen:
+ * a scenario that opens the Studio anew starts from a window with no editors.
+ */
+async function clearWindow(wb) {
+  await wb.runCommand('View: Close All Editor Groups', { attempts: 5 });
+  await wb.runCommand('View: Hide Panel', { attempts: 3 }).catch(() => undefined); // absent when no panel is shown
+}
+
 /** Opens the e2e prompt and the prompt view, and chooses `dev` as its dev dataset from the palette (the role first, then the file). */
 async function selectDevDataset(wb, dev) {
   await wb.openFile(PROMPT);
@@ -614,6 +623,7 @@ export const scenarios = [
       const lines = fs.readFileSync(path.join(ws, 'data', 'sst2', 'dev.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
       fs.writeFileSync(path.join(ws, testFile), lines.slice(100, 112).join('\n') + '\n');
       const hard = ['sst2-question.prompt', 'sst2-rating.prompt'];
+      await clearWindow(wb);
       await wb.runCommand('Prompt Tuning: Benchmark Prompts');
       const first = await wb.waitQuickInput('Benchmark: hard prompts to compare');
       if (!/\(1\/[23]\)$/.test(first)) throw new Error(`no step number in the first title: ${JSON.stringify(first)}`);
@@ -740,9 +750,7 @@ export const scenarios = [
       }));
       fs.writeFileSync(file, 'text,label\n' + rows.map((r) => `${quote(r.text)},${r.label}`).join('\n') + '\n');
       const great = rows.filter((r) => r.text.includes('great'));
-      // Earlier scenarios leave many editor groups (and maybe a panel) open: the grid gets the window to itself.
-      await wb.runCommand('View: Close All Editor Groups', { attempts: 5 });
-      await wb.runCommand('View: Hide Panel', { attempts: 3 }).catch(() => undefined); // absent when no panel is shown
+      await clearWindow(wb);
       await wb.runCommand('Prompt Tuning: Open Dataset');
       // VS Code's simple file dialog (code-server): once it shows its starting folder, type the path, accept.
       const input = wb.page.locator('.quick-input-widget input').first();
